@@ -1,0 +1,82 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+export type AuditEntry = {
+  event: string;
+  decision: string;
+  actor: string;
+  correlationId: string;
+  team?: string | undefined;
+  channel?: string | undefined;
+  command?: string | undefined;
+  action?: string | undefined;
+  target?: string | undefined;
+  reason?: string | undefined;
+  jobId?: string | undefined;
+  planHash?: string | undefined;
+  permalink?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+};
+
+export type AuditRow = AuditEntry & { id: number; at: Date };
+
+export type AuditQuery = { since: Date; actor?: string; target?: string; jobId?: string; correlationId?: string; limit: number };
+
+const COMMAND_TEXT_MAX = 500;
+
+export class AuditStore {
+  readonly #pool: pg.Pool;
+  readonly #logger: Logger;
+
+  constructor(pool: pg.Pool, logger: Logger) {
+    this.#pool = pool;
+    this.#logger = logger;
+  }
+
+  // Throws when PostgreSQL cannot take the row: callers that change production must fail closed.
+  async record(entry: AuditEntry): Promise<number> {
+    const command = entry.command !== undefined && entry.command.length > COMMAND_TEXT_MAX ? `${entry.command.slice(0, COMMAND_TEXT_MAX)}…` : entry.command;
+    this.#logger.info({ audit: true, ...entry, command }, `audit ${entry.event} ${entry.decision}`);
+    const { rows } = await this.#pool.query<{ id: string }>(
+      `INSERT INTO audit_events (event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+      [entry.event, entry.decision, entry.actor, entry.team ?? null, entry.channel ?? null, command ?? null, entry.action ?? null, entry.target ?? null,
+        entry.reason ?? null, entry.correlationId, entry.jobId ?? null, entry.planHash ?? null, entry.permalink ?? null, entry.details ?? {}],
+    );
+    return Number(rows[0]!.id);
+  }
+
+  async query(query: AuditQuery): Promise<AuditRow[]> {
+    const conditions = ['at >= $1'];
+    const values: unknown[] = [query.since];
+    const add = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      values.push(value);
+      conditions.push(`${column} = $${values.length}`);
+    };
+    add('actor', query.actor);
+    add('job_id', query.jobId);
+    add('correlation_id', query.correlationId);
+    if (query.target !== undefined) {
+      values.push(query.target);
+      conditions.push(`(target = $${values.length} OR target LIKE $${values.length} || '/%' OR target LIKE '%/' || $${values.length})`);
+    }
+    values.push(query.limit);
+    const { rows } = await this.#pool.query(
+      `SELECT id, at, event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details
+         FROM audit_events WHERE ${conditions.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $${values.length}`,
+      values,
+    );
+    return rows.map(toRow);
+  }
+}
+
+function toRow(row: Record<string, unknown>): AuditRow {
+  const text = (value: unknown) => (value === null ? undefined : String(value));
+  return {
+    id: Number(row.id), at: row.at as Date, event: String(row.event), decision: String(row.decision), actor: String(row.actor),
+    team: text(row.team), channel: text(row.channel), command: text(row.command), action: text(row.action), target: text(row.target),
+    reason: text(row.reason), correlationId: String(row.correlation_id), jobId: text(row.job_id), planHash: text(row.plan_hash),
+    permalink: text(row.permalink), details: row.details as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+// One registry per running bot (not prom-client's global one) so several bots in one test process
+// do not share counters.
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'opsbot_' });
+  return {
+    registry,
+    slackRequests: new Counter({
+      name: 'opsbot_slack_requests_total',
+      help: 'Requests received from Slack, by kind (command, action, event, view, unverified), name and outcome',
+      labelNames: ['kind', 'name', 'outcome'] as const,
+      registers: [registry],
+    }),
+    ackLatency: new Histogram({
+      name: 'opsbot_slack_ack_seconds',
+      help: 'Time from a Slack request arriving to its HTTP answer, by name',
+      labelNames: ['name'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+      registers: [registry],
+    }),
+    jobs: new Counter({
+      name: 'opsbot_jobs_total',
+      help: 'Jobs finished by the worker, by kind and outcome (completed, failed)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'opsbot_job_duration_seconds',
+      help: 'Time a job spent in its processor, by kind',
+      labelNames: ['kind'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800],
+      registers: [registry],
+    }),
+    enqueued: new Counter({
+      name: 'opsbot_jobs_enqueued_total',
+      help: 'Jobs added to a queue, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'opsbot_queue_jobs',
+      help: 'Jobs in each queue by state, read from BullMQ at scrape time',
+      labelNames: ['kind', 'state'] as const,
+      registers: [registry],
+    }),
+    slackApiCalls: new Counter({
+      name: 'opsbot_slack_api_calls_total',
+      help: 'Slack Web API calls made, by method and outcome',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,44 @@
+// Versioned, append-only list: never edit a migration that has shipped; add the next one.
+export type Migration = { version: number; name: string; sql: string };
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'audit_events',
+    sql: `
+      CREATE TABLE audit_events (
+        id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at             timestamptz NOT NULL DEFAULT clock_timestamp(),
+        event          text NOT NULL,
+        decision       text NOT NULL,
+        actor          text NOT NULL,
+        team           text,
+        channel        text,
+        command        text,
+        action         text,
+        target         text,
+        reason         text,
+        correlation_id text NOT NULL,
+        job_id         text,
+        plan_hash      text,
+        permalink      text,
+        details        jsonb NOT NULL DEFAULT '{}'::jsonb
+      );
+      CREATE INDEX audit_events_at ON audit_events (at DESC);
+      CREATE INDEX audit_events_actor_at ON audit_events (actor, at DESC);
+      CREATE INDEX audit_events_target_at ON audit_events (target, at DESC);
+      CREATE INDEX audit_events_job ON audit_events (job_id) WHERE job_id IS NOT NULL;
+      CREATE INDEX audit_events_correlation ON audit_events (correlation_id);
+
+      -- The audit log is evidence: rows are written once and never changed or removed.
+      CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_events is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+      END $$;
+      CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+      CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+    `,
+  },
+];

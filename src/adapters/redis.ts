@@ -1,0 +1,52 @@
+import type { RedisOptions as BullConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+
+// ioredis 6 speaks RESP3 by default; BullMQ 6 is tested on RESP2 (TECH-NOTES §2), so pin it.
+const BASE = {
+  protocol: 2,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt: number) => Math.min(200 * attempt, 2_000),
+} satisfies RedisOptions;
+
+// Producers (the bot) fail fast when Redis is down, so a request is refused at once instead of
+// hanging past Slack's 3-second deadline.
+export function producerConnection(url: string): Redis {
+  return new Redis(url, { ...BASE, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+}
+
+// Workers wait for Redis to come back; BullMQ requires maxRetriesPerRequest: null on them.
+export function workerConnectionOptions(url: string): BullConnectionOptions {
+  const parsed = new URL(url);
+  return {
+    ...BASE,
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`Redis did not become ready within ${timeoutMs} ms`)); }, timeoutMs);
+    const onReady = () => { cleanup(); resolve(); };
+    const cleanup = () => { clearTimeout(timer); redis.off('ready', onReady); };
+    redis.on('ready', onReady);
+  });
+}
+
+export async function pingWithin(redis: Redis, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('Redis ping timed out')), timeoutMs); }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

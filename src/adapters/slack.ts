@@ -1,0 +1,106 @@
+import { LogLevel, WebClient, WebAPIPlatformError, retryPolicies, type Logger as SlackLogger, type RetryOptions } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Metrics } from './metrics.ts';
+
+export type SlackMessage = { text: string; blocks?: unknown[] };
+export type MessageRef = { channel: string; ts: string };
+
+export type SlackRetry = 'production' | 'rapid';
+
+// Web API answers we depend on, parsed rather than trusted.
+const postedMessage = z.object({ channel: z.string(), ts: z.string() });
+const authIdentity = z.object({ user_id: z.string().optional(), bot_id: z.string().optional(), team_id: z.string().optional(), team: z.string().optional() });
+const usergroupList = z.object({ usergroups: z.array(z.object({ id: z.string(), handle: z.string(), date_delete: z.number().optional() })).default([]) });
+const usergroupMembers = z.object({ users: z.array(z.string()).default([]) });
+const permalinkAnswer = z.object({ permalink: z.string() });
+
+export function slackLogger(logger: Logger): SlackLogger {
+  const child = logger.child({ component: 'slack-web-api' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...messages) => child.debug(messages.map(String).join(' ')),
+    info: (...messages) => child.info(messages.map(String).join(' ')),
+    warn: (...messages) => child.warn(messages.map(String).join(' ')),
+    error: (...messages) => child.error(messages.map(String).join(' ')),
+    setLevel: (next) => { level = next; },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export type SlackGatewayOptions = { token: string; apiUrl: string; logger: Logger; metrics: Metrics; retry?: SlackRetry };
+
+export function createWebClient(options: SlackGatewayOptions): WebClient {
+  const retryConfig: RetryOptions = options.retry === 'rapid' ? { ...retryPolicies.rapidRetryPolicy, retries: 5 } : retryPolicies.fiveRetriesInFiveMinutes;
+  return new WebClient(options.token, { slackApiUrl: options.apiUrl, logger: slackLogger(options.logger), retryConfig, timeout: 10_000 });
+}
+
+// Everything ops-bot says to Slack goes through here, named in our words, logged and counted.
+export class SlackGateway {
+  readonly client: WebClient;
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+
+  constructor(options: SlackGatewayOptions, client: WebClient = createWebClient(options)) {
+    this.client = client;
+    this.#logger = options.logger.child({ component: 'slack' });
+    this.#metrics = options.metrics;
+  }
+
+  async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.#logger.debug({ method, channel: args.channel }, 'slack api call');
+    try {
+      const result = await this.client.apiCall(method, args);
+      this.#metrics.slackApiCalls.inc({ method, outcome: 'ok' });
+      return { ...result };
+    } catch (error) {
+      const outcome = error instanceof WebAPIPlatformError ? error.data.error : 'error';
+      this.#metrics.slackApiCalls.inc({ method, outcome });
+      this.#logger.warn({ method, err: error }, 'slack api call failed');
+      throw error;
+    }
+  }
+
+  async authTest(): Promise<z.output<typeof authIdentity>> {
+    return authIdentity.parse(await this.call('auth.test', {}));
+  }
+
+  async postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<MessageRef> {
+    const answer = await this.call('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+    return postedMessage.parse(answer);
+  }
+
+  async updateMessage(ref: MessageRef, message: SlackMessage): Promise<void> {
+    await this.call('chat.update', { channel: ref.channel, ts: ref.ts, ...message });
+  }
+
+  async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
+    await this.call('chat.postEphemeral', { channel, user, ...message });
+  }
+
+  async permalink(ref: MessageRef): Promise<string> {
+    return permalinkAnswer.parse(await this.call('chat.getPermalink', { channel: ref.channel, message_ts: ref.ts })).permalink;
+  }
+
+  async usergroups(): Promise<{ id: string; handle: string }[]> {
+    const answer = usergroupList.parse(await this.call('usergroups.list', { include_disabled: false }));
+    return answer.usergroups.filter((group) => !group.date_delete);
+  }
+
+  async usergroupMembers(usergroupId: string): Promise<string[]> {
+    return usergroupMembers.parse(await this.call('usergroups.users.list', { usergroup: usergroupId })).users;
+  }
+
+  // response_url accepts 5 posts within 30 minutes and is the only way to replace an ephemeral reply.
+  async respond(responseUrl: string, message: SlackMessage & { response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean }): Promise<void> {
+    this.#logger.debug({ method: 'response_url' }, 'slack response_url post');
+    const answer = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) });
+    this.#metrics.slackApiCalls.inc({ method: 'response_url', outcome: answer.ok ? 'ok' : String(answer.status) });
+    if (!answer.ok) throw new Error(`response_url answered ${answer.status}`);
+  }
+}
+
+export function platformErrorCode(error: unknown): string | undefined {
+  return error instanceof WebAPIPlatformError ? error.data.error : undefined;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration.ts';
+
+// Catalog names: lowercase words, as ARCHITECTURE.md fixes them.
+export const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+// OCI tag grammar (distribution/reference) or a sha256 digest.
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+// Job ids are "<kind>-<hex>"; see core/job-ids.ts.
+export const JOB_ID_PATTERN = /^[a-z][a-z-]*-[a-z0-9]{6,40}$/;
+// RDS identifier rules (letters, digits, hyphens; a letter first; no "--"; no trailing hyphen).
+const BACKUP_ID = /^(?!.*--)[A-Za-z][A-Za-z0-9-]{0,254}(?<!-)$/;
+
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const nameValue = (what: string) =>
+  z.string().regex(NAME_PATTERN, { error: `is not a valid ${what} name: use lowercase letters, digits and hyphens, starting with a letter` }).max(63, { error: `is too long for a ${what} name (at most 63 characters)` });
+
+export const versionValue = z.string().refine((text) => TAG.test(text) || DIGEST.test(text), {
+  error: 'is not a valid version: use an image tag (letters, digits, . _ -, at most 128) or a sha256: digest',
+});
+
+export const jobIdValue = z.string().regex(JOB_ID_PATTERN, { error: 'is not a job id (job ids look like deploy-3f9a2c71d0e4b5a6)' });
+
+export const backupIdValue = z.string().regex(BACKUP_ID, { error: 'is not a valid backup id (letters, digits and single hyphens, starting with a letter)' });
+
+export const severityValue = z
+  .string()
+  .transform((text) => text.toUpperCase())
+  .pipe(z.enum(SEVERITIES, { error: 'is not a severity: use P0, P1, P2 or P3' }));
+
+export const limitValue = z.coerce
+  .number({ error: 'is not a number' })
+  .int({ error: 'is not a whole number' })
+  .min(1, { error: 'must be at least 1' })
+  .max(50, { error: 'must be at most 50' });
+
+export const sinceValue = z.string().transform((text, context) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    context.addIssue({ code: 'custom', message: 'is not a duration: use e.g. 30m, 12h or 7d' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const revisionOrVersionValue = z.string().transform((text, context): { revision: number } | { version: string } => {
+  if (/^\d+$/.test(text)) return { revision: Number(text) };
+  const version = versionValue.safeParse(text);
+  if (!version.success) {
+    context.addIssue({ code: 'custom', message: 'is neither a revision number nor a version' });
+    return z.NEVER;
+  }
+  return { version: version.data };
+});
+
+export const reasonValue = z.string().trim().min(1, { error: 'must not be empty' }).max(500, { error: 'is too long (at most 500 characters)' });

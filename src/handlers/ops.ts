@@ -1,0 +1,42 @@
+import { helpView } from '../bot/views/help.ts';
+import { jobStatusView, queuedView, recentJobsView, unknownJobView } from '../bot/views/jobs.ts';
+import { notEnabledView } from '../bot/views/not-enabled.ts';
+import { jobIdFor } from '../core/ids.ts';
+import type { CommandHandler } from './command-intake.ts';
+import type { HandlerDeps } from './deps.ts';
+import { withQueue } from './queue-errors.ts';
+
+// /ops: help, whoami, status (and, as their issues land, history, audit, freeze, cancel).
+export function opsCommand(deps: HandlerDeps): CommandHandler {
+  return async (turn) => {
+    const { request } = turn;
+    if (request.command !== 'ops') return undefined;
+    switch (request.sub) {
+      case 'help':
+        return helpView(request.topic);
+      case 'whoami': {
+        const jobId = jobIdFor('whoami', turn.deliveryKey);
+        await turn.accept({ action: 'ops.whoami', jobId });
+        await withQueue('enqueue', () => deps.queues.enqueue('whoami', jobId, turn.envelope()));
+        return queuedView(jobId, 'Looking up your groups and permissions…');
+      }
+      case 'status': {
+        if (request.jobId === undefined) {
+          const jobs = await withQueue('read', () => deps.queues.recentFor(turn.payload.user_id, 10));
+          return recentJobsView(jobs, deps.now());
+        }
+        const jobId = request.jobId;
+        const job = await withQueue('read', () => deps.queues.find(jobId));
+        return job ? jobStatusView(job, deps.now()) : unknownJobView(jobId);
+      }
+      default:
+        return notEnabledView(`/ops ${request.sub}`);
+    }
+  };
+}
+
+// /deploy, /rollback, /backup, /restore, /incident: parsed and validated already (usage errors are
+// real), answered honestly until their processors land.
+export function notYetEnabledCommand(): CommandHandler {
+  return async (turn) => notEnabledView(`/${turn.request.command}`);
+}

@@ -1,0 +1,23 @@
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { AuditStore } from '../adapters/audit-store.ts';
+import type { SlackDirectory } from '../adapters/slack-directory.ts';
+import type { SlackGateway } from '../adapters/slack.ts';
+import type { Catalog } from '../config/catalog-schema.ts';
+import type { JobData } from './job-data.ts';
+import type { JobKind } from './kinds.ts';
+import type { JobQueues } from './queues.ts';
+
+export type ProcessorDeps = {
+  catalog: Catalog;
+  slack: SlackGateway;
+  directory: SlackDirectory;
+  audit: AuditStore;
+  queues: JobQueues;
+  logger: Logger;
+  now: () => Date;
+};
+
+export type ProcessorInput<K extends JobKind> = { data: JobData<K>; job: Job; signal: AbortSignal; deps: ProcessorDeps; logger: Logger };
+
+export type Processor<K extends JobKind> = (input: ProcessorInput<K>) => Promise<unknown>;

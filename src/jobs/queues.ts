@@ -1,0 +1,102 @@
+import { Queue, type Job, type JobState } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { kindOfJobId } from '../core/ids.ts';
+import type { Metrics } from '../adapters/metrics.ts';
+import { JOB_DATA, type JobData } from './job-data.ts';
+import { JOB_KINDS, isJobKind, type JobKind } from './kinds.ts';
+
+export type JobSummary = {
+  id: string;
+  kind: JobKind;
+  state: JobState | 'unknown';
+  requestedBy: string | undefined;
+  command: string | undefined;
+  createdAt: Date;
+  finishedAt: Date | undefined;
+  progress: unknown;
+  failedReason: string | undefined;
+  attemptsMade: number;
+};
+
+const LISTED_STATES: JobState[] = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed'];
+
+// Finished jobs stay long enough for /ops status and forensics; the audit log keeps the rest.
+const KEEP_COMPLETED = { age: 7 * 86_400, count: 1_000 };
+const KEEP_FAILED = { age: 30 * 86_400, count: 5_000 };
+
+export class JobQueues {
+  readonly #queues: Map<JobKind, Queue>;
+  readonly #metrics: Metrics;
+
+  constructor(connection: Redis, prefix: string, metrics: Metrics) {
+    this.#metrics = metrics;
+    this.#queues = new Map((Object.keys(JOB_KINDS) as JobKind[]).map((kind) => [kind, new Queue(kind, { connection, prefix, skipWaitingForReady: true })]));
+  }
+
+  queue(kind: JobKind): Queue {
+    return this.#queues.get(kind)!;
+  }
+
+  // Idempotent: the same jobId while the job is kept adds nothing (BullMQ's job-id rule).
+  async enqueue<K extends JobKind>(kind: K, jobId: string, data: JobData<K>, options: { delayMs?: number } = {}): Promise<string> {
+    const settings = JOB_KINDS[kind];
+    const valid = JOB_DATA[kind].parse(data);
+    const job = await this.queue(kind).add(kind, valid, {
+      jobId,
+      attempts: settings.attempts,
+      ...(settings.backoffMs ? { backoff: { type: 'exponential', delay: settings.backoffMs } } : {}),
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    });
+    this.#metrics.enqueued.inc({ kind });
+    return job.id ?? jobId;
+  }
+
+  async find(jobId: string): Promise<JobSummary | undefined> {
+    const kind = kindOfJobId(jobId);
+    if (kind === undefined || !isJobKind(kind)) return undefined;
+    const job = await this.queue(kind).getJob(jobId);
+    return job ? summarize(kind, job, await job.getState()) : undefined;
+  }
+
+  async recentFor(userId: string, limit: number): Promise<JobSummary[]> {
+    const perKind = await Promise.all([...this.#queues].map(async ([kind, queue]) => {
+      const summaries: JobSummary[] = [];
+      for (const state of LISTED_STATES) {
+        for (const job of await queue.getJobs([state], 0, 49)) {
+          const summary = summarize(kind, job, state);
+          if (summary.requestedBy === userId) summaries.push(summary);
+        }
+      }
+      return summaries;
+    }));
+    return perKind.flat().sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit);
+  }
+
+  async counts(): Promise<Map<JobKind, Record<string, number>>> {
+    const entries = await Promise.all([...this.#queues].map(async ([kind, queue]) => [kind, await queue.getJobCounts(...LISTED_STATES)] as const));
+    return new Map(entries);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+  }
+}
+
+function summarize(kind: JobKind, job: Job, state: JobState | 'unknown'): JobSummary {
+  // Read back from Redis: only what parses is shown, the rest is "unknown".
+  const envelope = JOB_DATA[kind].safeParse(job.data);
+  return {
+    id: job.id ?? '?',
+    kind,
+    state,
+    requestedBy: envelope.success ? envelope.data.requestedBy.userId : undefined,
+    command: envelope.success ? envelope.data.command : undefined,
+    createdAt: new Date(job.timestamp),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn) : undefined,
+    progress: job.progress,
+    failedReason: job.failedReason || undefined,
+    attemptsMade: job.attemptsMade,
+  };
+}

@@ -1,0 +1,80 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { RedisOptions } from 'bullmq';
+import { withContext } from '../adapters/log.ts';
+import type { Metrics } from '../adapters/metrics.ts';
+import { unexpectedErrorView, userErrorView } from '../bot/views/errors.ts';
+import { newErrorId } from '../core/ids.ts';
+import { UserError } from '../core/user-error.ts';
+import { JOB_DATA, jobEnvelope } from './job-data.ts';
+import { JOB_KINDS, type JobKind } from './kinds.ts';
+import type { Processor, ProcessorDeps } from './processor.ts';
+import { whoamiProcessor } from './processors/whoami.ts';
+import { replyToRequester } from './reply.ts';
+
+// The routing table of the worker: one processor per job kind.
+const PROCESSORS: { [K in JobKind]: Processor<K> } = {
+  whoami: whoamiProcessor,
+};
+
+export type WorkerOptions = { connection: RedisOptions; prefix: string; concurrency: number; metrics: Metrics };
+
+export class JobWorkers {
+  readonly #workers: Worker[];
+
+  constructor(deps: ProcessorDeps, options: WorkerOptions) {
+    this.#workers = (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => {
+      const worker = new Worker(kind, (job, _token, signal) => runJob(kind, job, signal ?? new AbortController().signal, deps, options.metrics), {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: Math.min(JOB_KINDS[kind].concurrency, options.concurrency),
+      });
+      worker.on('completed', () => options.metrics.jobs.inc({ kind, outcome: 'completed' }));
+      worker.on('failed', () => options.metrics.jobs.inc({ kind, outcome: 'failed' }));
+      worker.on('error', (error) => deps.logger.error({ err: error, kind }, 'worker error'));
+      return worker;
+    });
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.waitUntilReady()));
+  }
+
+  // Stops taking jobs and waits for the running ones to finish (BullMQ's graceful close).
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.close()));
+  }
+}
+
+async function runJob<K extends JobKind>(kind: K, job: Job, signal: AbortSignal, deps: ProcessorDeps, metrics: Metrics): Promise<unknown> {
+  const envelope = jobEnvelope.safeParse(job.data);
+  const correlationId = envelope.success ? envelope.data.correlationId : `job-${job.id}`;
+  return withContext({ correlationId, jobId: job.id ?? '?' }, async () => {
+    const logger = deps.logger.child({ kind });
+    const parsed = JOB_DATA[kind].safeParse(job.data);
+    if (!parsed.success) {
+      logger.error({ issues: parsed.error.issues }, 'job data is not valid; failing the job without running it');
+      throw new UnrecoverableError(`job data is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    }
+    const data = parsed.data;
+    const timer = metrics.jobDuration.startTimer({ kind });
+    logger.info({ attempt: job.attemptsMade + 1 }, 'job started');
+    try {
+      const result = await (PROCESSORS[kind] as Processor<K>)({ data: data as never, job, signal, deps, logger });
+      logger.info('job completed');
+      return result;
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (error instanceof UserError) {
+        logger.warn({ err: error }, 'job refused');
+        await replyToRequester(deps.slack, data, userErrorView(error.message, error.hint)).catch((replyError: unknown) => logger.error({ err: replyError }, 'could not tell the requester'));
+        throw new UnrecoverableError(error.message);
+      }
+      const errorId = newErrorId();
+      logger.error({ err: error, errorId, lastAttempt }, 'job failed');
+      if (lastAttempt) await replyToRequester(deps.slack, data, unexpectedErrorView(errorId, correlationId)).catch((replyError: unknown) => logger.error({ err: replyError }, 'could not tell the requester'));
+      throw error;
+    } finally {
+      timer();
+    }
+  });
+}

@@ -1,0 +1,41 @@
+import { CatalogError } from './config/catalog-load.ts';
+import { EnvError, parseEnv, type Env } from './config/env.ts';
+import { StartupError, startOpsBot, type RunningOpsBot } from './start.ts';
+
+// Exit codes: 2 = configuration the operator must fix (environment, catalog, token); 1 = anything else.
+const CONFIG_EXIT = 2;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) fail(error.message, CONFIG_EXIT);
+    throw error;
+  }
+  let bot: RunningOpsBot;
+  try {
+    bot = await startOpsBot({ env });
+  } catch (error) {
+    if (error instanceof CatalogError) fail(`ops-bot cannot start: ${error.message}`, CONFIG_EXIT);
+    if (error instanceof StartupError) fail(`ops-bot cannot start: ${error.message}`, CONFIG_EXIT);
+    fail(`ops-bot failed to start: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) fail(`ops-bot: second ${signal}, exiting now`, 1);
+    stopping = true;
+    const deadline = setTimeout(() => fail(`ops-bot: running jobs did not stop within ${env.SHUTDOWN_TIMEOUT_MS} ms; exiting (they resume on another worker as stalled jobs)`, 1), env.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    bot.close().then(() => process.exit(0), (error: unknown) => fail(`ops-bot: shutdown failed: ${String(error)}`, 1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SlackSimulator } from './simulator.ts';
+import { send } from './simulator.ts';
+
+// HTTP endpoints beside the Web API: response_url targets, and the control surface that
+// `npm run slack` uses to drive a running sandbox.
+export async function controlRoutes(sim: SlackSimulator, req: IncomingMessage, url: URL, body: string, res: ServerResponse): Promise<void> {
+  const [, , route, id] = url.pathname.split('/');
+  if (route === 'respond' && id && req.method === 'POST') return respond(sim, id, body, res);
+  if (route === 'state' && req.method === 'GET') return send(res, 200, snapshot(sim));
+  if (route === 'calls' && req.method === 'GET') return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
+  if (route === 'drive' && req.method === 'POST') return drive(sim, body, res);
+  send(res, 404, { ok: false, error: 'unknown_control_route' });
+}
+
+function respond(sim: SlackSimulator, id: string, body: string, res: ServerResponse): void {
+  const target = sim.driver?.responseTargets.get(id);
+  if (!target) return send(res, 404, { ok: false, error: 'expired_url' });
+  let message: Record<string, unknown>;
+  try {
+    message = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    sim.record('response_url', { body }, false, 400, 'invalid_payload');
+    return send(res, 400, { ok: false, error: 'invalid_payload' });
+  }
+  sim.record('response_url', { ...message, channel: target.channel, user: target.user }, true, 200);
+  const workspace = sim.workspace;
+  const text = String(message.text ?? '');
+  const blocks = (message.blocks as unknown[] | undefined) ?? [];
+  const original = target.messageTs && !target.ephemeral ? workspace.message(target.channel, target.messageTs) : undefined;
+  if (message.delete_original === true && original) original.deleted = true;
+  else if (message.replace_original === true && original) Object.assign(original, { text, blocks, edited: Math.floor(Date.now() / 1000) });
+  else if (message.response_type === 'in_channel') workspace.messages.push({ ts: workspace.nextTs(), channel: target.channel, botId: workspace.botId, text, blocks, reactions: new Map() });
+  else {
+    if (message.replace_original === true) for (const previous of workspace.ephemerals) if (previous.user === target.user && previous.channel === target.channel && !previous.replaced) previous.replaced = true;
+    workspace.ephemerals.push({ ts: workspace.nextTs(), channel: target.channel, user: target.user, text, blocks, via: 'response_url' });
+  }
+  send(res, 200, { ok: true });
+}
+
+function snapshot(sim: SlackSimulator) {
+  const workspace = sim.workspace;
+  return {
+    users: [...workspace.users.values()],
+    channels: [...workspace.channels.values()].map((channel) => ({ id: channel.id, name: channel.name, topic: channel.topic, members: [...channel.members], archived: channel.archived, pins: [...channel.pins] })),
+    messages: workspace.messages.filter((message) => !message.deleted).map((message) => ({ ...message, reactions: Object.fromEntries([...message.reactions].map(([name, users]) => [name, [...users]])) })),
+    ephemerals: workspace.ephemerals.filter((message) => !message.replaced),
+  };
+}
+
+type DriveRequest =
+  | { kind: 'command'; as: string; line: string; channel?: string }
+  | { kind: 'click'; as: string; messageTs: string; actionId: string; value?: string }
+  | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean };
+
+async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Promise<void> {
+  const driver = sim.driver;
+  if (!driver) return send(res, 409, { ok: false, error: 'no bot connected to the simulator' });
+  const request = JSON.parse(body) as DriveRequest;
+  try {
+    const before = sim.lastSeq;
+    const answer = request.kind === 'command'
+      ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
+      : request.kind === 'click'
+        ? await driver.click(request.as, { messageTs: request.messageTs, actionId: request.actionId, ...(request.value ? { value: request.value } : {}) })
+        : await driver.react(request.as, { messageTs: request.messageTs, reaction: request.reaction, ...(request.removed ? { removed: true } : {}) });
+    send(res, 200, { ok: true, status: answer.status, ack: answer.json ?? (answer.body || undefined), before });
+  } catch (error) {
+    send(res, 400, { ok: false, error: (error as Error).message });
+  }
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import type { SlackSimulator } from './simulator.ts';
+import { signSlackRequest } from './signing.ts';
+import type { SimUser } from './workspace.ts';
+
+export type DeliveryOptions = { retryNum?: number; timestamp?: number; signature?: string; triggerId?: string };
+export type BotAnswer = { status: number; body: string; json: Record<string, unknown> | undefined };
+export type CommandResult = BotAnswer & { triggerId: string; responseUrl: string };
+
+type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
+
+// Plays Slack's side towards the bot: real-shaped payloads (slash commands, block_actions,
+// view_submission, event_callback), signed with the app's signing secret, sent over HTTP.
+export class SlackDriver {
+  readonly #sim: SlackSimulator;
+  readonly botUrl: string;
+  readonly #secret: string;
+  readonly responseTargets = new Map<string, ResponseTarget>();
+  #eventCounter = 0;
+
+  constructor(sim: SlackSimulator, botUrl: string, secret: string) {
+    this.#sim = sim;
+    this.botUrl = botUrl;
+    this.#secret = secret;
+  }
+
+  user(who: string): SimUser {
+    const user = this.#sim.workspace.userByName(who);
+    if (!user) throw new Error(`no such user in the simulated workspace: ${who}`);
+    return user;
+  }
+
+  channelId(ref: string | undefined): string {
+    const channel = this.#sim.workspace.resolveChannel(ref ?? 'deploys');
+    if (!channel) throw new Error(`no such channel in the simulated workspace: ${ref}`);
+    return channel.id;
+  }
+
+  newResponseUrl(target: ResponseTarget): string {
+    const id = randomBytes(9).toString('hex');
+    this.responseTargets.set(id, target);
+    return `${this.#sim.url}/_sim/respond/${id}`;
+  }
+
+  // `line` is what the person typed: "/ops status deploy-1234".
+  async command(who: string, line: string, options: DeliveryOptions & { channel?: string } = {}): Promise<CommandResult> {
+    const user = this.user(who);
+    const [command = '', ...rest] = line.trim().split(/ (.*)/s);
+    const channelId = this.channelId(options.channel);
+    const channel = this.#sim.workspace.channels.get(channelId)!;
+    const triggerId = options.triggerId ?? `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+    const responseUrl = this.newResponseUrl({ channel: channelId, user: user.id, ephemeral: true });
+    const form = new URLSearchParams({
+      token: 'legacy-verification-token', team_id: this.#sim.workspace.teamId, team_domain: this.#sim.workspace.teamDomain,
+      channel_id: channelId, channel_name: channel.name, user_id: user.id, user_name: user.name, command, text: rest.join(''),
+      api_app_id: this.#sim.workspace.appId, is_enterprise_install: 'false', response_url: responseUrl, trigger_id: triggerId,
+    });
+    const answer = await this.send('form', form.toString(), options);
+    this.#recordAck(answer, channelId, user.id);
+    return { ...answer, triggerId, responseUrl };
+  }
+
+  // Presses a button on a message (or on an ephemeral message) the bot posted.
+  async click(who: string, target: { messageTs: string; actionId: string; value?: string }, options: DeliveryOptions = {}): Promise<BotAnswer> {
+    const user = this.user(who);
+    const workspace = this.#sim.workspace;
+    const message = workspace.messageByTs(target.messageTs);
+    const ephemeral = message ? undefined : workspace.ephemeralByTs(target.messageTs);
+    if (!message && !ephemeral) throw new Error(`no message with ts ${target.messageTs}`);
+    const channelId = message?.channel ?? ephemeral!.channel;
+    const blocks = (message?.blocks ?? ephemeral!.blocks) as { type?: string; block_id?: string; elements?: Record<string, unknown>[] }[];
+    const found = findButton(blocks, target.actionId);
+    if (!found) throw new Error(`no button ${target.actionId} on message ${target.messageTs}`);
+    const channel = workspace.channels.get(channelId)!;
+    const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
+    const payload = {
+      type: 'block_actions',
+      user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId },
+      api_app_id: workspace.appId,
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: target.messageTs, channel_id: channelId, is_ephemeral: ephemeral !== undefined },
+      trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
+      team: { id: workspace.teamId, domain: workspace.teamDomain },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: channelId, name: channel.name },
+      ...(message ? { message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, bot_id: message.botId, user: workspace.botUserId, team: workspace.teamId } } : {}),
+      state: { values: {} },
+      response_url: this.newResponseUrl({ channel: channelId, user: user.id, messageTs: target.messageTs, ephemeral: ephemeral !== undefined }),
+      actions: [{
+        action_id: target.actionId, block_id: found.blockId, text: found.button.text, value: target.value ?? found.button.value,
+        ...(found.button.style ? { style: found.button.style } : {}), type: 'button', action_ts: actionTs,
+      }],
+    };
+    return this.send('form', `payload=${encodeURIComponent(JSON.stringify(payload))}`, options);
+  }
+
+  // A person adds (or removes) an emoji reaction on a message: the Events API's reaction_added.
+  async react(who: string, target: { messageTs: string; reaction: string; removed?: boolean }, options: DeliveryOptions & { eventId?: string } = {}): Promise<BotAnswer> {
+    const user = this.user(who);
+    const workspace = this.#sim.workspace;
+    const message = workspace.messageByTs(target.messageTs);
+    if (!message) throw new Error(`no message with ts ${target.messageTs}`);
+    const users = message.reactions.get(target.reaction) ?? new Set<string>();
+    if (target.removed) users.delete(user.id); else users.add(user.id);
+    message.reactions.set(target.reaction, users);
+    this.#eventCounter += 1;
+    const eventTs = `${(Date.now() / 1000).toFixed(6)}`;
+    const envelope = {
+      token: 'legacy-verification-token', team_id: workspace.teamId, api_app_id: workspace.appId, type: 'event_callback',
+      event: {
+        type: target.removed ? 'reaction_removed' : 'reaction_added', user: user.id, reaction: target.reaction,
+        item_user: message.botId ? workspace.botUserId : message.user, item: { type: 'message', channel: message.channel, ts: message.ts }, event_ts: eventTs,
+      },
+      event_id: options.eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${this.#eventCounter}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: workspace.teamId, user_id: workspace.botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+      event_context: `4-${randomBytes(8).toString('hex')}`,
+    };
+    return this.send('json', JSON.stringify(envelope), options);
+  }
+
+  async submitView(who: string, view: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, unknown>> }, options: DeliveryOptions = {}): Promise<BotAnswer> {
+    const user = this.user(who);
+    const workspace = this.#sim.workspace;
+    const payload = {
+      type: 'view_submission', team: { id: workspace.teamId, domain: workspace.teamDomain },
+      user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId }, api_app_id: workspace.appId,
+      token: 'legacy-verification-token', trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
+      view: {
+        id: workspace.nextId('V'), team_id: workspace.teamId, type: 'modal', callback_id: view.callbackId, private_metadata: view.privateMetadata ?? '',
+        state: { values: view.values }, hash: randomBytes(6).toString('hex'), app_id: workspace.appId, bot_id: workspace.botId, blocks: [],
+      },
+      response_urls: [], is_enterprise_install: false, enterprise: null,
+    };
+    return this.send('form', `payload=${encodeURIComponent(JSON.stringify(payload))}`, options);
+  }
+
+  // The raw delivery: signs (unless told otherwise) and posts to the bot's /slack/events.
+  async send(kind: 'form' | 'json', body: string, options: DeliveryOptions = {}): Promise<BotAnswer> {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = {
+      'content-type': kind === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+      ...signSlackRequest(this.#secret, body, timestamp),
+      ...(options.signature ? { 'x-slack-signature': options.signature } : {}),
+      ...(options.retryNum ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
+    };
+    const response = await fetch(`${this.botUrl}/slack/events`, { method: 'POST', headers, body });
+    const text = await response.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, body: text, json };
+  }
+
+  #recordAck(answer: BotAnswer, channel: string, user: string): void {
+    const text = typeof answer.json?.text === 'string' ? answer.json.text : answer.body && !answer.json ? answer.body : undefined;
+    if (!text) return;
+    const workspace = this.#sim.workspace;
+    workspace.ephemerals.push({ ts: workspace.nextTs(), channel, user, text, blocks: (answer.json?.blocks as unknown[] | undefined) ?? [], via: 'ack' });
+  }
+}
+
+function findButton(blocks: { type?: string; block_id?: string; elements?: Record<string, unknown>[]; accessory?: Record<string, unknown> }[], actionId: string) {
+  for (const block of blocks) {
+    const candidates = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])];
+    const button = candidates.find((element) => element.action_id === actionId) as { text?: unknown; value?: string; style?: string } | undefined;
+    if (button) return { blockId: block.block_id ?? 'actions', button };
+  }
+  return undefined;
+}

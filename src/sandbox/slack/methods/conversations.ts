@@ -1,0 +1,71 @@
+import { SlackApiError, channelArg, channelJson, messageJson, required, text, type Method } from './common.ts';
+
+// Slack's channel name rules: lowercase letters, digits, hyphens, underscores; at most 80.
+const NAME = /^[a-z0-9_-]+$/;
+
+function userList(value: string): string[] {
+  return value.split(',').map((user) => user.trim()).filter(Boolean);
+}
+
+export const conversationMethods: Record<string, Method> = {
+  'conversations.create': (args, workspace) => {
+    const name = required(args, 'name');
+    if (name.length > 80) throw new SlackApiError('invalid_name_maxlength');
+    if (!NAME.test(name)) throw new SlackApiError('invalid_name_specials');
+    if ([...workspace.channels.values()].some((channel) => channel.name === name)) throw new SlackApiError('name_taken');
+    const channel = workspace.addChannel(name, { isPrivate: text(args, 'is_private') === 'true', members: [workspace.botUserId] });
+    return { channel: channelJson(channel) };
+  },
+  'conversations.invite': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    if (channel.archived) throw new SlackApiError('is_archived');
+    const users = userList(required(args, 'users'));
+    if (users.length > 1000) throw new SlackApiError('too_many_users');
+    const errors: { user: string; ok: false; error: string }[] = [];
+    for (const user of users) {
+      if (!workspace.users.has(user)) errors.push({ user, ok: false, error: 'user_not_found' });
+      else if (channel.members.has(user)) errors.push({ user, ok: false, error: 'already_in_channel' });
+      else channel.members.add(user);
+    }
+    if (errors.length > 0) throw new SlackApiError(errors[0]!.error, { errors });
+    return { channel: channelJson(channel) };
+  },
+  'conversations.join': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    channel.members.add(workspace.botUserId);
+    return { channel: channelJson(channel) };
+  },
+  'conversations.info': (args, workspace) => ({ channel: channelJson(channelArg(args, workspace)) }),
+  'conversations.members': (args, workspace) => ({ members: [...channelArg(args, workspace).members] }),
+  'conversations.setTopic': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    if (channel.archived) throw new SlackApiError('is_archived');
+    const topic = text(args, 'topic') ?? '';
+    if (topic.length > 250) throw new SlackApiError('too_long');
+    channel.topic = topic;
+    return { channel: channelJson(channel) };
+  },
+  'conversations.setPurpose': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    if (channel.archived) throw new SlackApiError('is_archived');
+    channel.purpose = text(args, 'purpose') ?? '';
+    return { channel: channelJson(channel) };
+  },
+  'conversations.archive': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    if (channel.archived) throw new SlackApiError('already_archived');
+    channel.archived = true;
+    return {};
+  },
+  'conversations.unarchive': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    if (!channel.archived) throw new SlackApiError('not_archived');
+    channel.archived = false;
+    return {};
+  },
+  'conversations.history': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    const messages = workspace.channelMessages(channel.id).filter((message) => !message.threadTs).reverse();
+    return { messages: messages.map((message) => messageJson(message, workspace)), has_more: false };
+  },
+};

@@ -1,0 +1,66 @@
+import { SlackApiError, channelArg, jsonArg, required, text, type Method } from './common.ts';
+
+export const miscMethods: Record<string, Method> = {
+  'auth.test': (_args, workspace) => ({
+    url: `https://${workspace.teamDomain}.slack.com/`, team: workspace.teamDomain, user: 'ops-bot',
+    team_id: workspace.teamId, user_id: workspace.botUserId, bot_id: workspace.botId, is_enterprise_install: false,
+  }),
+  'users.info': (args, workspace) => {
+    const user = workspace.users.get(required(args, 'user'));
+    if (!user) throw new SlackApiError('user_not_found');
+    return { user: { id: user.id, team_id: workspace.teamId, name: user.name, real_name: user.realName, tz: user.tz, is_bot: user.isBot ?? false, profile: { real_name: user.realName, display_name: user.name } } };
+  },
+  'usergroups.list': (args, workspace) => ({
+    usergroups: [...workspace.groups.values()].map((group) => ({
+      id: group.id, team_id: workspace.teamId, handle: group.handle, name: group.name, is_usergroup: true, date_delete: 0,
+      user_count: group.users.length, ...(text(args, 'include_users') === 'true' ? { users: group.users } : {}),
+    })),
+  }),
+  'usergroups.users.list': (args, workspace) => {
+    const group = workspace.groups.get(required(args, 'usergroup'));
+    if (!group) throw new SlackApiError('no_such_subteam');
+    return { users: [...group.users] };
+  },
+  'reactions.add': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    const message = workspace.message(channel.id, required(args, 'timestamp'));
+    if (!message) throw new SlackApiError('message_not_found');
+    const name = required(args, 'name');
+    const users = message.reactions.get(name) ?? new Set<string>();
+    if (users.has(workspace.botUserId)) throw new SlackApiError('already_reacted');
+    users.add(workspace.botUserId);
+    message.reactions.set(name, users);
+    return {};
+  },
+  'pins.add': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    const ts = required(args, 'timestamp');
+    if (!workspace.message(channel.id, ts)) throw new SlackApiError('message_not_found');
+    if (channel.pins.has(ts)) throw new SlackApiError('already_pinned');
+    channel.pins.add(ts);
+    return {};
+  },
+  'pins.list': (args, workspace) => ({ items: [...channelArg(args, workspace).pins].map((ts) => ({ type: 'message', channel: args.channel, message: { ts } })) }),
+  'bookmarks.add': (args, workspace) => {
+    const channel = channelArg(args, workspace, 'channel_id');
+    const bookmark = { id: workspace.nextId('Bk'), title: required(args, 'title'), link: required(args, 'link') };
+    channel.bookmarks.push(bookmark);
+    return { bookmark: { ...bookmark, channel_id: channel.id, type: 'link' } };
+  },
+  'bookmarks.list': (args, workspace) => ({ bookmarks: channelArg(args, workspace, 'channel_id').bookmarks }),
+  'views.open': (args, workspace) => {
+    required(args, 'trigger_id');
+    const view = jsonArg(args, 'view');
+    if (typeof view !== 'object' || view === null) throw new SlackApiError('invalid_arguments');
+    const id = workspace.nextId('V');
+    workspace.views.push({ id, view });
+    return { view: { id, ...(view as object) } };
+  },
+  'views.update': (args, workspace) => {
+    const id = required(args, 'view_id');
+    const existing = workspace.views.find((entry) => entry.id === id);
+    if (!existing) throw new SlackApiError('not_found');
+    existing.view = jsonArg(args, 'view');
+    return { view: { id, ...(existing.view as object) } };
+  },
+};

@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chatMethods } from './methods/chat.ts';
+import { SlackApiError, type Method, type MethodArgs, type MethodResult } from './methods/common.ts';
+import { conversationMethods } from './methods/conversations.ts';
+import { miscMethods } from './methods/misc.ts';
+import { FaultPlan, type Fault } from './faults.ts';
+import { SANDBOX_WORKSPACE } from './fixtures.ts';
+import { Workspace, type WorkspaceSeed } from './workspace.ts';
+import { SlackDriver } from './driver.ts';
+import { controlRoutes } from './control.ts';
+
+export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number };
+
+const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
+
+export type SimulatorOptions = { token?: string; seed?: WorkspaceSeed; clock?: () => number };
+
+// A Slack Web API that runs on loopback: the real @slack/web-api client talks to it through
+// SLACK_API_URL, every call is recorded, and failures can be scripted per method.
+export class SlackSimulator {
+  readonly workspace: Workspace;
+  readonly calls: RecordedCall[] = [];
+  readonly faults = new FaultPlan();
+  readonly token: string;
+  driver: SlackDriver | undefined;
+  #server: Server | undefined;
+  #url = '';
+  #seq = 0;
+  readonly #listeners = new Set<(call: RecordedCall) => void>();
+
+  constructor(options: SimulatorOptions = {}) {
+    this.token = options.token ?? 'xoxb-sandbox-token';
+    this.workspace = new Workspace(options.seed ?? SANDBOX_WORKSPACE, options.clock);
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get apiUrl(): string {
+    return `${this.#url}/api/`;
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.#server!.once('error', reject);
+      this.#server!.listen(port, host, () => resolve());
+    });
+    this.#url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
+    return this.#url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  }
+
+  // Connect the driver: where the bot listens and the secret it checks signatures with.
+  connectBot(botUrl: string, signingSecret: string): SlackDriver {
+    this.driver = new SlackDriver(this, botUrl, signingSecret);
+    return this.driver;
+  }
+
+  fail(method: string, fault: Fault, times = 1): void {
+    this.faults.add(method, fault, times);
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  callsSince(seq: number): RecordedCall[] {
+    return this.calls.filter((call) => call.seq > seq);
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  onCall(listener: (call: RecordedCall) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  record(method: string, args: MethodArgs, ok: boolean, status: number, error?: string): RecordedCall {
+    this.#seq += 1;
+    const call: RecordedCall = { seq: this.#seq, at: Date.now(), method, args, ok, status, ...(error ? { error } : {}) };
+    this.calls.push(call);
+    for (const listener of this.#listeners) listener(call);
+    return call;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.#url);
+    const body = await readBody(req);
+    try {
+      if (url.pathname.startsWith('/api/') && req.method === 'POST') return await this.#webApi(url.pathname.slice(5), req, body, res);
+      if (url.pathname.startsWith('/_sim/')) return await controlRoutes(this, req, url, body, res);
+      send(res, 404, { ok: false, error: 'unknown_path' });
+    } catch (error) {
+      send(res, 500, { ok: false, error: 'simulator_error', detail: String(error) });
+    }
+  }
+
+  async #webApi(method: string, req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+    const args = parseArgs(req.headers['content-type'] ?? '', body);
+    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(args.token ?? '');
+    delete args.token;
+    const fault = this.faults.take(method);
+    if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault && 'rateLimited' in fault) {
+      this.record(method, args, false, 429, 'ratelimited');
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(fault.rateLimited) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    if (fault && 'status' in fault) {
+      this.record(method, args, false, fault.status, `http_${fault.status}`);
+      send(res, fault.status, { ok: false, error: 'internal_error' });
+      return;
+    }
+    const answer = (result: MethodResult, error?: string) => {
+      this.record(method, args, error === undefined, 200, error);
+      send(res, 200, error === undefined ? { ok: true, ...result } : { ok: false, error, ...result });
+    };
+    if (!token) return answer({}, 'not_authed');
+    if (token !== this.token) return answer({}, 'invalid_auth');
+    if (fault && 'error' in fault) return answer({}, fault.error);
+    const implementation = METHODS[method];
+    if (!implementation) return answer({}, 'unknown_method');
+    try {
+      answer(implementation(args, this.workspace));
+    } catch (error) {
+      if (error instanceof SlackApiError) return answer(error.extra, error.code);
+      throw error;
+    }
+  }
+}
+
+export function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+function parseArgs(contentType: string, body: string): MethodArgs {
+  if (contentType.startsWith('application/json')) return body ? (JSON.parse(body) as MethodArgs) : {};
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

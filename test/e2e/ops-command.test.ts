@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '../support/eventually.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+async function auditRows(correlationId?: string) {
+  const { rows } = await stack.bot.pool.query('SELECT * FROM audit_events ORDER BY id');
+  return correlationId ? rows.filter((row) => row.correlation_id === correlationId) : rows;
+}
+
+describe('/ops help', () => {
+  it('answers a signed request with the usage of every command', async () => {
+    const answer = await stack.slack.command('alice', '/ops help');
+
+    expect(answer.status).toBe(200);
+    expect(answer.json?.response_type).toBe('ephemeral');
+    for (const command of ['/deploy', '/rollback', '/backup', '/restore', '/incident', '/ops']) expect(answer.json?.text).toContain(command);
+    expect(answer.json?.text).toContain('/deploy checkout 1.4.2 to production');
+  });
+});
+
+describe('/ops whoami', () => {
+  it('becomes a job whose worker answers through the response_url with groups and roles', async () => {
+    const answer = await stack.slack.command('carol', '/ops whoami');
+
+    expect(answer.status).toBe(200);
+    expect(answer.json?.text).toMatch(/job whoami-[0-9a-f]{16}/);
+    const reply = await eventually(() => {
+      const posted = stack.sim.callsTo('response_url').find((call) => call.args.user === 'U0CAROL003');
+      if (!posted) throw new Error('no reply yet');
+      return posted;
+    });
+    expect(reply.args.replace_original).toBe(true);
+    expect(String(reply.args.text)).toContain('@sre-leads');
+    expect(stack.sim.callsTo('usergroups.list').length).toBeGreaterThan(0);
+    expect(stack.sim.callsTo('usergroups.users.list').length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from '../../src/config/env.ts';
+import type { SlackDriver } from '../../src/sandbox/slack/driver.ts';
+import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
+import { startOpsBot, type RunningOpsBot } from '../../src/start.ts';
+import { LogCapture } from './log-capture.ts';
+import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './services.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-1234567890-abcdefghijklmnop';
+export const EXAMPLE_CATALOG = new URL('../../config/catalog.example.yml', import.meta.url).pathname;
+
+export type Stack = {
+  sim: SlackSimulator;
+  slack: SlackDriver;
+  bot: RunningOpsBot;
+  logs: LogCapture;
+  database: string;
+  databaseUrl: string;
+  prefix: string;
+  close(): Promise<void>;
+};
+
+export type StackOptions = { catalogYaml?: string; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string };
+
+// The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
+// PostgreSQL database: what a test needs to send signed requests in and read effects out.
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sim = new SlackSimulator({ token: BOT_TOKEN });
+  await sim.start();
+  const database = uniqueName('opsbot_test');
+  const prefix = uniqueName('opsbot-test');
+  const logs = new LogCapture();
+  let catalog = EXAMPLE_CATALOG;
+  if (options.catalogYaml) {
+    catalog = join(await mkdtemp(join(tmpdir(), 'opsbot-catalog-')), 'catalog.yml');
+    await writeFile(catalog, options.catalogYaml);
+  }
+  const env = parseEnv({
+    SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: sim.apiUrl,
+    HOST: '127.0.0.1', PORT: '0', REDIS_URL: options.redisUrl ?? REDIS_URL, REDIS_PREFIX: prefix,
+    DATABASE_URL: options.databaseUrl ?? databaseUrl(database), OPS_CATALOG: catalog, LOG_LEVEL: 'debug', ...options.env,
+  });
+  const bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid' });
+  const slack = sim.connectBot(bot.url, SIGNING_SECRET);
+  return {
+    sim, slack, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
+    close: async () => {
+      await bot.close();
+      await sim.stop();
+      await deleteRedisPrefix(prefix);
+      await dropDatabase(database);
+    },
+  };
+}
