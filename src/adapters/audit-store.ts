@@ -24,6 +24,17 @@ export type AuditQuery = { since: Date; actor?: string; target?: string; jobId?:
 
 const COMMAND_TEXT_MAX = 500;
 
+// PostgreSQL text cannot hold NUL, and raw control characters make evidence hard to read: both are
+// kept, visibly escaped, so that what a person sent is recorded exactly enough to tell what it was.
+function storable(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function storableDetails(details: Record<string, unknown> | undefined): string {
+  return JSON.stringify(details ?? {}).replace(/\\u0000/g, '\\\\u0000');
+}
+
 export class AuditStore {
   readonly #pool: pg.Pool;
   readonly #logger: Logger;
@@ -40,8 +51,8 @@ export class AuditStore {
     const { rows } = await this.#pool.query<{ id: string }>(
       `INSERT INTO audit_events (event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-      [entry.event, entry.decision, entry.actor, entry.team ?? null, entry.channel ?? null, command ?? null, entry.action ?? null, entry.target ?? null,
-        entry.reason ?? null, entry.correlationId, entry.jobId ?? null, entry.planHash ?? null, entry.permalink ?? null, entry.details ?? {}],
+      [entry.event, entry.decision, storable(entry.actor), storable(entry.team), storable(entry.channel), storable(command), storable(entry.action), storable(entry.target),
+        storable(entry.reason), entry.correlationId, storable(entry.jobId), storable(entry.planHash), storable(entry.permalink), storableDetails(entry.details)],
     );
     return Number(rows[0]!.id);
   }

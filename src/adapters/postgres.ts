@@ -1,11 +1,21 @@
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 const MIGRATION_LOCK = 7_236_011; // any constant: serialises migrations across replicas starting together
 
+// libpq's rule: a URL without a user name connects as PGUSER, else as the operating-system user.
+// pg reads $USER instead, which `npm run` and containers often leave unset.
+export function withDefaultUser(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username) return url;
+  parsed.username = encodeURIComponent(process.env.PGUSER ?? userInfo().username);
+  return parsed.toString();
+}
+
 export function createPool(url: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: 10, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'postgres connection lost'));
   return pool;
@@ -13,7 +23,7 @@ export function createPool(url: string, logger: Logger): pg.Pool {
 
 // A fresh machine (or a fresh test run) may name a database that does not exist yet.
 export async function ensureDatabase(url: string, logger: Logger): Promise<void> {
-  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  const probe = new pg.Client({ connectionString: withDefaultUser(url), connectionTimeoutMillis: 2_000 });
   try {
     await probe.connect();
     return;
@@ -24,7 +34,7 @@ export async function ensureDatabase(url: string, logger: Logger): Promise<void>
   }
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
-  const admin = new URL(url);
+  const admin = new URL(withDefaultUser(url));
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 2_000 });
   await client.connect();

@@ -12,10 +12,6 @@ afterAll(async () => {
   await stack.close();
 });
 
-async function auditRows(correlationId?: string) {
-  const { rows } = await stack.bot.pool.query('SELECT * FROM audit_events ORDER BY id');
-  return correlationId ? rows.filter((row) => row.correlation_id === correlationId) : rows;
-}
 
 describe('/ops help', () => {
   it('answers a signed request with the usage of every command', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SlackSimulator } from './simulator.ts';
-import { send } from './simulator.ts';
+import { send } from './http-io.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
 // `npm run slack` uses to drive a running sandbox.

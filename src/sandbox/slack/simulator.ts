@@ -9,6 +9,7 @@ import { SANDBOX_WORKSPACE } from './fixtures.ts';
 import { Workspace, type WorkspaceSeed } from './workspace.ts';
 import { SlackDriver } from './driver.ts';
 import { controlRoutes } from './control.ts';
+import { readBody, send } from './http-io.ts';
 
 export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number };
 
@@ -141,21 +142,7 @@ export class SlackSimulator {
   }
 }
 
-export function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(body));
-}
-
 function parseArgs(contentType: string, body: string): MethodArgs {
   if (contentType.startsWith('application/json')) return body ? (JSON.parse(body) as MethodArgs) : {};
   return Object.fromEntries(new URLSearchParams(body));
-}
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

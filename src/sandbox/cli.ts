@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { renderBlocks } from './slack/render.ts';
+
+// `npm run slack -- --as alice "/ops help"`: sends a signed command (or a click, or a reaction)
+// to the running sandbox and prints what the bot posted, rendered as text.
+type Call = { seq: number; method: string; args: Record<string, unknown>; ok: boolean; error?: string };
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    as: { type: 'string', default: 'alice' },
+    channel: { type: 'string' },
+    click: { type: 'string' },
+    value: { type: 'string' },
+    react: { type: 'string' },
+    unreact: { type: 'boolean', default: false },
+    message: { type: 'string' },
+    wait: { type: 'string', default: '2' },
+    sim: { type: 'string' },
+  },
+});
+
+async function simulatorUrl(): Promise<string> {
+  if (values.sim) return values.sim;
+  try {
+    return (JSON.parse(await readFile('.sandbox/state.json', 'utf8')) as { simulator: string }).simulator;
+  } catch {
+    return 'http://127.0.0.1:3101';
+  }
+}
+
+async function main(): Promise<void> {
+  const sim = await simulatorUrl();
+  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as { users: { id: string; name: string }[]; channels: { id: string; name: string }[] };
+  const names = new Map<string, string>([...state.users.map((user) => [user.id, user.name] as const), ...state.channels.map((channel) => [channel.id, channel.name] as const)]);
+  const request = values.click
+    ? { kind: 'click', as: values.as, actionId: values.click, messageTs: required(values.message, '--message <ts>'), ...(values.value ? { value: values.value } : {}) }
+    : values.react
+      ? { kind: 'react', as: values.as, reaction: values.react, messageTs: required(values.message, '--message <ts>'), removed: values.unreact }
+      : { kind: 'command', as: values.as, line: required(positionals.join(' ') || undefined, 'a command such as "/ops help"'), ...(values.channel ? { channel: values.channel } : {}) };
+  const answer = (await (await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify(request) })).json()) as { ok: boolean; error?: string; status?: number; ack?: Record<string, unknown> | string; before: number };
+  if (!answer.ok) throw new Error(answer.error);
+  if (answer.status !== 200) process.stdout.write(`bot answered HTTP ${answer.status}\n`);
+  if (answer.ack && typeof answer.ack === 'object' && answer.ack.text) {
+    process.stdout.write(`── reply (only you can see this) ──\n${renderBlocks(answer.ack.blocks as unknown[] ?? [], String(answer.ack.text), names)}\n`);
+  }
+  await follow(sim, answer.before, Number(values.wait) * 1000, names);
+}
+
+// Prints what the bot says next, until it has been quiet for `quietMs`.
+async function follow(sim: string, after: number, quietMs: number, names: Map<string, string>): Promise<void> {
+  let seq = after;
+  let lastActivity = Date.now();
+  while (Date.now() - lastActivity < quietMs) {
+    const { calls } = (await (await fetch(`${sim}/_sim/calls?after=${seq}`)).json()) as { calls: Call[] };
+    for (const call of calls) {
+      seq = call.seq;
+      lastActivity = Date.now();
+      const line = describe(call, names);
+      if (line) process.stdout.write(`${line}\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+function describe(call: Call, names: Map<string, string>): string | undefined {
+  const where = call.args.channel ? `#${names.get(String(call.args.channel)) ?? String(call.args.channel)}` : '';
+  const body = () => renderBlocks(parseBlocks(call.args.blocks), String(call.args.text ?? ''), names);
+  if (!call.ok) return `── ${call.method} failed: ${call.error} ──`;
+  switch (call.method) {
+    case 'chat.postMessage': return `── posted in ${where} ──\n${body()}`;
+    case 'chat.update': return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
+    case 'chat.postEphemeral': return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
+    case 'response_url': return `── reply (only you can see this)${call.args.replace_original ? ', replacing the previous one' : ''} ──\n${body()}`;
+    case 'conversations.create': return `── created channel #${String(call.args.name)} ──`;
+    default: return undefined;
+  }
+}
+
+function parseBlocks(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    try {
+      return JSON.parse(value) as unknown[];
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+function required(value: string | undefined, what: string): string {
+  if (!value) {
+    process.stderr.write(`missing ${what}\nusage: npm run slack -- --as <name> "/command text" | --click <action-id> --message <ts> | --react <emoji> --message <ts>\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n(is the sandbox running? npm run sandbox)\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { CatalogError } from '../config/catalog-load.ts';
+import { EnvError, parseEnv } from '../config/env.ts';
+import { startOpsBot } from '../start.ts';
+import { SlackSimulator } from './slack/simulator.ts';
+
+// `npm run sandbox`: the Slack simulator and the real bot (bot + worker) wired together on
+// loopback, with the example catalog and local Redis/PostgreSQL. No Slack workspace, no cluster.
+const SIGNING_SECRET = 'sandbox-signing-secret';
+const STATE_FILE = '.sandbox/state.json';
+
+async function main(): Promise<void> {
+  const sim = new SlackSimulator();
+  await sim.start(Number(process.env.SANDBOX_SLACK_PORT ?? 3101));
+  let env;
+  try {
+    env = parseEnv({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: 'postgres://127.0.0.1:5432/opsbot_sandbox',
+      REDIS_PREFIX: 'opsbot-sandbox',
+      OPS_CATALOG: 'config/catalog.example.yml',
+      PORT: '3000',
+      ...process.env,
+      HOST: '127.0.0.1',
+      SLACK_BOT_TOKEN: sim.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: sim.apiUrl,
+      SLACK_APP_TOKEN: '',
+      ROLE: 'all',
+    });
+  } catch (error) {
+    if (error instanceof EnvError) fail(error.message);
+    throw error;
+  }
+  let bot;
+  try {
+    bot = await startOpsBot({ env });
+  } catch (error) {
+    if (error instanceof CatalogError) fail(error.message);
+    const message = error instanceof Error ? error.message : String(error);
+    fail(`The sandbox could not start the bot: ${message}\nIt needs Redis (${env.REDIS_URL}) and PostgreSQL (${env.DATABASE_URL.replace(/\/[^/]*$/, '/…')}) running locally; see README.md.`);
+  }
+  sim.connectBot(bot.url, SIGNING_SECRET);
+  await mkdir('.sandbox', { recursive: true });
+  await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
+  process.stdout.write(banner(bot.url, sim.url));
+  const stop = async () => {
+    await bot.close();
+    await sim.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+function banner(botUrl: string, simUrl: string): string {
+  return `
+ops-bot sandbox is running.
+  bot:              ${botUrl}  (/slack/events, /healthz, /readyz, /metrics)
+  Slack simulator:  ${simUrl}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
+
+Try, in another terminal:
+  npm run slack -- --as alice "/ops help"
+  npm run slack -- --as carol "/ops whoami"
+  npm run slack -- --as alice "/ops status"
+  npm run slack -- --as bob "/deploy checkout 1.4.2 to staging --dry-run"
+Buttons: npm run slack -- --as carol --click <action-id> --message <ts>
+Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
+Logs are pino JSON on this terminal. Ctrl-C stops the sandbox.
+
+`;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+await main();

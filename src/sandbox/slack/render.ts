@@ -1,0 +1,55 @@
+// Block Kit as readable terminal text, with every button listed by its action id, so a person
+// can follow (and press) what the bot posted without a Slack client.
+type Element = Record<string, unknown>;
+
+export function renderMrkdwn(text: string, names: Map<string, string> = new Map()): string {
+  return text
+    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${names.get(id) ?? id}`)
+    .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || names.get(id) || id}`)
+    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_, handle?: string) => handle ?? '@group')
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1');
+}
+
+function plain(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'text' in value) return String((value as { text: unknown }).text);
+  return '';
+}
+
+function button(element: Element): string {
+  return `[ ${plain(element.text)} ] → --click ${String(element.action_id)}${element.style ? ` (${String(element.style)})` : ''}`;
+}
+
+export function renderBlocks(blocks: unknown[], fallback: string, names: Map<string, string> = new Map()): string {
+  if (!Array.isArray(blocks) || blocks.length === 0) return renderMrkdwn(fallback, names);
+  const lines: string[] = [];
+  for (const raw of blocks as Element[]) {
+    switch (raw.type) {
+      case 'header':
+        lines.push(`== ${plain(raw.text)} ==`);
+        break;
+      case 'section': {
+        if (raw.text) lines.push(renderMrkdwn(plain(raw.text), names));
+        for (const field of (raw.fields as Element[] | undefined) ?? []) lines.push(renderMrkdwn(plain(field), names).replace(/^\*([^*]+)\*\n/, '$1: ').replace(/\n/g, '\n    '));
+        if (raw.accessory && (raw.accessory as Element).type === 'button') lines.push(`  ${button(raw.accessory as Element)}`);
+        break;
+      }
+      case 'context':
+        lines.push(`  ${((raw.elements as Element[] | undefined) ?? []).map((element) => renderMrkdwn(plain(element), names)).join(' · ')}`);
+        break;
+      case 'divider':
+        lines.push('  ────────');
+        break;
+      case 'actions':
+        for (const element of (raw.elements as Element[] | undefined) ?? []) lines.push(`  ${element.type === 'button' ? button(element) : `(${String(element.type)})`}`);
+        break;
+      case 'rich_text':
+        lines.push(renderMrkdwn(fallback, names));
+        break;
+      default:
+        lines.push(`  (${String(raw.type)} block)`);
+    }
+  }
+  return lines.join('\n');
+}
