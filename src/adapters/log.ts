@@ -15,14 +15,13 @@ export function currentContext(): RequestContext | undefined {
   return context.getStore();
 }
 
-// Secrets are removed twice: by path for the fields we know, and by pattern for anything that
-// looks like a Slack token or a bearer header wherever it ends up (an error message, a URL).
-const REDACT_PATHS = [
-  'token', '*.token', 'botToken', '*.botToken', 'appToken', '*.appToken', 'signingSecret', '*.signingSecret',
-  'headers.authorization', '*.headers.authorization', 'req.headers.authorization', 'headers["x-slack-signature"]', '*.headers["x-slack-signature"]',
-  'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', '*.SLACK_BOT_TOKEN', '*.SLACK_APP_TOKEN', '*.SLACK_SIGNING_SECRET',
-  'responseUrl', '*.responseUrl', 'response_url', '*.response_url', 'password', '*.password',
-];
+// Secrets are removed in one pass over every log line: by key for the fields we know hold them,
+// and by pattern for anything that looks like a Slack token, a bearer header, a URL password or a
+// response_url, wherever it ends up (an error message, a URL, a nested object).
+const SECRET_KEYS = new Set([
+  'token', 'bottoken', 'apptoken', 'signingsecret', 'authorization', 'x-slack-signature', 'password',
+  'slack_bot_token', 'slack_app_token', 'slack_signing_secret', 'responseurl', 'response_url',
+]);
 const SECRET_PATTERNS: [RegExp, string][] = [
   [/xox[abposre]-[A-Za-z0-9-]+/g, 'xox?-[REDACTED]'],
   [/xapp-[A-Za-z0-9-]+/g, 'xapp-[REDACTED]'],
@@ -30,17 +29,22 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/(\/\/[^:/@\s]+:)[^@/\s]+@/g, '$1[REDACTED]@'],
   [/(hooks\.slack\.com\/(?:commands|actions)\/)\S+/g, '$1[REDACTED]'],
 ];
+// Cheap pre-check: most log strings contain none of these and skip the regular expressions.
+const MAYBE_SECRET = /xox|xapp|bearer|@|hooks\.slack/i;
 
 export function scrubSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   return SECRET_PATTERNS.reduce((scrubbed, [pattern, replacement]) => scrubbed.replace(pattern, replacement), text);
 }
 
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { type: value.name, message: scrubSecrets(value.message), stack: value.stack ? scrubSecrets(value.stack) : undefined, ...scrubDeep({ ...value }, depth + 1) as object };
+  if (value instanceof Error) return scrubDeep({ ...value, type: value.name, message: value.message, stack: value.stack }, depth + 1);
   if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubDeep(item, depth + 1)]));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = SECRET_KEYS.has(key.toLowerCase()) && item !== undefined ? '[REDACTED]' : scrubDeep(item, depth + 1);
+  return out;
 }
 
 export type LogOptions = { level: string; destination?: DestinationStream; name?: string };
@@ -52,11 +56,11 @@ export function createLogger(options: LogOptions): Logger {
       level: options.level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       formatters: { log: (object) => scrubDeep(object) as Record<string, unknown> },
       hooks: {
+        // Objects are scrubbed by the formatter above; this covers the message strings.
         logMethod(args, method) {
-          const scrubbed = args.map((arg) => scrubDeep(arg)) as Parameters<typeof method>;
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg)) as Parameters<typeof method>;
           return method.apply(this, scrubbed);
         },
       },

@@ -19,7 +19,8 @@ export function slackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'slack-web-api' });
   let level = LogLevel.INFO;
   return {
-    debug: (...messages) => child.debug(messages.map(String).join(' ')),
+    // Bolt and web-api call debug() on every request: format only when it will be written.
+    debug: (...messages) => { if (child.isLevelEnabled('debug')) child.debug(messages.map(String).join(' ')); },
     info: (...messages) => child.info(messages.map(String).join(' ')),
     warn: (...messages) => child.warn(messages.map(String).join(' ')),
     error: (...messages) => child.error(messages.map(String).join(' ')),

@@ -40,7 +40,8 @@ export function createBoltApp(options: BoltOptions): BoltSetup {
     ? undefined
     : new HTTPReceiver({ signingSecret: options.signingSecret ?? '', endpoints: ['/slack/events'], logger, processBeforeResponse: false });
   const receiver: Receiver = httpReceiver ?? new SocketModeReceiver({ appToken: options.appToken!, logger, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } } });
-  const app = new App({ receiver, authorize: cachedAuthorize(options), logger, clientOptions: { slackApiUrl: options.apiUrl } });
+  // convoStore: false — Bolt's conversation store is a per-request middleware ops-bot never reads.
+  const app = new App({ receiver, authorize: cachedAuthorize(options), logger, convoStore: false, clientOptions: { slackApiUrl: options.apiUrl } });
 
   // In HTTP mode the server wrapper already opened a context; Socket Mode events get theirs here.
   app.use(async ({ body, next }) => {

@@ -1,5 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+// Ids are minted on every request: draw randomness in batches rather than one syscall per id.
+const POOL_SIZE = 4_096;
+let pool = randomBytes(POOL_SIZE);
+let offset = 0;
+
+function random(length: number): Uint8Array {
+  if (offset + length > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  offset += length;
+  return pool.subarray(offset - length, offset);
+}
+
 // Crockford base32 without look-alikes: ids people read aloud on a bridge call.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -10,11 +24,11 @@ function base32(bytes: Uint8Array, length: number): string {
 }
 
 export function newCorrelationId(): string {
-  return `c-${base32(randomBytes(12), 12)}`;
+  return `c-${base32(random(12), 12)}`;
 }
 
 export function newErrorId(): string {
-  return `E-${base32(randomBytes(6), 6).toUpperCase()}`;
+  return `E-${base32(random(6), 6).toUpperCase()}`;
 }
 
 // Job ids derive from what identifies the Slack delivery (trigger_id, or message ts + action + user),

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { currentContext } from '../adapters/log.ts';
 import type { AuditEntry } from '../adapters/audit-store.ts';
 import type { View } from '../bot/views/blocks.ts';
-import { commandLabel, parseCommand, type CommandRequest } from '../core/grammar/commands.ts';
+import { commandLabel, parseCommand, startsWork, type CommandRequest } from '../core/grammar/commands.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -28,7 +28,8 @@ const AUDIT_DOWN = new UserError('ops-bot cannot write its audit log right now, 
   code: 'audit_unavailable',
 });
 
-// Every slash command goes through here: one delivery → at most one outcome, one audit row, one reply.
+// Every slash command goes through here: parse, claim the delivery when it starts work (a retry then
+// gets an empty ack), decide, audit, reply. One delivery never starts two things.
 export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
   return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const context = currentContext();
@@ -45,33 +46,42 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
     let label = payload.command;
     if (context) context.label = label;
 
-    if ((await claimDelivery(deps, deliveryKey, correlationId)) === false) {
-      deps.logger.info({ command: payload.command }, 'duplicate delivery ignored');
-      deps.metrics.slackRequests.inc({ kind: 'command', name: label, outcome: 'duplicate' });
-      await ack();
-      return;
-    }
-
-    let audited = false;
     const commandText = `${payload.command} ${payload.text}`.trim();
-    const record = async (decision: string, entry: Acceptance) => {
-      audited = true;
-      await deps.audit.record({ event: 'request', decision, actor: payload.user_id, team: payload.team_id, channel: payload.channel_id, command: commandText, correlationId, ...entry });
-    };
+    // The audit row of a request that changes something is written before the change (fail closed);
+    // every other row (read-only answers, refusals) is written right after the reply has gone, so
+    // PostgreSQL's commit latency is not in front of Slack's 3-second deadline.
+    let pending: AuditEntry | undefined;
+    let audited = false;
+    const entryFor = (decision: string, entry: Acceptance): AuditEntry => ({
+      event: 'request', decision, actor: payload.user_id, team: payload.team_id, channel: payload.channel_id, command: commandText, correlationId, ...entry,
+    });
     let reply: View | undefined;
     let outcome = 'accepted';
+    let claimed: boolean | undefined;
     try {
       const request = parseCommand(payload.command, payload.text);
       label = commandLabel(request);
       if (context) context.label = label;
+      claimed = startsWork(request) ? await claimDelivery(deps, deliveryKey, correlationId) : undefined;
+      if (claimed === false) {
+        deps.logger.info({ command: payload.command }, 'duplicate delivery ignored');
+        deps.metrics.slackRequests.inc({ kind: 'command', name: label, outcome: 'duplicate' });
+        await ack();
+        return;
+      }
       const turn: CommandTurn = {
         request, payload, deliveryKey, correlationId,
         accept: async (entry, options = {}) => {
+          audited = true;
+          if (!options.failClosed) {
+            pending = entryFor('accepted', entry);
+            return;
+          }
           try {
-            await record('accepted', entry);
+            await deps.audit.record(entryFor('accepted', entry));
           } catch (error) {
             deps.logger.error({ err: error }, 'audit write failed');
-            if (options.failClosed) throw AUDIT_DOWN;
+            throw AUDIT_DOWN;
           }
         },
         envelope: () => ({
@@ -81,19 +91,23 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
         }),
       };
       reply = await handle(turn);
-      if (!audited) await record('accepted', { action: actionOf(label) }).catch((error: unknown) => deps.logger.error({ err: error }, 'audit write failed'));
+      if (!audited) pending = entryFor('accepted', { action: actionOf(label) });
     } catch (error) {
       outcome = error instanceof UserError ? 'refused' : 'error';
       reply = viewOfError(error, correlationId, deps.logger);
-      if (!audited) {
-        const reason = error instanceof UserError ? error.message : 'internal error';
-        await record(outcome === 'refused' ? 'refused' : 'failed', { action: actionOf(label), reason }).catch((auditError: unknown) => deps.logger.error({ err: auditError }, 'audit write failed'));
-      }
+      const reason = error instanceof UserError ? error.message : 'internal error';
+      // Written already (fail closed) means the request was recorded as accepted: add what became of it.
+      pending = !audited || pending ? entryFor(outcome === 'refused' ? 'refused' : 'failed', { action: actionOf(label), reason }) : { ...entryFor('failed', { action: actionOf(label), reason }), event: 'result' };
       // Our own failure before anything started: a retry deserves a fresh chance.
-      if (outcome === 'error') await deps.ledger.release(deliveryKey).catch(() => undefined);
+      if (outcome === 'error' && claimed) await deps.ledger.release(deliveryKey).catch(() => undefined);
     }
     deps.metrics.slackRequests.inc({ kind: 'command', name: label, outcome });
     await ack(reply ? { response_type: 'ephemeral', ...reply } : undefined);
+    if (!pending) return;
+    // Node flushes a response on the next tick, after the promise chain it was ended in; yield to the
+    // event loop first so the reply is on the wire before the audit row is logged and sent.
+    await new Promise((resolve) => setImmediate(resolve));
+    await deps.audit.record(pending).catch((error: unknown) => deps.logger.error({ err: error, audit: pending }, 'audit write failed'));
   };
 }
 

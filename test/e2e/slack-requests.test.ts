@@ -49,7 +49,7 @@ describe('retried deliveries', () => {
     expect(third.body).toBe('');
     await eventually(() => expect(stack.sim.callsTo('response_url').filter((call) => call.args.user === 'U0BOB00002')).toHaveLength(1));
     expect(await totalJobs(stack.bot)).toBe(jobsBefore + 1);
-    expect(await auditRows("actor = 'U0BOB00002' AND action = 'ops.whoami'")).toHaveLength(1);
+    await eventually(async () => expect(await auditRows("actor = 'U0BOB00002' AND action = 'ops.whoami'")).toHaveLength(1));
   });
 });
 
@@ -99,7 +99,7 @@ describe('malformed command text', () => {
       expect(String(answer.json?.text).length).toBeLessThan(3_001);
     }
     expect(await totalJobs(stack.bot)).toBe(jobsBefore);
-    expect((await auditRows("decision = 'refused'")).length).toBe(refusedBefore + MALFORMED.length);
+    await eventually(async () => expect((await auditRows("decision = 'refused'")).length).toBe(refusedBefore + MALFORMED.length));
   });
 
   it('names the bad token and shows usage', async () => {
@@ -113,7 +113,11 @@ describe('the audit log', () => {
   it('has a row for each accepted and each refused request, with actor, team, channel, text, decision and correlation id', async () => {
     await stack.slack.command('frank', '/ops help');
     await stack.slack.command('frank', '/ops nope');
-    const rows = await auditRows("actor = 'U0FRANK006'");
+    const rows = await eventually(async () => {
+      const found = await auditRows("actor = 'U0FRANK006'");
+      expect(found).toHaveLength(2);
+      return found;
+    });
     expect(rows.map((row) => [row.command, row.decision, row.action])).toEqual([['/ops help', 'accepted', 'ops.help'], ['/ops nope', 'refused', 'ops']]);
     for (const row of rows) {
       expect(row).toMatchObject({ team: 'T0SANDBOX1', channel: 'C0DEPLOYS01', event: 'request' });

@@ -280,3 +280,20 @@ export function parseCommand(slashCommand: string, text: string): CommandRequest
 export function commandLabel(request: CommandRequest): string {
   return 'sub' in request ? `/${request.command} ${request.sub}` : `/${request.command}`;
 }
+
+// Requests answered entirely in the acknowledgement (help, reads) start nothing, so a retried
+// delivery may simply be answered again. Everything else starts work and must be claimed once.
+export function startsWork(request: CommandRequest): boolean {
+  switch (request.command) {
+    case 'ops':
+      return request.sub === 'whoami' || request.sub === 'cancel';
+    case 'deploy':
+      return request.sub === 'run';
+    case 'backup':
+      return request.sub !== 'list';
+    case 'incident':
+      return request.sub !== 'list' && request.sub !== 'timeline';
+    default:
+      return true;
+  }
+}

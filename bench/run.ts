@@ -1,0 +1,16 @@
+import { ackBenchmark } from './ack.ts';
+
+// `npm run bench` runs every benchmark; `npm run bench -- ack` runs the named ones.
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  ack: ackBenchmark,
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHMARKS)) {
+  const run = BENCHMARKS[name];
+  if (!run) {
+    process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+    process.exit(2);
+  }
+  await run();
+}
