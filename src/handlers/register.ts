@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { CommandName } from '../core/grammar/usage.ts';
+import { blockActions, type ActionHandler } from './action-intake.ts';
 import { slashCommand, type CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { notYetEnabledCommand, opsCommand } from './ops.ts';
@@ -17,11 +18,22 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
   };
 }
 
+// Buttons by action_id; anything not listed is answered as no longer handled.
+function actionHandlers(): Record<string, ActionHandler> {
+  return {};
+}
+
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   const commands = Object.entries(commandHandlers(deps)).map(([name, handler]) => {
     app.command(`/${name}`, slashCommand(deps, handler));
     return `/${name}`;
   });
-  // actions, events and views arrive with approvals, deploys and incidents.
+  // actions
+  app.action(/.*/, blockActions(deps, actionHandlers()));
+  // views: modals arrive with incidents; until then a submission is acknowledged and closes the modal.
+  app.view(/.*/, async ({ ack }) => {
+    await ack();
+  });
+  // events (reactions) arrive with approvals; Bolt acknowledges events itself.
   return commands;
 }
