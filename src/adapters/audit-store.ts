@@ -2,6 +2,9 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 
 export type AuditEntry = {
+  // When it happened (a request: when it arrived). Rows written after the reply carry it so that the
+  // log orders events as they happened, not as their inserts committed. Default: the insert's time.
+  at?: Date | undefined;
   event: string;
   decision: string;
   actor: string;
@@ -18,7 +21,7 @@ export type AuditEntry = {
   details?: Record<string, unknown> | undefined;
 };
 
-export type AuditRow = AuditEntry & { id: number; at: Date };
+export type AuditRow = Omit<AuditEntry, 'at'> & { id: number; at: Date };
 
 export type AuditQuery = { since: Date; actor?: string; target?: string; jobId?: string; correlationId?: string; limit: number };
 
@@ -49,10 +52,10 @@ export class AuditStore {
     const command = entry.command !== undefined && entry.command.length > COMMAND_TEXT_MAX ? `${entry.command.slice(0, COMMAND_TEXT_MAX)}…` : entry.command;
     this.#logger.info({ audit: true, ...entry, command }, `audit ${entry.event} ${entry.decision}`);
     const { rows } = await this.#pool.query<{ id: string }>(
-      `INSERT INTO audit_events (event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+      `INSERT INTO audit_events (at, event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
+       VALUES (COALESCE($15, clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
       [entry.event, entry.decision, storable(entry.actor), storable(entry.team), storable(entry.channel), storable(command), storable(entry.action), storable(entry.target),
-        storable(entry.reason), entry.correlationId, storable(entry.jobId), storable(entry.planHash), storable(entry.permalink), storableDetails(entry.details)],
+        storable(entry.reason), entry.correlationId, storable(entry.jobId), storable(entry.planHash), storable(entry.permalink), storableDetails(entry.details), entry.at ?? null],
     );
     return Number(rows[0]!.id);
   }

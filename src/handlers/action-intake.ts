@@ -28,6 +28,7 @@ export function blockActions(deps: HandlerDeps, table: Record<string, ActionHand
   return async ({ body, ack, respond }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const correlationId = currentContext()?.correlationId ?? 'none';
+    const receivedAt = deps.now();
     const parsed = blockActionPayload.safeParse(body);
     if (!parsed.success) {
       deps.logger.warn({ issues: parsed.error.issues }, 'block_actions payload is not valid');
@@ -46,7 +47,7 @@ export function blockActions(deps: HandlerDeps, table: Record<string, ActionHand
       outcome = error instanceof UserError ? 'refused' : 'error';
       reply = viewOfError(error, correlationId, deps.logger);
       await deps.audit.record({
-        event: 'request', decision: outcome === 'refused' ? 'refused' : 'failed', actor: payload.user.id, team: payload.team?.id ?? payload.user.team_id,
+        at: receivedAt, event: 'request', decision: outcome === 'refused' ? 'refused' : 'failed', actor: payload.user.id, team: payload.team?.id ?? payload.user.team_id,
         channel: payload.channel?.id, command: `button ${action.action_id}`, action: `button.${action.action_id}`, correlationId,
         reason: error instanceof UserError ? error.message : 'internal error',
       }).catch((auditError: unknown) => deps.logger.error({ err: auditError }, 'audit write failed'));

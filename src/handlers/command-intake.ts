@@ -46,6 +46,7 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
     let label = payload.command;
     if (context) context.label = label;
 
+    const receivedAt = deps.now();
     const commandText = `${payload.command} ${payload.text}`.trim();
     // The audit row of a request that changes something is written before the change (fail closed);
     // every other row (read-only answers, refusals) is written right after the reply has gone, so
@@ -53,7 +54,7 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
     let pending: AuditEntry | undefined;
     let audited = false;
     const entryFor = (decision: string, entry: Acceptance): AuditEntry => ({
-      event: 'request', decision, actor: payload.user_id, team: payload.team_id, channel: payload.channel_id, command: commandText, correlationId, ...entry,
+      at: receivedAt, event: 'request', decision, actor: payload.user_id, team: payload.team_id, channel: payload.channel_id, command: commandText, correlationId, ...entry,
     });
     let reply: View | undefined;
     let outcome = 'accepted';
@@ -85,7 +86,7 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
           }
         },
         envelope: () => ({
-          correlationId, command: commandText.slice(0, 2_100), requestedAt: deps.now().toISOString(), channelId: payload.channel_id,
+          correlationId, command: commandText.slice(0, 2_100), requestedAt: receivedAt.toISOString(), channelId: payload.channel_id,
           requestedBy: { userId: payload.user_id, ...(payload.team_id ? { teamId: payload.team_id } : {}) },
           ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
         }),

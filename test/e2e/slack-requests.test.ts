@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 async function auditRows(where = 'TRUE', values: unknown[] = []) {
-  return (await stack.bot.pool.query(`SELECT * FROM audit_events WHERE ${where} ORDER BY id`, values)).rows;
+  return (await stack.bot.pool.query(`SELECT * FROM audit_events WHERE ${where} ORDER BY at, id`, values)).rows;
 }
 
 describe('signature verification', () => {
