@@ -23,7 +23,7 @@ export type Stack = {
   close(): Promise<void>;
 };
 
-export type StackOptions = { catalogYaml?: string; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string };
+export type StackOptions = { catalogYaml?: string; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string; socketMode?: boolean };
 
 // The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
 // PostgreSQL database: what a test needs to send signed requests in and read effects out.
@@ -41,10 +41,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = parseEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: sim.apiUrl,
     HOST: '127.0.0.1', PORT: '0', REDIS_URL: options.redisUrl ?? REDIS_URL, REDIS_PREFIX: prefix,
-    DATABASE_URL: options.databaseUrl ?? databaseUrl(database), OPS_CATALOG: catalog, LOG_LEVEL: 'debug', ...options.env,
+    DATABASE_URL: options.databaseUrl ?? databaseUrl(database), OPS_CATALOG: catalog, LOG_LEVEL: 'debug',
+    ...(options.socketMode ? { SLACK_APP_TOKEN: sim.appToken } : {}), ...options.env,
   });
   const bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid' });
-  const slack = sim.connectBot(bot.url, SIGNING_SECRET);
+  const slack = options.socketMode ? sim.connectSocketModeBot() : sim.connectBot(bot.url, SIGNING_SECRET);
   return {
     sim, slack, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
     close: async () => {

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { SlackSimulator } from './simulator.ts';
 import { signSlackRequest } from './signing.ts';
+import type { EnvelopeType } from './socket-mode.ts';
 import type { SimUser } from './workspace.ts';
 
 export type DeliveryOptions = { retryNum?: number; timestamp?: number; signature?: string; triggerId?: string };
 export type BotAnswer = { status: number; body: string; json: Record<string, unknown> | undefined };
+// How deliveries reach the bot: signed HTTP to /slack/events, or envelopes over Socket Mode.
+export type Transport = { kind: 'http'; botUrl: string; secret: string } | { kind: 'socket' };
 export type CommandResult = BotAnswer & { triggerId: string; responseUrl: string };
 
 type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
@@ -13,15 +16,13 @@ type ResponseTarget = { channel: string; user: string; messageTs?: string; ephem
 // view_submission, event_callback), signed with the app's signing secret, sent over HTTP.
 export class SlackDriver {
   readonly #sim: SlackSimulator;
-  readonly botUrl: string;
-  readonly #secret: string;
+  readonly #transport: Transport;
   readonly responseTargets = new Map<string, ResponseTarget>();
   #eventCounter = 0;
 
-  constructor(sim: SlackSimulator, botUrl: string, secret: string) {
+  constructor(sim: SlackSimulator, transport: Transport) {
     this.#sim = sim;
-    this.botUrl = botUrl;
-    this.#secret = secret;
+    this.#transport = transport;
   }
 
   user(who: string): SimUser {
@@ -55,7 +56,7 @@ export class SlackDriver {
       channel_id: channelId, channel_name: channel.name, user_id: user.id, user_name: user.name, command, text: rest.join(''),
       api_app_id: this.#sim.workspace.appId, is_enterprise_install: 'false', response_url: responseUrl, trigger_id: triggerId,
     });
-    const answer = await this.send('form', form.toString(), options);
+    const answer = await this.#deliver('slash_commands', Object.fromEntries(form), () => ['form', form.toString()], options);
     this.#recordAck(answer, channelId, user.id);
     return { ...answer, triggerId, responseUrl };
   }
@@ -92,7 +93,7 @@ export class SlackDriver {
         ...(found.button.style ? { style: found.button.style } : {}), type: 'button', action_ts: actionTs,
       }],
     };
-    return this.send('form', `payload=${encodeURIComponent(JSON.stringify(payload))}`, options);
+    return this.#deliver('interactive', payload, () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`], options);
   }
 
   // A person adds (or removes) an emoji reaction on a message: the Events API's reaction_added.
@@ -118,7 +119,7 @@ export class SlackDriver {
       is_ext_shared_channel: false,
       event_context: `4-${randomBytes(8).toString('hex')}`,
     };
-    return this.send('json', JSON.stringify(envelope), options);
+    return this.#deliver('events_api', envelope, () => ['json', JSON.stringify(envelope)], options);
   }
 
   async submitView(who: string, view: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, unknown>> }, options: DeliveryOptions = {}): Promise<BotAnswer> {
@@ -134,19 +135,30 @@ export class SlackDriver {
       },
       response_urls: [], is_enterprise_install: false, enterprise: null,
     };
-    return this.send('form', `payload=${encodeURIComponent(JSON.stringify(payload))}`, options);
+    return this.#deliver('interactive', payload, () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`], options);
   }
 
-  // The raw delivery: signs (unless told otherwise) and posts to the bot's /slack/events.
+  async #deliver(type: EnvelopeType, payload: unknown, encode: () => ['form' | 'json', string], options: DeliveryOptions): Promise<BotAnswer> {
+    if (this.#transport.kind === 'socket') {
+      const ack = await this.#sim.socketMode.deliver(type, payload, options.retryNum ? { retryAttempt: options.retryNum } : {});
+      const json = ack.payload && Object.keys(ack.payload).length > 0 ? ack.payload : undefined;
+      return { status: 200, body: json ? JSON.stringify(json) : '', json };
+    }
+    const [kind, body] = encode();
+    return this.send(kind, body, options);
+  }
+
+  // The raw HTTP delivery: signs (unless told otherwise) and posts to the bot's /slack/events.
   async send(kind: 'form' | 'json', body: string, options: DeliveryOptions = {}): Promise<BotAnswer> {
+    if (this.#transport.kind !== 'http') throw new Error('raw HTTP deliveries need the HTTP transport');
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': kind === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
-      ...signSlackRequest(this.#secret, body, timestamp),
+      ...signSlackRequest(this.#transport.secret, body, timestamp),
       ...(options.signature ? { 'x-slack-signature': options.signature } : {}),
       ...(options.retryNum ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
     };
-    const response = await fetch(`${this.botUrl}/slack/events`, { method: 'POST', headers, body });
+    const response = await fetch(`${this.#transport.botUrl}/slack/events`, { method: 'POST', headers, body });
     const text = await response.text();
     let json: Record<string, unknown> | undefined;
     try {

@@ -9,13 +9,14 @@ import { SANDBOX_WORKSPACE } from './fixtures.ts';
 import { Workspace, type WorkspaceSeed } from './workspace.ts';
 import { SlackDriver } from './driver.ts';
 import { controlRoutes } from './control.ts';
+import { SocketModeServer } from './socket-mode.ts';
 import { readBody, send } from './http-io.ts';
 
 export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number };
 
 const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
 
-export type SimulatorOptions = { token?: string; seed?: WorkspaceSeed; clock?: () => number };
+export type SimulatorOptions = { token?: string; appToken?: string; seed?: WorkspaceSeed; clock?: () => number };
 
 // A Slack Web API that runs on loopback: the real @slack/web-api client talks to it through
 // SLACK_API_URL, every call is recorded, and failures can be scripted per method.
@@ -24,7 +25,9 @@ export class SlackSimulator {
   readonly calls: RecordedCall[] = [];
   readonly faults = new FaultPlan();
   readonly token: string;
+  readonly appToken: string;
   driver: SlackDriver | undefined;
+  #socketMode: SocketModeServer | undefined;
   #server: Server | undefined;
   #url = '';
   #seq = 0;
@@ -32,6 +35,7 @@ export class SlackSimulator {
 
   constructor(options: SimulatorOptions = {}) {
     this.token = options.token ?? 'xoxb-sandbox-token';
+    this.appToken = options.appToken ?? 'xapp-1-sandbox-token';
     this.workspace = new Workspace(options.seed ?? SANDBOX_WORKSPACE, options.clock);
   }
 
@@ -50,6 +54,7 @@ export class SlackSimulator {
       this.#server!.listen(port, host, () => resolve());
     });
     this.#url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
+    this.#socketMode = new SocketModeServer(this.#server, this.workspace.appId);
     return this.#url;
   }
 
@@ -57,13 +62,25 @@ export class SlackSimulator {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    this.#socketMode?.close();
     await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
   }
 
   // Connect the driver: where the bot listens and the secret it checks signatures with.
   connectBot(botUrl: string, signingSecret: string): SlackDriver {
-    this.driver = new SlackDriver(this, botUrl, signingSecret);
+    this.driver = new SlackDriver(this, { kind: 'http', botUrl, secret: signingSecret });
     return this.driver;
+  }
+
+  // For a bot in Socket Mode: deliveries go as envelopes over its WebSocket.
+  connectSocketModeBot(): SlackDriver {
+    this.driver = new SlackDriver(this, { kind: 'socket' });
+    return this.driver;
+  }
+
+  get socketMode(): SocketModeServer {
+    if (!this.#socketMode) throw new Error('the simulator is not started');
+    return this.#socketMode;
   }
 
   fail(method: string, fault: Fault, times = 1): void {
@@ -129,6 +146,9 @@ export class SlackSimulator {
       send(res, 200, error === undefined ? { ok: true, ...result } : { ok: false, error, ...result });
     };
     if (!token) return answer({}, 'not_authed');
+    if (method === 'apps.connections.open') {
+      return token === this.appToken ? answer({ url: this.socketMode.connectionUrl(this.#url) }) : answer({}, 'invalid_auth');
+    }
     if (token !== this.token) return answer({}, 'invalid_auth');
     if (fault && 'error' in fault) return answer({}, fault.error);
     const implementation = METHODS[method];
