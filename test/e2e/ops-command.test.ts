@@ -41,3 +41,20 @@ describe('/ops whoami', () => {
     expect(stack.sim.callsTo('usergroups.users.list').length).toBeGreaterThan(0);
   });
 });
+
+describe('/metrics', () => {
+  it('counts requests and times acks by command, and counts jobs by kind and outcome with queue depth', async () => {
+    await stack.slack.command('dave', '/ops whoami');
+    await eventually(() => expect(stack.sim.callsTo('response_url').some((call) => call.args.user === 'U0DAVE0004')).toBe(true));
+    const text = await eventually(async () => {
+      const scraped = await (await fetch(`${stack.bot.url}/metrics`)).text();
+      expect(scraped).toMatch(/opsbot_jobs_total\{kind="whoami",outcome="completed"\} [1-9]/);
+      return scraped;
+    });
+    expect(text).toMatch(/opsbot_slack_requests_total\{kind="command",name="\/ops whoami",outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/opsbot_slack_ack_seconds_count\{name="\/ops whoami"\} [1-9]/);
+    expect(text).toMatch(/opsbot_slack_ack_seconds_bucket\{le="0.1",name="\/ops help"\} [1-9]/);
+    expect(text).toMatch(/opsbot_queue_jobs\{kind="whoami",state="completed"\} [1-9]/);
+    expect(text).toMatch(/opsbot_slack_api_calls_total\{method="usergroups.list",outcome="ok"\} [1-9]/);
+  });
+});
