@@ -1,0 +1,255 @@
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type ApiException } from '@kubernetes/client-node';
+import { z } from 'zod';
+import type { DeploymentState } from '../core/rollout.ts';
+
+// Everything ops-bot asks of Kubernetes, in our words. Answers are parsed (zod) into the small shapes
+// the rest of the code uses; API errors become KubeError with a kind the caller can act on.
+export type KubeErrorKind = 'not_found' | 'forbidden' | 'unauthorized' | 'invalid' | 'conflict' | 'unreachable' | 'other';
+
+export class KubeError extends Error {
+  override readonly name = 'KubeError';
+  readonly kind: KubeErrorKind;
+  readonly status: number | undefined;
+
+  constructor(kind: KubeErrorKind, message: string, status?: number) {
+    super(message);
+    this.kind = kind;
+    this.status = status;
+  }
+}
+
+const REVISION = 'deployment.kubernetes.io/revision';
+
+const metadata = z.object({
+  name: z.string(),
+  namespace: z.string().optional(),
+  uid: z.string().default(''),
+  generation: z.number().optional(),
+  resourceVersion: z.string().default('0'),
+  annotations: z.record(z.string(), z.string()).nullish(),
+  labels: z.record(z.string(), z.string()).nullish(),
+  creationTimestamp: z.union([z.string(), z.date()]).nullish(),
+  ownerReferences: z.array(z.object({ uid: z.string(), kind: z.string(), name: z.string() })).nullish(),
+});
+const container = z.object({ name: z.string(), image: z.string().default('') });
+const template = z.object({ metadata: z.object({ labels: z.record(z.string(), z.string()).nullish(), annotations: z.record(z.string(), z.string()).nullish() }).passthrough().nullish(), spec: z.object({ containers: z.array(container) }).passthrough() }).passthrough();
+const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().nullish(), message: z.string().nullish() });
+const deploymentSchema = z.object({
+  metadata,
+  spec: z.object({ replicas: z.number().nullish(), paused: z.boolean().nullish(), selector: z.object({ matchLabels: z.record(z.string(), z.string()).nullish() }), template }).passthrough(),
+  status: z.object({
+    observedGeneration: z.number().nullish(), replicas: z.number().nullish(), updatedReplicas: z.number().nullish(), readyReplicas: z.number().nullish(),
+    availableReplicas: z.number().nullish(), conditions: z.array(condition).nullish(),
+  }).passthrough().nullish(),
+});
+const replicaSetSchema = z.object({ metadata, spec: z.object({ replicas: z.number().nullish(), template }).passthrough(), status: z.object({ readyReplicas: z.number().nullish() }).passthrough().nullish() });
+const podSchema = z.object({
+  metadata,
+  status: z.object({
+    phase: z.string().nullish(),
+    conditions: z.array(condition).nullish(),
+    containerStatuses: z.array(z.object({ name: z.string(), ready: z.boolean().nullish(), restartCount: z.number().nullish(), state: z.object({ waiting: z.object({ reason: z.string().nullish(), message: z.string().nullish() }).nullish() }).passthrough().nullish() })).nullish(),
+  }).passthrough().nullish(),
+});
+const eventSchema = z.object({ reason: z.string().nullish(), message: z.string().nullish(), type: z.string().nullish(), involvedObject: z.object({ name: z.string().nullish() }).passthrough() });
+
+export type ReplicaSetState = { name: string; revision: number; replicas: number; ready: number; template: z.output<typeof template>; containers: { name: string; image: string }[]; annotations: Record<string, string>; created: Date | undefined };
+export type PodProblem = { pod: string; reason: string; message: string };
+
+function toDeployment(raw: unknown): DeploymentState {
+  const parsed = deploymentSchema.parse(raw);
+  const annotations = parsed.metadata.annotations ?? {};
+  return {
+    namespace: parsed.metadata.namespace ?? '',
+    name: parsed.metadata.name,
+    uid: parsed.metadata.uid,
+    generation: parsed.metadata.generation ?? 0,
+    observedGeneration: parsed.status?.observedGeneration ?? 0,
+    desired: parsed.spec.replicas ?? 1,
+    total: parsed.status?.replicas ?? 0,
+    updated: parsed.status?.updatedReplicas ?? 0,
+    ready: parsed.status?.readyReplicas ?? 0,
+    available: parsed.status?.availableReplicas ?? 0,
+    paused: parsed.spec.paused ?? false,
+    conditions: (parsed.status?.conditions ?? []).map((item) => ({ type: item.type, status: item.status, reason: item.reason ?? undefined, message: item.message ?? undefined })),
+    containers: parsed.spec.template.spec.containers.map((item) => ({ name: item.name, image: item.image })),
+    annotations,
+    selector: parsed.spec.selector.matchLabels ?? {},
+    resourceVersion: parsed.metadata.resourceVersion,
+    revision: annotations[REVISION] ? Number(annotations[REVISION]) : undefined,
+  };
+}
+
+function toKubeError(error: unknown, what: string): KubeError {
+  if (error instanceof KubeError) return error;
+  const code = (error as Partial<ApiException<unknown>>)?.code;
+  if (typeof code === 'number') {
+    let message = '';
+    try {
+      const body = (error as ApiException<unknown>).body;
+      message = (typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string }))?.message ?? '';
+    } catch {
+      message = '';
+    }
+    const kind: KubeErrorKind = code === 404 ? 'not_found' : code === 403 ? 'forbidden' : code === 401 ? 'unauthorized' : code === 409 ? 'conflict' : code === 422 || code === 400 ? 'invalid' : 'other';
+    return new KubeError(kind, message || `${what}: HTTP ${code}`, code);
+  }
+  return new KubeError('unreachable', `${what}: ${(error as Error)?.message ?? String(error)}`);
+}
+
+export class KubeCluster {
+  readonly context: string;
+  readonly #config: KubeConfig;
+  readonly #apps: AppsV1Api;
+  readonly #core: CoreV1Api;
+
+  constructor(config: KubeConfig, context: string) {
+    this.context = context;
+    this.#config = config;
+    this.#apps = config.makeApiClient(AppsV1Api);
+    this.#core = config.makeApiClient(CoreV1Api);
+  }
+
+  async readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
+    try {
+      return toDeployment(await this.#apps.readNamespacedDeployment({ name, namespace }));
+    } catch (error) {
+      const failure = toKubeError(error, `read deployment ${namespace}/${name}`);
+      if (failure.kind === 'not_found') return undefined;
+      throw failure;
+    }
+  }
+
+  // Strategic merge: containers merge by name, so only the named container's image changes. The
+  // change-cause annotation on the Deployment is copied by the controller to the new ReplicaSet,
+  // which is where `kubectl rollout history` and /deploy history read it.
+  async setImage(namespace: string, name: string, containerName: string, image: string, changeCause: string, options: { dryRun: boolean }): Promise<DeploymentState> {
+    const body = {
+      metadata: { annotations: { 'kubernetes.io/change-cause': changeCause } },
+      spec: { template: { spec: { containers: [{ name: containerName, image }] } } },
+    };
+    try {
+      const result = await this.#apps.patchNamespacedDeployment(
+        { name, namespace, body, ...(options.dryRun ? { dryRun: 'All' } : {}), fieldManager: 'ops-bot' },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      );
+      return toDeployment(result);
+    } catch (error) {
+      throw toKubeError(error, `patch deployment ${namespace}/${name}`);
+    }
+  }
+
+  // Replaces the pod template (and the Deployment's annotations) with a JSON Patch, as
+  // `kubectl rollout undo` does; `test` guards against a change made since the caller read it.
+  async replaceTemplate(namespace: string, name: string, expectedResourceVersion: string, templateValue: unknown, annotations: Record<string, string>): Promise<DeploymentState> {
+    const body = [
+      { op: 'test', path: '/metadata/resourceVersion', value: expectedResourceVersion },
+      { op: 'replace', path: '/spec/template', value: templateValue },
+      { op: 'replace', path: '/metadata/annotations', value: annotations },
+    ];
+    try {
+      return toDeployment(await this.#apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: 'ops-bot' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
+    } catch (error) {
+      throw toKubeError(error, `roll back deployment ${namespace}/${name}`);
+    }
+  }
+
+  async replicaSets(deployment: DeploymentState): Promise<ReplicaSetState[]> {
+    const labelSelector = Object.entries(deployment.selector).map(([key, value]) => `${key}=${value}`).join(',');
+    try {
+      const list = await this.#apps.listNamespacedReplicaSet({ namespace: deployment.namespace, labelSelector });
+      return list.items
+        .map((item) => replicaSetSchema.parse(item))
+        .filter((rs) => rs.metadata.ownerReferences?.some((owner) => owner.uid === deployment.uid))
+        .map((rs) => ({
+          name: rs.metadata.name,
+          revision: Number(rs.metadata.annotations?.[REVISION] ?? 0),
+          replicas: rs.spec.replicas ?? 0,
+          ready: rs.status?.readyReplicas ?? 0,
+          template: rs.spec.template,
+          containers: rs.spec.template.spec.containers.map((item) => ({ name: item.name, image: item.image })),
+          annotations: rs.metadata.annotations ?? {},
+          created: rs.metadata.creationTimestamp ? new Date(rs.metadata.creationTimestamp) : undefined,
+        }))
+        .sort((a, b) => b.revision - a.revision);
+    } catch (error) {
+      throw toKubeError(error, `list replica sets of ${deployment.namespace}/${deployment.name}`);
+    }
+  }
+
+  // Why pods are not becoming ready: waiting reasons, unschedulable pods, and recent warning events.
+  async podProblems(deployment: DeploymentState): Promise<PodProblem[]> {
+    const labelSelector = Object.entries(deployment.selector).map(([key, value]) => `${key}=${value}`).join(',');
+    try {
+      const [pods, events] = await Promise.all([
+        this.#core.listNamespacedPod({ namespace: deployment.namespace, labelSelector }),
+        this.#core.listNamespacedEvent({ namespace: deployment.namespace }),
+      ]);
+      const problems: PodProblem[] = [];
+      const names = new Set<string>();
+      for (const raw of pods.items) {
+        const pod = podSchema.parse(raw);
+        names.add(pod.metadata.name);
+        const unscheduled = pod.status?.conditions?.find((item) => item.type === 'PodScheduled' && item.status === 'False');
+        if (unscheduled) problems.push({ pod: pod.metadata.name, reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '' });
+        for (const status of pod.status?.containerStatuses ?? []) {
+          const waiting = status.state?.waiting;
+          if (waiting?.reason && waiting.reason !== 'ContainerCreating') problems.push({ pod: pod.metadata.name, reason: waiting.reason, message: waiting.message ?? '' });
+        }
+      }
+      for (const raw of events.items) {
+        const event = eventSchema.parse(raw);
+        if (event.type === 'Warning' && event.involvedObject.name && names.has(event.involvedObject.name) && !problems.some((problem) => problem.pod === event.involvedObject.name && problem.reason === event.reason)) {
+          problems.push({ pod: event.involvedObject.name, reason: event.reason ?? 'Warning', message: event.message ?? '' });
+        }
+      }
+      return problems;
+    } catch (error) {
+      throw toKubeError(error, `read pods of ${deployment.namespace}/${deployment.name}`);
+    }
+  }
+
+  // Streams changes to one Deployment from `resourceVersion`; `onDone` fires when the stream ends for
+  // any reason (client-node closes idle watches after 30 s), and the caller re-watches.
+  async watchDeployment(deployment: { namespace: string; name: string }, resourceVersion: string, onChange: (state: DeploymentState) => void, onDone: (error: unknown) => void): Promise<AbortController> {
+    const watch = new Watch(this.#config);
+    return watch.watch(
+      `/apis/apps/v1/namespaces/${deployment.namespace}/deployments`,
+      { fieldSelector: `metadata.name=${deployment.name}`, resourceVersion, allowWatchBookmarks: true },
+      (type, object) => {
+        if (type === 'ADDED' || type === 'MODIFIED') {
+          const parsed = deploymentSchema.safeParse(object);
+          if (parsed.success) onChange(toDeployment(object));
+        }
+        if (type === 'ERROR') onDone(new KubeError('other', `watch error: ${JSON.stringify(object)}`));
+      },
+      onDone,
+    );
+  }
+}
+
+// One client per kubeconfig context (a catalog environment names its context).
+export class KubeClusters {
+  readonly #base: KubeConfig;
+  readonly #clusters = new Map<string, KubeCluster>();
+
+  constructor(base?: KubeConfig) {
+    this.#base = base ?? new KubeConfig();
+    if (!base) this.#base.loadFromDefault();
+  }
+
+  contexts(): string[] {
+    return this.#base.getContexts().map((context) => context.name);
+  }
+
+  cluster(context: string): KubeCluster {
+    const existing = this.#clusters.get(context);
+    if (existing) return existing;
+    if (!this.#base.getContextObject(context)) throw new KubeError('other', `the kubeconfig has no context "${context}" (it has: ${this.contexts().join(', ') || 'none'})`);
+    const config = new KubeConfig();
+    config.loadFromOptions({ clusters: this.#base.clusters, users: this.#base.users, contexts: this.#base.contexts, currentContext: context });
+    const cluster = new KubeCluster(config, context);
+    this.#clusters.set(context, cluster);
+    return cluster;
+  }
+}
