@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
+import { ApprovalStore } from './adapters/approval-store.ts';
 import { AuditStore } from './adapters/audit-store.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
+import { KubeClusters } from './adapters/kube.ts';
+import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
 import { createMetrics } from './adapters/metrics.ts';
 import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
@@ -24,6 +27,9 @@ export type StartOptions = {
   logDestination?: DestinationStream;
   slackRetry?: SlackRetry;
   now?: () => Date;
+  // Tests and the sandbox hand in clusters built from their own kubeconfig; otherwise KUBECONFIG
+  // and in-cluster rules apply (client-node's loadFromDefault).
+  kube?: KubeClusters;
 };
 
 export type RunningOpsBot = {
@@ -54,23 +60,34 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
 
   await ensureDatabase(env.DATABASE_URL, logger);
   const pool = createPool(env.DATABASE_URL, logger);
-  await migrate(pool, logger);
-  const audit = new AuditStore(pool, logger);
-
   const redis = producerConnection(env.REDIS_URL);
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
-  await waitUntilReady(redis, 10_000);
+  try {
+    await migrate(pool, logger);
+    await waitUntilReady(redis, 10_000);
+  } catch (error) {
+    // A failed start must not leave connections behind (tests, and supervisors that retry in-process).
+    redis.disconnect();
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  const audit = new AuditStore(pool, logger);
 
   const slack = new SlackGateway({ token: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, logger, metrics, ...(options.slackRetry ? { retry: options.slackRetry } : {}) });
   await checkToken(slack, logger);
   const directory = new SlackDirectory(slack);
   const queues = new JobQueues(redis, env.REDIS_PREFIX, metrics);
+  const approvals = new ApprovalStore(pool, audit);
+  const locks = new TargetLocks(redis, env.REDIS_PREFIX);
+  const kube = options.kube ?? new KubeClusters();
+  const missing = [...new Set(Object.values(catalog.environments).map((environment) => environment.context))].filter((context) => !kube.contexts().includes(context));
+  if (missing.length > 0) logger.warn({ missing, available: kube.contexts() }, 'kubeconfig lacks contexts the catalog names; deploys there will be refused');
 
   const bolt = runsBot ? createBoltApp({ botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, slack, logger }) : undefined;
-  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
+  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
 
   const workers = runsWorker
-    ? new JobWorkers({ catalog, slack, directory, audit, queues, logger, now }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics })
+    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, locks, queues, logger, now }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics })
     : undefined;
   await workers?.waitUntilReady();
 

@@ -48,10 +48,11 @@ export class AuditStore {
   }
 
   // Throws when PostgreSQL cannot take the row: callers that change production must fail closed.
-  async record(entry: AuditEntry): Promise<number> {
+  // With `client`, the row is part of that client's transaction (it commits with the decision it records).
+  async record(entry: AuditEntry, client?: pg.PoolClient): Promise<number> {
     const command = entry.command !== undefined && entry.command.length > COMMAND_TEXT_MAX ? `${entry.command.slice(0, COMMAND_TEXT_MAX)}…` : entry.command;
     this.#logger.info({ audit: true, ...entry, command }, `audit ${entry.event} ${entry.decision}`);
-    const { rows } = await this.#pool.query<{ id: string }>(
+    const { rows } = await (client ?? this.#pool).query<{ id: string }>(
       `INSERT INTO audit_events (at, event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
        VALUES (COALESCE($15, clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
       [entry.event, entry.decision, storable(entry.actor), storable(entry.team), storable(entry.channel), storable(command), storable(entry.action), storable(entry.target),

@@ -41,4 +41,46 @@ export const MIGRATIONS: Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
     `,
   },
+  {
+    version: 2,
+    name: 'approval_requests',
+    sql: `
+      CREATE TABLE approval_requests (
+        id               text PRIMARY KEY,
+        kind             text NOT NULL,
+        env              text NOT NULL,
+        target           text NOT NULL,
+        requester        text NOT NULL,
+        team             text,
+        channel          text NOT NULL,
+        plan             jsonb NOT NULL,
+        plan_hash        text NOT NULL,
+        policy           jsonb NOT NULL,
+        status           text NOT NULL,
+        approvals        jsonb NOT NULL DEFAULT '[]'::jsonb,
+        decided_by       text,
+        decided_at       timestamptz,
+        reason           text,
+        break_glass      text,
+        freeze_name      text,
+        message_channel  text,
+        message_ts       text,
+        mirror_channel   text,
+        mirror_ts        text,
+        permalink        text,
+        response_url     text,
+        plan_job_id      text,
+        execution_job_id text,
+        correlation_id   text NOT NULL,
+        version          integer NOT NULL DEFAULT 0,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        expires_at       timestamptz NOT NULL,
+        started_at       timestamptz
+      );
+      CREATE UNIQUE INDEX approval_requests_message ON approval_requests (message_channel, message_ts);
+      CREATE UNIQUE INDEX approval_requests_mirror ON approval_requests (mirror_channel, mirror_ts);
+      CREATE INDEX approval_requests_pending ON approval_requests (status, expires_at);
+      CREATE INDEX approval_requests_plan_job ON approval_requests (plan_job_id);
+    `,
+  },
 ];

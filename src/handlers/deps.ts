@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
+import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
+import type { TargetLocks } from '../adapters/locks.ts';
+import type { SlackGateway } from '../adapters/slack.ts';
 import type { DeliveryLedger } from '../adapters/dedupe.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
@@ -10,6 +13,9 @@ export type HandlerDeps = {
   catalog: Catalog;
   queues: JobQueues;
   audit: AuditStore;
+  approvals: ApprovalStore;
+  locks: TargetLocks;
+  slack: SlackGateway;
   ledger: DeliveryLedger;
   directory: SlackDirectory;
   metrics: Metrics;

@@ -3,6 +3,8 @@ import type { CommandName } from '../core/grammar/usage.ts';
 import { blockActions, type ActionHandler } from './action-intake.ts';
 import { slashCommand, type CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
+import { approvalButtons, reactionChanged } from './approval.ts';
+import { deployCommand } from './deploy.ts';
 import { notYetEnabledCommand, opsCommand } from './ops.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
@@ -10,7 +12,7 @@ import { notYetEnabledCommand, opsCommand } from './ops.ts';
 function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler> {
   return {
     ops: opsCommand(deps),
-    deploy: notYetEnabledCommand(),
+    deploy: deployCommand(deps),
     rollback: notYetEnabledCommand(),
     backup: notYetEnabledCommand(),
     restore: notYetEnabledCommand(),
@@ -19,8 +21,8 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
 }
 
 // Buttons by action_id; anything not listed is answered as no longer handled.
-function actionHandlers(): Record<string, ActionHandler> {
-  return {};
+function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
+  return { ...approvalButtons(deps) };
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {
@@ -29,11 +31,13 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
     return `/${name}`;
   });
   // actions
-  app.action(/.*/, blockActions(deps, actionHandlers()));
+  app.action(/.*/, blockActions(deps, actionHandlers(deps)));
   // views: modals arrive with incidents; until then a submission is acknowledged and closes the modal.
   app.view(/.*/, async ({ ack }) => {
     await ack();
   });
-  // events (reactions) arrive with approvals; Bolt acknowledges events itself.
+  // events (Bolt acknowledges events itself, before these run)
+  app.event('reaction_added', reactionChanged(deps));
+  app.event('reaction_removed', reactionChanged(deps));
   return commands;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deployPlanSchema } from '../core/plan.ts';
 import type { JobKind } from './kinds.ts';
 
 // Job data is read back from Redis, which any process with access can write: parse it, never trust it.
@@ -14,8 +15,28 @@ export const jobEnvelope = z.object({
 
 export type JobEnvelope = z.output<typeof jobEnvelope>;
 
+export const deployChange = z.object({
+  kind: z.literal('deploy'),
+  service: z.string(),
+  version: z.string(),
+  env: z.string(),
+  strategy: z.enum(['rolling', 'bluegreen', 'canary']).optional(),
+  reason: z.string().optional(),
+  dryRun: z.boolean(),
+  breakGlass: z.string().optional(),
+});
+
+const systemJob = z.object({ correlationId: z.string().min(1), approvalId: z.string().min(1) });
+
 export const JOB_DATA = {
   whoami: jobEnvelope,
+  plan: jobEnvelope.extend({ change: deployChange }),
+  deploy: jobEnvelope.extend({ plan: deployPlanSchema, planHash: z.string(), approvalId: z.string().optional() }),
+  'approval-message': systemJob,
+  'approval-expire': systemJob,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 export type JobData<K extends JobKind> = z.output<(typeof JOB_DATA)[K]>;
+
+// What /ops status can say about any job: who asked and what they typed, when the job has them.
+export const jobSummaryData = z.object({ requestedBy: z.object({ userId: z.string() }).optional(), command: z.string().optional() });

@@ -3,15 +3,19 @@
 export type JobKindSettings = {
   attempts: number;
   concurrency: number;
-  // Side effects that must not happen twice (a deploy) get one attempt; lookups retry.
   backoffMs?: number;
 };
 
-export const JOB_KINDS = {
-  whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
-} as const satisfies Record<string, JobKindSettings>;
+// Side effects that must not happen twice (a deploy) get one attempt; reads and Slack updates retry.
+export type JobKind = 'whoami' | 'plan' | 'deploy' | 'approval-message' | 'approval-expire';
 
-export type JobKind = keyof typeof JOB_KINDS;
+export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
+  whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
+  plan: { attempts: 2, concurrency: 8, backoffMs: 1_000 },
+  deploy: { attempts: 1, concurrency: 16 },
+  'approval-message': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
+  'approval-expire': { attempts: 5, concurrency: 2, backoffMs: 2_000 },
+};
 
 export function isJobKind(value: string): value is JobKind {
   return Object.hasOwn(JOB_KINDS, value);

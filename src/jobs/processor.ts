@@ -1,6 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
+import type { KubeClusters } from '../adapters/kube.ts';
+import type { TargetLocks } from '../adapters/locks.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
 import type { SlackGateway } from '../adapters/slack.ts';
 import type { Catalog } from '../config/catalog-schema.ts';
@@ -13,6 +16,9 @@ export type ProcessorDeps = {
   slack: SlackGateway;
   directory: SlackDirectory;
   audit: AuditStore;
+  approvals: ApprovalStore;
+  kube: KubeClusters;
+  locks: TargetLocks;
   queues: JobQueues;
   logger: Logger;
   now: () => Date;

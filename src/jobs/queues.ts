@@ -2,7 +2,7 @@ import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { kindOfJobId } from '../core/ids.ts';
 import type { Metrics } from '../adapters/metrics.ts';
-import { JOB_DATA, type JobData } from './job-data.ts';
+import { JOB_DATA, jobSummaryData, type JobData } from './job-data.ts';
 import { JOB_KINDS, isJobKind, type JobKind } from './kinds.ts';
 
 export type JobSummary = {
@@ -38,6 +38,10 @@ export class JobQueues {
   }
 
   // Idempotent: the same jobId while the job is kept adds nothing (BullMQ's job-id rule).
+  async remove(kind: JobKind, jobId: string): Promise<void> {
+    await this.queue(kind).remove(jobId);
+  }
+
   async enqueue<K extends JobKind>(kind: K, jobId: string, data: JobData<K>, options: { delayMs?: number } = {}): Promise<string> {
     const settings = JOB_KINDS[kind];
     const valid = JOB_DATA[kind].parse(data);
@@ -86,12 +90,12 @@ export class JobQueues {
 
 function summarize(kind: JobKind, job: Job, state: JobState | 'unknown'): JobSummary {
   // Read back from Redis: only what parses is shown, the rest is "unknown".
-  const envelope = JOB_DATA[kind].safeParse(job.data);
+  const envelope = jobSummaryData.safeParse(job.data);
   return {
     id: job.id ?? '?',
     kind,
     state,
-    requestedBy: envelope.success ? envelope.data.requestedBy.userId : undefined,
+    requestedBy: envelope.success ? envelope.data.requestedBy?.userId : undefined,
     command: envelope.success ? envelope.data.command : undefined,
     createdAt: new Date(job.timestamp),
     finishedAt: job.finishedOn ? new Date(job.finishedOn) : undefined,

@@ -2,18 +2,27 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisOptions } from 'bullmq';
 import { withContext } from '../adapters/log.ts';
 import type { Metrics } from '../adapters/metrics.ts';
+import type { View } from '../bot/views/blocks.ts';
 import { unexpectedErrorView, userErrorView } from '../bot/views/errors.ts';
 import { newErrorId } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import { JOB_DATA, jobEnvelope } from './job-data.ts';
 import { JOB_KINDS, type JobKind } from './kinds.ts';
 import type { Processor, ProcessorDeps } from './processor.ts';
+import { approvalExpireProcessor } from './processors/approval-expire.ts';
+import { approvalMessageProcessor } from './processors/approval-message.ts';
+import { deployProcessor } from './processors/deploy.ts';
+import { planProcessor } from './processors/plan.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
 import { replyToRequester } from './reply.ts';
 
 // The routing table of the worker: one processor per job kind.
 const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   whoami: whoamiProcessor,
+  plan: planProcessor,
+  deploy: deployProcessor,
+  'approval-message': approvalMessageProcessor,
+  'approval-expire': approvalExpireProcessor,
 };
 
 export type WorkerOptions = { connection: RedisOptions; prefix: string; concurrency: number; metrics: Metrics };
@@ -64,14 +73,19 @@ async function runJob<K extends JobKind>(kind: K, job: Job, signal: AbortSignal,
       return result;
     } catch (error) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // System jobs (message refreshes, expiries) have nobody to answer; requests do.
+      const requester = envelope.success ? envelope.data : undefined;
+      const tell = async (message: View) => {
+        if (requester) await replyToRequester(deps.slack, requester, message).catch((replyError: unknown) => logger.error({ err: replyError }, 'could not tell the requester'));
+      };
       if (error instanceof UserError) {
         logger.warn({ err: error }, 'job refused');
-        await replyToRequester(deps.slack, data, userErrorView(error.message, error.hint)).catch((replyError: unknown) => logger.error({ err: replyError }, 'could not tell the requester'));
+        await tell(userErrorView(error.message, error.hint));
         throw new UnrecoverableError(error.message);
       }
       const errorId = newErrorId();
       logger.error({ err: error, errorId, lastAttempt }, 'job failed');
-      if (lastAttempt) await replyToRequester(deps.slack, data, unexpectedErrorView(errorId, correlationId)).catch((replyError: unknown) => logger.error({ err: replyError }, 'could not tell the requester'));
+      if (lastAttempt) await tell(unexpectedErrorView(errorId, correlationId));
       throw error;
     } finally {
       timer();

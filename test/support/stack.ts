@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../src/config/env.ts';
 import type { SlackDriver } from '../../src/sandbox/slack/driver.ts';
+import { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
+import { clustersFor } from './kube.ts';
 import { startOpsBot, type RunningOpsBot } from '../../src/start.ts';
 import { LogCapture } from './log-capture.ts';
 import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './services.ts';
@@ -15,6 +17,8 @@ export const EXAMPLE_CATALOG = new URL('../../config/catalog.example.yml', impor
 export type Stack = {
   sim: SlackSimulator;
   slack: SlackDriver;
+  // Simulated clusters by kubeconfig context: staging and prod.
+  kube: { staging: KubeSimulator; prod: KubeSimulator };
   bot: RunningOpsBot;
   logs: LogCapture;
   database: string;
@@ -30,6 +34,8 @@ export type StackOptions = { catalogYaml?: string; env?: Record<string, string>;
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = new SlackSimulator({ token: BOT_TOKEN });
   await sim.start();
+  const kube = { staging: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }), prod: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }) };
+  await Promise.all([kube.staging.start(), kube.prod.start()]);
   const database = uniqueName('opsbot_test');
   const prefix = uniqueName('opsbot-test');
   const logs = new LogCapture();
@@ -44,13 +50,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DATABASE_URL: options.databaseUrl ?? databaseUrl(database), OPS_CATALOG: catalog, LOG_LEVEL: 'debug',
     ...(options.socketMode ? { SLACK_APP_TOKEN: sim.appToken } : {}), ...options.env,
   });
-  const bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid' });
+  let bot: RunningOpsBot;
+  try {
+    bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid', kube: clustersFor(kube) });
+  } catch (error) {
+    await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop()]);
+    await dropDatabase(database).catch(() => undefined);
+    throw error;
+  }
   const slack = options.socketMode ? sim.connectSocketModeBot() : sim.connectBot(bot.url, SIGNING_SECRET);
   return {
-    sim, slack, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
+    sim, slack, kube, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
     close: async () => {
       await bot.close();
       await sim.stop();
+      await Promise.all([kube.staging.stop(), kube.prod.stop()]);
       await deleteRedisPrefix(prefix);
       await dropDatabase(database);
     },

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ObjectStore, matchesLabels, type KubeObject } from './store.ts';
+import { type ObjectStore, matchesLabels, type KubeObject } from './store.ts';
 
 export type FailureMode = 'ImagePullBackOff' | 'CrashLoopBackOff' | 'NeverReady' | 'Unschedulable';
 export type ControllerOptions = {

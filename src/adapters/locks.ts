@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+
+// One change per target at a time: a Redis lease with an owner token, a TTL and a heartbeat.
+// Extending and releasing check the token in one Lua step, so a lease that expired and was taken by
+// someone else is never extended or released by its old owner (redis.io/docs/latest/commands/set).
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+
+export const lockHolder = z.object({ token: z.string(), jobId: z.string(), userId: z.string(), since: z.string(), what: z.string() });
+export type LockHolder = z.output<typeof lockHolder>;
+
+export type Lease = { holder: LockHolder; release(): Promise<void>; lost(): boolean };
+
+export class TargetLocks {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #ttlMs: number;
+
+  constructor(redis: Redis, prefix: string, ttlMs = 60_000) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#ttlMs = ttlMs;
+  }
+
+  #key(target: string): string {
+    return `${this.#prefix}:lock:${target}`;
+  }
+
+  async holder(target: string): Promise<LockHolder | undefined> {
+    const raw = await this.#redis.get(this.#key(target));
+    if (!raw) return undefined;
+    const parsed = lockHolder.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  // Takes the lease, or answers who holds it. The stored value is the whole holder record, so the
+  // token comparison in Lua compares that record.
+  async acquire(target: string, holder: Omit<LockHolder, 'token' | 'since'>): Promise<{ lease: Lease } | { busy: LockHolder }> {
+    const full: LockHolder = { ...holder, token: randomUUID(), since: new Date().toISOString() };
+    const value = JSON.stringify(full);
+    const key = this.#key(target);
+    const taken = await this.#redis.set(key, value, 'PX', this.#ttlMs, 'NX');
+    if (taken !== 'OK') {
+      const current = await this.holder(target);
+      // The same job taking its own lock again (a retried or resumed job) may continue with it.
+      if (current && current.jobId === holder.jobId) return this.#adopt(key, current);
+      return { busy: current ?? { ...full, jobId: 'unknown', userId: 'unknown' } };
+    }
+    return { lease: this.#lease(key, full, value) };
+  }
+
+  async #adopt(key: string, current: LockHolder): Promise<{ lease: Lease }> {
+    const value = JSON.stringify(current);
+    await this.#redis.eval(EXTEND, 1, key, value, this.#ttlMs);
+    return { lease: this.#lease(key, current, value) };
+  }
+
+  #lease(key: string, holder: LockHolder, value: string): Lease {
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      this.#redis.eval(EXTEND, 1, key, value, this.#ttlMs).then((extended) => {
+        if (Number(extended) !== 1) lost = true;
+      }, () => undefined);
+    }, this.#ttlMs / 3);
+    heartbeat.unref();
+    return {
+      holder,
+      lost: () => lost,
+      release: async () => {
+        clearInterval(heartbeat);
+        await this.#redis.eval(RELEASE, 1, key, value);
+      },
+    };
+  }
+}

@@ -1,0 +1,25 @@
+import { planSummary, type Plan } from '../../core/plan.ts';
+import { code, context, fields, header, section, view, type Block, type View } from './blocks.ts';
+
+export function planFields(plan: Plan): Block {
+  return fields([
+    ['Plan', code(planSummary(plan))],
+    ['Image', `${code(plan.from.image)}\n→ ${code(plan.to.image)}`],
+    ['Where', `${plan.namespace}/${plan.deployment} (container ${code(plan.container)}) in context ${code(plan.context)}`],
+    ['Reason', plan.reason ?? '_none given_'],
+  ]);
+}
+
+export function dryRunView(plan: Plan, needsApproval: string | undefined): View {
+  const text = `Dry run: ${planSummary(plan)}. Nothing was changed.`;
+  return view(text, [
+    header(`Dry run: ${plan.kind} ${plan.service} to ${plan.env}`),
+    planFields(plan),
+    context(`:white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`),
+  ]);
+}
+
+export function startingView(plan: Plan, jobId: string): View {
+  const text = `Starting: ${planSummary(plan)} (job ${jobId}).`;
+  return view(text, [section(`:rocket: ${text}`)]);
+}

@@ -1,0 +1,25 @@
+import { catalogHandles } from '../core/permissions.ts';
+import { describePeople, type Identity } from '../core/people.ts';
+import { holdsRole, type RoleName } from '../core/roles.ts';
+import { UserError } from '../core/user-error.ts';
+import type { HandlerDeps } from './deps.ts';
+
+const ROLE_WORDS: Record<RoleName, string> = {
+  deploy: 'deploy', rollback: 'roll back', backup: 'take backups', restore: 'restore backups', incident: 'declare incidents', incidentAdmin: 'run incidents', admin: 'administer ops-bot',
+};
+
+export async function identify(deps: HandlerDeps, userId: string): Promise<Identity> {
+  return deps.directory.identify(userId, catalogHandles(deps.catalog));
+}
+
+// Default deny: a role the catalog does not give you is refused, naming the role and who holds it.
+export async function requireRole(deps: HandlerDeps, userId: string, role: RoleName): Promise<Identity> {
+  const identity = await identify(deps, userId);
+  if (!holdsRole(identity, deps.catalog.roles, role)) {
+    throw new UserError(`You may not ${ROLE_WORDS[role]}: that needs the \`${role}\` role, which the catalog gives to ${describePeople(deps.catalog.roles[role] ?? [])}.`, {
+      hint: '`/ops whoami` shows your groups and roles.',
+      code: 'forbidden_role',
+    });
+  }
+  return identity;
+}

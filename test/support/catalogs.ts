@@ -1,0 +1,54 @@
+// Catalogs for tests: the example catalog's shape, with the knobs a test needs (expiry, freezes)
+// and no weekly freeze, so no test depends on the day CI happens to run.
+export type TestCatalogOptions = { expires?: string; required?: number; freezeToday?: boolean; breakGlass?: boolean; approvalChannel?: boolean };
+
+function isoDay(offsetDays: number): string {
+  return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function testCatalog(options: TestCatalogOptions = {}): string {
+  const freeze = options.freezeToday ? `
+    freeze:
+      - name: launch-week
+        start: ${isoDay(-1)}
+        end: ${isoDay(1)}
+        tz: UTC` : '';
+  const breakGlass = options.breakGlass === false ? '' : `
+    breakGlass:
+      approvers: ["@incident-commanders"]
+      required: 1`;
+  return `environments:
+  staging:
+    context: staging
+    approval: none
+  production:
+    context: prod${options.approvalChannel === false ? '' : '\n    approvalChannel: C0APPROVALS'}
+    approval:
+      approvers: ["@sre-leads", "U0ALICE001"]
+      required: ${options.required ?? 2}
+      expires: ${options.expires ?? '30m'}
+    rollbackApproval:
+      approvers: ["@sre-leads", "@oncall"]
+      required: 1
+      expires: 15m${freeze}${breakGlass}
+services:
+  checkout:
+    namespace: shop
+    deployment: checkout
+    container: app
+    image: registry.example.com/shop/checkout
+    environments: [staging, production]
+    timeout: 1m
+  search:
+    namespace: shop
+    deployment: search
+    container: api
+    image: registry.example.com/shop/search
+    environments: [staging]
+roles:
+  deploy: ["@engineers"]
+  rollback: ["@engineers", "@oncall"]
+  admin: ["@sre-leads"]
+  incident: ["*"]
+`;
+}
