@@ -20,6 +20,7 @@ import { loadCatalog } from './config/catalog-load.ts';
 import type { Env } from './config/env.ts';
 import { registerHandlers } from './handlers/register.ts';
 import { JobQueues } from './jobs/queues.ts';
+import { startApprovalSweeper } from './jobs/approval-sweeper.ts';
 import { JobWorkers } from './jobs/worker.ts';
 
 export type StartOptions = {
@@ -90,6 +91,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, locks, queues, logger, now }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics })
     : undefined;
   await workers?.waitUntilReady();
+  const stopSweeper = runsWorker ? startApprovalSweeper(approvals, queues, logger, now) : undefined;
 
   const server = createHttpServer({
     receiver: bolt?.httpReceiver,
@@ -117,6 +119,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     logger.info('ops-bot shutting down: no new requests, letting running jobs reach a safe point');
     await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
     if (bolt?.socketMode) await bolt.app.stop().catch(() => undefined);
+    stopSweeper?.();
     await workers?.close();
     await queues.close();
     await redis.quit().catch(() => redis.disconnect());

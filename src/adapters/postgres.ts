@@ -15,7 +15,7 @@ export function withDefaultUser(url: string): string {
 }
 
 export function createPool(url: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: 10, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: 10, connectionTimeoutMillis: 1_500, idleTimeoutMillis: 30_000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'postgres connection lost'));
   return pool;

@@ -64,6 +64,19 @@ export function eligibility(policy: ApprovalPolicy, actor: Identity): Eligibilit
 // Enough distinct people? Each approver fills at most one seat: `normal.required` seats for the
 // environment's approvers and `breakGlass.required` for break-glass ones. Someone in both groups
 // may take either seat, never both (Hall's condition for two seat kinds).
+// How many seats of each kind the approvals fill when every person takes one seat: what the message
+// shows, consistent with thresholdMet. People in both groups take break-glass seats first (the
+// scarcer kind), which leaves the easier remainder to ask for.
+export function seatsFilled(policy: ApprovalPolicy, approvals: Approval[]): { normal: number; breakGlass: number } {
+  const needNormal = policy.normal?.required ?? 0;
+  const needGlass = policy.breakGlass?.required ?? 0;
+  const both = approvals.filter((approval) => approval.normal && approval.breakGlass).length;
+  const normalOnly = approvals.filter((approval) => approval.normal && !approval.breakGlass).length;
+  const glassOnly = approvals.filter((approval) => approval.breakGlass && !approval.normal).length;
+  const bothToGlass = Math.min(both, Math.max(0, needGlass - glassOnly));
+  return { normal: Math.min(needNormal, normalOnly + both - bothToGlass), breakGlass: Math.min(needGlass, glassOnly + bothToGlass) };
+}
+
 export function thresholdMet(policy: ApprovalPolicy, approvals: Approval[]): boolean {
   const needNormal = policy.normal?.required ?? 0;
   const needGlass = policy.breakGlass?.required ?? 0;

@@ -1,7 +1,12 @@
+import { auditView } from '../bot/views/audit.ts';
+import { freezeView } from '../bot/views/freeze.ts';
 import { helpView } from '../bot/views/help.ts';
 import { jobStatusView, queuedView, recentJobsView, unknownJobView } from '../bot/views/jobs.ts';
 import { notEnabledView } from '../bot/views/not-enabled.ts';
+import { activeFreeze, upcomingFreezes } from '../core/freeze.ts';
 import { jobIdFor } from '../core/ids.ts';
+import { environmentOf } from '../core/targets.ts';
+import { UserError } from '../core/user-error.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { withQueue } from './queue-errors.ts';
@@ -28,6 +33,21 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
         const jobId = request.jobId;
         const job = await withQueue('read', () => deps.queues.find(jobId));
         return job ? jobStatusView(job, deps.now()) : unknownJobView(jobId);
+      }
+      case 'freeze': {
+        const names = request.env ? [request.env] : Object.keys(deps.catalog.environments);
+        const now = deps.now();
+        return freezeView(names.map((name) => {
+          const env = environmentOf(deps.catalog, name);
+          return { env: name, active: activeFreeze(env.freeze, now), next: upcomingFreezes(env.freeze, now, 2), breakGlass: env.breakGlass !== undefined };
+        }));
+      }
+      case 'audit': {
+        const since = new Date(deps.now().getTime() - request.sinceMs);
+        const rows = await deps.audit.query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) }).catch(() => {
+          throw new UserError('ops-bot cannot read its audit log right now (PostgreSQL is unreachable).', { code: 'audit_unavailable' });
+        });
+        return auditView(rows, request.filter, request.sinceMs);
       }
       default:
         return notEnabledView(`/ops ${request.sub}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { decide, describePolicy, newApprovalRequest, thresholdMet, type ApprovalEvent, type ApprovalPolicy, type ApprovalRequest } from '../../src/core/approval.ts';
+import { decide, describePolicy, newApprovalRequest, seatsFilled, thresholdMet, type ApprovalEvent, type ApprovalPolicy, type ApprovalRequest } from '../../src/core/approval.ts';
 import type { Identity } from '../../src/core/people.ts';
 
 const T0 = new Date('2026-11-23T10:00:00Z');
@@ -113,6 +113,15 @@ describe('break-glass', () => {
     expect(all.request.status).toBe('approved');
   });
 
+  it('shows seats as distinct people fill them, someone in both groups taking the scarcer seat', () => {
+    const frankAndAlice = run(fresh(glass), approve(FRANK), approve(ALICE, 2)).request;
+    expect(seatsFilled(glass, frankAndAlice.approvals)).toEqual({ normal: 1, breakGlass: 1 });
+    const frankAlone = run(fresh(glass), approve(FRANK)).request;
+    expect(seatsFilled(glass, frankAlone.approvals)).toEqual({ normal: 0, breakGlass: 1 });
+    const twoNormal = run(fresh(glass), approve(CAROL), approve(ALICE, 2)).request;
+    expect(seatsFilled(glass, twoNormal.approvals)).toEqual({ normal: 2, breakGlass: 0 });
+  });
+
   it('describes the policy with the break-glass seats', () => {
     expect(describePolicy(glass, () => '10:30 UTC')).toBe('2 of @sre-leads, <@U0ALICE001>, plus 1 break-glass of @incident-commanders, not the requester, expires 10:30 UTC');
   });
@@ -140,6 +149,8 @@ describe('any order of events', () => {
         expect(ids).not.toContain(REQUESTER.userId);
         expect(ids).not.toContain(GUEST.userId);
         expect(thresholdMet(policy, request.approvals)).toBe(true);
+        const seats = seatsFilled(policy, request.approvals);
+        expect(seats.normal + seats.breakGlass).toBe((policy.normal?.required ?? 0) + (policy.breakGlass?.required ?? 0));
         expect(request.approvals.length).toBeGreaterThanOrEqual((policy.normal?.required ?? 0) + (policy.breakGlass?.required ?? 0));
       } else {
         expect(request.status).not.toBe('approved');

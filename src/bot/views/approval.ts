@@ -1,4 +1,4 @@
-import { approversText, describePolicy, type Approval, type ApprovalRequest } from '../../core/approval.ts';
+import { approversText, describePolicy, seatsFilled, type Approval, type ApprovalRequest } from '../../core/approval.ts';
 import { planSummary, tagOf, type Plan } from '../../core/plan.ts';
 import { utcTime } from '../../core/policy.ts';
 import { actions, code, context, header, section, view, type Block, type View } from './blocks.ts';
@@ -18,9 +18,10 @@ function who(approvals: Approval[]): string {
 
 function progress(request: ApprovalRequest): string {
   const { normal, breakGlass } = request.policy;
+  const filled = seatsFilled(request.policy, request.approvals);
   const parts: string[] = [];
-  if (normal) parts.push(`${Math.min(request.approvals.filter((approval) => approval.normal).length, normal.required)} of ${normal.required}`);
-  if (breakGlass) parts.push(`break-glass ${Math.min(request.approvals.filter((approval) => approval.breakGlass).length, breakGlass.required)} of ${breakGlass.required}`);
+  if (normal) parts.push(`${filled.normal} of ${normal.required}`);
+  if (breakGlass) parts.push(`break-glass ${filled.breakGlass} of ${breakGlass.required}`);
   return parts.join(', ');
 }
 

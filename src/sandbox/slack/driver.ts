@@ -61,15 +61,16 @@ export class SlackDriver {
     return { ...answer, triggerId, responseUrl };
   }
 
-  // Presses a button on a message (or on an ephemeral message) the bot posted.
-  async click(who: string, target: { messageTs: string; actionId: string; value?: string }, options: DeliveryOptions = {}): Promise<BotAnswer> {
+  // Presses a button on a message (or on an ephemeral message) the bot posted. `staleBlocks` presses
+  // it on an older rendering, as a client that has not refreshed yet still shows it.
+  async click(who: string, target: { messageTs: string; actionId: string; value?: string; staleBlocks?: unknown[] }, options: DeliveryOptions = {}): Promise<BotAnswer> {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const message = workspace.messageByTs(target.messageTs);
     const ephemeral = message ? undefined : workspace.ephemeralByTs(target.messageTs);
     if (!message && !ephemeral) throw new Error(`no message with ts ${target.messageTs}`);
     const channelId = message?.channel ?? ephemeral!.channel;
-    const blocks = (message?.blocks ?? ephemeral!.blocks) as { type?: string; block_id?: string; elements?: Record<string, unknown>[] }[];
+    const blocks = (target.staleBlocks ?? message?.blocks ?? ephemeral!.blocks) as { type?: string; block_id?: string; elements?: Record<string, unknown>[] }[];
     const found = findButton(blocks, target.actionId);
     if (!found) throw new Error(`no button ${target.actionId} on message ${target.messageTs}`);
     const channel = workspace.channels.get(channelId)!;

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { pino } from 'pino';
+import { ApprovalStore } from '../../src/adapters/approval-store.ts';
+import { AuditStore } from '../../src/adapters/audit-store.ts';
+import { createMetrics } from '../../src/adapters/metrics.ts';
+import { createPool, ensureDatabase, migrate } from '../../src/adapters/postgres.ts';
+import { decide, newApprovalRequest, type ApprovalPolicy } from '../../src/core/approval.ts';
+import { planHash, type DeployPlan } from '../../src/core/plan.ts';
+import { sweepApprovedChanges } from '../../src/jobs/approval-sweeper.ts';
+import { JobQueues } from '../../src/jobs/queues.ts';
+import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
+
+const logger = pino({ level: 'silent' });
+const database = uniqueName('opsbot_approvals');
+const prefix = uniqueName('opsbot-test');
+let pool: pg.Pool;
+let redis: Redis;
+let store: ApprovalStore;
+let queues: JobQueues;
+
+const plan: DeployPlan = {
+  kind: 'deploy', service: 'checkout', env: 'production', context: 'prod', namespace: 'shop', deployment: 'checkout', container: 'app',
+  strategy: 'rolling', replicas: 3, from: { image: 'r/checkout:1.0.0', revision: 1 }, to: { image: 'r/checkout:1.1.0', version: '1.1.0' },
+};
+const policy: ApprovalPolicy = { normal: { approvers: [{ kind: 'group', handle: 'sre-leads' }], required: 2 }, breakGlass: undefined, expiresAt: new Date(Date.now() + 3_600_000) };
+
+async function create(id: string) {
+  const request = newApprovalRequest(id, 'U0REQUEST1', planHash(plan), policy);
+  await store.create({ request, kind: 'deploy', env: 'production', target: 'checkout/production', team: 'T1', channel: 'C1', plan, breakGlass: undefined, freeze: undefined, responseUrl: undefined, planJobId: 'plan-1', correlationId: 'c-1' },
+    { event: 'approval', decision: 'requested', actor: 'U0REQUEST1', correlationId: 'c-1' });
+}
+
+beforeAll(async () => {
+  await ensureDatabase(databaseUrl(database), logger);
+  pool = createPool(databaseUrl(database), logger);
+  await migrate(pool, logger);
+  store = new ApprovalStore(pool, new AuditStore(pool, logger));
+  redis = new Redis(REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
+  queues = new JobQueues(redis, prefix, createMetrics());
+});
+
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+  await pool.end();
+  await deleteRedisPrefix(prefix);
+  await dropDatabase(database);
+});
+
+describe('the approval store', () => {
+  it('lets exactly one of 20 concurrent approvals reach "approved", each with its audit row', async () => {
+    await create('apr-00000000000000a1');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => store.transition(
+      'apr-00000000000000a1',
+      (record) => decide(record.request, { type: 'approve', actor: { userId: `U0APPR${index}`, groups: new Set(['sre-leads']) }, via: 'button', at: new Date() }),
+      (record, decision) => [{ event: 'approve', decision: decision.answer.code, actor: `U0APPR${index}`, correlationId: 'c-1', target: record.target }],
+    )));
+    expect(results.filter((result) => result!.decision.effects.some((effect) => effect.type === 'execute'))).toHaveLength(1);
+    const stored = await store.get('apr-00000000000000a1');
+    expect(stored!.request).toMatchObject({ status: 'approved', version: 2 });
+    expect(stored!.request.approvals).toHaveLength(2);
+    expect(stored!.executionJobId).toBe('deploy-00000000000000a1');
+    const { rows } = await pool.query("SELECT decision, count(*)::int AS n FROM audit_events WHERE event = 'approve' GROUP BY decision ORDER BY decision");
+    expect(rows).toEqual([{ decision: 'approved', n: 1 }, { decision: 'approved_partial', n: 1 }, { decision: 'final', n: 18 }]);
+  });
+
+  it('re-enqueues an approved change whose enqueue was lost, once, and never one that started', async () => {
+    const later = () => new Date(Date.now() + 60_000);
+    expect(await sweepApprovedChanges(store, queues, logger, later)).toEqual(['deploy-00000000000000a1']);
+    await sweepApprovedChanges(store, queues, logger, later);
+    expect((await queues.queue('deploy').getJobs(['waiting'])).map((job) => job.id)).toEqual(['deploy-00000000000000a1']);
+    await store.markStarted('apr-00000000000000a1');
+    expect(await sweepApprovedChanges(store, queues, logger, later)).toEqual([]);
+  });
+});
