@@ -1,8 +1,10 @@
 import { ackBenchmark } from './ack.ts';
+import { approvalBenchmark } from './approval.ts';
 
 // `npm run bench` runs every benchmark; `npm run bench -- ack` runs the named ones.
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   ack: ackBenchmark,
+  approval: approvalBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -4,7 +4,7 @@ import { renderBlocks } from './slack/render.ts';
 
 // `npm run slack -- --as alice "/ops help"`: sends a signed command (or a click, or a reaction)
 // to the running sandbox and prints what the bot posted, rendered as text.
-type Call = { seq: number; method: string; args: Record<string, unknown>; ok: boolean; error?: string };
+type Call = { seq: number; method: string; args: Record<string, unknown>; ok: boolean; error?: string; result?: { ts?: string } };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -69,7 +69,7 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
   const body = () => renderBlocks(parseBlocks(call.args.blocks), String(call.args.text ?? ''), names);
   if (!call.ok) return `── ${call.method} failed: ${call.error} ──`;
   switch (call.method) {
-    case 'chat.postMessage': return `── posted in ${where} ──\n${body()}`;
+    case 'chat.postMessage': return `── posted in ${where} (--message ${call.result?.ts ?? '?'}) ──\n${body()}`;
     case 'chat.update': return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
     case 'chat.postEphemeral': return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
     case 'response_url': return `── reply (only you can see this)${call.args.replace_original ? ', replacing the previous one' : ''} ──\n${body()}`;

@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { CatalogError } from '../config/catalog-load.ts';
 import { EnvError, parseEnv } from '../config/env.ts';
 import { startOpsBot } from '../start.ts';
+import { kubeconfigFor } from './kube/kubeconfig.ts';
+import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
 
 // `npm run sandbox`: the Slack simulator and the real bot (bot + worker) wired together on
@@ -9,9 +11,31 @@ import { SlackSimulator } from './slack/simulator.ts';
 const SIGNING_SECRET = 'sandbox-signing-secret';
 const STATE_FILE = '.sandbox/state.json';
 
+// The example catalog's services, running in two simulated clusters (contexts staging and prod).
+async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig: string }> {
+  const contexts = ['staging', 'prod'];
+  const clusters = contexts.map(() => new KubeSimulator({ podReadyMs: 1_500, secondMs: 1_000 }));
+  await Promise.all(clusters.map((cluster) => cluster.start()));
+  for (const cluster of clusters) {
+    cluster.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: 'registry.example.com/shop/checkout:1.4.1', replicas: 3 });
+    cluster.addDeployment({ namespace: 'shop', name: 'search', container: 'api', image: 'registry.example.com/shop/search:2.0.0', replicas: 4 });
+    cluster.addDeployment({ namespace: 'shop', name: 'storefront-blue', container: 'web', image: 'registry.example.com/shop/storefront:3.1.0', replicas: 2, labels: { app: 'storefront', colour: 'blue' } });
+    cluster.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
+    // Any tag ending in -broken never pulls: try it to see a failing rollout.
+    cluster.failImage(/-broken$/, 'ImagePullBackOff');
+  }
+  await mkdir('.sandbox', { recursive: true });
+  const kubeconfig = '.sandbox/kubeconfig';
+  await writeFile(kubeconfig, kubeconfigFor(contexts.map((context, index) => ({ context, server: clusters[index]!.url, token: clusters[index]!.token }))));
+  return { clusters, kubeconfig };
+}
+
 async function main(): Promise<void> {
   const sim = new SlackSimulator();
   await sim.start(Number(process.env.SANDBOX_SLACK_PORT ?? 3101));
+  const { clusters, kubeconfig } = await startClusters();
+  // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
+  process.env.KUBECONFIG = kubeconfig;
   let env;
   try {
     env = parseEnv({
@@ -47,6 +71,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await bot.close();
     await sim.stop();
+    await Promise.all(clusters.map((cluster) => cluster.stop()));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
@@ -63,7 +88,9 @@ Try, in another terminal:
   npm run slack -- --as alice "/ops help"
   npm run slack -- --as carol "/ops whoami"
   npm run slack -- --as alice "/ops status"
-  npm run slack -- --as bob "/deploy checkout 1.4.2 to staging --dry-run"
+  npm run slack -- --as bob "/deploy checkout 1.4.2 to staging"
+  npm run slack -- --as bob "/deploy checkout 1.4.2 to production --reason 'fix tax rounding'"
+    then approve as two of carol, frank, alice (--click approval_approve --message <ts>)
 Buttons: npm run slack -- --as carol --click <action-id> --message <ts>
 Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
 Logs are pino JSON on this terminal. Ctrl-C stops the sandbox.

@@ -1,4 +1,3 @@
-import { expect } from '@jest/globals';
 import type { RecordedCall } from '../../src/sandbox/slack/simulator.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
 import { eventually } from './eventually.ts';
@@ -43,7 +42,7 @@ export function ephemeralsTo(stack: Stack, userId: string): RecordedCall[] {
 export async function finalText(stack: Stack, message: SimMessage, status: string): Promise<string> {
   return eventually(() => {
     const current = stack.sim.workspace.messageByTs(message.ts)!;
-    expect(current.text).toContain(status);
+    if (!current.text.includes(status)) throw new Error(`it says: ${current.text}`);
     return current.text;
   }, { what: `message ${message.ts} to say ${status}` });
 }

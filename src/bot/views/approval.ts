@@ -70,7 +70,7 @@ export function approvalWaitingView(state: ApprovalViewState, channel: string): 
   const text = request.status === 'pending'
     ? `Waiting for approval in <#${channel}>: ${describePolicy(request.policy, utcTime)}.`
     : `${ICONS[request.status]} ${outcomeText(state)}`;
-  const blocks: Block[] = [section(`:hourglass_flowing_sand: ${text}`), context(code(planSummary(state.plan)))];
+  const blocks: Block[] = [section(request.status === 'pending' ? `:hourglass_flowing_sand: ${text}` : text), context(code(planSummary(state.plan)))];
   if (request.status === 'pending') blocks.push(actions(`approval-own:${request.id}`, [{ actionId: CANCEL, text: 'Cancel request', value: request.id }]));
   return view(text, blocks);
 }

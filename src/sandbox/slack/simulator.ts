@@ -12,7 +12,7 @@ import { controlRoutes } from './control.ts';
 import { SocketModeServer } from './socket-mode.ts';
 import { readBody, send } from './http-io.ts';
 
-export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number };
+export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number; result?: MethodResult };
 
 const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
 
@@ -104,9 +104,9 @@ export class SlackSimulator {
     return () => this.#listeners.delete(listener);
   }
 
-  record(method: string, args: MethodArgs, ok: boolean, status: number, error?: string): RecordedCall {
+  record(method: string, args: MethodArgs, ok: boolean, status: number, error?: string, result?: MethodResult): RecordedCall {
     this.#seq += 1;
-    const call: RecordedCall = { seq: this.#seq, at: Date.now(), method, args, ok, status, ...(error ? { error } : {}) };
+    const call: RecordedCall = { seq: this.#seq, at: Date.now(), method, args, ok, status, ...(error ? { error } : {}), ...(result ? { result } : {}) };
     this.calls.push(call);
     for (const listener of this.#listeners) listener(call);
     return call;
@@ -142,7 +142,7 @@ export class SlackSimulator {
       return;
     }
     const answer = (result: MethodResult, error?: string) => {
-      this.record(method, args, error === undefined, 200, error);
+      this.record(method, args, error === undefined, 200, error, error === undefined ? result : undefined);
       send(res, 200, error === undefined ? { ok: true, ...result } : { ok: false, error, ...result });
     };
     if (!token) return answer({}, 'not_authed');
