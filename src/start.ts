@@ -6,6 +6,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { ApprovalStore } from './adapters/approval-store.ts';
 import { AuditStore } from './adapters/audit-store.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
+import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
 import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
@@ -31,6 +32,7 @@ export type StartOptions = {
   // Tests and the sandbox hand in clusters built from their own kubeconfig; otherwise KUBECONFIG
   // and in-cluster rules apply (client-node's loadFromDefault).
   kube?: KubeClusters;
+  progressIntervalMs?: number;
 };
 
 export type RunningOpsBot = {
@@ -80,15 +82,16 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const queues = new JobQueues(redis, env.REDIS_PREFIX, metrics);
   const approvals = new ApprovalStore(pool, audit);
   const locks = new TargetLocks(redis, env.REDIS_PREFIX);
+  const signals = new JobSignals(redis, env.REDIS_PREFIX);
   const kube = options.kube ?? new KubeClusters();
   const missing = [...new Set(Object.values(catalog.environments).map((environment) => environment.context))].filter((context) => !kube.contexts().includes(context));
   if (missing.length > 0) logger.warn({ missing, available: kube.contexts() }, 'kubeconfig lacks contexts the catalog names; deploys there will be refused');
 
   const bolt = runsBot ? createBoltApp({ botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, slack, logger }) : undefined;
-  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
+  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, signals, kube, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
 
   const workers = runsWorker
-    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, locks, queues, logger, now }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics })
+    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, locks, signals, queues, logger, now, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics, lockMs: env.JOB_LOCK_MS })
     : undefined;
   await workers?.waitUntilReady();
   const stopSweeper = runsWorker ? startApprovalSweeper(approvals, queues, logger, now) : undefined;

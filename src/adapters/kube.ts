@@ -1,6 +1,6 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type ApiException } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { DeploymentState } from '../core/rollout.ts';
+import type { DeploymentState, PodTemplate } from '../core/rollout.ts';
 
 // Everything ops-bot asks of Kubernetes, in our words. Answers are parsed (zod) into the small shapes
 // the rest of the code uses; API errors become KubeError with a kind the caller can act on.
@@ -53,6 +53,10 @@ const podSchema = z.object({
 });
 const eventSchema = z.object({ reason: z.string().nullish(), message: z.string().nullish(), type: z.string().nullish(), involvedObject: z.object({ name: z.string().nullish() }).passthrough() });
 
+const serviceSchema = z.object({ metadata, spec: z.object({ selector: z.record(z.string(), z.string()).nullish() }).passthrough() });
+export type ServiceState = { name: string; selector: Record<string, string>; resourceVersion: string };
+export type NewDeployment = { name: string; labels: Record<string, string>; selector: Record<string, string>; replicas: number; template: PodTemplate; annotations?: Record<string, string> };
+
 export type ReplicaSetState = { name: string; revision: number; replicas: number; ready: number; template: z.output<typeof template>; containers: { name: string; image: string }[]; annotations: Record<string, string>; created: Date | undefined };
 export type PodProblem = { pod: string; reason: string; message: string };
 
@@ -77,6 +81,7 @@ function toDeployment(raw: unknown): DeploymentState {
     selector: parsed.spec.selector.matchLabels ?? {},
     resourceVersion: parsed.metadata.resourceVersion,
     revision: annotations[REVISION] ? Number(annotations[REVISION]) : undefined,
+    template: parsed.spec.template as PodTemplate,
   };
 }
 
@@ -174,6 +179,66 @@ export class KubeCluster {
         .sort((a, b) => b.revision - a.revision);
     } catch (error) {
       throw toKubeError(error, `list replica sets of ${deployment.namespace}/${deployment.name}`);
+    }
+  }
+
+  async readService(namespace: string, name: string): Promise<ServiceState | undefined> {
+    try {
+      const service = serviceSchema.parse(await this.#core.readNamespacedService({ name, namespace }));
+      return { name: service.metadata.name, selector: service.spec.selector ?? {}, resourceVersion: service.metadata.resourceVersion };
+    } catch (error) {
+      const failure = toKubeError(error, `read service ${namespace}/${name}`);
+      if (failure.kind === 'not_found') return undefined;
+      throw failure;
+    }
+  }
+
+  // The blue-green switch: one JSON Patch that replaces the selector only if the Service is still the
+  // version we read (test on resourceVersion), so two switches can never interleave.
+  async switchService(namespace: string, name: string, expectedResourceVersion: string, selector: Record<string, string>): Promise<ServiceState> {
+    const body = [
+      { op: 'test', path: '/metadata/resourceVersion', value: expectedResourceVersion },
+      { op: 'replace', path: '/spec/selector', value: selector },
+    ];
+    try {
+      const service = serviceSchema.parse(await this.#core.patchNamespacedService({ name, namespace, body, fieldManager: 'ops-bot' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
+      return { name: service.metadata.name, selector: service.spec.selector ?? {}, resourceVersion: service.metadata.resourceVersion };
+    } catch (error) {
+      throw toKubeError(error, `switch service ${namespace}/${name}`);
+    }
+  }
+
+  async createDeployment(namespace: string, deployment: NewDeployment): Promise<DeploymentState> {
+    const body = {
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: deployment.name, namespace, labels: deployment.labels, annotations: deployment.annotations ?? {} },
+      spec: { replicas: deployment.replicas, selector: { matchLabels: deployment.selector }, template: deployment.template },
+    };
+    try {
+      return toDeployment(await this.#apps.createNamespacedDeployment({ namespace, body: body as never, fieldManager: 'ops-bot' }));
+    } catch (error) {
+      throw toKubeError(error, `create deployment ${namespace}/${deployment.name}`);
+    }
+  }
+
+  async scaleDeployment(namespace: string, name: string, replicas: number, image?: { container: string; image: string; changeCause: string }): Promise<DeploymentState> {
+    const body = {
+      ...(image ? { metadata: { annotations: { 'kubernetes.io/change-cause': image.changeCause } } } : {}),
+      spec: { replicas, ...(image ? { template: { spec: { containers: [{ name: image.container, image: image.image }] } } } : {}) },
+    };
+    try {
+      return toDeployment(await this.#apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: 'ops-bot' }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)));
+    } catch (error) {
+      throw toKubeError(error, `scale deployment ${namespace}/${name}`);
+    }
+  }
+
+  async deleteDeployment(namespace: string, name: string): Promise<void> {
+    try {
+      await this.#apps.deleteNamespacedDeployment({ name, namespace });
+    } catch (error) {
+      const failure = toKubeError(error, `delete deployment ${namespace}/${name}`);
+      if (failure.kind !== 'not_found') throw failure;
     }
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // The environment contract of ARCHITECTURE.md, plus a few optional knobs (HOST, REDIS_PREFIX,
-// WORKER_CONCURRENCY, SHUTDOWN_TIMEOUT_MS) that only have defaults.
+// WORKER_CONCURRENCY, SHUTDOWN_TIMEOUT_MS, JOB_LOCK_MS) that only have defaults.
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const urlWithScheme = (schemes: string[], what: string) =>
@@ -31,6 +31,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
+    // BullMQ's job lock; a job whose worker died is picked up by another within about twice this.
+    JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   })
   .superRefine((env, context) => {
     if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined && env.ROLE !== 'worker') {

@@ -17,6 +17,10 @@ export const deployPlanSchema = z.object({
   to: z.object({ image: z.string(), version: z.string() }),
   reason: z.string().optional(),
   breakGlass: z.string().optional(),
+  // Blue-green: the Service whose selector is switched, and which colour is live and which idle.
+  bluegreen: z.object({ service: z.string(), live: z.string(), idle: z.string(), colourKey: z.string(), liveColour: z.string(), idleColour: z.string(), idleExists: z.boolean() }).optional(),
+  // Canary: the canary Deployment beside the stable one, and its steps (percent of stable replicas).
+  canary: z.object({ name: z.string(), steps: z.array(z.number().int().min(1).max(100)), holdMs: z.number().int().min(0) }).optional(),
 });
 
 export type DeployPlan = z.output<typeof deployPlanSchema>;

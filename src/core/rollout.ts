@@ -1,5 +1,6 @@
 // A Deployment's rollout, judged the way `kubectl rollout status` judges it
 // (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go), from its parsed state.
+export type PodTemplate = { metadata?: { labels?: Record<string, string> | null | undefined; annotations?: Record<string, string> | null | undefined } | null | undefined; spec: Record<string, unknown> };
 export type Condition = { type: string; status: string; reason?: string | undefined; message?: string | undefined };
 export type DeploymentState = {
   namespace: string;
@@ -19,6 +20,7 @@ export type DeploymentState = {
   selector: Record<string, string>;
   resourceVersion: string;
   revision: number | undefined;
+  template: PodTemplate;
 };
 
 export type RolloutVerdict =

@@ -1,10 +1,15 @@
 import { queuedView } from '../bot/views/jobs.ts';
+import { dryRunView } from '../bot/views/plan.ts';
+import { describePolicy } from '../core/approval.ts';
+import type { DeployPlan } from '../core/plan.ts';
+import { planSummary } from '../core/plan.ts';
 import { notEnabledView } from '../bot/views/not-enabled.ts';
 import { jobIdFor } from '../core/ids.ts';
-import { gateFor } from '../core/policy.ts';
+import { gateFor, utcTime } from '../core/policy.ts';
 import { deployLockKey, serviceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import { frozenError } from '../jobs/change-gate.ts';
+import { planDeploy, type DeployChange } from '../jobs/preflight.ts';
 import { requireRole } from './authorize.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -31,18 +36,38 @@ export function deployCommand(deps: HandlerDeps): CommandHandler {
     }
     const jobId = jobIdFor('plan', turn.deliveryKey);
     const breakGlass = gate.verdict === 'proceed' && gate.freeze ? request.breakGlass : undefined;
+    const change: DeployChange = {
+      kind: 'deploy', service: request.service, version: request.version, env: request.env, dryRun: request.dryRun,
+      ...(request.strategy ? { strategy: request.strategy } : {}), ...(request.reason ? { reason: request.reason } : {}), ...(breakGlass ? { breakGlass } : {}),
+    };
+    // Pre-flight answers in this reply when the cluster is quick, so mistakes are refused before any
+    // job exists; a slow cluster must not hold Slack's 3-second ack, so then the plan job does it.
+    const plan = await withinBudget(planDeploy(deps, change, turn.payload.user_id), PREFLIGHT_BUDGET_MS);
+    if (request.dryRun && plan) {
+      const needs = gate.verdict === 'proceed' && gate.policy ? describePolicy(gate.policy, utcTime) : undefined;
+      await turn.accept({ action: 'deploy.dry-run', target: `${request.service}/${request.env}`, reason: planSummary(plan), details: { version: request.version, dryRun: true } });
+      return dryRunView(plan, needs);
+    }
     await turn.accept({
       action: request.dryRun ? 'deploy.dry-run' : 'deploy.request', target: `${request.service}/${request.env}`, jobId,
       reason: breakGlass ? `BREAK-GLASS during freeze "${gate.verdict === 'proceed' ? gate.freeze?.name : ''}": ${breakGlass}` : request.reason,
-      details: { version: request.version, strategy: request.strategy ?? target.service.strategy, dryRun: request.dryRun, ...(breakGlass ? { breakGlass: true } : {}) },
+      details: { version: request.version, strategy: request.strategy ?? target.service.strategy, dryRun: request.dryRun, ...(plan ? { plan: planSummary(plan) } : {}), ...(breakGlass ? { breakGlass: true } : {}) },
     }, { failClosed: true });
-    await withQueue('enqueue', () => deps.queues.enqueue('plan', jobId, {
-      ...turn.envelope(),
-      change: {
-        kind: 'deploy', service: request.service, version: request.version, env: request.env, dryRun: request.dryRun,
-        ...(request.strategy ? { strategy: request.strategy } : {}), ...(request.reason ? { reason: request.reason } : {}), ...(breakGlass ? { breakGlass } : {}),
-      },
-    }));
-    return queuedView(jobId, `Checking ${request.service} in ${request.env} before anything changes…`);
+    await withQueue('enqueue', () => deps.queues.enqueue('plan', jobId, { ...turn.envelope(), change, ...(plan ? { plan } : {}) }));
+    return queuedView(jobId, plan ? `Planned: ${planSummary(plan)}. Asking for what it needs…` : `Checking ${request.service} in ${request.env} before anything changes…`);
   };
+}
+
+const PREFLIGHT_BUDGET_MS = 1_500;
+
+// The plan if pre-flight finishes in time; undefined if not. Its refusals (UserError) are thrown.
+async function withinBudget(planning: Promise<DeployPlan>, ms: number): Promise<DeployPlan | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  planning.catch(() => undefined); // a late failure is the plan job's to report
+  try {
+    return await Promise.race([planning, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

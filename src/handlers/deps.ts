@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
+import type { JobSignals } from '../adapters/job-signals.ts';
+import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
 import type { SlackGateway } from '../adapters/slack.ts';
 import type { DeliveryLedger } from '../adapters/dedupe.ts';
@@ -15,6 +17,8 @@ export type HandlerDeps = {
   audit: AuditStore;
   approvals: ApprovalStore;
   locks: TargetLocks;
+  signals: JobSignals;
+  kube: KubeClusters;
   slack: SlackGateway;
   ledger: DeliveryLedger;
   directory: SlackDirectory;

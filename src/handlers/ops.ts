@@ -9,6 +9,7 @@ import { environmentOf } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
+import { cancelJob } from './cancel.ts';
 import { withQueue } from './queue-errors.ts';
 
 // /ops: help, whoami, status (and, as their issues land, history, audit, freeze, cancel).
@@ -42,6 +43,9 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
           return { env: name, active: activeFreeze(env.freeze, now), next: upcomingFreezes(env.freeze, now, 2), breakGlass: env.breakGlass !== undefined };
         }));
       }
+      case 'cancel':
+        await turn.accept({ action: 'ops.cancel', jobId: request.jobId }, { failClosed: true });
+        return cancelJob(deps, request.jobId, turn.payload.user_id);
       case 'audit': {
         const since = new Date(deps.now().getTime() - request.sinceMs);
         const rows = await deps.audit.query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) }).catch(() => {

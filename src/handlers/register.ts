@@ -5,6 +5,7 @@ import { slashCommand, type CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { approvalButtons, reactionChanged } from './approval.ts';
 import { deployCommand } from './deploy.ts';
+import { deployButtons } from './deploy-buttons.ts';
 import { notYetEnabledCommand, opsCommand } from './ops.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
@@ -22,7 +23,7 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
 
 // Buttons by action_id; anything not listed is answered as no longer handled.
 function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
-  return { ...approvalButtons(deps) };
+  return { ...approvalButtons(deps), ...deployButtons(deps) };
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {

@@ -30,8 +30,20 @@ const systemJob = z.object({ correlationId: z.string().min(1), approvalId: z.str
 
 export const JOB_DATA = {
   whoami: jobEnvelope,
-  plan: jobEnvelope.extend({ change: deployChange }),
-  deploy: jobEnvelope.extend({ plan: deployPlanSchema, planHash: z.string(), approvalId: z.string().optional() }),
+  plan: jobEnvelope.extend({ change: deployChange, plan: deployPlanSchema.optional() }),
+  deploy: jobEnvelope.extend({
+    plan: deployPlanSchema,
+    planHash: z.string(),
+    approvalId: z.string().optional(),
+    // Written by the running job: how far it got, so a job resumed after its worker died continues.
+    resume: z.object({
+      stage: z.enum(['started', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
+      startedAt: z.number(),
+      message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+      step: z.number().int().optional(),
+    }).optional(),
+  }),
+  'bluegreen-retire': z.object({ correlationId: z.string(), context: z.string(), namespace: z.string(), deployment: z.string(), service: z.string(), colourKey: z.string(), colour: z.string() }),
   'approval-message': systemJob,
   'approval-expire': systemJob,
 } as const satisfies Record<JobKind, z.ZodType>;

@@ -12,6 +12,8 @@ export function explainKube(error: unknown, what: string): unknown {
       return new UserError(`Kubernetes did not accept ops-bot's credentials while trying to ${what}.`, { hint: 'Check the kubeconfig context of this environment.', code: 'kube_unauthorized' });
     case 'invalid':
       return new UserError(`Kubernetes rejected the change (${what}): ${error.message}`, { code: 'kube_invalid' });
+    case 'unreachable':
+      return new UserError(`ops-bot cannot reach the Kubernetes API to ${what}: ${error.message}`, { hint: 'Nothing was changed. Check the cluster and the kubeconfig context of this environment.', code: 'kube_unreachable' });
     default:
       return error;
   }

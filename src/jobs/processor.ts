@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
+import type { JobSignals } from '../adapters/job-signals.ts';
 import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
@@ -19,7 +20,10 @@ export type ProcessorDeps = {
   approvals: ApprovalStore;
   kube: KubeClusters;
   locks: TargetLocks;
+  signals: JobSignals;
   queues: JobQueues;
+  // How often a progress message may be edited (Slack: about one chat.update per second per message).
+  progressIntervalMs?: number;
   logger: Logger;
   now: () => Date;
 };

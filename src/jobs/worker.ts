@@ -11,6 +11,7 @@ import { JOB_KINDS, type JobKind } from './kinds.ts';
 import type { Processor, ProcessorDeps } from './processor.ts';
 import { approvalExpireProcessor } from './processors/approval-expire.ts';
 import { approvalMessageProcessor } from './processors/approval-message.ts';
+import { blueGreenRetireProcessor } from './processors/bluegreen-retire.ts';
 import { deployProcessor } from './processors/deploy.ts';
 import { planProcessor } from './processors/plan.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
@@ -23,9 +24,10 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   deploy: deployProcessor,
   'approval-message': approvalMessageProcessor,
   'approval-expire': approvalExpireProcessor,
+  'bluegreen-retire': blueGreenRetireProcessor,
 };
 
-export type WorkerOptions = { connection: RedisOptions; prefix: string; concurrency: number; metrics: Metrics };
+export type WorkerOptions = { connection: RedisOptions; prefix: string; concurrency: number; metrics: Metrics; lockMs: number };
 
 export class JobWorkers {
   readonly #workers: Worker[];
@@ -36,6 +38,11 @@ export class JobWorkers {
         connection: options.connection,
         prefix: options.prefix,
         concurrency: Math.min(JOB_KINDS[kind].concurrency, options.concurrency),
+        // A worker that dies mid-job loses its lock after lockDuration; the stalled check then hands
+        // the job to another worker once (maxStalledCount), which resumes from the job's checkpoint.
+        lockDuration: options.lockMs,
+        stalledInterval: options.lockMs,
+        maxStalledCount: 1,
       });
       worker.on('completed', () => options.metrics.jobs.inc({ kind, outcome: 'completed' }));
       worker.on('failed', () => options.metrics.jobs.inc({ kind, outcome: 'failed' }));

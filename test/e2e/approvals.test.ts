@@ -26,7 +26,7 @@ afterAll(async () => {
 
 async function requestDeploy(as: string, version: string) {
   const answer = await stack.slack.command(as, `/deploy checkout ${version} to production --reason "test ${version}"`);
-  expect(answer.json?.text).toContain('Checking checkout in production');
+  expect(answer.json?.text).toMatch(/job `?plan-/);
   return approvalMessage(stack, version);
 }
 

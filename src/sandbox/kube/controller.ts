@@ -94,17 +94,36 @@ export class DeploymentController {
         this.#progressStarted.set(deployment.metadata.uid, Date.now());
       }
       this.#stampRevision(namespace, name, current);
-      this.#scale(current, desired);
+      // RollingUpdate with maxSurge 25% and maxUnavailable 0, as most services run: new pods come in
+      // waves no larger than the surge, and old pods go only as new ones become ready.
+      const olds = this.#owned('ReplicaSet', deployment).filter((rs) => rs.metadata.uid !== current!.metadata.uid);
+      const oldReplicas = olds.reduce((sum, rs) => sum + Number((rs.spec as Spec).replicas ?? 0), 0);
+      const surge = Math.max(1, Math.ceil(desired * 0.25));
+      const currentReplicas = Number((current.spec as Spec).replicas ?? 0);
+      const newReplicas = oldReplicas === 0 ? desired : Math.min(desired, Math.max(currentReplicas, desired + surge - oldReplicas));
+      this.#scale(current, newReplicas);
       const newReady = this.#readyPods(current).length;
-      // maxUnavailable 0: old pods go only as new ones become ready.
       let oldBudget = Math.max(0, desired - newReady);
-      for (const old of this.#owned('ReplicaSet', deployment).filter((rs) => rs.metadata.uid !== current!.metadata.uid)) {
+      for (const old of olds) {
         const keep = Math.min(oldBudget, Number((old.spec as Spec).replicas ?? 0));
         oldBudget -= keep;
         this.#scale(old, keep);
       }
+      // A scale-up of the new set that was held back by old pods can proceed now they are gone.
+      const remainingOld = olds.reduce((sum, rs) => sum + Number((this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name)?.spec as Spec | undefined)?.replicas ?? 0), 0);
+      if (remainingOld < oldReplicas) this.#scale(this.#store.get('ReplicaSet', current.metadata.namespace, current.metadata.name)!, Math.min(desired, desired + surge - remainingOld));
+      this.#pruneHistory(deployment, current);
     }
     this.#updateDeploymentStatus(namespace, name, current);
+  }
+
+  // Keeps at most revisionHistoryLimit old ReplicaSets (scaled to 0), oldest removed first.
+  #pruneHistory(deployment: KubeObject, current: KubeObject): void {
+    const limit = Number((deployment.spec as { revisionHistoryLimit?: number }).revisionHistoryLimit ?? 10);
+    const old = this.#owned('ReplicaSet', deployment)
+      .filter((rs) => rs.metadata.uid !== current.metadata.uid && Number((rs.spec as Spec).replicas ?? 0) === 0 && this.#owned('Pod', rs).length === 0)
+      .sort((a, b) => Number(b.metadata.annotations?.[REVISION] ?? 0) - Number(a.metadata.annotations?.[REVISION] ?? 0));
+    for (const rs of old.slice(limit)) this.#store.delete('ReplicaSet', rs.metadata.namespace, rs.metadata.name);
   }
 
   // The Deployment carries the revision of its current ReplicaSet, as the real controller writes it.
