@@ -37,7 +37,7 @@ export const JOB_DATA = {
     approvalId: z.string().optional(),
     // Written by the running job: how far it got, so a job resumed after its worker died continues.
     resume: z.object({
-      stage: z.enum(['started', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
+      stage: z.enum(['started', 'patching', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
       startedAt: z.number(),
       message: z.object({ channel: z.string(), ts: z.string() }).optional(),
       step: z.number().int().optional(),

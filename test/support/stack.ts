@@ -27,7 +27,7 @@ export type Stack = {
   close(): Promise<void>;
 };
 
-export type StackOptions = { catalogYaml?: string; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string; socketMode?: boolean };
+export type StackOptions = { catalogYaml?: string; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string; socketMode?: boolean; progressIntervalMs?: number };
 
 // The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
 // PostgreSQL database: what a test needs to send signed requests in and read effects out.
@@ -52,7 +52,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   let bot: RunningOpsBot;
   try {
-    bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid', kube: clustersFor(kube) });
+    bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid', kube: clustersFor(kube), ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) });
   } catch (error) {
     await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop()]);
     await dropDatabase(database).catch(() => undefined);

@@ -13,14 +13,11 @@ export async function rollingDeploy(run: DeployRun): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const where = `${plan.namespace}/${plan.deployment}`;
   run.set({ phase: 'rolling' });
-  let started;
-  if (run.resumedAt === 'patched') {
-    // Resumed after a worker died: the patch went in already; never patch blindly again.
-    started = await cluster.readDeployment(plan.namespace, plan.deployment);
-    if (!started) throw new UserError(`The Deployment ${where} disappeared during the rollout.`, { code: 'deployment_missing' });
-    if (imageOf(started, plan.container) !== plan.to.image) throw new UserError(`${where} no longer runs ${plan.to.version} (it runs ${tagOf(imageOf(started, plan.container) ?? '?')}); someone changed it while this deploy was interrupted. Nothing more was done.`, { code: 'plan_changed' });
-    await run.note(':recycle: The worker running this deploy stopped; another one took over and is following the rollout.');
-  } else {
+  let started = run.resumedAt === 'patching' || run.resumedAt === 'patched' ? await resumePoint(run) : undefined;
+  if (!started) {
+    // Intent first: a worker that dies between the PATCH and the next checkpoint leaves a job that can
+    // tell, from the image the Deployment runs, whether its patch landed.
+    await run.checkpoint('patching');
     started = await cluster.setImage(plan.namespace, plan.deployment, plan.container, plan.to.image, changeCause(plan, run.data.requestedBy.userId), { dryRun: false })
       .catch((error: unknown) => { throw explainKube(error, `patch ${where}`); });
     await run.checkpoint('patched');
@@ -40,6 +37,20 @@ export async function rollingDeploy(run: DeployRun): Promise<DeployOutcome> {
     return { decision: 'failed', detail: result.verdict.message };
   }
   return rollBack(run, result.verdict.message);
+}
+
+// A job resumed after its worker died never patches blindly: the Deployment's image says whether the
+// patch landed (follow it), did not land (patch now: undefined), or someone else changed it (stop).
+async function resumePoint(run: DeployRun) {
+  const { plan, cluster } = run;
+  const where = `${plan.namespace}/${plan.deployment}`;
+  const state = await cluster.readDeployment(plan.namespace, plan.deployment);
+  if (!state) throw new UserError(`The Deployment ${where} disappeared during the rollout.`, { code: 'deployment_missing' });
+  const running = imageOf(state, plan.container);
+  if (running === plan.from.image && run.resumedAt === 'patching') return undefined;
+  if (running !== plan.to.image) throw new UserError(`${where} no longer runs ${plan.to.version} (it runs ${tagOf(running ?? '?')}); someone changed it while this deploy was interrupted. Nothing more was done.`, { code: 'plan_changed' });
+  await run.note(':recycle: The worker running this deploy stopped; another one took over and is following the rollout.');
+  return state;
 }
 
 async function rollBack(run: DeployRun, why: string): Promise<DeployOutcome> {

@@ -4,6 +4,7 @@ import { type ObjectStore, matchesLabels, type KubeObject } from './store.ts';
 export type FailureMode = 'ImagePullBackOff' | 'CrashLoopBackOff' | 'NeverReady' | 'Unschedulable';
 export type ControllerOptions = {
   podReadyMs: number; // how long a healthy pod takes to become ready
+  podReadyJitter?: number; // up to this fraction more, per pod, so pods become ready one by one
   secondMs: number; // how many real milliseconds one simulated second lasts (progress deadlines)
 };
 
@@ -33,7 +34,7 @@ const now = () => new Date().toISOString();
 // failures people meet at 3 a.m. It reacts to changes in the store, as the real one reacts to watches.
 export class DeploymentController {
   readonly #store: ObjectStore;
-  readonly #options: ControllerOptions;
+  #options: ControllerOptions;
   readonly #failures: { pattern: RegExp; mode: FailureMode }[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #progressStarted = new Map<string, number>(); // deployment uid → when its current rollout began
@@ -47,6 +48,14 @@ export class DeploymentController {
 
   failImage(pattern: string | RegExp, mode: FailureMode): void {
     this.#failures.push({ pattern: typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern, mode });
+  }
+
+  setTiming(options: Partial<ControllerOptions>): void {
+    this.#options = { ...this.#options, ...options };
+  }
+
+  #readyDelay(): number {
+    return Math.round(this.#options.podReadyMs * (1 + Math.random() * (this.#options.podReadyJitter ?? 0)));
   }
 
   clearFailures(): void {
@@ -187,7 +196,7 @@ export class DeploymentController {
       this.later(this.#options.podReadyMs, () => this.#fail(pod, failure, containers));
       return;
     }
-    this.later(this.#options.podReadyMs, () => {
+    this.later(this.#readyDelay(), () => {
       const current = this.#store.get('Pod', pod.metadata.namespace, pod.metadata.name);
       if (!current) return;
       this.#store.update({ ...current, status: podStatus(containers, undefined, true) });

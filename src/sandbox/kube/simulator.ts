@@ -18,7 +18,7 @@ const PATH = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([a-z0-9-]+)\/([a-z]+)(
 const PATCH_TYPES = ['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json'];
 
 export type RecordedKubeRequest = { method: string; path: string; query: Record<string, string>; contentType?: string; body?: unknown; status: number };
-export type KubeSimulatorOptions = { token?: string; podReadyMs?: number; secondMs?: number; bookmarkMs?: number };
+export type KubeSimulatorOptions = { token?: string; podReadyMs?: number; podReadyJitter?: number; secondMs?: number; bookmarkMs?: number };
 export type DeploymentSeed = { namespace: string; name: string; container: string; image: string; replicas?: number; labels?: Record<string, string>; revisionHistoryLimit?: number; progressDeadlineSeconds?: number };
 
 // A Kubernetes API server on loopback for the resources ops-bot uses, with a deployment controller
@@ -37,7 +37,7 @@ export class KubeSimulator {
   constructor(options: KubeSimulatorOptions = {}) {
     this.token = options.token ?? 'sandbox-kube-token';
     this.#bookmarkMs = options.bookmarkMs ?? 5_000;
-    this.controller = new DeploymentController(this.store, { podReadyMs: options.podReadyMs ?? 20, secondMs: options.secondMs ?? 10 });
+    this.controller = new DeploymentController(this.store, { podReadyMs: options.podReadyMs ?? 20, podReadyJitter: options.podReadyJitter ?? 0, secondMs: options.secondMs ?? 10 });
   }
 
   get url(): string {

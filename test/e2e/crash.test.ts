@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
+import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
+import { testCatalog } from '../support/catalogs.ts';
+import { eventually } from '../support/eventually.ts';
+import { REDIS_URL } from '../support/services.ts';
+import { BOT_TOKEN, SIGNING_SECRET, startStack, type Stack } from '../support/stack.ts';
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+let stack: Stack;
+let workerEnv: Record<string, string>;
+const workers: ChildProcess[] = [];
+
+// A worker in its own process, as production runs it (ROLE=worker, KUBECONFIG).
+function startWorker(): ChildProcess {
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...workerEnv }, stdio: 'ignore' });
+  workers.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  const catalog = join(await mkdtemp(join(tmpdir(), 'opsbot-crash-')), 'catalog.yml');
+  await writeFile(catalog, testCatalog());
+  stack = await startStack({ catalogYaml: testCatalog(), env: { ROLE: 'bot', JOB_LOCK_MS: '1500' } });
+  const kubeconfig = join(await mkdtemp(join(tmpdir(), 'opsbot-kube-')), 'kubeconfig');
+  await writeFile(kubeconfig, kubeconfigFor([{ context: 'staging', server: stack.kube.staging.url, token: stack.kube.staging.token }, { context: 'prod', server: stack.kube.prod.url, token: stack.kube.prod.token }]));
+  workerEnv = {
+    ROLE: 'worker', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: stack.sim.apiUrl, HOST: '127.0.0.1', PORT: '0',
+    REDIS_URL, REDIS_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, OPS_CATALOG: catalog, KUBECONFIG: kubeconfig, JOB_LOCK_MS: '1500', LOG_LEVEL: 'warn',
+  };
+  stack.kube.staging.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 4, progressDeadlineSeconds: 6_000 });
+  await eventually(() => expect((stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number }).availableReplicas).toBe(4));
+});
+
+afterAll(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await stack.close();
+});
+
+describe('a worker killed in the middle of a rollout', () => {
+  it('leaves the job to another worker, which finishes watching without patching again and posts the final state', async () => {
+    stack.kube.staging.controller.setTiming({ podReadyMs: 1_500 });
+    const first = startWorker();
+    await stack.slack.command('bob', '/deploy checkout 1.1.0 to staging');
+    await eventually(() => expect(realPatches(stack, 'staging')).toHaveLength(1), { timeoutMs: 15_000, what: 'the first worker to patch' });
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    startWorker();
+    const message = await eventually(() => {
+      const found = stack.sim.workspace.channelMessages('C0DEPLOYS01').find((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging: succeeded'));
+      if (!found) throw new Error('no final state yet');
+      return found;
+    }, { timeoutMs: 25_000, what: 'the final state' }).catch(async (error: Error) => {
+      // Two processes and a kill: when this fails, say what each side saw.
+      const jobs = await stack.bot.queues.queue('deploy').getJobs(['active', 'waiting', 'failed', 'completed', 'delayed']);
+      const seen = { messages: stack.sim.workspace.channelMessages('C0DEPLOYS01').map((m) => m.text), audit: (await auditRows(stack)).map((r) => [r.event, r.decision, r.reason]), jobs: jobs.map((job) => ({ id: job.id, failed: job.failedReason, stalled: job.stalledCounter, resume: (job.data as { resume?: unknown }).resume })) };
+      throw new Error(`${error.message}\n${JSON.stringify(seen, null, 1)}`);
+    });
+    expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1.0`);
+    expect(realPatches(stack, 'staging')).toHaveLength(1);
+    expect(stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging'))).toEqual([message]);
+    const events = (await auditRows(stack, "action IN ('deploy.start', 'deploy.resume', 'deploy.result')")).map((row) => [row.event, row.decision]);
+    expect(events).toEqual([['start', 'started'], ['resume', 'resumed'], ['result', 'succeeded']]);
+  });
+});
