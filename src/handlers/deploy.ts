@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { queuedView } from '../bot/views/jobs.ts';
 import { dryRunView } from '../bot/views/plan.ts';
 import { describePolicy } from '../core/approval.ts';
@@ -29,7 +30,8 @@ export function deployCommand(deps: HandlerDeps): CommandHandler {
     if (gate.verdict === 'frozen' && !request.dryRun) throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
     const holder = request.dryRun ? undefined : await withQueue('read', () => deps.locks.holder(deployLockKey(request.service, request.env)));
     if (holder) {
-      throw new UserError(`${request.service} in ${request.env} is being changed right now by <@${holder.userId}>: ${holder.what} (job \`${holder.jobId}\`, since ${holder.since.slice(11, 16)} UTC).`, {
+      const link = await progressLink(deps, holder.jobId);
+      throw new UserError(`${request.service} in ${request.env} is being changed right now by <@${holder.userId}>: ${holder.what} (job \`${holder.jobId}\`, since ${holder.since.slice(11, 16)} UTC${link ? `, <${link}|progress>` : ''}).`, {
         hint: `\`/ops status ${holder.jobId}\` follows it; try again when it has finished.`,
         code: 'locked',
       });
@@ -59,6 +61,13 @@ export function deployCommand(deps: HandlerDeps): CommandHandler {
 }
 
 const PREFLIGHT_BUDGET_MS = 1_500;
+
+// The running job's progress message, for the person who has to wait for it.
+async function progressLink(deps: HandlerDeps, jobId: string): Promise<string | undefined> {
+  const job = await deps.queues.queue('deploy').getJob(jobId).catch(() => undefined);
+  const parsed = z.object({ resume: z.object({ permalink: z.string() }) }).safeParse(job?.data);
+  return parsed.success ? parsed.data.resume.permalink : undefined;
+}
 
 // The plan if pre-flight finishes in time; undefined if not. Its refusals (UserError) are thrown.
 async function withinBudget(planning: Promise<DeployPlan>, ms: number): Promise<DeployPlan | undefined> {

@@ -40,6 +40,7 @@ export const JOB_DATA = {
       stage: z.enum(['started', 'patching', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
       startedAt: z.number(),
       message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+      permalink: z.string().optional(),
       step: z.number().int().optional(),
     }).optional(),
   }),

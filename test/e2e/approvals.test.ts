@@ -116,7 +116,18 @@ describe('a production deploy', () => {
     await stack.slack.click('bob', { messageTs: note.ts, actionId: 'approval_cancel' });
     const message = await approvalMessage(stack, '1.6.0');
     await finalText(stack, message, 'Cancelled by <@U0BOB00002>');
-    await eventually(async () => expect((await auditRows(stack, "event = 'cancel'")).map((row) => row.decision)).toEqual(['cancelled']));
+    await eventually(async () => expect((await auditRows(stack, "event = 'cancel' AND action = 'deploy.approval'")).map((row) => row.decision)).toContain('cancelled'));
+  });
+
+  it('cancels a request awaiting approval with /ops cancel <plan job>, and nothing runs', async () => {
+    const answer = await stack.slack.command('bob', '/deploy checkout 1.6.5 to production');
+    const jobId = /plan-[0-9a-f]{16}/.exec(String(answer.json?.text))![0];
+    const message = await approvalMessage(stack, '1.6.5');
+    const refused = await stack.slack.command('dave', `/ops cancel ${jobId}`);
+    expect(refused.json?.text).toContain('Only <@U0BOB00002> (who asked) or an ops-bot admin can cancel');
+    const cancelled = await stack.slack.command('bob', `/ops cancel ${jobId}`);
+    expect(cancelled.json?.text).toContain('Cancelled the approval request. Nothing was changed.');
+    await finalText(stack, message, 'Cancelled by <@U0BOB00002>');
   });
 
   it('withdraws a ✅ when it is removed before the threshold', async () => {

@@ -205,6 +205,7 @@ describe('one change per target', () => {
     const second = await stack.slack.command('dave', '/deploy checkout 7.0.1 to staging');
     expect(second.json?.text).toContain('checkout in staging is being changed right now by <@U0BOB00002>');
     expect(second.json?.text).toMatch(/job `deploy-[0-9a-f]{16}`/);
+    expect(second.json?.text).toMatch(/<https:\/\/ops-sandbox\.slack\.com\/archives\/C0DEPLOYS01\/p\d+\|progress>/);
     await stack.slack.command('dave', '/deploy ledger 7.1.0 to staging');
     await finished('ledger', '7.1.0', 'succeeded');
     // Stop the stuck one so the rest of the suite can use checkout.

@@ -30,6 +30,7 @@ export class DeployRun {
   reporter!: ProgressReporter;
   #signal: JobSignal | undefined;
   #poller: NodeJS.Timeout | undefined;
+  #permalink: string | undefined;
 
   constructor(deps: ProcessorDeps, job: Job, data: JobData<'deploy'>, cluster: KubeCluster, service: CatalogService, jobAbort: AbortSignal) {
     this.deps = deps;
@@ -51,6 +52,8 @@ export class DeployRun {
     const channel = this.data.channelId ?? this.data.resume?.message?.channel;
     if (!channel) throw new Error('a deploy needs a channel for its progress message');
     this.reporter = await ProgressReporter.open(this.deps.slack, channel, () => this.view(), { logger: this.deps.logger, existing: this.data.resume?.message, minIntervalMs: this.deps.progressIntervalMs });
+    // The link people are given when they ask to change this target while it is busy.
+    this.#permalink = this.data.resume?.permalink ?? await this.deps.slack.permalink(this.reporter.ref).catch(() => undefined);
     await this.checkpoint(this.resumedAt ?? 'started');
     this.#poller = setInterval(() => void this.#pollSignals(), SIGNAL_POLL_MS);
   }
@@ -71,7 +74,7 @@ export class DeployRun {
   // Saved in the job's data: where the deploy is and which message shows it.
   async checkpoint(stage: Stage, extra: { step?: number } = {}): Promise<void> {
     const message: MessageRef | undefined = this.reporter?.ref;
-    await this.job.updateData({ ...this.data, resume: { stage, startedAt: this.progress.startedAt.getTime(), ...(message ? { message } : {}), ...extra } });
+    await this.job.updateData({ ...this.data, resume: { stage, startedAt: this.progress.startedAt.getTime(), ...(message ? { message } : {}), ...(this.#permalink ? { permalink: this.#permalink } : {}), ...extra } });
   }
 
   signalled(): JobSignal | undefined {
