@@ -57,7 +57,7 @@ const serviceSchema = z.object({ metadata, spec: z.object({ selector: z.record(z
 export type ServiceState = { name: string; selector: Record<string, string>; resourceVersion: string };
 export type NewDeployment = { name: string; labels: Record<string, string>; selector: Record<string, string>; replicas: number; template: PodTemplate; annotations?: Record<string, string> };
 
-export type ReplicaSetState = { name: string; revision: number; replicas: number; ready: number; template: z.output<typeof template>; containers: { name: string; image: string }[]; annotations: Record<string, string>; created: Date | undefined };
+export type ReplicaSetState = { name: string; revision: number; history: number[]; replicas: number; ready: number; template: z.output<typeof template>; containers: { name: string; image: string }[]; annotations: Record<string, string>; created: Date | undefined };
 export type PodProblem = { pod: string; reason: string; message: string };
 
 function toDeployment(raw: unknown): DeploymentState {
@@ -146,14 +146,14 @@ export class KubeCluster {
 
   // Replaces the pod template (and the Deployment's annotations) with a JSON Patch, as
   // `kubectl rollout undo` does; `test` guards against a change made since the caller read it.
-  async replaceTemplate(namespace: string, name: string, expectedResourceVersion: string, templateValue: unknown, annotations: Record<string, string>): Promise<DeploymentState> {
+  async replaceTemplate(namespace: string, name: string, expectedResourceVersion: string, templateValue: unknown, annotations: Record<string, string>, options: { dryRun?: boolean } = {}): Promise<DeploymentState> {
     const body = [
       { op: 'test', path: '/metadata/resourceVersion', value: expectedResourceVersion },
       { op: 'replace', path: '/spec/template', value: templateValue },
       { op: 'replace', path: '/metadata/annotations', value: annotations },
     ];
     try {
-      return toDeployment(await this.#apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: 'ops-bot' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
+      return toDeployment(await this.#apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: 'ops-bot', ...(options.dryRun ? { dryRun: 'All' } : {}) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
     } catch (error) {
       throw toKubeError(error, `roll back deployment ${namespace}/${name}`);
     }
@@ -169,6 +169,7 @@ export class KubeCluster {
         .map((rs) => ({
           name: rs.metadata.name,
           revision: Number(rs.metadata.annotations?.[REVISION] ?? 0),
+          history: (rs.metadata.annotations?.['deployment.kubernetes.io/revision-history'] ?? '').split(',').filter(Boolean).map(Number),
           replicas: rs.spec.replicas ?? 0,
           ready: rs.status?.readyReplicas ?? 0,
           template: rs.spec.template,

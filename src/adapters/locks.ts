@@ -29,10 +29,30 @@ export class TargetLocks {
   }
 
   async holder(target: string): Promise<LockHolder | undefined> {
+    return (await this.#read(target))?.holder;
+  }
+
+  // The stored string is kept as read: the Lua compare needs it byte for byte, and a re-serialised
+  // parse can order its keys differently.
+  async #read(target: string): Promise<{ holder: LockHolder; raw: string } | undefined> {
     const raw = await this.#redis.get(this.#key(target));
     if (!raw) return undefined;
     const parsed = lockHolder.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    return parsed.success ? { holder: parsed.data, raw } : undefined;
+  }
+
+  // A short reservation without heartbeat: taken once, expiring by itself, released by its job.
+  async reserve(target: string, holder: Omit<LockHolder, 'token' | 'since'>, ttlMs: number): Promise<LockHolder | undefined> {
+    const full: LockHolder = { ...holder, token: holder.jobId, since: new Date().toISOString() };
+    const taken = await this.#redis.set(this.#key(target), JSON.stringify(full), 'PX', ttlMs, 'NX');
+    if (taken === 'OK') return undefined;
+    const current = await this.holder(target);
+    return current?.jobId === holder.jobId ? undefined : current ?? full;
+  }
+
+  async unreserve(target: string, jobId: string): Promise<void> {
+    const current = await this.#read(target);
+    if (current?.holder.jobId === jobId) await this.#redis.eval(RELEASE, 1, this.#key(target), current.raw);
   }
 
   // Takes the lease, or answers who holds it. The stored value is the whole holder record, so the
@@ -43,18 +63,17 @@ export class TargetLocks {
     const key = this.#key(target);
     const taken = await this.#redis.set(key, value, 'PX', this.#ttlMs, 'NX');
     if (taken !== 'OK') {
-      const current = await this.holder(target);
+      const current = await this.#read(target);
       // The same job taking its own lock again (a retried or resumed job) may continue with it.
-      if (current && current.jobId === holder.jobId) return this.#adopt(key, current);
-      return { busy: current ?? { ...full, jobId: 'unknown', userId: 'unknown' } };
+      if (current && current.holder.jobId === holder.jobId) return this.#adopt(key, current.holder, current.raw);
+      return { busy: current?.holder ?? { ...full, jobId: 'unknown', userId: 'unknown' } };
     }
     return { lease: this.#lease(key, full, value) };
   }
 
-  async #adopt(key: string, current: LockHolder): Promise<{ lease: Lease }> {
-    const value = JSON.stringify(current);
-    await this.#redis.eval(EXTEND, 1, key, value, this.#ttlMs);
-    return { lease: this.#lease(key, current, value) };
+  async #adopt(key: string, current: LockHolder, raw: string): Promise<{ lease: Lease }> {
+    await this.#redis.eval(EXTEND, 1, key, raw, this.#ttlMs);
+    return { lease: this.#lease(key, current, raw) };
   }
 
   #lease(key: string, holder: LockHolder, value: string): Lease {

@@ -25,9 +25,19 @@ export const deployPlanSchema = z.object({
 
 export type DeployPlan = z.output<typeof deployPlanSchema>;
 
+// A rollback is a plan too: from what runs to an earlier revision the cluster still holds
+// (`undo`, as kubectl does it), or, for blue-green, traffic back to the other colour (`switch-back`).
+export const rollbackPlanSchema = deployPlanSchema.omit({ kind: true, to: true, canary: true }).extend({
+  kind: z.literal('rollback'),
+  to: z.object({ image: z.string(), version: z.string(), revision: z.number().int().optional() }),
+  mode: z.enum(['undo', 'switch-back']),
+});
+
+export type RollbackPlan = z.output<typeof rollbackPlanSchema>;
+
 // Plans are read back from Redis and PostgreSQL: parsed, never trusted.
-export const planSchema = deployPlanSchema;
-export type Plan = DeployPlan;
+export const planSchema = z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema]);
+export type Plan = DeployPlan | RollbackPlan;
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -57,11 +67,17 @@ export function planTarget(plan: Plan): string {
 }
 
 // "checkout production: 1.4.1 (rev 11) → 1.4.2, rolling, 3 replicas"
+// "checkout production: 1.4.2 (rev 12) → 1.4.1 (rev 11)" for a rollback.
 export function planSummary(plan: Plan): string {
   const from = `${tagOf(plan.from.image)}${plan.from.revision !== undefined ? ` (rev ${plan.from.revision})` : ''}`;
+  if (plan.kind === 'rollback') {
+    const to = `${plan.to.version}${plan.to.revision !== undefined ? ` (rev ${plan.to.revision})` : ''}`;
+    return `${plan.service} ${plan.env}: ${from} → ${to}${plan.mode === 'switch-back' && plan.bluegreen ? `, traffic back to ${plan.bluegreen.idleColour}` : ''}`;
+  }
   return `${plan.service} ${plan.env}: ${from} → ${plan.to.version}, ${plan.strategy}, ${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}`;
 }
 
 export function changeCause(plan: Plan, requester: string): string {
-  return `ops-bot: ${plan.to.version} by <@${requester}>${plan.reason ? ` — ${plan.reason}` : ''}`;
+  const what = plan.kind === 'rollback' ? `rollback to ${plan.to.version}` : plan.to.version;
+  return `ops-bot: ${what} by <@${requester}>${plan.reason ? ` — ${plan.reason}` : ''}`;
 }

@@ -46,3 +46,9 @@ export function serviceTarget(catalog: Catalog, service: string, env: string): S
 export function deployLockKey(service: string, env: string): string {
   return `deploy:${service}:${env}`;
 }
+
+// Held for the seconds between a request and its plan job's outcome, so a double click or two people
+// at once cannot plan two changes of one target side by side.
+export function planningKey(service: string, env: string): string {
+  return `planning:${service}:${env}`;
+}

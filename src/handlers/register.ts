@@ -7,6 +7,7 @@ import { approvalButtons, reactionChanged } from './approval.ts';
 import { deployCommand } from './deploy.ts';
 import { deployButtons } from './deploy-buttons.ts';
 import { notYetEnabledCommand, opsCommand } from './ops.ts';
+import { rollbackButtons, rollbackCommand } from './rollback.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
@@ -14,7 +15,7 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
   return {
     ops: opsCommand(deps),
     deploy: deployCommand(deps),
-    rollback: notYetEnabledCommand(),
+    rollback: rollbackCommand(deps),
     backup: notYetEnabledCommand(),
     restore: notYetEnabledCommand(),
     incident: notYetEnabledCommand(),
@@ -23,7 +24,7 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
 
 // Buttons by action_id; anything not listed is answered as no longer handled.
 function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
-  return { ...approvalButtons(deps), ...deployButtons(deps) };
+  return { ...approvalButtons(deps), ...deployButtons(deps), ...rollbackButtons(deps) };
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {

@@ -36,7 +36,7 @@ export async function applyApprovalEvent(deps: ApprovalDeps, approvalId: string,
   const { record, decision } = result;
   for (const effect of decision.effects) {
     if (effect.type === 'execute' && record.executionJobId) {
-      await deps.queues.enqueue(record.kind, record.executionJobId, {
+      await deps.queues.enqueueChange(record.executionJobId, {
         correlationId: record.correlationId, requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
         channelId: record.channel, requestedAt: record.createdAt.toISOString(), plan: record.plan, planHash: record.request.planHash, approvalId: record.request.id,
       });

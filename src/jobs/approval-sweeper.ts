@@ -12,7 +12,7 @@ export async function sweepApprovedChanges(approvals: ApprovalStore, queues: Job
   const enqueued: string[] = [];
   for (const record of await approvals.approvedNotStarted(new Date(now().getTime() - GRACE_MS))) {
     if (!record.executionJobId) continue;
-    await queues.enqueue(record.kind, record.executionJobId, {
+    await queues.enqueueChange(record.executionJobId, {
       correlationId: record.correlationId, requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
       channelId: record.channel, requestedAt: record.createdAt.toISOString(), plan: record.plan, planHash: record.request.planHash, approvalId: record.request.id,
     });

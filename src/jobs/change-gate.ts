@@ -33,7 +33,7 @@ export async function submitChange(deps: ProcessorDeps, submission: ChangeSubmis
   const suffix = planJobId.slice(planJobId.indexOf('-') + 1);
   if (!gate.policy) {
     const jobId = `${plan.kind}-${suffix}`;
-    await deps.queues.enqueue(plan.kind, jobId, { ...envelope, plan, planHash: hash });
+    await deps.queues.enqueueChange(jobId, { ...envelope, plan, planHash: hash });
     await replyToRequester(deps.slack, envelope, startingView(plan, jobId));
     return { jobId };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deployPlanSchema } from '../core/plan.ts';
+import { deployPlanSchema, rollbackPlanSchema } from '../core/plan.ts';
 import type { JobKind } from './kinds.ts';
 
 // Job data is read back from Redis, which any process with access can write: parse it, never trust it.
@@ -26,30 +26,44 @@ export const deployChange = z.object({
   breakGlass: z.string().optional(),
 });
 
+// Deploys and rollbacks: the plan, its hash, the approval it ran under, and, written by the running
+// job itself, how far it got, so a job resumed after its worker died continues from there.
+const changeJob = jobEnvelope.extend({
+  planHash: z.string(),
+  approvalId: z.string().optional(),
+  resume: z.object({
+    stage: z.enum(['started', 'patching', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
+    startedAt: z.number(),
+    message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+    permalink: z.string().optional(),
+    step: z.number().int().optional(),
+  }).optional(),
+});
+
+export const rollbackChange = z.object({
+  kind: z.literal('rollback'),
+  service: z.string(),
+  env: z.string(),
+  to: z.union([z.object({ revision: z.number().int() }), z.object({ version: z.string() })]).optional(),
+  reason: z.string().optional(),
+  breakGlass: z.string().optional(),
+  dryRun: z.boolean().default(false),
+});
+
 const systemJob = z.object({ correlationId: z.string().min(1), approvalId: z.string().min(1) });
 
 export const JOB_DATA = {
   whoami: jobEnvelope,
-  plan: jobEnvelope.extend({ change: deployChange, plan: deployPlanSchema.optional() }),
-  deploy: jobEnvelope.extend({
-    plan: deployPlanSchema,
-    planHash: z.string(),
-    approvalId: z.string().optional(),
-    // Written by the running job: how far it got, so a job resumed after its worker died continues.
-    resume: z.object({
-      stage: z.enum(['started', 'patching', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
-      startedAt: z.number(),
-      message: z.object({ channel: z.string(), ts: z.string() }).optional(),
-      permalink: z.string().optional(),
-      step: z.number().int().optional(),
-    }).optional(),
-  }),
+  plan: jobEnvelope.extend({ change: z.discriminatedUnion('kind', [deployChange, rollbackChange]), plan: z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema]).optional() }),
+  deploy: changeJob.extend({ plan: deployPlanSchema }),
+  rollback: changeJob.extend({ plan: rollbackPlanSchema }),
   'bluegreen-retire': z.object({ correlationId: z.string(), context: z.string(), namespace: z.string(), deployment: z.string(), service: z.string(), colourKey: z.string(), colour: z.string() }),
   'approval-message': systemJob,
   'approval-expire': systemJob,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 export type JobData<K extends JobKind> = z.output<(typeof JOB_DATA)[K]>;
+export type ChangeJobData = JobData<'deploy'> | JobData<'rollback'>;
 
 // What /ops status can say about any job: who asked and what they typed, when the job has them.
 export const jobSummaryData = z.object({ requestedBy: z.object({ userId: z.string() }).optional(), command: z.string().optional() });

@@ -7,12 +7,13 @@ export type JobKindSettings = {
 };
 
 // Side effects that must not happen twice (a deploy) get one attempt; reads and Slack updates retry.
-export type JobKind = 'whoami' | 'plan' | 'deploy' | 'approval-message' | 'approval-expire' | 'bluegreen-retire';
+export type JobKind = 'whoami' | 'plan' | 'deploy' | 'rollback' | 'approval-message' | 'approval-expire' | 'bluegreen-retire';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
   plan: { attempts: 2, concurrency: 8, backoffMs: 1_000 },
   deploy: { attempts: 1, concurrency: 16 },
+  rollback: { attempts: 1, concurrency: 16 },
   'approval-message': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
   'approval-expire': { attempts: 5, concurrency: 2, backoffMs: 2_000 },
   'bluegreen-retire': { attempts: 5, concurrency: 2, backoffMs: 5_000 },

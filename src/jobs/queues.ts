@@ -2,7 +2,8 @@ import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { kindOfJobId } from '../core/ids.ts';
 import type { Metrics } from '../adapters/metrics.ts';
-import { JOB_DATA, jobSummaryData, type JobData } from './job-data.ts';
+import type { Plan } from '../core/plan.ts';
+import { JOB_DATA, jobSummaryData, type ChangeJobData, type JobData } from './job-data.ts';
 import { JOB_KINDS, isJobKind, type JobKind } from './kinds.ts';
 
 export type JobSummary = {
@@ -55,6 +56,12 @@ export class JobQueues {
     });
     this.#metrics.enqueued.inc({ kind });
     return job.id ?? jobId;
+  }
+
+  // A deploy or a rollback, into the queue of its kind.
+  async enqueueChange(jobId: string, data: Omit<ChangeJobData, 'plan'> & { plan: Plan }): Promise<string> {
+    const { plan, ...rest } = data;
+    return plan.kind === 'deploy' ? this.enqueue('deploy', jobId, { ...rest, plan }) : this.enqueue('rollback', jobId, { ...rest, plan });
   }
 
   async find(jobId: string): Promise<JobSummary | undefined> {

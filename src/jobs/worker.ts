@@ -14,6 +14,7 @@ import { approvalMessageProcessor } from './processors/approval-message.ts';
 import { blueGreenRetireProcessor } from './processors/bluegreen-retire.ts';
 import { deployProcessor } from './processors/deploy.ts';
 import { planProcessor } from './processors/plan.ts';
+import { rollbackProcessor } from './processors/rollback.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
 import { replyToRequester } from './reply.ts';
 
@@ -22,6 +23,7 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   whoami: whoamiProcessor,
   plan: planProcessor,
   deploy: deployProcessor,
+  rollback: rollbackProcessor,
   'approval-message': approvalMessageProcessor,
   'approval-expire': approvalExpireProcessor,
   'bluegreen-retire': blueGreenRetireProcessor,

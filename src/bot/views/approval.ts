@@ -10,7 +10,7 @@ export const APPROVE = 'approval_approve';
 export const REJECT = 'approval_reject';
 export const CANCEL = 'approval_cancel';
 
-const VERBS: Record<Plan['kind'], string> = { deploy: 'deploy' };
+const VERBS: Record<Plan['kind'], string> = { deploy: 'deploy', rollback: 'roll back' };
 
 function who(approvals: Approval[]): string {
   return approvals.map((approval) => `<@${approval.userId}> (${approval.via === 'button' ? 'button' : ':white_check_mark:'})`).join(', ');

@@ -1,4 +1,4 @@
-import { planSummary, tagOf, type DeployPlan } from '../../core/plan.ts';
+import { planSummary, tagOf, type Plan } from '../../core/plan.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { actions, code, context, section, view, type Block, type Button, type View } from './blocks.ts';
 
@@ -19,11 +19,19 @@ export type DeployProgress = {
   note?: string | undefined;
 };
 
-export type DeployViewState = { plan: DeployPlan; jobId: string; requester: string; progress: DeployProgress };
+export type DeployViewState = { plan: Plan; jobId: string; requester: string; progress: DeployProgress };
 
 export const DEPLOY_CANCEL = 'deploy_cancel';
 export const CANARY_PROMOTE = 'canary_promote';
 export const CANARY_ABORT = 'canary_abort';
+export const DEPLOY_ROLLBACK = 'deploy_rollback';
+
+// What a Rollback button carries: the target, never a plan (the plan is made when it is pressed).
+export function rollbackButtonValue(service: string, env: string, revision?: number): string {
+  return JSON.stringify({ service, env, ...(revision !== undefined ? { revision } : {}) });
+}
+
+const ROLLBACK_WORDS: Partial<Record<DeployPhase, string>> = { rolling: 'rolling back', switching: 'switching traffic back', succeeded: 'rolled back', failed: 'rollback failed' };
 
 const HEADLINE: Record<DeployPhase, [string, string]> = {
   starting: [':hourglass_flowing_sand:', 'starting'],
@@ -56,8 +64,12 @@ export function isFinal(phase: DeployPhase): boolean {
 
 export function deployView(state: DeployViewState): View {
   const { plan, progress } = state;
-  const [icon, words] = HEADLINE[progress.phase];
-  const lines = [`${icon} *${plan.service}* ${code(tagOf(plan.from.image))} → ${code(plan.to.version)} in *${plan.env}* — ${words}`];
+  const [phaseIcon, phaseWords] = HEADLINE[progress.phase];
+  const rollback = plan.kind === 'rollback';
+  const words = (rollback ? ROLLBACK_WORDS[progress.phase] : undefined) ?? phaseWords;
+  const icon = rollback && progress.phase === 'succeeded' ? ':leftwards_arrow_with_hook:' : phaseIcon;
+  const target = rollback && plan.to.revision !== undefined ? `${code(plan.to.version)} (rev ${plan.to.revision})` : code(plan.to.version);
+  const lines = [`${icon} *${plan.service}* ${code(tagOf(plan.from.image))} → ${target} in *${plan.env}* — ${words}`];
   if (!isFinal(progress.phase) || progress.phase === 'succeeded') lines.push(bar(progress.ready, progress.desired));
   if (progress.step) lines.push(`canary step ${progress.step.index} of ${progress.step.count}: ${progress.step.percent}% (${progress.step.replicas} pod${progress.step.replicas === 1 ? '' : 's'})`);
   if (progress.colour) lines.push(`${progress.colour.from} → ${progress.colour.to}${progress.colour.switched ? ' (traffic switched)' : ''}`);
@@ -77,9 +89,12 @@ export function deployView(state: DeployViewState): View {
       buttons.push({ actionId: CANARY_ABORT, text: 'Abort', value: state.jobId, style: 'danger' });
     }
     buttons.push({ actionId: DEPLOY_CANCEL, text: 'Cancel', value: state.jobId, confirm: { title: 'Stop this deploy?', text: 'ops-bot stops following the rollout; what already changed in the cluster stays until you roll back.', confirm: 'Stop', deny: 'Keep going' } });
+  } else if (!rollback) {
+    buttons.push({ actionId: DEPLOY_ROLLBACK, text: 'Rollback', value: rollbackButtonValue(plan.service, plan.env), style: 'danger', confirm: { title: `Roll ${plan.service} back in ${plan.env}?`, text: 'ops-bot plans a rollback to the revision before the current one, with the approvals the environment asks for.', confirm: 'Plan rollback', deny: 'Back' } });
   }
   if (buttons.length > 0) blocks.push(actions(`deploy:${state.jobId}`, buttons));
-  const summary = `${plan.service} ${plan.to.version} to ${plan.env}: ${words}${progress.finishedAt ? ` (${formatDuration(progress.finishedAt.getTime() - progress.startedAt.getTime())})` : ''}`;
+  const subject = rollback ? `${plan.service} rollback to ${plan.to.version} in ${plan.env}` : `${plan.service} ${plan.to.version} to ${plan.env}`;
+  const summary = `${subject}: ${words}${progress.finishedAt ? ` (${formatDuration(progress.finishedAt.getTime() - progress.startedAt.getTime())})` : ''}`;
   const detail = [progress.failure, progress.rollback ? `rollback to ${progress.rollback.version}: ${progress.rollback.outcome}` : undefined].filter(Boolean).join('; ');
   return view(`${summary}${detail ? ` — ${detail}` : ''}. ${planSummary(plan)}`, blocks);
 }

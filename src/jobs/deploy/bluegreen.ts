@@ -1,4 +1,4 @@
-import { changeCause } from '../../core/plan.ts';
+import { changeCause, type DeployPlan } from '../../core/plan.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
 import { checkHealth } from './health.ts';
@@ -8,7 +8,7 @@ import type { DeployRun } from './run.ts';
 // Blue-green: roll the idle colour to the new version, wait until all of it is ready, check health,
 // then switch the Service's selector in one guarded patch. The old colour stays up for the grace
 // period (so switching back is instant), then a delayed job scales it to zero.
-export async function blueGreenDeploy(run: DeployRun): Promise<DeployOutcome> {
+export async function blueGreenDeploy(run: DeployRun<DeployPlan>): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const colours = plan.bluegreen;
   if (!colours) throw new UserError('This blue-green plan has no colours; plan it again.', { code: 'plan_incomplete' });
@@ -37,7 +37,7 @@ export async function blueGreenDeploy(run: DeployRun): Promise<DeployOutcome> {
   return { decision: 'succeeded', detail: `${colours.idleColour} now serves ${plan.to.version}; ${colours.liveColour} kept for ${Math.round(run.service.gracePeriod / 1000)} s` };
 }
 
-async function rollIdle(run: DeployRun): Promise<DeployOutcome | undefined> {
+async function rollIdle(run: DeployRun<DeployPlan>): Promise<DeployOutcome | undefined> {
   const { plan, cluster } = run;
   const colours = plan.bluegreen!;
   const live = await cluster.readDeployment(plan.namespace, colours.live);
@@ -71,7 +71,7 @@ async function rollIdle(run: DeployRun): Promise<DeployOutcome | undefined> {
 
 // Before the switch nothing reached users: the automatic rollback is to leave traffic where it was
 // and scale the idle colour back to zero.
-async function giveUp(run: DeployRun, why: string): Promise<DeployOutcome> {
+async function giveUp(run: DeployRun<DeployPlan>, why: string): Promise<DeployOutcome> {
   const colours = run.plan.bluegreen!;
   await run.cluster.scaleDeployment(run.plan.namespace, colours.idle, 0).catch(() => undefined);
   const rolledBack = run.service.autoRollback;

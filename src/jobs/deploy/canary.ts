@@ -1,4 +1,4 @@
-import { changeCause, tagOf } from '../../core/plan.ts';
+import { changeCause, tagOf, type DeployPlan } from '../../core/plan.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
 import { checkHealth } from './health.ts';
@@ -8,7 +8,7 @@ import type { DeployRun } from './run.ts';
 // Canary: a `<name>-canary` Deployment on the new version beside stable, sized at each step's share
 // of stable's replicas, held and health-checked; Promote skips ahead, Abort (or a failed step) scales
 // the canary to zero and never touches stable. The last step rolls stable and removes the canary.
-export async function canaryDeploy(run: DeployRun): Promise<DeployOutcome> {
+export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const canary = plan.canary;
   if (!canary) throw new UserError('This canary plan has no steps; plan it again.', { code: 'plan_incomplete' });
@@ -44,7 +44,7 @@ export async function canaryDeploy(run: DeployRun): Promise<DeployOutcome> {
   return outcome;
 }
 
-async function scaleCanary(run: DeployRun, stable: NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>, replicas: number) {
+async function scaleCanary(run: DeployRun<DeployPlan>, stable: NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>, replicas: number) {
   const { plan, cluster } = run;
   const name = plan.canary!.name;
   const cause = changeCause(plan, run.data.requestedBy.userId);
@@ -59,7 +59,7 @@ async function scaleCanary(run: DeployRun, stable: NonNullable<Awaited<ReturnTyp
   }).catch((error: unknown) => { throw explainKube(error, `create ${name}`); });
 }
 
-async function abort(run: DeployRun, why: string): Promise<DeployOutcome> {
+async function abort(run: DeployRun<DeployPlan>, why: string): Promise<DeployOutcome> {
   await run.cluster.scaleDeployment(run.plan.namespace, run.plan.canary!.name, 0).catch(() => undefined);
   run.set({ phase: 'aborted', failure: why, note: `The canary was scaled to 0; stable still runs ${tagOf(run.plan.from.image)}, untouched.` });
   await run.note(`:no_entry_sign: Canary aborted (${why}). Stable untouched.`);

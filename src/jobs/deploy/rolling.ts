@@ -1,4 +1,4 @@
-import { changeCause, tagOf } from '../../core/plan.ts';
+import { changeCause, tagOf, type DeployPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
@@ -9,7 +9,7 @@ export type DeployOutcome = { decision: 'succeeded' | 'failed' | 'rolled-back' |
 
 // Rolling: patch the image (with the change cause), follow the rollout, and on failure put the
 // revision the plan started from back (autoRollback, default on), reporting both in one message.
-export async function rollingDeploy(run: DeployRun): Promise<DeployOutcome> {
+export async function rollingDeploy(run: DeployRun<DeployPlan>): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const where = `${plan.namespace}/${plan.deployment}`;
   run.set({ phase: 'rolling' });
@@ -41,7 +41,7 @@ export async function rollingDeploy(run: DeployRun): Promise<DeployOutcome> {
 
 // A job resumed after its worker died never patches blindly: the Deployment's image says whether the
 // patch landed (follow it), did not land (patch now: undefined), or someone else changed it (stop).
-async function resumePoint(run: DeployRun) {
+async function resumePoint(run: DeployRun<DeployPlan>) {
   const { plan, cluster } = run;
   const where = `${plan.namespace}/${plan.deployment}`;
   const state = await cluster.readDeployment(plan.namespace, plan.deployment);
@@ -53,7 +53,7 @@ async function resumePoint(run: DeployRun) {
   return state;
 }
 
-async function rollBack(run: DeployRun, why: string): Promise<DeployOutcome> {
+async function rollBack(run: DeployRun<DeployPlan>, why: string): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const current = await cluster.readDeployment(plan.namespace, plan.deployment);
   const sets = current ? await cluster.replicaSets(current) : [];

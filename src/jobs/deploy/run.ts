@@ -4,9 +4,9 @@ import type { JobSignal } from '../../adapters/job-signals.ts';
 import type { MessageRef } from '../../adapters/slack.ts';
 import { deployView, threadNote, type DeployProgress } from '../../bot/views/deploy.ts';
 import type { CatalogService } from '../../config/catalog-schema.ts';
-import type { DeployPlan } from '../../core/plan.ts';
+import type { Plan } from '../../core/plan.ts';
 import type { DeploymentState } from '../../core/rollout.ts';
-import type { JobData } from '../job-data.ts';
+import type { ChangeJobData, JobData } from '../job-data.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { ProgressReporter } from '../progress-reporter.ts';
 import { followRollout, type FollowResult } from '../rollout-follower.ts';
@@ -17,11 +17,13 @@ const SIGNAL_POLL_MS = 300;
 // Everything one deploy carries while it runs: the plan, the cluster, its progress message, what
 // it has done so far (saved in the job, so a job resumed after a worker died picks up from there),
 // and signals from people (Cancel, Promote, Abort) pressed on any replica.
-export class DeployRun {
+export type ChangeData<P extends Plan> = Omit<ChangeJobData, 'plan'> & { plan: P };
+
+export class DeployRun<P extends Plan = Plan> {
   readonly deps: ProcessorDeps;
   readonly job: Job;
-  readonly data: JobData<'deploy'>;
-  readonly plan: DeployPlan;
+  readonly data: ChangeData<P>;
+  readonly plan: P;
   readonly jobId: string;
   readonly cluster: KubeCluster;
   readonly service: CatalogService;
@@ -32,7 +34,7 @@ export class DeployRun {
   #poller: NodeJS.Timeout | undefined;
   #permalink: string | undefined;
 
-  constructor(deps: ProcessorDeps, job: Job, data: JobData<'deploy'>, cluster: KubeCluster, service: CatalogService, jobAbort: AbortSignal) {
+  constructor(deps: ProcessorDeps, job: Job, data: ChangeData<P>, cluster: KubeCluster, service: CatalogService, jobAbort: AbortSignal) {
     this.deps = deps;
     this.job = job;
     this.data = data;

@@ -13,7 +13,7 @@ export function previousRevision(sets: ReplicaSetState[], current: number | unde
   return sets.filter((set) => current === undefined || set.revision < current).sort((a, b) => b.revision - a.revision)[0];
 }
 
-export async function undoTo(cluster: KubeCluster, deployment: DeploymentState, target: ReplicaSetState, changeCause: string): Promise<UndoResult> {
+export async function undoTo(cluster: KubeCluster, deployment: DeploymentState, target: ReplicaSetState, changeCause: string, options: { dryRun?: boolean } = {}): Promise<UndoResult> {
   if (deployment.paused) throw new UserError(`${deployment.namespace}/${deployment.name} is paused; resume it before rolling back.`, { code: 'paused' });
   const labels = { ...target.template.metadata?.labels };
   delete labels['pod-template-hash'];
@@ -27,6 +27,6 @@ export async function undoTo(cluster: KubeCluster, deployment: DeploymentState, 
   for (const [key, value] of Object.entries(target.annotations)) if (!KEEP.includes(key)) annotations[key] = value;
   for (const key of KEEP) if (deployment.annotations[key] !== undefined) annotations[key] = deployment.annotations[key];
   annotations['kubernetes.io/change-cause'] = changeCause;
-  const state = await cluster.replaceTemplate(deployment.namespace, deployment.name, deployment.resourceVersion, template, annotations);
+  const state = await cluster.replaceTemplate(deployment.namespace, deployment.name, deployment.resourceVersion, template, annotations, options);
   return { state, target, unchanged: false };
 }

@@ -2,22 +2,32 @@ import { dryRunView } from '../../bot/views/plan.ts';
 import { describePolicy } from '../../core/approval.ts';
 import { planSummary, planTarget, tagOf } from '../../core/plan.ts';
 import { gateFor, utcTime } from '../../core/policy.ts';
-import { environmentOf } from '../../core/targets.ts';
+import { environmentOf, planningKey } from '../../core/targets.ts';
 import { submitChange } from '../change-gate.ts';
 import { planDeploy } from '../preflight.ts';
-import type { Processor } from '../processor.ts';
+import { planRollback } from '../rollback-plan.ts';
+import type { Processor, ProcessorInput } from '../processor.ts';
 import { replyToRequester } from '../reply.ts';
 
 // Pre-flight when the command's own 1.5 s budget was not enough (or it brought a plan already),
 // then the gate.
 export const planProcessor: Processor<'plan'> = async ({ data, deps, job }) => {
-  const plan = data.plan ?? await planDeploy(deps, data.change, data.requestedBy.userId);
-  if (data.change.dryRun) {
-    const gate = gateFor(environmentOf(deps.catalog, plan.env), 'deploy', data.change.breakGlass, deps.now());
+  try {
+    return await planAndSubmit(data, deps, job.id ?? 'plan-unknown');
+  } finally {
+    await deps.locks.unreserve(planningKey(data.change.service, data.change.env), job.id ?? '').catch(() => undefined);
+  }
+};
+
+async function planAndSubmit(data: ProcessorInput<'plan'>['data'], deps: ProcessorInput<'plan'>['deps'], jobId: string) {
+  const { change } = data;
+  const plan = data.plan ?? (change.kind === 'deploy' ? await planDeploy(deps, change, data.requestedBy.userId) : await planRollback(deps, change, data.requestedBy.userId));
+  if (change.dryRun) {
+    const gate = gateFor(environmentOf(deps.catalog, plan.env), plan.kind, change.breakGlass, deps.now());
     const needs = gate.verdict === 'proceed' && gate.policy ? describePolicy(gate.policy, utcTime) : undefined;
-    await deps.audit.record({ event: 'result', decision: 'dry-run', actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: 'deploy.dry-run', target: planTarget(plan), jobId: job.id, reason: planSummary(plan), details: { from: tagOf(plan.from.image), to: plan.to.version } });
+    await deps.audit.record({ event: 'result', decision: 'dry-run', actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: `${plan.kind}.dry-run`, target: planTarget(plan), jobId, reason: planSummary(plan), details: { from: tagOf(plan.from.image), to: plan.to.version } });
     await replyToRequester(deps.slack, data, dryRunView(plan, needs));
     return { dryRun: true, plan: planSummary(plan) };
   }
-  return submitChange(deps, { plan, envelope: data, planJobId: job.id ?? 'plan-unknown' });
-};
+  return submitChange(deps, { plan, envelope: data, planJobId: jobId });
+}

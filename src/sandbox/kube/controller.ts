@@ -9,6 +9,7 @@ export type ControllerOptions = {
 };
 
 const REVISION = 'deployment.kubernetes.io/revision';
+const HISTORY = 'deployment.kubernetes.io/revision-history';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 const HASH = 'pod-template-hash';
 
@@ -97,8 +98,11 @@ export class DeploymentController {
         current = this.#createReplicaSet(deployment, template, maxRevision + 1);
         this.#progressStarted.set(deployment.metadata.uid, Date.now());
       } else if (Number(current.metadata.annotations?.[REVISION]) !== maxRevision) {
-        // Rolling back to an old template reuses its ReplicaSet under the next revision number.
-        current.metadata.annotations = { ...current.metadata.annotations, [REVISION]: String(maxRevision + 1), ...copyCause(deployment) };
+        // Rolling back to an old template reuses its ReplicaSet under the next revision number, and
+        // remembers the numbers it had (deployment.kubernetes.io/revision-history), as the real one does.
+        const previous = current.metadata.annotations?.[REVISION];
+        const history = [current.metadata.annotations?.[HISTORY], previous].filter(Boolean).join(',');
+        current.metadata.annotations = { ...current.metadata.annotations, [REVISION]: String(maxRevision + 1), ...(history ? { [HISTORY]: history } : {}), ...copyCause(deployment) };
         current = this.#store.update(current);
         this.#progressStarted.set(deployment.metadata.uid, Date.now());
       }

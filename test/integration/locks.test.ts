@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { TargetLocks } from '../../src/adapters/locks.ts';
+import { REDIS_URL, deleteRedisPrefix, uniqueName } from '../support/services.ts';
+
+const prefix = uniqueName('opsbot-locks');
+let redis: Redis;
+let locks: TargetLocks;
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL, { protocol: 2 });
+  locks = new TargetLocks(redis, prefix, 3_000);
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await deleteRedisPrefix(prefix);
+});
+
+describe('target locks', () => {
+  it('give a target to one job; others are told who holds it', async () => {
+    const first = await locks.acquire('deploy:a:staging', { jobId: 'deploy-1', userId: 'U1', what: 'first' });
+    const second = await locks.acquire('deploy:a:staging', { jobId: 'deploy-2', userId: 'U2', what: 'second' });
+    expect('lease' in first).toBe(true);
+    expect(second).toEqual({ busy: expect.objectContaining({ jobId: 'deploy-1', userId: 'U1', what: 'first' }) });
+    if ('lease' in first) await first.lease.release();
+    expect(await locks.holder('deploy:a:staging')).toBeUndefined();
+  });
+
+  it('let the same job adopt its own lease after a crash, extend it and release it', async () => {
+    await locks.acquire('deploy:b:staging', { jobId: 'deploy-9', userId: 'U1', what: 'crashed' });
+    const adopted = await locks.acquire('deploy:b:staging', { jobId: 'deploy-9', userId: 'U1', what: 'resumed' });
+    expect('lease' in adopted).toBe(true);
+    await redis.pexpire(`${prefix}:lock:deploy:b:staging`, 500);
+    if ('lease' in adopted) {
+      // The heartbeat (every ttl/3 = 1 s) must find and extend the adopted value.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(adopted.lease.lost()).toBe(false);
+      expect(await redis.pttl(`${prefix}:lock:deploy:b:staging`)).toBeGreaterThan(1_000);
+      await adopted.lease.release();
+    }
+    expect(await locks.holder('deploy:b:staging')).toBeUndefined();
+  });
+
+  it('reserve a target for planning, release it only for its own job', async () => {
+    expect(await locks.reserve('planning:c:prod', { jobId: 'plan-1', userId: 'U1', what: 'deploy' }, 10_000)).toBeUndefined();
+    expect(await locks.reserve('planning:c:prod', { jobId: 'plan-2', userId: 'U2', what: 'deploy' }, 10_000)).toMatchObject({ jobId: 'plan-1' });
+    await locks.unreserve('planning:c:prod', 'plan-2');
+    expect(await locks.holder('planning:c:prod')).toMatchObject({ jobId: 'plan-1' });
+    await locks.unreserve('planning:c:prod', 'plan-1');
+    expect(await locks.holder('planning:c:prod')).toBeUndefined();
+  });
+});
