@@ -28,10 +28,10 @@ describe('target locks', () => {
   });
 
   it('let the same job adopt its own lease after a crash, extend it and release it', async () => {
-    await locks.acquire('deploy:b:staging', { jobId: 'deploy-9', userId: 'U1', what: 'crashed' });
+    // What a worker that died left behind: its record, with no heartbeat any more.
+    await redis.set(`${prefix}:lock:deploy:b:staging`, JSON.stringify({ jobId: 'deploy-9', userId: 'U1', what: 'crashed', token: 't', since: new Date().toISOString() }), 'PX', 1_500);
     const adopted = await locks.acquire('deploy:b:staging', { jobId: 'deploy-9', userId: 'U1', what: 'resumed' });
     expect('lease' in adopted).toBe(true);
-    await redis.pexpire(`${prefix}:lock:deploy:b:staging`, 500);
     if ('lease' in adopted) {
       // The heartbeat (every ttl/3 = 1 s) must find and extend the adopted value.
       await new Promise((resolve) => setTimeout(resolve, 1_200));
