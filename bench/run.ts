@@ -1,12 +1,14 @@
 import { ackBenchmark } from './ack.ts';
 import { approvalBenchmark } from './approval.ts';
 import { deployBenchmark } from './deploy.ts';
+import { rollbackBenchmark } from './rollback.ts';
 
 // `npm run bench` runs every benchmark; `npm run bench -- ack` runs the named ones.
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   ack: ackBenchmark,
   approval: approvalBenchmark,
   deploy: deployBenchmark,
+  rollback: rollbackBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -58,6 +58,21 @@ const reactionEvent = z.object({
   item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }),
 });
 
+// A request's message ts is stored just after Slack returns it; a reaction can arrive in between.
+const LOOKUP_TRIES = 10;
+const LOOKUP_PAUSE_MS = 100;
+
+async function approvalOfMessage(deps: HandlerDeps, channel: string, ts: string): Promise<string | undefined> {
+  for (let attempt = 1; attempt <= LOOKUP_TRIES; attempt += 1) {
+    const id = await deps.approvals.findByMessage(channel, ts);
+    if (id) return id;
+    // Messages older than a few seconds are settled: no need to wait for them.
+    if (Date.now() / 1000 - Number(ts) > 5) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, LOOKUP_PAUSE_MS));
+  }
+  return undefined;
+}
+
 // Reactions on an approval request message (or its mirror). Anything else is not ops-bot's business.
 export function reactionChanged(deps: HandlerDeps) {
   return async ({ event, body }: SlackEventMiddlewareArgs<'reaction_added' | 'reaction_removed'> & AllMiddlewareArgs): Promise<void> => {
@@ -69,7 +84,7 @@ export function reactionChanged(deps: HandlerDeps) {
     if (!approve && !(added && REJECT_REACTIONS.has(reaction))) return;
     const eventId = z.object({ event_id: z.string() }).safeParse(body);
     if (eventId.success && !(await deps.ledger.claim(`event:${eventId.data.event_id}`, 'reaction').catch(() => true))) return;
-    const id = await deps.approvals.findByMessage(item.channel!, item.ts!);
+    const id = await approvalOfMessage(deps, item.channel!, item.ts!);
     if (!id) return;
     try {
       const record = await load(deps, id);

@@ -20,12 +20,7 @@ const COLOURS = ['blue', 'green'] as const;
 export async function planDeploy(deps: PreflightDeps, change: DeployChange, requester: string): Promise<DeployPlan> {
   const target = serviceTarget(deps.catalog, change.service, change.env);
   const { service } = target;
-  let cluster: KubeCluster;
-  try {
-    cluster = deps.kube.cluster(target.env.context);
-  } catch (error) {
-    throw new UserError(error instanceof KubeError ? error.message : String(error), { hint: 'Each catalog environment names the kubeconfig context ops-bot uses for it.', code: 'kube_context' });
-  }
+  const cluster = clusterOf(deps, target.env.context);
   const strategy: Strategy = change.strategy ?? service.strategy;
   const image = imageFor(service.image, change.version);
   const base = { kind: 'deploy' as const, service: change.service, env: change.env, context: target.env.context, namespace: service.namespace, container: service.container, strategy, to: { image, version: change.version }, ...(change.reason ? { reason: change.reason } : {}), ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}) };
@@ -48,6 +43,15 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
   await cluster.setImage(plan.namespace, dryRunTarget, plan.container, image, changeCause(plan, requester), { dryRun: true })
     .catch((error: unknown) => { throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`); });
   return plan;
+}
+
+// The cluster of an environment's kubeconfig context, or a refusal naming what the kubeconfig has.
+export function clusterOf(deps: PreflightDeps, context: string): KubeCluster {
+  try {
+    return deps.kube.cluster(context);
+  } catch (error) {
+    throw new UserError(error instanceof KubeError ? error.message : String(error), { hint: 'Each catalog environment names the kubeconfig context ops-bot uses for it.', code: 'kube_context' });
+  }
 }
 
 async function read(cluster: KubeCluster, namespace: string, name: string, env: string, optional = false): Promise<DeploymentState> {

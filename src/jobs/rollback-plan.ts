@@ -1,13 +1,12 @@
 import type { z } from 'zod';
 import type { KubeCluster, ReplicaSetState } from '../adapters/kube.ts';
-import { KubeError } from '../adapters/kube.ts';
 import { changeCause, tagOf, type RollbackPlan } from '../core/plan.ts';
 import { imageOf, type DeploymentState } from '../core/rollout.ts';
 import { serviceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import type { rollbackChange } from './job-data.ts';
 import { explainKube } from './kube-errors.ts';
-import type { PreflightDeps } from './preflight.ts';
+import { clusterOf, type PreflightDeps } from './preflight.ts';
 import { undoTo } from './deploy/undo.ts';
 
 export type RollbackChange = z.output<typeof rollbackChange>;
@@ -49,12 +48,7 @@ export function chooseTarget(sets: ReplicaSetState[], current: DeploymentState, 
 export async function planRollback(deps: PreflightDeps, change: RollbackChange, requester: string): Promise<RollbackPlan> {
   const target = serviceTarget(deps.catalog, change.service, change.env);
   const { service } = target;
-  let cluster: KubeCluster;
-  try {
-    cluster = deps.kube.cluster(target.env.context);
-  } catch (error) {
-    throw new UserError(error instanceof KubeError ? error.message : String(error), { code: 'kube_context' });
-  }
+  const cluster = clusterOf(deps, target.env.context);
   const base = { kind: 'rollback' as const, service: change.service, env: change.env, context: target.env.context, namespace: service.namespace, container: service.container, strategy: service.strategy, ...(change.reason ? { reason: change.reason } : {}), ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}) };
   let deployment = service.deployment;
   if (service.strategy === 'bluegreen') {

@@ -63,7 +63,9 @@ describe('a worker killed in the middle of a rollout', () => {
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1.0`);
     expect(realPatches(stack, 'staging')).toHaveLength(1);
     expect(stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging'))).toEqual([message]);
-    const events = (await auditRows(stack, "action IN ('deploy.start', 'deploy.resume', 'deploy.result')")).map((row) => [row.event, row.decision]);
-    expect(events).toEqual([['start', 'started'], ['resume', 'resumed'], ['result', 'succeeded']]);
+    await eventually(async () => {
+      const events = (await auditRows(stack, "action IN ('deploy.start', 'deploy.resume', 'deploy.result')")).map((row) => [row.event, row.decision]);
+      expect(events).toEqual([['start', 'started'], ['resume', 'resumed'], ['result', 'succeeded']]);
+    });
   });
 });

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
+import { eventually } from '../support/eventually.ts';
+import { totalJobs } from '../support/queue-totals.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+const STOREFRONT = 'registry.example.com/shop/storefront';
+let stack: Stack;
+
+const CATALOG = `environments:
+  staging:
+    context: staging
+  production:
+    context: prod
+    approval: { approvers: ["@sre-leads"], required: 2, expires: 30m }
+    rollbackApproval: { approvers: ["@sre-leads", "@oncall"], required: 1, expires: 15m }
+services:
+  checkout:
+    namespace: shop
+    deployment: checkout
+    container: app
+    image: ${IMAGE}
+    environments: [staging, production]
+    autoRollback: false
+    timeout: 1m
+  storefront:
+    namespace: shop
+    deployment: storefront
+    container: web
+    image: ${STOREFRONT}
+    strategy: bluegreen
+    service: storefront
+    gracePeriod: 1h
+    environments: [staging]
+roles:
+  deploy: ["@engineers"]
+  rollback: ["@engineers", "@oncall"]
+  admin: ["@sre-leads"]
+`;
+
+beforeAll(async () => {
+  stack = await startStack({ catalogYaml: CATALOG });
+  stack.kube.staging.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0`, replicas: 3, progressDeadlineSeconds: 300 });
+  stack.kube.prod.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0`, replicas: 3 });
+  stack.kube.staging.addDeployment({ namespace: 'shop', name: 'storefront-blue', container: 'web', image: `${STOREFRONT}:3.1.0`, replicas: 2, labels: { app: 'storefront', colour: 'blue' } });
+  stack.kube.staging.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
+});
+
+afterAll(async () => stack.close());
+
+// The newest message that starts so: several rollbacks to one version leave several such messages.
+function message(startsWith: string, after = '0') {
+  return stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((candidate) => candidate.text.startsWith(startsWith) && Number(candidate.ts) > Number(after)).at(-1);
+}
+
+async function settled(startsWith: string, after = '0') {
+  const found = await eventually(() => {
+    const candidate = message(startsWith, after);
+    if (!candidate) throw new Error(`no "${startsWith}" yet; last: ${stack.sim.workspace.channelMessages('C0DEPLOYS01').at(-1)?.text}`);
+    return candidate;
+  }, { timeoutMs: 20_000, what: startsWith });
+  await eventually(async () => expect((await stack.bot.queues.queue('deploy').getActiveCount()) + (await stack.bot.queues.queue('rollback').getActiveCount())).toBe(0));
+  return found;
+}
+
+async function deploy(as: string, version: string) {
+  await stack.slack.command(as, `/deploy checkout ${version} to staging --reason "release ${version}"`);
+  await settled(`checkout ${version} to staging: succeeded`);
+}
+
+describe('/rollback', () => {
+  it('puts the revision before the current one back, and history shows every revision with who did it', async () => {
+    await deploy('bob', '1.1');
+    await deploy('bob', '1.2');
+    const answer = await stack.slack.command('carol', '/rollback checkout staging --reason "5xx after 1.2"');
+    expect(answer.json?.text).toContain('checkout staging: 1.2 (rev 3) → 1.1 (rev 2)');
+    await settled('checkout rollback to 1.1 in staging: rolled back');
+    expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1`);
+
+    const history = await stack.slack.command('dave', '/deploy history checkout staging');
+    const text = String(history.json?.text);
+    const lines = text.split('\n').slice(1);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/live rev 4 `1.1`.*<@U0CAROL003> \(rollback\) — 5xx after 1.2/);
+    expect(lines[1]).toMatch(/rev 3 `1.2`.*<@U0BOB00002> — release 1.2/);
+    expect(lines[2]).toMatch(/rev 2 `1.1`.*<@U0BOB00002>/);
+    expect(lines[3]).toMatch(/rev 1 `1.0`.*outside ops-bot/);
+    const buttons = JSON.stringify(history.json?.blocks);
+    expect(buttons).toContain('Roll back to rev 3 (1.2)');
+    expect(buttons).not.toContain('Roll back to rev 4');
+  });
+
+  it('goes back to a named version or revision, and refuses one the cluster no longer has with the list it has', async () => {
+    await stack.slack.command('carol', '/rollback checkout staging --to 1.0');
+    await settled('checkout rollback to 1.0 in staging: rolled back');
+    expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.0`);
+    await stack.slack.command('carol', '/rollback checkout staging --to 3');
+    await settled('checkout rollback to 1.2 in staging: rolled back');
+    expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.2`);
+    const before = await totalJobs(stack.bot);
+    const unknown = await stack.slack.command('carol', '/rollback checkout staging --to 42');
+    expect(unknown.json?.text).toContain('Revision 42 is not in the cluster any more');
+    expect(unknown.json?.text).toMatch(/The cluster keeps: 6 \(1\.2, live\), 5 \(1\.0\), 4 \(1\.1\)/);
+    expect(await totalJobs(stack.bot)).toBe(before);
+  });
+
+  it('needs approval in production (the lighter rollback policy) and runs once', async () => {
+    await stack.slack.command('bob', '/deploy checkout 1.1 to production');
+    const deployRequest = await eventually(() => {
+      const found = message(':lock: deploy checkout 1.1 to production');
+      if (!found) throw new Error('no request');
+      return found;
+    });
+    await stack.slack.click('carol', { messageTs: deployRequest.ts, actionId: 'approval_approve' });
+    await stack.slack.click('frank', { messageTs: deployRequest.ts, actionId: 'approval_approve' });
+    await settled('checkout 1.1 to production: succeeded');
+    await stack.slack.command('bob', '/rollback checkout production');
+    const request = await eventually(() => {
+      const found = message(':lock: roll back checkout 1.0 to production');
+      if (!found) throw new Error('no rollback request');
+      return found;
+    });
+    expect(request.text).toContain('checkout production: 1.1 (rev 2) → 1.0 (rev 1)');
+    expect(JSON.stringify(request.blocks)).toContain('1 of @sre-leads, @oncall');
+    expect(currentImage(stack)).toBe(`${IMAGE}:1.1`);
+    await stack.slack.click('erin', { messageTs: request.ts, actionId: 'approval_approve' });
+    await settled('checkout rollback to 1.0 in production: rolled back');
+    expect(currentImage(stack)).toBe(`${IMAGE}:1.0`);
+    expect((await auditRows(stack, "action = 'rollback.start' AND target = 'checkout/production'"))).toHaveLength(1);
+  });
+
+  it('starts from the Rollback button of a failed deploy, for that service and environment; a second press meanwhile is refused', async () => {
+    stack.kube.staging.failImage(`${IMAGE}:9.9`, 'CrashLoopBackOff');
+    await stack.slack.command('bob', '/deploy checkout 9.9 to staging');
+    const failed = await settled('checkout 9.9 to staging: failed');
+    expect(JSON.stringify(failed.blocks)).toContain('CrashLoopBackOff');
+    const startsBefore = (await auditRows(stack, "action = 'rollback.start'")).length;
+    // Two people press it at the same moment: one rollback, one refusal.
+    await Promise.all([
+      stack.slack.click('erin', { messageTs: failed.ts, actionId: 'deploy_rollback' }),
+      stack.slack.click('dave', { messageTs: failed.ts, actionId: 'deploy_rollback' }),
+    ]);
+    await eventually(() => expect(stack.sim.callsTo('response_url').filter((call) => ['U0ERIN0005', 'U0DAVE0004'].includes(String(call.args.user)) && /is being (planned|changed) right now/.test(String(call.args.text)))).toHaveLength(1));
+    await settled('checkout rollback to 1.2 in staging: rolled back', failed.ts);
+    expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.2`);
+    expect((await auditRows(stack, "action = 'rollback.start'")).length).toBe(startsBefore + 1);
+    expect(stack.sim.workspace.messageByTs(failed.ts)!.text).toContain('checkout 9.9 to staging: failed');
+  });
+});
+
+describe('blue-green rollback', () => {
+  it('switches the Service back to the previous colour without touching any pod', async () => {
+    await stack.slack.command('bob', '/deploy storefront 3.2.0 to staging');
+    await settled('storefront 3.2.0 to staging: succeeded');
+    const selector = () => (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> }).selector.colour;
+    expect(selector()).toBe('green');
+    const podEvents: string[] = [];
+    const unsubscribe = stack.kube.staging.store.subscribe((event) => { if (event.object.kind === 'Pod' || event.object.kind === 'ReplicaSet') podEvents.push(`${event.type} ${event.object.metadata.name}`); });
+    const patchesBefore = realPatches(stack, 'staging').length;
+    await stack.slack.command('carol', '/rollback storefront staging');
+    await settled('storefront rollback to 3.1.0 in staging: rolled back');
+    unsubscribe();
+    expect(selector()).toBe('blue');
+    expect(podEvents).toEqual([]);
+    expect(realPatches(stack, 'staging').slice(patchesBefore).map((patch) => patch.path)).toEqual(['/api/v1/namespaces/shop/services/storefront']);
+  });
+});
