@@ -5,6 +5,8 @@ import type pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { ApprovalStore } from './adapters/approval-store.ts';
 import { AuditStore } from './adapters/audit-store.ts';
+import { BackupStore } from './adapters/backup-store.ts';
+import { RdsGateway } from './adapters/rds.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
 import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
@@ -33,6 +35,9 @@ export type StartOptions = {
   // and in-cluster rules apply (client-node's loadFromDefault).
   kube?: KubeClusters;
   progressIntervalMs?: number;
+  // Tests hand in an RDS gateway pointed at their simulator; otherwise the SDK's defaults apply.
+  rds?: RdsGateway;
+  rdsPollMs?: number;
 };
 
 export type RunningOpsBot = {
@@ -84,17 +89,20 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const locks = new TargetLocks(redis, env.REDIS_PREFIX);
   const signals = new JobSignals(redis, env.REDIS_PREFIX);
   const kube = options.kube ?? new KubeClusters();
+  const rds = options.rds ?? new RdsGateway();
+  const backups = new BackupStore(pool);
   const missing = [...new Set(Object.values(catalog.environments).map((environment) => environment.context))].filter((context) => !kube.contexts().includes(context));
   if (missing.length > 0) logger.warn({ missing, available: kube.contexts() }, 'kubeconfig lacks contexts the catalog names; deploys there will be refused');
 
   const bolt = runsBot ? createBoltApp({ botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, slack, logger }) : undefined;
-  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, signals, kube, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
+  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, signals, kube, rds, backups, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
 
   const workers = runsWorker
-    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, locks, signals, queues, logger, now, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics, lockMs: env.JOB_LOCK_MS })
+    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, rds, backups, locks, signals, queues, logger, now, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}), ...(options.rdsPollMs !== undefined ? { rdsPollMs: options.rdsPollMs } : {}) }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics, lockMs: env.JOB_LOCK_MS })
     : undefined;
   await workers?.waitUntilReady();
   const stopSweeper = runsWorker ? startApprovalSweeper(approvals, queues, logger, now) : undefined;
+  if (runsWorker) await queues.scheduleRetention(86_400_000).catch((error: unknown) => logger.warn({ err: error }, 'could not schedule the retention report'));
 
   const server = createHttpServer({
     receiver: bolt?.httpReceiver,

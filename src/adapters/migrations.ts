@@ -83,4 +83,29 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX approval_requests_plan_job ON approval_requests (plan_job_id);
     `,
   },
+  {
+    version: 3,
+    name: 'backups',
+    sql: `
+      CREATE TABLE backups (
+        id            text PRIMARY KEY,
+        database      text NOT NULL,
+        engine        text NOT NULL,
+        env           text NOT NULL,
+        status        text NOT NULL,
+        requested_by  text NOT NULL,
+        reason        text,
+        job_id        text,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        completed_at  timestamptz,
+        size_bytes    bigint,
+        location      text,
+        manifest      jsonb,
+        retain_until  timestamptz NOT NULL,
+        error         text
+      );
+      CREATE INDEX backups_database ON backups (database, created_at DESC);
+      CREATE INDEX backups_retention ON backups (retain_until) WHERE status = 'available';
+    `,
+  },
 ];

@@ -164,6 +164,8 @@ export const catalogSchema = z
     services: z.record(name, serviceSchema).default({}),
     databases: z.record(name, databaseSchema).default({}),
     roles: rolesSchema.default({}),
+    // (added) where the daily retention report goes; without it the report is only logged and audited.
+    backups: z.strictObject({ reportChannel: channel.optional() }).default({}),
     incidents: incidentsSchema.default({ oncall: [], archiveAfter: 7 * 86_400_000, checklist: DEFAULT_CHECKLIST, severities: DEFAULT_SEVERITIES }),
   })
   .superRefine((catalog, context) => {

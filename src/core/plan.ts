@@ -35,9 +35,24 @@ export const rollbackPlanSchema = deployPlanSchema.omit({ kind: true, to: true, 
 
 export type RollbackPlan = z.output<typeof rollbackPlanSchema>;
 
+// A restore: a backup into a NEW instance, cluster or database (never over an existing one).
+export const restorePlanSchema = z.object({
+  kind: z.literal('restore'),
+  database: z.string(),
+  env: z.string(),
+  engine: z.enum(['rds-instance', 'rds-cluster', 'postgres']),
+  backupId: z.string(),
+  target: z.string(),
+  reason: z.string().optional(),
+  breakGlass: z.string().optional(),
+});
+
+export type RestorePlan = z.output<typeof restorePlanSchema>;
+
 // Plans are read back from Redis and PostgreSQL: parsed, never trusted.
-export const planSchema = z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema]);
-export type Plan = DeployPlan | RollbackPlan;
+export const planSchema = z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema, restorePlanSchema]);
+export type WorkloadPlan = DeployPlan | RollbackPlan;
+export type Plan = DeployPlan | RollbackPlan | RestorePlan;
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -63,12 +78,19 @@ export function imageFor(repository: string, version: string): string {
 }
 
 export function planTarget(plan: Plan): string {
-  return `${plan.service}/${plan.env}`;
+  return plan.kind === 'restore' ? `${plan.database}/${plan.env}` : `${plan.service}/${plan.env}`;
+}
+
+// What a plan is about, in a few words: "checkout 1.4.2 to production", "orders-… into orders-copy".
+export function planSubject(plan: Plan): string {
+  if (plan.kind === 'restore') return `${plan.backupId} into ${plan.target} (${plan.env})`;
+  return `${plan.service} ${plan.to.version} to ${plan.env}`;
 }
 
 // "checkout production: 1.4.1 (rev 11) → 1.4.2, rolling, 3 replicas"
 // "checkout production: 1.4.2 (rev 12) → 1.4.1 (rev 11)" for a rollback.
 export function planSummary(plan: Plan): string {
+  if (plan.kind === 'restore') return `${plan.database} ${plan.env}: restore ${plan.backupId} into a new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'} ${plan.target}`;
   const from = `${tagOf(plan.from.image)}${plan.from.revision !== undefined ? ` (rev ${plan.from.revision})` : ''}`;
   if (plan.kind === 'rollback') {
     const to = `${plan.to.version}${plan.to.revision !== undefined ? ` (rev ${plan.to.revision})` : ''}`;
@@ -77,7 +99,7 @@ export function planSummary(plan: Plan): string {
   return `${plan.service} ${plan.env}: ${from} → ${plan.to.version}, ${plan.strategy}, ${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}`;
 }
 
-export function changeCause(plan: Plan, requester: string): string {
+export function changeCause(plan: WorkloadPlan, requester: string): string {
   const what = plan.kind === 'rollback' ? `rollback to ${plan.to.version}` : plan.to.version;
   return `ops-bot: ${what} by <@${requester}>${plan.reason ? ` — ${plan.reason}` : ''}`;
 }

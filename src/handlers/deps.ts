@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
+import type { BackupStore } from '../adapters/backup-store.ts';
+import type { RdsGateway } from '../adapters/rds.ts';
 import type { JobSignals } from '../adapters/job-signals.ts';
 import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
@@ -19,6 +21,8 @@ export type HandlerDeps = {
   locks: TargetLocks;
   signals: JobSignals;
   kube: KubeClusters;
+  rds: RdsGateway;
+  backups: BackupStore;
   slack: SlackGateway;
   ledger: DeliveryLedger;
   directory: SlackDirectory;

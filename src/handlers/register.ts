@@ -4,9 +4,11 @@ import { blockActions, type ActionHandler } from './action-intake.ts';
 import { slashCommand, type CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { approvalButtons, reactionChanged } from './approval.ts';
+import { backupButtons, backupCommand } from './backup.ts';
 import { deployCommand } from './deploy.ts';
 import { deployButtons } from './deploy-buttons.ts';
 import { notYetEnabledCommand, opsCommand } from './ops.ts';
+import { RESTORE_MODAL, restoreCommand, restoreSubmitted } from './restore.ts';
 import { rollbackButtons, rollbackCommand } from './rollback.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
@@ -16,15 +18,15 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
     ops: opsCommand(deps),
     deploy: deployCommand(deps),
     rollback: rollbackCommand(deps),
-    backup: notYetEnabledCommand(),
-    restore: notYetEnabledCommand(),
+    backup: backupCommand(deps),
+    restore: restoreCommand(deps),
     incident: notYetEnabledCommand(),
   };
 }
 
 // Buttons by action_id; anything not listed is answered as no longer handled.
 function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
-  return { ...approvalButtons(deps), ...deployButtons(deps), ...rollbackButtons(deps) };
+  return { ...approvalButtons(deps), ...deployButtons(deps), ...rollbackButtons(deps), ...backupButtons(deps) };
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {
@@ -34,8 +36,9 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   });
   // actions
   app.action(/.*/, blockActions(deps, actionHandlers(deps)));
-  // views: modals arrive with incidents; until then a submission is acknowledged and closes the modal.
-  app.view(/.*/, async ({ ack }) => {
+  // views (modal submissions), by callback_id; an unknown one is acknowledged and closes
+  app.view(RESTORE_MODAL, restoreSubmitted(deps));
+  app.view(/^(?!restore_modal$).*/, async ({ ack }) => {
     await ack();
   });
   // events (Bolt acknowledges events itself, before these run)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deployPlanSchema, rollbackPlanSchema } from '../core/plan.ts';
+import { deployPlanSchema, restorePlanSchema, rollbackPlanSchema } from '../core/plan.ts';
 import type { JobKind } from './kinds.ts';
 
 // Job data is read back from Redis, which any process with access can write: parse it, never trust it.
@@ -50,20 +50,35 @@ export const rollbackChange = z.object({
   dryRun: z.boolean().default(false),
 });
 
+export const restoreChange = z.object({
+  kind: z.literal('restore'),
+  backupId: z.string(),
+  target: z.string(),
+  service: z.string(), // the database, under the key the planning reservation uses
+  env: z.string(),
+  reason: z.string().optional(),
+  breakGlass: z.string().optional(),
+  dryRun: z.boolean().default(false),
+});
+
 const systemJob = z.object({ correlationId: z.string().min(1), approvalId: z.string().min(1) });
 
 export const JOB_DATA = {
   whoami: jobEnvelope,
-  plan: jobEnvelope.extend({ change: z.discriminatedUnion('kind', [deployChange, rollbackChange]), plan: z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema]).optional() }),
+  plan: jobEnvelope.extend({ change: z.discriminatedUnion('kind', [deployChange, rollbackChange, restoreChange]), plan: z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema, restorePlanSchema]).optional() }),
   deploy: changeJob.extend({ plan: deployPlanSchema }),
   rollback: changeJob.extend({ plan: rollbackPlanSchema }),
+  restore: changeJob.extend({ plan: restorePlanSchema }),
+  backup: jobEnvelope.extend({ database: z.string(), reason: z.string().optional() }),
+  verify: jobEnvelope.extend({ backupId: z.string() }),
+  'backup-retention': z.object({ correlationId: z.string() }),
   'bluegreen-retire': z.object({ correlationId: z.string(), context: z.string(), namespace: z.string(), deployment: z.string(), service: z.string(), colourKey: z.string(), colour: z.string() }),
   'approval-message': systemJob,
   'approval-expire': systemJob,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 export type JobData<K extends JobKind> = z.output<(typeof JOB_DATA)[K]>;
-export type ChangeJobData = JobData<'deploy'> | JobData<'rollback'>;
+export type ChangeJobData = JobData<'deploy'> | JobData<'rollback'> | JobData<'restore'>;
 
 // What /ops status can say about any job: who asked and what they typed, when the job has them.
 export const jobSummaryData = z.object({ requestedBy: z.object({ userId: z.string() }).optional(), command: z.string().optional() });

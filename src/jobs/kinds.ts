@@ -7,13 +7,18 @@ export type JobKindSettings = {
 };
 
 // Side effects that must not happen twice (a deploy) get one attempt; reads and Slack updates retry.
-export type JobKind = 'whoami' | 'plan' | 'deploy' | 'rollback' | 'approval-message' | 'approval-expire' | 'bluegreen-retire';
+export type JobKind = 'whoami' | 'plan' | 'deploy' | 'rollback' | 'backup' | 'verify' | 'restore' | 'backup-retention' | 'approval-message' | 'approval-expire' | 'bluegreen-retire';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
   plan: { attempts: 2, concurrency: 8, backoffMs: 1_000 },
   deploy: { attempts: 1, concurrency: 16 },
   rollback: { attempts: 1, concurrency: 16 },
+  // A snapshot or a dump is not repeated blindly: a failed one is reported and asked for again.
+  backup: { attempts: 1, concurrency: 4 },
+  verify: { attempts: 1, concurrency: 2 },
+  restore: { attempts: 1, concurrency: 4 },
+  'backup-retention': { attempts: 3, concurrency: 1, backoffMs: 60_000 },
   'approval-message': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
   'approval-expire': { attempts: 5, concurrency: 2, backoffMs: 2_000 },
   'bluegreen-retire': { attempts: 5, concurrency: 2, backoffMs: 5_000 },

@@ -2,6 +2,8 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
+import type { BackupStore } from '../adapters/backup-store.ts';
+import type { RdsGateway } from '../adapters/rds.ts';
 import type { JobSignals } from '../adapters/job-signals.ts';
 import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
@@ -19,11 +21,15 @@ export type ProcessorDeps = {
   audit: AuditStore;
   approvals: ApprovalStore;
   kube: KubeClusters;
+  rds: RdsGateway;
+  backups: BackupStore;
   locks: TargetLocks;
   signals: JobSignals;
   queues: JobQueues;
   // How often a progress message may be edited (Slack: about one chat.update per second per message).
   progressIntervalMs?: number;
+  // How often an RDS snapshot or restore is polled (it takes minutes; AWS's waiters poll every 30 s).
+  rdsPollMs?: number;
   logger: Logger;
   now: () => Date;
 };

@@ -39,6 +39,11 @@ export class JobQueues {
   }
 
   // Idempotent: the same jobId while the job is kept adds nothing (BullMQ's job-id rule).
+  // The daily retention report, as a BullMQ job scheduler: every worker may upsert it, one job runs.
+  async scheduleRetention(everyMs: number): Promise<void> {
+    await this.queue('backup-retention').upsertJobScheduler('daily-retention', { every: everyMs }, { name: 'backup-retention', data: { correlationId: 'retention-schedule' } });
+  }
+
   async remove(kind: JobKind, jobId: string): Promise<void> {
     await this.queue(kind).remove(jobId);
   }
@@ -58,10 +63,14 @@ export class JobQueues {
     return job.id ?? jobId;
   }
 
-  // A deploy or a rollback, into the queue of its kind.
+  // A deploy, rollback or restore, into the queue of its kind.
   async enqueueChange(jobId: string, data: Omit<ChangeJobData, 'plan'> & { plan: Plan }): Promise<string> {
     const { plan, ...rest } = data;
-    return plan.kind === 'deploy' ? this.enqueue('deploy', jobId, { ...rest, plan }) : this.enqueue('rollback', jobId, { ...rest, plan });
+    switch (plan.kind) {
+      case 'deploy': return this.enqueue('deploy', jobId, { ...rest, plan });
+      case 'rollback': return this.enqueue('rollback', jobId, { ...rest, plan });
+      case 'restore': return this.enqueue('restore', jobId, { ...rest, plan });
+    }
   }
 
   async find(jobId: string): Promise<JobSummary | undefined> {

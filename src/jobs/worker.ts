@@ -11,10 +11,14 @@ import { JOB_KINDS, type JobKind } from './kinds.ts';
 import type { Processor, ProcessorDeps } from './processor.ts';
 import { approvalExpireProcessor } from './processors/approval-expire.ts';
 import { approvalMessageProcessor } from './processors/approval-message.ts';
+import { backupProcessor } from './processors/backup.ts';
+import { backupRetentionProcessor } from './processors/backup-retention.ts';
 import { blueGreenRetireProcessor } from './processors/bluegreen-retire.ts';
 import { deployProcessor } from './processors/deploy.ts';
 import { planProcessor } from './processors/plan.ts';
+import { restoreProcessor } from './processors/restore.ts';
 import { rollbackProcessor } from './processors/rollback.ts';
+import { verifyProcessor } from './processors/verify.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
 import { replyToRequester } from './reply.ts';
 
@@ -24,6 +28,10 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   plan: planProcessor,
   deploy: deployProcessor,
   rollback: rollbackProcessor,
+  backup: backupProcessor,
+  verify: verifyProcessor,
+  restore: restoreProcessor,
+  'backup-retention': backupRetentionProcessor,
   'approval-message': approvalMessageProcessor,
   'approval-expire': approvalExpireProcessor,
   'bluegreen-retire': blueGreenRetireProcessor,

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../src/config/env.ts';
 import type { SlackDriver } from '../../src/sandbox/slack/driver.ts';
+import { RdsGateway } from '../../src/adapters/rds.ts';
 import { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
+import { RdsSimulator } from '../../src/sandbox/rds/simulator.ts';
 import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
 import { clustersFor } from './kube.ts';
 import { startOpsBot, type RunningOpsBot } from '../../src/start.ts';
@@ -19,6 +21,7 @@ export type Stack = {
   slack: SlackDriver;
   // Simulated clusters by kubeconfig context: staging and prod.
   kube: { staging: KubeSimulator; prod: KubeSimulator };
+  rds: RdsSimulator;
   bot: RunningOpsBot;
   logs: LogCapture;
   database: string;
@@ -35,7 +38,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = new SlackSimulator({ token: BOT_TOKEN });
   await sim.start();
   const kube = { staging: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }), prod: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }) };
-  await Promise.all([kube.staging.start(), kube.prod.start()]);
+  const rds = new RdsSimulator({ snapshotMs: 400, restoreMs: 300 });
+  await Promise.all([kube.staging.start(), kube.prod.start(), rds.start()]);
   const database = uniqueName('opsbot_test');
   const prefix = uniqueName('opsbot-test');
   const logs = new LogCapture();
@@ -52,19 +56,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   let bot: RunningOpsBot;
   try {
-    bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid', kube: clustersFor(kube), ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) });
+    bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid', kube: clustersFor(kube), rds: new RdsGateway({ endpoint: rds.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 }), rdsPollMs: 40, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) });
   } catch (error) {
-    await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop()]);
+    await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop(), rds.stop()]);
     await dropDatabase(database).catch(() => undefined);
     throw error;
   }
   const slack = options.socketMode ? sim.connectSocketModeBot() : sim.connectBot(bot.url, SIGNING_SECRET);
   return {
-    sim, slack, kube, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
+    sim, slack, kube, rds, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
     close: async () => {
       await bot.close();
       await sim.stop();
-      await Promise.all([kube.staging.stop(), kube.prod.stop()]);
+      await Promise.all([kube.staging.stop(), kube.prod.stop(), rds.stop()]);
       await deleteRedisPrefix(prefix);
       await dropDatabase(database);
     },

@@ -1,5 +1,5 @@
 import { approversText, describePolicy, seatsFilled, type Approval, type ApprovalRequest } from '../../core/approval.ts';
-import { planSummary, tagOf, type Plan } from '../../core/plan.ts';
+import { planSubject, planSummary, type Plan } from '../../core/plan.ts';
 import { utcTime } from '../../core/policy.ts';
 import { actions, code, context, header, section, view, type Block, type View } from './blocks.ts';
 import { planFields } from './plan.ts';
@@ -10,7 +10,7 @@ export const APPROVE = 'approval_approve';
 export const REJECT = 'approval_reject';
 export const CANCEL = 'approval_cancel';
 
-const VERBS: Record<Plan['kind'], string> = { deploy: 'deploy', rollback: 'roll back' };
+const VERBS: Record<Plan['kind'], string> = { deploy: 'deploy', rollback: 'roll back', restore: 'restore' };
 
 function who(approvals: Approval[]): string {
   return approvals.map((approval) => `<@${approval.userId}> (${approval.via === 'button' ? 'button' : ':white_check_mark:'})`).join(', ');
@@ -43,10 +43,11 @@ const ICONS = { pending: ':lock:', approved: ':white_check_mark:', rejected: ':n
 export function approvalRequestView(state: ApprovalViewState): View {
   const { request, plan } = state;
   const glass = state.breakGlass !== undefined;
-  const title = `${glass ? ':rotating_light: BREAK-GLASS ' : ''}${VERBS[plan.kind]} ${plan.service} ${tagOf(plan.to.image)} to ${plan.env}`;
+  const title = `${glass ? ':rotating_light: BREAK-GLASS ' : ''}${VERBS[plan.kind]} ${planSubject(plan)}`;
+  const what = plan.kind === 'restore' ? `restore ${code(plan.backupId)} of *${plan.database}* into a new ${code(plan.target)} (${plan.env})` : `${VERBS[plan.kind]} *${plan.service}* ${code(plan.to.version)} to *${plan.env}*`;
   const blocks: Block[] = [
-    header(`${request.status === 'pending' ? 'Approval needed' : 'Approval request'}: ${VERBS[plan.kind]} ${plan.service} to ${plan.env}${glass ? ' (BREAK-GLASS)' : ''}`),
-    section(`<@${request.requester}> asks to ${VERBS[plan.kind]} *${plan.service}* ${code(plan.to.version)} to *${plan.env}*.`),
+    header(`${request.status === 'pending' ? 'Approval needed' : 'Approval request'}: ${VERBS[plan.kind]} ${plan.kind === 'restore' ? plan.database : plan.service} ${plan.kind === 'restore' ? 'in' : 'to'} ${plan.env}${glass ? ' (BREAK-GLASS)' : ''}`),
+    section(`<@${request.requester}> asks to ${what}.`),
     planFields(plan),
   ];
   if (glass) blocks.push(section(`:rotating_light: *BREAK-GLASS* during the freeze ${code(state.freeze ?? 'freeze')}: ${state.breakGlass}`));

@@ -1,4 +1,4 @@
-import { planSummary, tagOf, type Plan } from '../../core/plan.ts';
+import { planSummary, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { actions, code, context, section, view, type Block, type Button, type View } from './blocks.ts';
 
@@ -19,7 +19,7 @@ export type DeployProgress = {
   note?: string | undefined;
 };
 
-export type DeployViewState = { plan: Plan; jobId: string; requester: string; progress: DeployProgress };
+export type DeployViewState = { plan: WorkloadPlan; jobId: string; requester: string; progress: DeployProgress };
 
 export const DEPLOY_CANCEL = 'deploy_cancel';
 export const CANARY_PROMOTE = 'canary_promote';

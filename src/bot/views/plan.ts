@@ -1,7 +1,15 @@
-import { planSummary, type Plan } from '../../core/plan.ts';
+import { planSubject, planSummary, type Plan } from '../../core/plan.ts';
 import { code, context, fields, header, section, view, type Block, type View } from './blocks.ts';
 
 export function planFields(plan: Plan): Block {
+  if (plan.kind === 'restore') {
+    return fields([
+      ['Plan', code(planSummary(plan))],
+      ['Backup', code(plan.backupId)],
+      ['Into', `${code(plan.target)} (new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'})`],
+      ['Reason', plan.reason ?? '_none given_'],
+    ]);
+  }
   return fields([
     ['Plan', code(planSummary(plan))],
     ['Image', `${code(plan.from.image)}\n→ ${code(plan.to.image)}`],
@@ -13,7 +21,7 @@ export function planFields(plan: Plan): Block {
 export function dryRunView(plan: Plan, needsApproval: string | undefined): View {
   const text = `Dry run: ${planSummary(plan)}. Nothing was changed.`;
   return view(text, [
-    header(`Dry run: ${plan.kind} ${plan.service} to ${plan.env}`),
+    header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
     context(`:white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`),
   ]);

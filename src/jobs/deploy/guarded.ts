@@ -1,11 +1,10 @@
 import type { CatalogService } from '../../config/catalog-schema.ts';
-import { imageFor, planHash, planTarget, tagOf, type Plan } from '../../core/plan.ts';
-import { gateFor } from '../../core/policy.ts';
+import { imageFor, planTarget, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
 import { deployLockKey, serviceTarget } from '../../core/targets.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { KubeCluster } from '../../adapters/kube.ts';
-import { frozenError } from '../change-gate.ts';
+import { ensureAllowed } from '../change-allowed.ts';
 import { explainKube } from '../kube-errors.ts';
 import type { ProcessorDeps, ProcessorInput } from '../processor.ts';
 import type { DeployOutcome } from './rolling.ts';
@@ -15,26 +14,15 @@ import { DeployRun, type ChangeData } from './run.ts';
 // is the one approved (or the environment needs no approval), its image is the catalog's, no freeze
 // started meanwhile, its audit row is written, the target lock is ours, and the target is still what
 // the plan was made from. A job resumed after its worker died continues from its last checkpoint.
-export async function runGuarded<P extends Plan>(input: ProcessorInput<'deploy' | 'rollback'>, execute: (run: DeployRun<P>) => Promise<DeployOutcome>): Promise<DeployOutcome> {
+export async function runGuarded<P extends WorkloadPlan>(input: ProcessorInput<'deploy' | 'rollback'>, execute: (run: DeployRun<P>) => Promise<DeployOutcome>): Promise<DeployOutcome> {
   const { deps, job, signal } = input;
   const data = input.data as ChangeData<P>;
   const { plan } = data;
   const jobId = job.id ?? `${plan.kind}-unknown`;
   const resumed = data.resume !== undefined && data.resume.stage !== 'started';
-  if (planHash(plan) !== data.planHash) throw new UserError('The job\'s plan does not match its hash; it was not run.', { code: 'plan_tampered' });
   const target = serviceTarget(deps.catalog, plan.service, plan.env);
   if (!fromCatalog(plan, target.service)) throw new UserError('The job\'s image is not the catalog\'s image for this service; it was not run.', { code: 'plan_tampered' });
-  const gate = gateFor(target.env, plan.kind, plan.breakGlass, deps.now());
-  // Half a rollout is worse than a finished one: a freeze that starts meanwhile stops new changes only.
-  if (gate.verdict === 'frozen' && !resumed) throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
-  const policy = plan.kind === 'rollback' && target.env.rollbackApproval !== undefined ? target.env.rollbackApproval : target.env.approval;
-  const needsApproval = gate.verdict === 'proceed' ? gate.policy !== undefined : policy !== 'none' || plan.breakGlass !== undefined;
-  if (needsApproval) {
-    const approval = data.approvalId ? await deps.approvals.get(data.approvalId) : undefined;
-    if (!approval || approval.request.status !== 'approved' || approval.request.planHash !== data.planHash) {
-      throw new UserError(`This ${plan.env} change has no matching approval, so it was not run.`, { code: 'not_approved' });
-    }
-  }
+  await ensureAllowed(deps, data, resumed);
   const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
     deps.audit.record({ event, decision, actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: `${plan.kind}.${event}`, target: planTarget(plan), jobId, planHash: data.planHash, reason, details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy, ...details } });
   await audit(resumed ? 'resume' : 'start', resumed ? 'resumed' : 'started', undefined, data.approvalId ? { approvalId: data.approvalId } : {});
@@ -66,13 +54,13 @@ export async function runGuarded<P extends Plan>(input: ProcessorInput<'deploy' 
 
 // A deploy's image is exactly the catalog's repository at the requested version; a rollback's comes
 // from the cluster's own history but must still be the catalog's repository.
-function fromCatalog(plan: Plan, service: CatalogService): boolean {
+function fromCatalog(plan: WorkloadPlan, service: CatalogService): boolean {
   if (plan.kind === 'deploy') return imageFor(service.image, plan.to.version) === plan.to.image;
   return plan.to.image.startsWith(`${service.image}:`) || plan.to.image.startsWith(`${service.image}@`);
 }
 
 // The plan was made from what ran then; if something else changed the target since, nothing runs.
-async function ensureUnchanged(deps: ProcessorDeps, cluster: KubeCluster, plan: Plan, requester: string, correlationId: string, jobId: string, hash: string): Promise<void> {
+async function ensureUnchanged(deps: ProcessorDeps, cluster: KubeCluster, plan: WorkloadPlan, requester: string, correlationId: string, jobId: string, hash: string): Promise<void> {
   const where = `${plan.namespace}/${plan.deployment}`;
   const current = await cluster.readDeployment(plan.namespace, plan.deployment).catch((error: unknown) => { throw explainKube(error, `read ${where}`); });
   if (!current) throw new UserError(`The Deployment ${where} no longer exists; nothing was changed.`, { code: 'deployment_missing' });

@@ -4,9 +4,9 @@ import type { JobSignal } from '../../adapters/job-signals.ts';
 import type { MessageRef } from '../../adapters/slack.ts';
 import { deployView, threadNote, type DeployProgress } from '../../bot/views/deploy.ts';
 import type { CatalogService } from '../../config/catalog-schema.ts';
-import type { Plan } from '../../core/plan.ts';
+import type { WorkloadPlan } from '../../core/plan.ts';
 import type { DeploymentState } from '../../core/rollout.ts';
-import type { ChangeJobData, JobData } from '../job-data.ts';
+import type { JobData } from '../job-data.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { ProgressReporter } from '../progress-reporter.ts';
 import { followRollout, type FollowResult } from '../rollout-follower.ts';
@@ -17,9 +17,9 @@ const SIGNAL_POLL_MS = 300;
 // Everything one deploy carries while it runs: the plan, the cluster, its progress message, what
 // it has done so far (saved in the job, so a job resumed after a worker died picks up from there),
 // and signals from people (Cancel, Promote, Abort) pressed on any replica.
-export type ChangeData<P extends Plan> = Omit<ChangeJobData, 'plan'> & { plan: P };
+export type ChangeData<P extends WorkloadPlan> = Omit<JobData<'deploy'>, 'plan'> & { plan: P };
 
-export class DeployRun<P extends Plan = Plan> {
+export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   readonly deps: ProcessorDeps;
   readonly job: Job;
   readonly data: ChangeData<P>;

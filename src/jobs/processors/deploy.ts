@@ -1,4 +1,5 @@
 import type { DeployPlan } from '../../core/plan.ts';
+import { backupFirst } from '../deploy/backup-first.ts';
 import { blueGreenDeploy } from '../deploy/bluegreen.ts';
 import { canaryDeploy } from '../deploy/canary.ts';
 import { runGuarded } from '../deploy/guarded.ts';
@@ -9,4 +10,4 @@ const STRATEGIES = { rolling: rollingDeploy, bluegreen: blueGreenDeploy, canary:
 
 // What happens on /deploy, once it is planned and allowed: see deploy/guarded.ts for the checks
 // that come first, and deploy/<strategy>.ts for each strategy.
-export const deployProcessor: Processor<'deploy'> = (input) => runGuarded<DeployPlan>(input, (run) => STRATEGIES[run.plan.strategy](run));
+export const deployProcessor: Processor<'deploy'> = (input) => runGuarded<DeployPlan>(input, async (run) => (await backupFirst(run)) ?? STRATEGIES[run.plan.strategy](run));

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import pg from 'pg';
+import { withDefaultUser } from './postgres.ts';
+
+export type TableCount = { schema: string; name: string; rows: number; estimate: number };
+export type DumpResult = { sizeBytes: number; sha256: string; serverVersion: string; tables: TableCount[] };
+
+// The password travels in the child's environment, never on its command line (where `ps` shows it).
+function connection(url: string): { dsn: string; env: Record<string, string> } {
+  const parsed = new URL(withDefaultUser(url));
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = '';
+  return { dsn: parsed.toString(), env: password ? { PGPASSWORD: password } : {} };
+}
+
+function run(command: string, args: string[], env: Record<string, string>, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], ...(signal ? { signal } : {}) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4_000); });
+    child.on('error', (error) => reject(new Error(`${command} could not run: ${error.message}`)));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+  });
+}
+
+const TABLES = `SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::bigint AS estimate
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+ ORDER BY 1, 2`;
+
+async function countTables(client: pg.ClientBase): Promise<TableCount[]> {
+  const { rows } = await client.query<{ schema: string; name: string; estimate: string }>(TABLES);
+  const counts: TableCount[] = [];
+  for (const row of rows) {
+    const { rows: [count] } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(row.schema)}.${pg.escapeIdentifier(row.name)}`);
+    counts.push({ schema: row.schema, name: row.name, rows: Number(count!.n), estimate: Number(row.estimate) });
+  }
+  return counts;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+// pg_dump in custom format. A REPEATABLE READ transaction exports its snapshot; the row counts and
+// pg_dump (--snapshot) both read that snapshot, so the manifest describes exactly what the dump holds
+// even while the database keeps changing.
+export async function dumpDatabase(url: string, file: string, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<DumpResult> {
+  const client = new pg.Client({ connectionString: withDefaultUser(url) });
+  await client.connect();
+  const progress = setInterval(() => { stat(file).then((info) => onProgress(info.size), () => undefined); }, 250);
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { rows: [snapshot] } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    const { rows: [version] } = await client.query<{ server_version: string }>('SHOW server_version');
+    const { dsn, env } = connection(url);
+    const dumping = run('pg_dump', ['--format=custom', `--snapshot=${snapshot!.id}`, '--no-password', `--file=${file}`, `--dbname=${dsn}`], env, signal);
+    const tables = await countTables(client);
+    await dumping;
+    await client.query('COMMIT');
+    const sizeBytes = (await stat(file)).size;
+    onProgress(sizeBytes);
+    return { sizeBytes, sha256: await sha256File(file), serverVersion: version!.server_version, tables };
+  } finally {
+    clearInterval(progress);
+    await client.end().catch(() => undefined);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(withDefaultUser(url));
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+export async function databaseExists(url: string, database: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createDatabase(url: string, database: string): Promise<void> {
+  await admin(url, `CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+}
+
+export async function dropDatabase(url: string, database: string): Promise<void> {
+  await admin(url, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+}
+
+// pg_restore into a database that must already exist (and be empty); two jobs on two cores.
+export async function restoreInto(url: string, database: string, file: string, signal?: AbortSignal): Promise<void> {
+  const { dsn, env } = connection(withDatabase(url, database));
+  await run('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--jobs=2', '--no-password', `--dbname=${dsn}`, file], env, signal);
+}
+
+export async function countRows(url: string, database: string): Promise<TableCount[]> {
+  const client = new pg.Client({ connectionString: withDatabase(url, database) });
+  await client.connect();
+  try {
+    return await countTables(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,18 @@
+export const RESTORE_MODAL = 'restore_modal';
+
+// The form behind a Restore… button: the new target's name (never an existing one) and a reason.
+export function restoreModal(backupId: string, database: string, channel: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: RESTORE_MODAL,
+    private_metadata: JSON.stringify({ backupId, channel }),
+    title: { type: 'plain_text', text: 'Restore a backup' },
+    submit: { type: 'plain_text', text: 'Plan restore' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `Restore \`${backupId}\` of *${database}* into a *new* target. An existing name is refused; production restores need approval.` } },
+      { type: 'input', block_id: 'target', label: { type: 'plain_text', text: 'New instance or database name' }, element: { type: 'plain_text_input', action_id: 'value', placeholder: { type: 'plain_text', text: `${database}-restored` } } },
+      { type: 'input', block_id: 'reason', optional: true, label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: 'value' } },
+    ],
+  };
+}

@@ -1,0 +1,68 @@
+import { createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
+import { restoreView, type RestoreViewState } from '../../bot/views/backup.ts';
+import { planTarget } from '../../core/plan.ts';
+import { UserError } from '../../core/user-error.ts';
+import { ensureAllowed } from '../change-allowed.ts';
+import { planRestore } from '../backup/restore-plan.ts';
+import { explainRds } from '../backup/rds-errors.ts';
+import { connectionString, databaseOf } from '../backup/take.ts';
+import type { Processor, ProcessorInput } from '../processor.ts';
+import { ProgressReporter } from '../progress-reporter.ts';
+
+const RESTORE_TIMEOUT_MS = 6 * 3_600_000;
+
+// /restore, once planned and allowed: into the new target only (re-checked now: someone may have
+// created it since the plan), followed until available, and the final message gives the endpoint.
+export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }) => {
+  const { plan } = data;
+  const jobId = job.id ?? 'restore-unknown';
+  await ensureAllowed(deps, data, false);
+  const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
+    deps.audit.record({ event, decision, actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: `restore.${event}`, target: planTarget(plan), jobId, planHash: data.planHash, reason, details: { backupId: plan.backupId, into: plan.target, ...details } });
+  await audit('start', 'started');
+  if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
+  const lock = await deps.locks.acquire(`restore:${plan.engine}:${plan.target}`, { jobId, userId: data.requestedBy.userId, what: `restore of ${plan.backupId} into ${plan.target}` });
+  if ('busy' in lock) throw new UserError(`Something is already being restored into ${plan.target} (job \`${lock.busy.jobId}\`).`, { code: 'locked' });
+  const started = Date.now();
+  const state: RestoreViewState = { backupId: plan.backupId, database: plan.database, target: plan.target, engine: plan.engine, jobId, requester: data.requestedBy.userId, phase: 'restoring' };
+  const reporter = data.channelId ? await ProgressReporter.open(deps.slack, data.channelId, () => restoreView(state), { logger: deps.logger, minIntervalMs: deps.progressIntervalMs }) : undefined;
+  try {
+    await planRestore(deps, { kind: 'restore', backupId: plan.backupId, target: plan.target, service: plan.database, env: plan.env, dryRun: false });
+    state.endpoint = await restoreNow({ data, deps, job } as ProcessorInput<'restore'>);
+    Object.assign(state, { phase: 'available', durationMs: Date.now() - started });
+    await audit('result', 'succeeded', undefined, { endpoint: state.endpoint });
+    return { endpoint: state.endpoint };
+  } catch (error) {
+    Object.assign(state, { phase: 'failed', failure: error instanceof Error ? error.message : String(error), durationMs: Date.now() - started });
+    await audit('result', 'failed', state.failure);
+    throw error;
+  } finally {
+    await reporter?.finish().catch(() => undefined);
+    await lock.lease.release();
+  }
+};
+
+async function restoreNow({ data, deps }: ProcessorInput<'restore'>): Promise<string> {
+  const { plan } = data;
+  const database = databaseOf(deps, plan.database);
+  const record = await deps.backups.get(plan.backupId);
+  if (!record) throw new UserError(`ops-bot has no backup \`${plan.backupId}\`.`, { code: 'unknown_backup' });
+  if (database.engine === 'postgres') {
+    const url = connectionString(database, plan.database);
+    await createDatabase(url, plan.target);
+    await restoreInto(url, plan.target, record.location ?? '');
+    const endpoint = new URL(url);
+    return `${endpoint.hostname}:${endpoint.port || 5432}/${plan.target}`;
+  }
+  const tags = { 'created-by': 'ops-bot', 'restored-from': plan.backupId, 'requested-by': data.requestedBy.userId };
+  await deps.rds.restore(database.region, database.engine, plan.backupId, plan.target, { tags, ...(database.subnetGroup ? { subnetGroup: database.subnetGroup } : {}) })
+    .catch((error: unknown) => { throw explainRds(error, plan.target, database.region); });
+  const deadline = Date.now() + RESTORE_TIMEOUT_MS;
+  for (;;) {
+    const resource = await deps.rds.resource(database.region, database.engine, plan.target);
+    if (resource?.status === 'available' && resource.endpoint) return resource.endpoint;
+    if (resource && ['failed', 'incompatible-restore', 'incompatible-parameters', 'storage-full'].includes(resource.status)) throw new UserError(`RDS reports ${plan.target} as ${resource.status}.`, { code: 'restore_failed' });
+    if (Date.now() > deadline) throw new UserError(`${plan.target} was not available after ${RESTORE_TIMEOUT_MS / 3_600_000} hours.`, { code: 'restore_timeout' });
+    await new Promise((resolve) => setTimeout(resolve, deps.rdsPollMs ?? 15_000));
+  }
+}
