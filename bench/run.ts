@@ -1,5 +1,6 @@
 import { ackBenchmark } from './ack.ts';
 import { approvalBenchmark } from './approval.ts';
+import { backupBenchmark } from './backup.ts';
 import { deployBenchmark } from './deploy.ts';
 import { rollbackBenchmark } from './rollback.ts';
 
@@ -9,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   approval: approvalBenchmark,
   deploy: deployBenchmark,
   rollback: rollbackBenchmark,
+  backup: backupBenchmark,
 };
 
 const wanted = process.argv.slice(2);
