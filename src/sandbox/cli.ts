@@ -24,7 +24,7 @@ const { values, positionals } = parseArgs({
 async function simulatorUrl(): Promise<string> {
   if (values.sim) return values.sim;
   try {
-    return (JSON.parse(await readFile('.sandbox/state.json', 'utf8')) as { simulator: string }).simulator;
+    return (JSON.parse(await readFile(`${process.env.SANDBOX_DIR ?? '.sandbox'}/state.json`, 'utf8')) as { simulator: string }).simulator;
   } catch {
     return 'http://127.0.0.1:3101';
   }

@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { CatalogError } from '../config/catalog-load.ts';
 import { EnvError, parseEnv } from '../config/env.ts';
 import { startOpsBot } from '../start.ts';
+import { startDatabases } from './databases.ts';
+import { wipeSandboxState } from './fresh-start.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
@@ -9,7 +11,9 @@ import { SlackSimulator } from './slack/simulator.ts';
 // `npm run sandbox`: the Slack simulator and the real bot (bot + worker) wired together on
 // loopback, with the example catalog and local Redis/PostgreSQL. No Slack workspace, no cluster.
 const SIGNING_SECRET = 'sandbox-signing-secret';
-const STATE_FILE = '.sandbox/state.json';
+// SANDBOX_DIR keeps a second sandbox (the test suite's) from touching the first one's files.
+const DIR = process.env.SANDBOX_DIR ?? '.sandbox';
+const STATE_FILE = `${DIR}/state.json`;
 
 // The example catalog's services, running in two simulated clusters (contexts staging and prod).
 async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig: string }> {
@@ -24,8 +28,8 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
     // Any tag ending in -broken never pulls: try it to see a failing rollout.
     cluster.failImage(/-broken$/, 'ImagePullBackOff');
   }
-  await mkdir('.sandbox', { recursive: true });
-  const kubeconfig = '.sandbox/kubeconfig';
+  await mkdir(DIR, { recursive: true });
+  const kubeconfig = `${DIR}/kubeconfig`;
   await writeFile(kubeconfig, kubeconfigFor(contexts.map((context, index) => ({ context, server: clusters[index]!.url, token: clusters[index]!.token }))));
   return { clusters, kubeconfig };
 }
@@ -36,13 +40,15 @@ async function main(): Promise<void> {
   const { clusters, kubeconfig } = await startClusters();
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
   process.env.KUBECONFIG = kubeconfig;
+  const databases = await startDatabases({ dir: DIR, exampleCatalog: 'config/catalog.example.yml', ledgerUrl: process.env.LEDGER_DATABASE_URL ?? 'postgres://127.0.0.1:5432/ledger_sandbox' }).catch((error: unknown) =>
+    fail(`The sandbox could not prepare its databases: ${error instanceof Error ? error.message : String(error)}\nIt needs PostgreSQL on 127.0.0.1:5432 (and pg_dump/pg_restore on PATH for the ledger); see README.md.`));
   let env;
   try {
     env = parseEnv({
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_URL: 'postgres://127.0.0.1:5432/opsbot_sandbox',
       REDIS_PREFIX: 'opsbot-sandbox',
-      OPS_CATALOG: 'config/catalog.example.yml',
+      OPS_CATALOG: databases.catalogPath,
       PORT: '3000',
       ...process.env,
       HOST: '127.0.0.1',
@@ -56,22 +62,24 @@ async function main(): Promise<void> {
     if (error instanceof EnvError) fail(error.message);
     throw error;
   }
+  if (!process.env.REDIS_PREFIX && !process.env.DATABASE_URL) {
+    await wipeSandboxState(env.REDIS_URL, env.REDIS_PREFIX, env.DATABASE_URL).catch(() => undefined); // unreachable services are reported below
+  }
   let bot;
   try {
-    bot = await startOpsBot({ env });
+    bot = await startOpsBot({ env, rds: databases.gateway, rdsPollMs: 500 });
   } catch (error) {
     if (error instanceof CatalogError) fail(error.message);
     const message = error instanceof Error ? error.message : String(error);
     fail(`The sandbox could not start the bot: ${message}\nIt needs Redis (${env.REDIS_URL}) and PostgreSQL (${env.DATABASE_URL.replace(/\/[^/]*$/, '/…')}) running locally; see README.md.`);
   }
   sim.connectBot(bot.url, SIGNING_SECRET);
-  await mkdir('.sandbox', { recursive: true });
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
   process.stdout.write(banner(bot.url, sim.url));
   const stop = async () => {
     await bot.close();
     await sim.stop();
-    await Promise.all(clusters.map((cluster) => cluster.stop()));
+    await Promise.all([...clusters.map((cluster) => cluster.stop()), databases.stop()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
@@ -91,9 +99,13 @@ Try, in another terminal:
   npm run slack -- --as bob "/deploy checkout 1.4.2 to staging"
   npm run slack -- --as bob "/deploy checkout 1.4.2 to production --reason 'fix tax rounding'"
     then approve as two of carol, frank, alice (--click approval_approve --message <ts>)
+  npm run slack -- --as carol "/backup ledger --reason 'before migration'"
+  npm run slack -- --as carol "/backup list orders"
+  npm run slack -- --as carol "/backup verify <backup-id>"
 Buttons: npm run slack -- --as carol --click <action-id> --message <ts>
 Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
-Logs are pino JSON on this terminal. Ctrl-C stops the sandbox.
+Logs are pino JSON on this terminal. Each start is fresh: the sandbox's queues and audit log are
+wiped (unless REDIS_PREFIX or DATABASE_URL is set). Ctrl-C stops the sandbox.
 
 `;
 }

@@ -130,6 +130,22 @@ describe('a production deploy', () => {
     await finalText(stack, message, 'Cancelled by <@U0BOB00002>');
   });
 
+  it('still settles a request whose message someone deleted: the refresh skips it and still updates the mirror', async () => {
+    const answer = await stack.slack.command('bob', '/deploy checkout 1.6.7 to production');
+    const jobId = /plan-[0-9a-f]{16}/.exec(String(answer.json?.text))![0];
+    const message = await approvalMessage(stack, '1.6.7');
+    stack.sim.workspace.messageByTs(message.ts)!.deleted = true;
+    const cancelled = await stack.slack.command('bob', `/ops cancel ${jobId}`);
+    expect(cancelled.json?.text).toContain('Cancelled the approval request.');
+    await eventually(() => expect(stack.sim.calls.some((call) => call.method === 'chat.update' && call.args.ts === message.ts && call.error === 'message_not_found')).toBe(true), { what: 'the refresh to find the message gone' });
+    await eventually(async () => {
+      const failed = await stack.bot.queues.queue('approval-message').getFailed();
+      expect(failed.map((job) => job.failedReason)).not.toContainEqual(expect.stringContaining('message_not_found'));
+      expect(await stack.bot.queues.queue('approval-message').getActiveCount() + await stack.bot.queues.queue('approval-message').getWaitingCount() + await stack.bot.queues.queue('approval-message').getDelayedCount()).toBe(0);
+    }, { what: 'the refresh to complete without retrying' });
+    await eventually(() => expect(stack.sim.workspace.channelMessages('C0APPROVALS').some((mirror) => mirror.text.includes('1.6.7') && JSON.stringify(mirror.blocks).includes('Cancelled by <@U0BOB00002>'))).toBe(true), { what: 'the mirror to show the cancellation' });
+  });
+
   it('withdraws a ✅ when it is removed before the threshold', async () => {
     const message = await requestDeploy('bob', '1.7.0');
     await stack.slack.react('carol', { messageTs: message.ts, reaction: 'white_check_mark' });

@@ -1,4 +1,5 @@
 import { approvalRequestView, approvalWaitingView } from '../../bot/views/approval.ts';
+import { platformErrorCode } from '../../adapters/slack.ts';
 import type { Processor } from '../processor.ts';
 
 // Keeps the approval message (and its mirror) equal to the stored state. Many decisions in a burst
@@ -11,7 +12,14 @@ export const approvalMessageProcessor: Processor<'approval-message'> = async ({ 
     const record = await deps.approvals.get(data.approvalId);
     if (!record?.message) return { skipped: true };
     const state = { request: record.request, plan: record.plan, breakGlass: record.breakGlass, freeze: record.freeze, executionJobId: record.executionJobId };
-    await deps.slack.updateMessage(record.message, approvalRequestView(state));
+    try {
+      await deps.slack.updateMessage(record.message, approvalRequestView(state));
+    } catch (error) {
+      // Someone deleted the request (or its channel): retrying cannot bring it back; the decision stands.
+      const code = platformErrorCode(error);
+      if (code !== 'message_not_found' && code !== 'channel_not_found') throw error;
+      deps.logger.warn({ code, approvalId: data.approvalId }, 'the approval message is gone; not refreshing it');
+    }
     if (record.mirror) await deps.slack.updateMessage(record.mirror, approvalRequestView(state)).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not update the mirrored approval request'));
     if (record.request.status !== 'pending' && record.responseUrl) {
       // The requester's private "waiting" note learns the outcome too (response_url lasts 30 minutes).

@@ -1,0 +1,75 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '../support/eventually.ts';
+import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
+
+const MAIN = new URL('../../src/sandbox/main.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/sandbox/cli.ts', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+// `npm run sandbox` and `npm run slack`, as the README tells a newcomer to use them, in a directory,
+// Redis prefix and databases of their own so a sandbox someone is running is left alone.
+describe('the sandbox', () => {
+  const database = uniqueName('opsbot_sandbox_test');
+  const ledger = uniqueName('ledger_sandbox_test');
+  const prefix = uniqueName('opsbot-sandbox-test');
+  let dir = '';
+  let child: ReturnType<typeof spawn> | undefined;
+  let output = '';
+  let env: Record<string, string> = {};
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'opsbot-sandbox-'));
+    env = {
+      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SANDBOX_DIR: dir, SANDBOX_SLACK_PORT: '0', PORT: '0',
+      REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl(database), LEDGER_DATABASE_URL: databaseUrl(ledger), LOG_LEVEL: 'warn',
+    };
+    child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    await eventually(() => expect(output).toContain('ops-bot sandbox is running'), { what: 'the sandbox to start', timeoutMs: 30_000 });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await deleteRedisPrefix(prefix);
+    await dropDatabase(database);
+    await dropDatabase(ledger);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const slack = async (...args: string[]) => (await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, env })).stdout;
+
+  it('answers /ops whoami as the README shows', async () => {
+    const text = await slack('--as', 'carol', '--wait', '4', '/ops whoami');
+    expect(text).toContain('You are @carol');
+    expect(text).toContain('You may not: restore (needs @dba)');
+  });
+
+  // What the simulated Slack received, read the way the CLI reads it.
+  const slackCalls = async () => {
+    const { simulator } = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { simulator: string };
+    return ((await (await fetch(`${simulator}/_sim/calls?after=0`)).json()) as { calls: { method: string; args: { text?: string } }[] }).calls;
+  };
+  const posted = (pattern: RegExp) => eventually(async () => {
+    const found = (await slackCalls()).find((call) => /^chat\.(postMessage|update)$/.test(call.method) && pattern.test(String(call.args.text)));
+    if (!found) throw new Error(`nothing matching ${String(pattern)} yet`);
+    return String(found.args.text);
+  }, { what: String(pattern), timeoutMs: 20_000 });
+
+  it('backs up the ledger with pg_dump and snapshots orders in the simulated RDS', async () => {
+    expect(await slack('--as', 'carol', '--wait', '0', '/backup ledger --reason "sandbox test"')).toContain('Backing up ledger');
+    expect(await posted(/ledger.*backed up/s)).toMatch(/ledger-\d{8}-\d{6}-[0-9a-f]{6}/);
+    expect(await slack('--as', 'carol', '--wait', '0', '/backup list ledger')).toContain('sandbox test');
+    expect(await slack('--as', 'carol', '--wait', '0', '/backup orders')).toContain('Backing up orders');
+    expect(await posted(/orders.*backed up/s)).toMatch(/orders-\d{8}-\d{6}-[0-9a-f]{6}/);
+  });
+});
