@@ -11,7 +11,7 @@ import { z } from 'zod';
 export type RdsEngine = 'rds-instance' | 'rds-cluster';
 export type Tagged = Record<string, string>;
 export type SnapshotState = { id: string; source: string; status: string; percent: number; sizeGb: number | undefined; created: Date | undefined; type: string | undefined; tags: Tagged };
-export type ResourceState = { id: string; status: string; endpoint: string | undefined };
+export type ResourceState = { id: string; status: string; endpoint: string | undefined; tags: Tagged };
 
 export class RdsError extends Error {
   override readonly name = 'RdsError';
@@ -30,8 +30,8 @@ const snapshotShape = z.object({
   DBSnapshotIdentifier: z.string().optional(), DBClusterSnapshotIdentifier: z.string().optional(), DBInstanceIdentifier: z.string().optional(), DBClusterIdentifier: z.string().optional(),
   Status: z.string().optional(), PercentProgress: z.number().optional(), AllocatedStorage: z.number().optional(), SnapshotCreateTime: z.date().optional(), SnapshotType: z.string().optional(), TagList: tagList,
 });
-const instanceShape = z.object({ DBInstanceIdentifier: z.string().optional(), DBInstanceStatus: z.string().optional(), Endpoint: z.object({ Address: z.string().optional(), Port: z.number().optional() }).optional() });
-const clusterShape = z.object({ DBClusterIdentifier: z.string().optional(), Status: z.string().optional(), Endpoint: z.string().optional(), Port: z.number().optional() });
+const instanceShape = z.object({ DBInstanceIdentifier: z.string().optional(), DBInstanceStatus: z.string().optional(), Endpoint: z.object({ Address: z.string().optional(), Port: z.number().optional() }).optional(), TagList: tagList });
+const clusterShape = z.object({ DBClusterIdentifier: z.string().optional(), Status: z.string().optional(), Endpoint: z.string().optional(), Port: z.number().optional(), TagList: tagList });
 
 function tags(list: z.output<typeof tagList>): Tagged {
   return Object.fromEntries((list ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key!, tag.Value ?? '']));
@@ -119,10 +119,10 @@ export class RdsGateway {
     try {
       if (engine === 'rds-instance') {
         const found = instanceShape.parse((await call('DescribeDBInstances', () => client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })))).DBInstances?.[0] ?? {});
-        return { id, status: found.DBInstanceStatus ?? 'unknown', endpoint: found.Endpoint?.Address ? `${found.Endpoint.Address}:${found.Endpoint.Port ?? 5432}` : undefined };
+        return { id, status: found.DBInstanceStatus ?? 'unknown', endpoint: found.Endpoint?.Address ? `${found.Endpoint.Address}:${found.Endpoint.Port ?? 5432}` : undefined, tags: tags(found.TagList) };
       }
       const found = clusterShape.parse((await call('DescribeDBClusters', () => client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })))).DBClusters?.[0] ?? {});
-      return { id, status: found.Status ?? 'unknown', endpoint: found.Endpoint ? `${found.Endpoint}:${found.Port ?? 5432}` : undefined };
+      return { id, status: found.Status ?? 'unknown', endpoint: found.Endpoint ? `${found.Endpoint}:${found.Port ?? 5432}` : undefined, tags: tags(found.TagList) };
     } catch (error) {
       if (error instanceof RdsError && /NotFound/.test(error.code)) return undefined;
       throw error;
@@ -142,7 +142,7 @@ export class RdsGateway {
         DBClusterIdentifier: target, SnapshotIdentifier: snapshotId, Engine: 'aurora-postgresql', Tags: toTagList(options.tags), ...(options.subnetGroup ? { DBSubnetGroupName: options.subnetGroup } : {}),
       })));
     }
-    return { id: target, status: 'creating', endpoint: undefined };
+    return { id: target, status: 'creating', endpoint: undefined, tags: options.tags };
   }
 
   async deleteSnapshot(region: string, engine: RdsEngine, id: string): Promise<void> {

@@ -98,28 +98,33 @@ export const serviceSchema = z.strictObject({
 }).transform((service) => (service.strategy === 'canary' && service.canary === undefined ? { ...service, canary: { steps: [10, 25, 50, 100], hold: 5 * 60_000 } } : service));
 
 const retention = duration.default(30 * 86_400_000);
-const rdsVerify = z.strictObject({ allowed: z.boolean().default(false), instanceClass: z.string().default('db.t3.medium'), check: z.string().optional() });
+const connection = z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|postgres(ql)?:\/\/\S+)$/, { error: 'expected env:NAME or a postgres:// connection string' });
+// (added) An optional SQL check on the temporary instance: its first value must be true or non-zero.
+// `url` gives user, password and database; host and port are replaced by the temporary instance's.
+const verifyCheck = z.strictObject({ sql: z.string().min(1), url: connection });
+// Aurora: a restored cluster has no instance to connect to, so a check applies to rds-instance only.
+const clusterVerify = z.strictObject({ allowed: z.boolean().default(false), instanceClass: z.string().default('db.t3.medium') });
+const instanceVerify = clusterVerify.extend({ check: verifyCheck.optional() });
 const pgVerify = z.strictObject({ allowed: z.boolean().default(true) });
-const rdsDatabase = (engine: 'rds-instance' | 'rds-cluster') =>
-  z.strictObject({
-    engine: z.literal(engine),
-    identifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { error: 'expected an RDS identifier' }),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-central-1' }),
-    environment: name,
-    retention,
-    verify: rdsVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }),
-    subnetGroup: z.string().optional(),
-    securityGroups: z.array(z.string()).optional(),
-  });
+const rdsBase = z.strictObject({
+  identifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { error: 'expected an RDS identifier' }),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-central-1' }),
+  environment: name,
+  retention,
+  subnetGroup: z.string().optional(),
+  securityGroups: z.array(z.string()).optional(),
+});
+const rdsInstanceDatabase = rdsBase.extend({ engine: z.literal('rds-instance'), verify: instanceVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }) });
+const rdsClusterDatabase = rdsBase.extend({ engine: z.literal('rds-cluster'), verify: clusterVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }) });
 const postgresDatabase = z.strictObject({
   engine: z.literal('postgres'),
-  url: z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|postgres(ql)?:\/\/\S+)$/, { error: 'expected env:NAME or a postgres:// connection string' }),
+  url: connection,
   dir: z.string().startsWith('/', { error: 'expected an absolute directory path' }),
   environment: name,
   retention,
   verify: pgVerify.default({ allowed: true }),
 });
-export const databaseSchema = z.discriminatedUnion('engine', [rdsDatabase('rds-instance'), rdsDatabase('rds-cluster'), postgresDatabase], {
+export const databaseSchema = z.discriminatedUnion('engine', [rdsInstanceDatabase, rdsClusterDatabase, postgresDatabase], {
   error: 'expected engine: rds-instance, rds-cluster or postgres',
 });
 

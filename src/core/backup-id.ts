@@ -11,9 +11,11 @@ export function backupId(database: string, at: Date, jobId: string, maxLength = 
   return `${base}${suffix}`;
 }
 
-// A throwaway name for a verify restore, derived from the backup and kept within 63 characters.
-export function scratchName(backup: string): string {
-  const short = createHash('sha256').update(backup).digest('hex').slice(0, 8);
+// A throwaway name for a verify restore, within 63 characters. It derives from the backup and the
+// verify job: two verifies of one backup never share a name (RDS takes minutes to delete the first),
+// and a retry of the same job finds the resource it already created.
+export function scratchName(backup: string, jobId: string): string {
+  const short = createHash('sha256').update(`${backup}\n${jobId}`).digest('hex').slice(0, 8);
   return `opsbot-verify-${short}`;
 }
 

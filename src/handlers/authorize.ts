@@ -23,3 +23,12 @@ export async function requireRole(deps: HandlerDeps, userId: string, role: RoleN
   }
   return identity;
 }
+
+// For actions two roles' descriptions both name (deleting expired backups: the `backup` role by the
+// backups issue, `admin` by the catalog's comment "retention deletes"): holding either is enough.
+export async function requireEitherRole(deps: HandlerDeps, userId: string, roles: [RoleName, RoleName]): Promise<Identity> {
+  const identity = await identify(deps, userId);
+  if (roles.some((role) => holdsRole(identity, deps.catalog.roles, role))) return identity;
+  const holders = roles.map((role) => `\`${role}\` (${describePeople(deps.catalog.roles[role] ?? [])})`).join(' or ');
+  throw new UserError(`You may not do this: it needs the role ${holders}.`, { hint: '`/ops whoami` shows your groups and roles.', code: 'forbidden_role' });
+}

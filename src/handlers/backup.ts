@@ -10,7 +10,7 @@ import { jobIdFor } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { ActionHandler } from './action-intake.ts';
-import { requireRole } from './authorize.ts';
+import { requireEitherRole, requireRole } from './authorize.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { withQueue } from './queue-errors.ts';
@@ -92,7 +92,7 @@ export function backupButtons(deps: HandlerDeps): Record<string, ActionHandler> 
       return undefined;
     },
     [BACKUP_DELETE]: async ({ payload, action, correlationId }) => {
-      await requireRole(deps, payload.user.id, 'backup');
+      await requireEitherRole(deps, payload.user.id, ['backup', 'admin']);
       const parsed = deleteTarget.safeParse(JSON.parse(action.value ?? '{}'));
       if (!parsed.success) throw new UserError('That Delete button does not name a backup.', { code: 'bad_button' });
       const { database: name, id } = parsed.data;

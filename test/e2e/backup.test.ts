@@ -28,7 +28,14 @@ services:
     environments: [production]
     backupBefore: orders
 databases:
-  orders: { engine: rds-instance, identifier: orders-prod, region: eu-central-1, environment: production, retention: 30d }
+  orders:
+    engine: rds-instance
+    identifier: orders-prod
+    region: eu-central-1
+    environment: production
+    retention: 30d
+    verify: { allowed: true, check: { sql: "SELECT count(*) > 0 FROM accounts", url: "env:OPSBOT_TEST_ORDERS_CHECK_URL" } }
+  sessions: { engine: rds-instance, identifier: sessions-prod, region: eu-central-1, environment: production }
   analytics: { engine: rds-cluster, identifier: analytics-prod, region: eu-central-1, environment: production, verify: { allowed: true } }
   ledger: { engine: postgres, url: "env:OPSBOT_TEST_LEDGER_URL", dir: "${dir}", environment: staging, retention: 90d }
 backups:
@@ -57,6 +64,7 @@ beforeAll(async () => {
   stack = await startStack({ catalogYaml: catalog(dumps), progressIntervalMs: 20 });
   stack.rds.addInstance('orders-prod');
   stack.rds.addCluster('analytics-prod');
+  stack.rds.addInstance('sessions-prod');
   stack.kube.prod.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 2 });
 });
 
@@ -101,6 +109,55 @@ describe('/backup of RDS', () => {
   });
 });
 
+describe('/backup verify of RDS', () => {
+  const deletedWithoutFinalSnapshot = (action: string, id: string) => stack.rds.calls.some((call) => call.action === action && Object.values(call.params).includes(id) && call.params.SkipFinalSnapshot === 'true');
+
+  it('restores an Aurora snapshot into a temporary cluster, waits until available, and deletes it without a final snapshot', async () => {
+    const id = idOf(lastMessage('Backup of analytics')!.text);
+    await stack.slack.command('erin', `/backup verify ${id}`);
+    const verified = await finished(`Verify of ${id}`, 'verified');
+    const scratch = /opsbot-verify-[0-9a-f]{8}/.exec(JSON.stringify(stack.rds.calls.find((call) => call.action === 'RestoreDBClusterFromSnapshot')?.params))![0];
+    expect(stack.rds.calls.find((call) => call.action === 'RestoreDBClusterFromSnapshot')?.params.SnapshotIdentifier).toBe(id);
+    await eventually(() => expect(deletedWithoutFinalSnapshot('DeleteDBCluster', scratch)).toBe(true));
+    expect(JSON.stringify(verified.blocks)).toContain('it has been deleted');
+    await eventually(async () => expect((await auditRows(stack, "action = 'backup.verify' AND decision = 'passed'")).length).toBeGreaterThan(0));
+  });
+
+  it('runs the catalog\'s SQL check on a temporary instance; a failing check fails the verify and the instance is still deleted', async () => {
+    const id = idOf(lastMessage('Backup of orders')!.text);
+    stack.rds.state.endpoint = { host: '127.0.0.1', port: Number(new URL(databaseUrl(ledger)).port || 5432) };
+    try {
+      process.env.OPSBOT_TEST_ORDERS_CHECK_URL = databaseUrl(ledger);
+      await stack.slack.command('dave', `/backup verify ${id}`);
+      const passed = await finished(`Verify of ${id}`, 'verified');
+      expect(JSON.stringify(passed.blocks)).toContain('the check `SELECT count(*) > 0 FROM accounts` passed');
+
+      process.env.OPSBOT_TEST_ORDERS_CHECK_URL = databaseUrl('postgres'); // no accounts table there
+      const before = stack.rds.calls.length;
+      await stack.slack.command('dave', `/backup verify ${id}`);
+      const failed = await finished(`Verify of ${id}`, 'verify failed');
+      expect(failed.text).toContain('could not run on the restored copy');
+      expect(failed.text).toContain('relation "accounts" does not exist');
+      const scratch = stack.rds.calls.slice(before).find((call) => call.action === 'RestoreDBInstanceFromDBSnapshot')!.params.DBInstanceIdentifier!;
+      await eventually(() => expect(deletedWithoutFinalSnapshot('DeleteDBInstance', scratch)).toBe(true));
+    } finally {
+      stack.rds.state.endpoint = undefined;
+    }
+  });
+
+  it('refuses to verify where the catalog does not allow it, because it costs money', async () => {
+    await stack.slack.command('dave', '/backup sessions');
+    const id = idOf((await finished('Backup of sessions', 'backed up')).text);
+    const restores = stack.rds.calls.filter((call) => call.action.startsWith('Restore')).length;
+    const refused = await stack.slack.command('dave', `/backup verify ${id}`);
+    expect(refused.json?.text).toContain('Verifying sessions is not allowed by the catalog');
+    expect(refused.json?.text).toContain('verify.allowed: true');
+    const plan = await stack.slack.command('dave', `/backup verify ${idOf(lastMessage('Backup of analytics')!.text)} --plan`);
+    expect(plan.json?.text).toContain('Verify would restore');
+    expect(stack.rds.calls.filter((call) => call.action.startsWith('Restore')).length).toBe(restores);
+  });
+});
+
 describe('/backup of PostgreSQL', () => {
   let id: string;
 
@@ -125,7 +182,7 @@ describe('/backup of PostgreSQL', () => {
     await stack.slack.command('dave', `/backup verify ${id}`);
     const failed = await finished(`Verify of ${id}`, 'verify failed');
     expect(failed.text).toContain('Checksum mismatch');
-    await eventually(async () => expect((await auditRows(stack, "action = 'backup.verify' AND decision = 'failed'")).map((row) => row.reason)).toEqual([expect.stringContaining('Checksum mismatch')]));
+    await eventually(async () => expect((await auditRows(stack, "action = 'backup.verify' AND decision = 'failed' AND target = 'ledger'")).map((row) => row.reason)).toEqual([expect.stringContaining('Checksum mismatch')]));
   });
 
   it('shows backups in /backup list with Verify and Restore buttons', async () => {
@@ -151,7 +208,7 @@ describe('/restore', () => {
     await stack.slack.click('frank', { messageTs: request.ts, actionId: 'approval_approve' });
     const done = await finished(`Restore of ${orders}`, 'restored at');
     expect(done.text).toContain('orders-copy.c0ffee.eu-central-1.rds.amazonaws.com:5432');
-    expect(stack.rds.calls.filter((call) => call.action === 'RestoreDBInstanceFromDBSnapshot' && call.status === 200)).toHaveLength(1);
+    expect(stack.rds.calls.filter((call) => call.action === 'RestoreDBInstanceFromDBSnapshot' && call.params.DBInstanceIdentifier === 'orders-copy' && call.status === 200)).toHaveLength(1);
     expect(await auditRows(stack, "action = 'restore.start'")).toHaveLength(1);
   });
 });
@@ -175,8 +232,10 @@ describe('a deploy with backupBefore', () => {
     expect(JSON.stringify(message.blocks)).toMatch(/Backed up orders first: `orders-\d{8}-\d{6}-[0-9a-f]{6}`/);
     expect(stack.rds.state.snapshots.size).toBe(before + 1);
     expect(currentImage(stack)).toBe(`${IMAGE}:1.1.0`);
-    const rows = await auditRows(stack, "action IN ('backup.result', 'deploy.result') AND target IN ('orders', 'checkout/production')");
-    expect(rows.slice(-2).map((row) => row.action)).toEqual(['backup.result', 'deploy.result']);
+    await eventually(async () => {
+      const rows = await auditRows(stack, "action IN ('backup.result', 'deploy.result') AND target IN ('orders', 'checkout/production')");
+      expect(rows.slice(-2).map((row) => row.action)).toEqual(['backup.result', 'deploy.result']);
+    }, { what: 'the backup, then the deploy, in the audit log' });
   });
 
   it('does not deploy when the backup fails', async () => {
@@ -228,6 +287,9 @@ describe('retention', () => {
     });
     expect(report.text).toContain('orders-20200101-000000-aaaaaa');
     expect(report.text).not.toContain('orders-handmade-2020');
+    await stack.slack.click('bob', { messageTs: report.ts, actionId: 'backup_delete' });
+    await eventually(() => expect(stack.sim.callsTo('response_url').some((call) => String(call.args.text).includes('it needs the role `backup`'))).toBe(true), { what: 'bob refused' });
+    expect(stack.rds.state.snapshots.get('orders-20200101-000000-aaaaaa')?.gone).toBeUndefined();
     await stack.slack.click('dave', { messageTs: report.ts, actionId: 'backup_delete' });
     await eventually(() => expect(stack.rds.state.snapshots.get('orders-20200101-000000-aaaaaa')?.gone).toBe(true));
     expect(stack.rds.state.snapshots.get('orders-handmade-2020')?.gone).toBeUndefined();

@@ -22,10 +22,14 @@ export function databaseOf(deps: ProcessorDeps, name: string): CatalogDatabase {
 
 // `env:NAME` reads the connection string from the environment (the catalog holds no secrets).
 export function connectionString(database: Extract<CatalogDatabase, { engine: 'postgres' }>, name: string): string {
-  if (!database.url.startsWith('env:')) return database.url;
-  const variable = database.url.slice(4);
+  return resolveUrl(database.url, `The connection string of \`${name}\``);
+}
+
+export function resolveUrl(spec: string, what: string): string {
+  if (!spec.startsWith('env:')) return spec;
+  const variable = spec.slice(4);
   const value = process.env[variable];
-  if (!value) throw new UserError(`The connection string of \`${name}\` comes from ${variable}, which is not set where ops-bot's worker runs.`, { code: 'database_url_missing' });
+  if (!value) throw new UserError(`${what} comes from ${variable}, which is not set where ops-bot's worker runs.`, { code: 'database_url_missing' });
   return value;
 }
 

@@ -1,10 +1,12 @@
 import { countRows, createDatabase, dropDatabase, restoreInto, sha256File } from '../../adapters/pg-dump.ts';
 import type { BackupRecord } from '../../adapters/backup-store.ts';
+import { RdsError } from '../../adapters/rds.ts';
 import { verifyView, type VerifyViewState } from '../../bot/views/backup.ts';
 import type { CatalogDatabase } from '../../config/catalog-schema.ts';
 import { scratchName } from '../../core/backup-id.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainRds } from '../backup/rds-errors.ts';
+import { runSqlCheck } from '../backup/sql-check.ts';
 import { connectionString, databaseOf } from '../backup/take.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
 import { ProgressReporter } from '../progress-reporter.ts';
@@ -26,10 +28,11 @@ export const verifyProcessor: Processor<'verify'> = async ({ data, deps, job }) 
   const step = (text: string) => { state.step = text; reporter?.changed(); };
   const audit = (decision: string, reason?: string) => deps.audit.record({ event: 'result', decision, actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: 'backup.verify', target: record.database, jobId, reason, details: { backupId: record.id, checks: state.checks } });
   try {
-    if (database.engine === 'postgres') await verifyDump(record, database, record.database, state, step);
-    else await verifyRds(deps, record, database, step);
+    if (database.engine === 'postgres') await verifyDump(record, database, record.database, jobId, state, step);
+    else await verifyRds(deps, record, database, jobId, step);
     Object.assign(state, { phase: 'passed', durationMs: Date.now() - started });
-    step(database.engine === 'postgres' ? `Checksum matches; restored into a scratch database with identical row counts in ${state.checks.length} table${state.checks.length === 1 ? '' : 's'}.` : 'Restored into a temporary instance that became available; it has been deleted.');
+    const checked = database.engine === 'rds-instance' && database.verify.check ? `; the check \`${database.verify.check.sql}\` passed` : '';
+    step(database.engine === 'postgres' ? `Checksum matches; restored into a scratch database with identical row counts in ${state.checks.length} table${state.checks.length === 1 ? '' : 's'}.` : `Restored into a temporary ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'} that became available${checked}; it has been deleted.`);
     await audit('passed');
     return { passed: true, checks: state.checks };
   } catch (error) {
@@ -41,14 +44,14 @@ export const verifyProcessor: Processor<'verify'> = async ({ data, deps, job }) 
   }
 };
 
-async function verifyDump(record: BackupRecord, database: Extract<CatalogDatabase, { engine: 'postgres' }>, name: string, state: VerifyViewState, step: (text: string) => void): Promise<void> {
+async function verifyDump(record: BackupRecord, database: Extract<CatalogDatabase, { engine: 'postgres' }>, name: string, jobId: string, state: VerifyViewState, step: (text: string) => void): Promise<void> {
   const manifest = record.manifest;
   if (!manifest || !record.location) throw new UserError(`Backup \`${record.id}\` has no manifest, so it cannot be verified.`, { code: 'no_manifest' });
   step('Checking the checksum…');
   const actual = await sha256File(record.location).catch((error: unknown) => { throw new UserError(`The dump file ${record.location} cannot be read: ${(error as Error).message}`, { code: 'dump_missing' }); });
   if (actual !== manifest.sha256) throw new UserError(`Checksum mismatch: the dump's sha256 is ${actual.slice(0, 16)}…, the manifest says ${manifest.sha256.slice(0, 16)}…. The file is corrupt or was changed; it must not be trusted.`, { code: 'checksum_mismatch' });
   const url = connectionString(database, name);
-  const scratch = scratchName(record.id).replace(/-/g, '_');
+  const scratch = scratchName(record.id, jobId).replace(/-/g, '_');
   step(`Restoring into the scratch database ${scratch}…`);
   await dropDatabase(url, scratch);
   await createDatabase(url, scratch);
@@ -64,17 +67,29 @@ async function verifyDump(record: BackupRecord, database: Extract<CatalogDatabas
   }
 }
 
-async function verifyRds(deps: ProcessorDeps, record: BackupRecord, database: Extract<CatalogDatabase, { engine: 'rds-instance' | 'rds-cluster' }>, step: (text: string) => void): Promise<void> {
+async function verifyRds(deps: ProcessorDeps, record: BackupRecord, database: Extract<CatalogDatabase, { engine: 'rds-instance' | 'rds-cluster' }>, jobId: string, step: (text: string) => void): Promise<void> {
   if (!database.verify.allowed) throw new UserError(`Verifying ${record.database} is not allowed by the catalog: it restores a temporary ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'}, which costs money.`, { hint: 'Set verify.allowed: true on this database in the catalog to allow it.', code: 'verify_not_allowed' });
-  const scratch = scratchName(record.id);
+  const scratch = scratchName(record.id, jobId);
   step(`Restoring into the temporary ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'} ${scratch} (${database.verify.instanceClass})…`);
-  await deps.rds.restore(database.region, database.engine, record.id, scratch, { instanceClass: database.verify.instanceClass, tags: { 'created-by': 'ops-bot', purpose: 'verify', 'verify-of': record.id } })
-    .catch((error: unknown) => { throw explainRds(error, scratch, database.region); });
+  await deps.rds.restore(database.region, database.engine, record.id, scratch, { instanceClass: database.verify.instanceClass, tags: { 'created-by': 'ops-bot', purpose: 'verify', 'verify-of': record.id, 'verify-job': jobId } })
+    .catch(async (error: unknown) => {
+      // A retry of this job (its worker died) finds the copy it made; anything else of that name is not ours.
+      if (error instanceof RdsError && /AlreadyExists/.test(error.code) && (await deps.rds.resource(database.region, database.engine, scratch))?.tags['verify-job'] === jobId) return;
+      throw explainRds(error, scratch, database.region);
+    });
   try {
     const deadline = Date.now() + RDS_VERIFY_TIMEOUT_MS;
     for (;;) {
       const resource = await deps.rds.resource(database.region, database.engine, scratch);
-      if (resource?.status === 'available') break;
+      if (resource?.status === 'available') {
+        if (database.engine === 'rds-instance' && database.verify.check) {
+          if (!resource.endpoint) throw new UserError(`The temporary ${scratch} is available but RDS gave no endpoint to run the check on.`, { code: 'no_endpoint' });
+          step(`Running the check on ${scratch}…`);
+          const answer = await runSqlCheck(database.verify.check, resource.endpoint, record.database);
+          step(`The check \`${database.verify.check.sql}\` answered ${answer}.`);
+        }
+        break;
+      }
       if (resource && ['failed', 'incompatible-restore'].includes(resource.status)) throw new UserError(`The temporary ${scratch} ended ${resource.status}: the backup does not restore.`, { code: 'restore_failed' });
       if (Date.now() > deadline) throw new UserError(`The temporary ${scratch} was not available in time.`, { code: 'restore_timeout' });
       await new Promise((resolve) => setTimeout(resolve, deps.rdsPollMs ?? 30_000));

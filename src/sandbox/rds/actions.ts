@@ -46,6 +46,7 @@ const tagList = (tags: Tags) => list('Tag', tags.map((tag) => ({ Key: tag.Key, V
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function endpoint(state: RdsState, id: string, cluster: boolean) {
+  if (state.endpoint) return { Address: state.endpoint.host, Port: state.endpoint.port };
   return { Address: `${id}.${cluster ? 'cluster-' : ''}c0ffee.${state.region}.rds.amazonaws.com`, Port: 5432 };
 }
 
@@ -62,7 +63,7 @@ function clusterXml(state: RdsState, cluster: SimCluster): XmlValue {
   const status = state.clusterStatus(cluster);
   return {
     DBClusterIdentifier: cluster.id, Engine: cluster.engine, Status: status,
-    ...(status === 'available' ? { Endpoint: endpoint(state, cluster.id, true).Address, Port: 5432 } : {}),
+    ...(status === 'available' ? { Endpoint: endpoint(state, cluster.id, true).Address, Port: endpoint(state, cluster.id, true).Port } : {}),
     ClusterCreateTime: iso(cluster.created), DBClusterArn: state.arn('cluster', cluster.id), TagList: tagList(cluster.tags),
   };
 }

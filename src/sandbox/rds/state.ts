@@ -16,6 +16,8 @@ export class RdsState {
   restoreMs: number;
   deleteMs: number;
   snapshotQuota: number;
+  // Where restored instances answer; tests point it at a real PostgreSQL to run verify checks.
+  endpoint: { host: string; port: number } | undefined;
   readonly #clock: () => number;
 
   constructor(options: { region?: string; snapshotMs?: number; restoreMs?: number; deleteMs?: number; snapshotQuota?: number; clock?: () => number } = {}) {
