@@ -80,10 +80,12 @@ export type ExpiredBackup = { database: string; id: string; createdAt: Date | un
 
 export function retentionView(expired: ExpiredBackup[], now: Date): View {
   if (expired.length === 0) return view('Retention: no ops-bot backup is past its retention.', [section(':broom: Retention: no ops-bot backup is past its retention.')]);
-  const blocks: Block[] = [section(`:broom: *Retention:* ${expired.length} backup${expired.length === 1 ? '' : 's'} taken by ops-bot ${expired.length === 1 ? 'is' : 'are'} past ${expired.length === 1 ? 'its' : 'their'} retention. Deleting needs the backup role and is audited; ops-bot never deletes what it did not create.`)];
+  const blocks: Block[] = [section(`:broom: *Retention:* ${expired.length} backup${expired.length === 1 ? '' : 's'} taken by ops-bot ${expired.length === 1 ? 'is' : 'are'} past ${expired.length === 1 ? 'its' : 'their'} retention. Deleting needs the backup or admin role and is audited; ops-bot never deletes what it did not create.`)];
   for (const backup of expired.slice(0, 20)) {
     blocks.push(section(`${code(backup.id)} of *${backup.database}* · kept until ${backup.retainUntil.toISOString().slice(0, 10)} (${ago(backup.retainUntil, now)}) · ${formatBytes(backup.sizeBytes)}`));
     blocks.push(actions(`retention:${backup.id}`, [{ actionId: BACKUP_DELETE, text: 'Delete', value: JSON.stringify({ database: backup.database, id: backup.id }), style: 'danger', confirm: { title: 'Delete this backup?', text: `${backup.id} will be gone for good.`, confirm: 'Delete', deny: 'Keep' } }]));
   }
+  // Slack takes 50 blocks; the rest come back in tomorrow's report once these are dealt with.
+  if (expired.length > 20) blocks.push(section(`…and ${expired.length - 20} more, listed in the next report.`));
   return view(`Retention: ${expired.map((backup) => `${backup.id} (${backup.database})`).join(', ')} past retention.`, blocks);
 }
