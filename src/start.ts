@@ -6,6 +6,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { ApprovalStore } from './adapters/approval-store.ts';
 import { AuditStore } from './adapters/audit-store.ts';
 import { BackupStore } from './adapters/backup-store.ts';
+import { IncidentStore } from './adapters/incident-store.ts';
 import { RdsGateway } from './adapters/rds.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
 import { JobSignals } from './adapters/job-signals.ts';
@@ -91,14 +92,15 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const kube = options.kube ?? new KubeClusters();
   const rds = options.rds ?? new RdsGateway();
   const backups = new BackupStore(pool);
+  const incidents = new IncidentStore(pool, audit);
   const missing = [...new Set(Object.values(catalog.environments).map((environment) => environment.context))].filter((context) => !kube.contexts().includes(context));
   if (missing.length > 0) logger.warn({ missing, available: kube.contexts() }, 'kubeconfig lacks contexts the catalog names; deploys there will be refused');
 
   const bolt = runsBot ? createBoltApp({ botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, slack, logger }) : undefined;
-  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, signals, kube, rds, backups, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
+  if (bolt) registerHandlers(bolt.app, { catalog, queues, audit, approvals, locks, signals, kube, rds, backups, incidents, slack, ledger: new DeliveryLedger(redis, env.REDIS_PREFIX), directory, metrics, logger, now });
 
   const workers = runsWorker
-    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, rds, backups, locks, signals, queues, logger, now, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}), ...(options.rdsPollMs !== undefined ? { rdsPollMs: options.rdsPollMs } : {}) }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics, lockMs: env.JOB_LOCK_MS })
+    ? new JobWorkers({ catalog, slack, directory, audit, approvals, kube, rds, backups, incidents, locks, signals, queues, logger, now, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}), ...(options.rdsPollMs !== undefined ? { rdsPollMs: options.rdsPollMs } : {}) }, { connection: workerConnectionOptions(env.REDIS_URL), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY, metrics, lockMs: env.JOB_LOCK_MS })
     : undefined;
   await workers?.waitUntilReady();
   const stopSweeper = runsWorker ? startApprovalSweeper(approvals, queues, logger, now) : undefined;

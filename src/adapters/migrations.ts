@@ -108,4 +108,57 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX backups_retention ON backups (retain_until) WHERE status = 'available';
     `,
   },
+  {
+    version: 4,
+    name: 'incidents',
+    sql: `
+      CREATE TABLE incidents (
+        id                 text PRIMARY KEY,
+        delivery_key       text NOT NULL UNIQUE,
+        title              text NOT NULL,
+        description        text,
+        severity           text NOT NULL,
+        status             text NOT NULL,
+        setup              text NOT NULL DEFAULT 'pending',
+        commander          text,
+        declared_by        text NOT NULL,
+        services           text[] NOT NULL DEFAULT '{}',
+        origin_channel     text,
+        channel_name       text,
+        channel_id         text UNIQUE,
+        correlation_id     text NOT NULL,
+        declared_at        timestamptz NOT NULL,
+        acknowledged_at    timestamptz,
+        acknowledged_by    text,
+        first_resolved_at  timestamptz,
+        resolved_at        timestamptz,
+        resolved_by        text,
+        summary            text,
+        last_update_at     timestamptz NOT NULL,
+        archived_at        timestamptz,
+        card_ts            text,
+        version            integer NOT NULL DEFAULT 0,
+        card_version       integer NOT NULL DEFAULT -1,
+        clock_gen          integer NOT NULL DEFAULT 0,
+        steps              jsonb NOT NULL DEFAULT '{}'::jsonb,
+        severity_history   jsonb NOT NULL DEFAULT '[]'::jsonb
+      );
+      CREATE INDEX incidents_open ON incidents (declared_at DESC) WHERE status <> 'resolved';
+
+      -- What happened, in order: declarations, card changes, bot actions, notes, pinned messages.
+      CREATE TABLE incident_timeline (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        incident_id  text NOT NULL REFERENCES incidents (id),
+        at           timestamptz NOT NULL,
+        kind         text NOT NULL,
+        actor        text NOT NULL,
+        text         text NOT NULL,
+        permalink    text,
+        source_ts    text
+      );
+      CREATE INDEX incident_timeline_at ON incident_timeline (incident_id, at, id);
+      -- A message pinned twice (two people, or a retried event) is one entry.
+      CREATE UNIQUE INDEX incident_timeline_source ON incident_timeline (incident_id, kind, source_ts) WHERE source_ts IS NOT NULL;
+    `,
+  },
 ];

@@ -30,8 +30,13 @@ export class SlackDirectory {
   }
 
   // undefined: no such group in the workspace (a catalog typo, or a group that was deleted).
+  // A group's id, for <!subteam^ID> mentions that notify its members.
+  async groupId(handle: string): Promise<string | undefined> {
+    return (await this.#cached(() => this.#handles, (entry) => { this.#handles = entry; }, () => this.#loadHandles())).get(handle);
+  }
+
   async membersOf(handle: string): Promise<Set<string> | undefined> {
-    const id = (await this.#cached(() => this.#handles, (entry) => { this.#handles = entry; }, () => this.#loadHandles())).get(handle);
+    const id = await this.groupId(handle);
     if (id === undefined) return undefined;
     return this.#cached(() => this.#members.get(id), (entry) => { if (entry) this.#members.set(id, entry); else this.#members.delete(id); }, async () => new Set(await this.#slack.usergroupMembers(id)));
   }

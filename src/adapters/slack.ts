@@ -14,6 +14,13 @@ const authIdentity = z.object({ user_id: z.string().optional(), bot_id: z.string
 const usergroupList = z.object({ usergroups: z.array(z.object({ id: z.string(), handle: z.string(), date_delete: z.number().optional() })).default([]) });
 const usergroupMembers = z.object({ users: z.array(z.string()).default([]) });
 const permalinkAnswer = z.object({ permalink: z.string() });
+const uploadTarget = z.object({ upload_url: z.url(), file_id: z.string() });
+
+// Slack allows about one message per second per channel, with short bursts. Pacing here keeps an
+// incident's burst (intro, card, checklist, updates) from drawing 429s; 429s that still come are
+// waited out by the client (Retry-After) before it retries.
+const BURST = 3;
+const PER_MESSAGE_MS = 1_000;
 
 export function slackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'slack-web-api' });
@@ -42,6 +49,8 @@ export class SlackGateway {
   readonly client: WebClient;
   readonly #logger: Logger;
   readonly #metrics: Metrics;
+  readonly #pace = new Map<string, { tokens: number; at: number }>();
+  #identity: Promise<z.output<typeof authIdentity>> | undefined;
 
   constructor(options: SlackGatewayOptions, client: WebClient = createWebClient(options)) {
     this.client = client;
@@ -67,7 +76,30 @@ export class SlackGateway {
     return authIdentity.parse(await this.call('auth.test', {}));
   }
 
+  // The bot's own user id (auth.test), asked once.
+  async botUserId(): Promise<string> {
+    this.#identity ??= this.authTest().catch((error: unknown) => {
+      this.#identity = undefined;
+      throw error;
+    });
+    const identity = await this.#identity;
+    if (!identity.user_id) throw new Error('auth.test did not name the bot user');
+    return identity.user_id;
+  }
+
+  async #paced(channel: string): Promise<void> {
+    const now = Date.now();
+    const bucket = this.#pace.get(channel) ?? { tokens: BURST, at: now };
+    bucket.tokens = Math.min(BURST, bucket.tokens + (now - bucket.at) / PER_MESSAGE_MS);
+    bucket.at = now;
+    bucket.tokens -= 1;
+    this.#pace.set(channel, bucket);
+    if (this.#pace.size > 10_000) this.#pace.clear();
+    if (bucket.tokens < 0) await new Promise((resolve) => setTimeout(resolve, -bucket.tokens * PER_MESSAGE_MS));
+  }
+
   async postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<MessageRef> {
+    await this.#paced(channel);
     const answer = await this.call('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
     return postedMessage.parse(answer);
   }
@@ -82,6 +114,17 @@ export class SlackGateway {
 
   async permalink(ref: MessageRef): Promise<string> {
     return permalinkAnswer.parse(await this.call('chat.getPermalink', { channel: ref.channel, message_ts: ref.ts })).permalink;
+  }
+
+  // files.uploadV2's three steps: ask for an upload URL, send the bytes, share the file in a channel.
+  async uploadFile(channel: string, file: { filename: string; title: string; content: string; comment?: string; threadTs?: string }): Promise<string> {
+    const bytes = Buffer.from(file.content, 'utf8');
+    const target = uploadTarget.parse(await this.call('files.getUploadURLExternal', { filename: file.filename, length: bytes.length }));
+    const sent = await fetch(target.upload_url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal: AbortSignal.timeout(30_000) });
+    this.#metrics.slackApiCalls.inc({ method: 'file_upload', outcome: sent.ok ? 'ok' : String(sent.status) });
+    if (!sent.ok) throw new Error(`the file upload answered ${sent.status}`);
+    await this.call('files.completeUploadExternal', { files: JSON.stringify([{ id: target.file_id, title: file.title }]), channel_id: channel, ...(file.comment ? { initial_comment: file.comment } : {}), ...(file.threadTs ? { thread_ts: file.threadTs } : {}) });
+    return target.file_id;
   }
 
   async usergroups(): Promise<{ id: string; handle: string }[]> {

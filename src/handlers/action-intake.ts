@@ -15,7 +15,7 @@ export const blockActionPayload = z.object({
   container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).optional(),
   response_url: z.url().optional(),
   trigger_id: z.string().optional(),
-  actions: z.array(z.object({ action_id: z.string().min(1), block_id: z.string().optional(), value: z.string().max(2_000).optional(), action_ts: z.string() })).min(1),
+  actions: z.array(z.object({ action_id: z.string().min(1), block_id: z.string().optional(), value: z.string().max(2_000).optional(), selected_options: z.array(z.object({ value: z.string().max(150) })).max(100).optional(), action_ts: z.string() })).min(1),
 });
 
 export type BlockActionPayload = z.output<typeof blockActionPayload>;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
 import type { BackupStore } from '../adapters/backup-store.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { RdsGateway } from '../adapters/rds.ts';
 import type { JobSignals } from '../adapters/job-signals.ts';
 import type { KubeClusters } from '../adapters/kube.ts';
@@ -23,6 +24,7 @@ export type HandlerDeps = {
   kube: KubeClusters;
   rds: RdsGateway;
   backups: BackupStore;
+  incidents: IncidentStore;
   slack: SlackGateway;
   ledger: DeliveryLedger;
   directory: SlackDirectory;

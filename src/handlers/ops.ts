@@ -58,9 +58,3 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
     }
   };
 }
-
-// /deploy, /rollback, /backup, /restore, /incident: parsed and validated already (usage errors are
-// real), answered honestly until their processors land.
-export function notYetEnabledCommand(): CommandHandler {
-  return async (turn) => notEnabledView(`/${turn.request.command}`);
-}

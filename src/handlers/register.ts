@@ -7,7 +7,10 @@ import { approvalButtons, reactionChanged } from './approval.ts';
 import { backupButtons, backupCommand } from './backup.ts';
 import { deployCommand } from './deploy.ts';
 import { deployButtons } from './deploy-buttons.ts';
-import { notYetEnabledCommand, opsCommand } from './ops.ts';
+import { opsCommand } from './ops.ts';
+import { incidentCommand } from './incident.ts';
+import { incidentButtons, incidentSubmitted, pinReaction } from './incident-interactions.ts';
+import { INCIDENT_MODALS } from '../bot/views/incident-modals.ts';
 import { RESTORE_MODAL, restoreCommand, restoreSubmitted } from './restore.ts';
 import { rollbackButtons, rollbackCommand } from './rollback.ts';
 
@@ -20,13 +23,13 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
     rollback: rollbackCommand(deps),
     backup: backupCommand(deps),
     restore: restoreCommand(deps),
-    incident: notYetEnabledCommand(),
+    incident: incidentCommand(deps),
   };
 }
 
 // Buttons by action_id; anything not listed is answered as no longer handled.
 function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
-  return { ...approvalButtons(deps), ...deployButtons(deps), ...rollbackButtons(deps), ...backupButtons(deps) };
+  return { ...approvalButtons(deps), ...deployButtons(deps), ...rollbackButtons(deps), ...backupButtons(deps), ...incidentButtons(deps) };
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {
@@ -38,11 +41,15 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   app.action(/.*/, blockActions(deps, actionHandlers(deps)));
   // views (modal submissions), by callback_id; an unknown one is acknowledged and closes
   app.view(RESTORE_MODAL, restoreSubmitted(deps));
-  app.view(/^(?!restore_modal$).*/, async ({ ack }) => {
-    await ack();
+  const incidentForms = incidentSubmitted(deps);
+  for (const callbackId of INCIDENT_MODALS) app.view(callbackId, incidentForms);
+  const known = new Set([RESTORE_MODAL, ...INCIDENT_MODALS]);
+  app.view({ callback_id: /.*/ }, async ({ ack, body }) => {
+    if (!known.has(body.view.callback_id)) await ack();
   });
   // events (Bolt acknowledges events itself, before these run)
   app.event('reaction_added', reactionChanged(deps));
+  app.event('reaction_added', pinReaction(deps));
   app.event('reaction_removed', reactionChanged(deps));
   return commands;
 }

@@ -62,6 +62,7 @@ export const restoreChange = z.object({
 });
 
 const systemJob = z.object({ correlationId: z.string().min(1), approvalId: z.string().min(1) });
+const incidentJob = z.object({ correlationId: z.string().min(1), incidentId: z.string().min(1) });
 
 export const JOB_DATA = {
   whoami: jobEnvelope,
@@ -74,6 +75,11 @@ export const JOB_DATA = {
   'backup-retention': z.object({ correlationId: z.string() }),
   'bluegreen-retire': z.object({ correlationId: z.string(), context: z.string(), namespace: z.string(), deployment: z.string(), service: z.string(), colourKey: z.string(), colour: z.string() }),
   'approval-message': systemJob,
+  'incident-declare': jobEnvelope.extend({ incidentId: z.string().min(1) }),
+  'incident-card': incidentJob,
+  'incident-effects': incidentJob.extend({ version: z.number().int(), effects: z.array(z.enum(['announce-severity', 'post-update', 'resolve', 'reopen', 'acknowledged'])), actor: z.string(), clocks: z.enum(['keep', 'restart', 'stop']), text: z.string().max(4_000).optional() }),
+  'incident-clock': incidentJob.extend({ clock: z.enum(['ack', 'update', 'archive-notice', 'archive']), generation: z.number().int(), due: z.number() }),
+  'incident-pin': incidentJob.extend({ channel: z.string(), ts: z.string(), user: z.string() }),
   'approval-expire': systemJob,
 } as const satisfies Record<JobKind, z.ZodType>;
 

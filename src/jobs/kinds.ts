@@ -7,7 +7,8 @@ export type JobKindSettings = {
 };
 
 // Side effects that must not happen twice (a deploy) get one attempt; reads and Slack updates retry.
-export type JobKind = 'whoami' | 'plan' | 'deploy' | 'rollback' | 'backup' | 'verify' | 'restore' | 'backup-retention' | 'approval-message' | 'approval-expire' | 'bluegreen-retire';
+export type JobKind = 'whoami' | 'plan' | 'deploy' | 'rollback' | 'backup' | 'verify' | 'restore' | 'backup-retention' | 'approval-message' | 'approval-expire' | 'bluegreen-retire'
+  | 'incident-declare' | 'incident-card' | 'incident-effects' | 'incident-clock' | 'incident-pin';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
@@ -22,6 +23,12 @@ export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   'approval-message': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
   'approval-expire': { attempts: 5, concurrency: 2, backoffMs: 2_000 },
   'bluegreen-retire': { attempts: 5, concurrency: 2, backoffMs: 5_000 },
+  // Incident set-up and its effects are made of recorded, idempotent steps: retrying resumes them.
+  'incident-declare': { attempts: 8, concurrency: 8, backoffMs: 1_000 },
+  'incident-card': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
+  'incident-effects': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
+  'incident-clock': { attempts: 5, concurrency: 4, backoffMs: 2_000 },
+  'incident-pin': { attempts: 4, concurrency: 4, backoffMs: 1_000 },
 };
 
 export function isJobKind(value: string): value is JobKind {

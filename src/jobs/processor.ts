@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
 import type { BackupStore } from '../adapters/backup-store.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { RdsGateway } from '../adapters/rds.ts';
 import type { JobSignals } from '../adapters/job-signals.ts';
 import type { KubeClusters } from '../adapters/kube.ts';
@@ -23,6 +24,7 @@ export type ProcessorDeps = {
   kube: KubeClusters;
   rds: RdsGateway;
   backups: BackupStore;
+  incidents: IncidentStore;
   locks: TargetLocks;
   signals: JobSignals;
   queues: JobQueues;

@@ -20,6 +20,10 @@ import { restoreProcessor } from './processors/restore.ts';
 import { rollbackProcessor } from './processors/rollback.ts';
 import { verifyProcessor } from './processors/verify.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
+import { incidentClockProcessor } from './incident/clocks.ts';
+import { incidentCardProcessor, incidentEffectsProcessor } from './incident/effects.ts';
+import { incidentPinProcessor } from './incident/pin.ts';
+import { incidentDeclareProcessor } from './incident/setup.ts';
 import { replyToRequester } from './reply.ts';
 
 // The routing table of the worker: one processor per job kind.
@@ -35,6 +39,11 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   'approval-message': approvalMessageProcessor,
   'approval-expire': approvalExpireProcessor,
   'bluegreen-retire': blueGreenRetireProcessor,
+  'incident-declare': incidentDeclareProcessor,
+  'incident-card': incidentCardProcessor,
+  'incident-effects': incidentEffectsProcessor,
+  'incident-clock': incidentClockProcessor,
+  'incident-pin': incidentPinProcessor,
 };
 
 export type WorkerOptions = { connection: RedisOptions; prefix: string; concurrency: number; metrics: Metrics; lockMs: number };

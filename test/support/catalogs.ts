@@ -52,3 +52,21 @@ roles:
   incident: ["*"]
 `;
 }
+
+// The test catalog with incidents whose clocks tick in seconds: P0 escalates after 1 s, P3's
+// update reminder comes every 2 s, and a resolved channel is archived 3 s after its summary.
+export function incidentCatalog(): string {
+  return `${testCatalog()}  incidentAdmin: ["@incident-commanders"]
+incidents:
+  broadcastChannel: incidents
+  escalationChannel: eng-leads
+  bridgeUrl: "https://meet.example.com/{channel}"
+  oncall: ["@oncall"]
+  archiveAfter: 3s
+  severities:
+    P0: { responders: ["@oncall", "@eng-leads"], ackWithin: 1s, updateEvery: 1h, escalateTo: ["@eng-leads"] }
+    P1: { responders: ["@oncall"], ackWithin: 1h, updateEvery: 1h, escalateTo: ["@eng-leads"] }
+    P2: { ackWithin: 1h, updateEvery: 1h, checklist: ["Find the failing query", "Tell support"] }
+    P3: { ackWithin: 1h, updateEvery: 2s }
+`;
+}

@@ -5,6 +5,7 @@ import { deployLockKey, serviceTarget } from '../../core/targets.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { KubeCluster } from '../../adapters/kube.ts';
 import { ensureAllowed } from '../change-allowed.ts';
+import { noteIncidentAction } from '../incident/actions.ts';
 import { explainKube } from '../kube-errors.ts';
 import type { ProcessorDeps, ProcessorInput } from '../processor.ts';
 import type { DeployOutcome } from './rolling.ts';
@@ -28,6 +29,7 @@ export async function runGuarded<P extends WorkloadPlan>(input: ProcessorInput<'
   await audit(resumed ? 'resume' : 'start', resumed ? 'resumed' : 'started', undefined, data.approvalId ? { approvalId: data.approvalId } : {});
   if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
   const what = plan.kind === 'rollback' ? `rollback of ${plan.service} to ${plan.to.version} in ${plan.env}` : `${plan.strategy} deploy of ${plan.service} ${plan.to.version} to ${plan.env}`;
+  if (!resumed) await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
   const lock = await deps.locks.acquire(deployLockKey(plan.service, plan.env), { jobId, userId: data.requestedBy.userId, what });
   if ('busy' in lock) throw new UserError(`${plan.service} in ${plan.env} is being changed by <@${lock.busy.userId}> (job \`${lock.busy.jobId}\`: ${lock.busy.what}); this ${plan.kind} was not run.`, { code: 'locked' });
   let run: DeployRun<P> | undefined;

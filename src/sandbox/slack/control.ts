@@ -7,10 +7,21 @@ import { send } from './http-io.ts';
 export async function controlRoutes(sim: SlackSimulator, req: IncomingMessage, url: URL, body: string, res: ServerResponse): Promise<void> {
   const [, , route, id] = url.pathname.split('/');
   if (route === 'respond' && id && req.method === 'POST') return respond(sim, id, body, res);
+  if (route === 'upload' && id && req.method === 'POST') return upload(sim, id, body, res);
   if (route === 'state' && req.method === 'GET') return send(res, 200, snapshot(sim));
   if (route === 'calls' && req.method === 'GET') return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
   if (route === 'drive' && req.method === 'POST') return drive(sim, body, res);
   send(res, 404, { ok: false, error: 'unknown_control_route' });
+}
+
+// The upload URL files.getUploadURLExternal hands out: the bytes of a file, before it is shared.
+function upload(sim: SlackSimulator, id: string, body: string, res: ServerResponse): void {
+  const file = sim.workspace.files.get(id);
+  if (!file) return send(res, 404, { ok: false, error: 'file_not_found' });
+  file.content = body;
+  sim.record('file_upload', { file: id, bytes: Buffer.byteLength(body) }, true, 200);
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end(`OK - ${Buffer.byteLength(body)}`);
 }
 
 function respond(sim: SlackSimulator, id: string, body: string, res: ServerResponse): void {
@@ -51,7 +62,8 @@ function snapshot(sim: SlackSimulator) {
 type DriveRequest =
   | { kind: 'command'; as: string; line: string; channel?: string }
   | { kind: 'click'; as: string; messageTs: string; actionId: string; value?: string }
-  | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean };
+  | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean }
+  | { kind: 'say'; as: string; channel: string; text: string };
 
 async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Promise<void> {
   const driver = sim.driver;
@@ -59,6 +71,7 @@ async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Pr
   const request = JSON.parse(body) as DriveRequest;
   try {
     const before = sim.lastSeq;
+    if (request.kind === 'say') return send(res, 200, { ok: true, ts: driver.say(request.as, request.channel, request.text), before });
     const answer = request.kind === 'command'
       ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
       : request.kind === 'click'

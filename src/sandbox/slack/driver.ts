@@ -97,6 +97,18 @@ export class SlackDriver {
     return this.#deliver('interactive', payload, () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`], options);
   }
 
+  // A person writes in a channel (no event is delivered: ops-bot does not subscribe to messages).
+  say(who: string, channel: string, text: string): string {
+    const user = this.user(who);
+    const workspace = this.#sim.workspace;
+    const target = workspace.resolveChannel(channel);
+    if (!target) throw new Error(`no such channel in the simulated workspace: ${channel}`);
+    const ts = workspace.nextTs();
+    workspace.messages.push({ ts, channel: target.id, user: user.id, text, blocks: [], reactions: new Map() });
+    target.members.add(user.id);
+    return ts;
+  }
+
   // A person adds (or removes) an emoji reaction on a message: the Events API's reaction_added.
   async react(who: string, target: { messageTs: string; reaction: string; removed?: boolean }, options: DeliveryOptions & { eventId?: string } = {}): Promise<BotAnswer> {
     const user = this.user(who);

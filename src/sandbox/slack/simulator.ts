@@ -54,6 +54,7 @@ export class SlackSimulator {
       this.#server!.listen(port, host, () => resolve());
     });
     this.#url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
+    this.workspace.baseUrl = this.#url;
     this.#socketMode = new SocketModeServer(this.#server, this.workspace.appId);
     return this.#url;
   }

@@ -8,6 +8,7 @@ export type SimMessage = {
   botId?: string;
   text: string;
   blocks: unknown[];
+  files?: { id: string; name: string; title: string }[];
   threadTs?: string;
   reactions: Map<string, Set<string>>;
   edited?: number;
@@ -26,7 +27,9 @@ export type SimChannel = {
   pins: Set<string>;
   bookmarks: { id: string; title: string; link: string }[];
   created: number;
+  creator?: string;
 };
+export type SimFile = { id: string; filename: string; title: string; length: number; content?: string; channels: string[] };
 
 export type WorkspaceSeed = { teamId: string; teamDomain: string; botUserId: string; botId: string; appId: string; users: SimUser[]; groups: SimGroup[]; channels: { id: string; name: string; isPrivate?: boolean; members?: string[] }[] };
 
@@ -42,6 +45,9 @@ export class Workspace {
   readonly messages: SimMessage[] = [];
   readonly ephemerals: SimEphemeral[] = [];
   readonly views: { id: string; user?: string; view: unknown }[] = [];
+  readonly files = new Map<string, SimFile>();
+  // Where the simulator listens (upload URLs point there); set when it starts.
+  baseUrl = '';
   #clock: () => number;
   #tsCounter = 0;
   #idCounter = 0;

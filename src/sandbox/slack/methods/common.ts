@@ -52,6 +52,7 @@ export function messageJson(message: SimMessage, workspace: Workspace): MethodRe
     ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
     ...(message.botId ? { bot_id: message.botId, user: workspace.botUserId, app_id: workspace.appId } : { user: message.user }),
     ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+    ...(message.files ? { files: message.files } : {}),
     ...(message.edited ? { edited: { user: workspace.botUserId, ts: String(message.edited) } } : {}),
     team: workspace.teamId,
   };
@@ -67,6 +68,7 @@ export function channelJson(channel: SimChannel): MethodResult {
     is_private: channel.isPrivate,
     is_archived: channel.archived,
     created: channel.created,
+    creator: channel.creator ?? '',
     num_members: channel.members.size,
     topic: { value: channel.topic, creator: '', last_set: 0 },
     purpose: { value: channel.purpose, creator: '', last_set: 0 },

@@ -14,6 +14,7 @@ export const conversationMethods: Record<string, Method> = {
     if (!NAME.test(name)) throw new SlackApiError('invalid_name_specials');
     if ([...workspace.channels.values()].some((channel) => channel.name === name)) throw new SlackApiError('name_taken');
     const channel = workspace.addChannel(name, { isPrivate: text(args, 'is_private') === 'true', members: [workspace.botUserId] });
+    channel.creator = workspace.botUserId;
     return { channel: channelJson(channel) };
   },
   'conversations.invite': (args, workspace) => {
@@ -21,12 +22,17 @@ export const conversationMethods: Record<string, Method> = {
     if (channel.archived) throw new SlackApiError('is_archived');
     const users = userList(required(args, 'users'));
     if (users.length > 1000) throw new SlackApiError('too_many_users');
+    if (!channel.members.has(workspace.botUserId)) throw new SlackApiError('not_in_channel');
     const errors: { user: string; ok: false; error: string }[] = [];
+    const valid: string[] = [];
     for (const user of users) {
       if (!workspace.users.has(user)) errors.push({ user, ok: false, error: 'user_not_found' });
+      else if (user === workspace.botUserId) errors.push({ user, ok: false, error: 'cant_invite_self' });
       else if (channel.members.has(user)) errors.push({ user, ok: false, error: 'already_in_channel' });
-      else channel.members.add(user);
+      else valid.push(user);
     }
+    // Slack: one failing invitee fails the whole call, unless force=true invites the valid ones.
+    if (errors.length === 0 || text(args, 'force') === 'true') for (const user of valid) channel.members.add(user);
     if (errors.length > 0) throw new SlackApiError(errors[0]!.error, { errors });
     return { channel: channelJson(channel) };
   },
@@ -65,7 +71,13 @@ export const conversationMethods: Record<string, Method> = {
   },
   'conversations.history': (args, workspace) => {
     const channel = channelArg(args, workspace);
-    const messages = workspace.channelMessages(channel.id).filter((message) => !message.threadTs).reverse();
-    return { messages: messages.map((message) => messageJson(message, workspace)), has_more: false };
+    // Newest first, between oldest and latest (exclusive unless inclusive=true), at most limit.
+    const oldest = Number(text(args, 'oldest') ?? '0');
+    const latest = Number(text(args, 'latest') ?? 'Infinity');
+    const inclusive = text(args, 'inclusive') === 'true' || text(args, 'inclusive') === '1';
+    const limit = Math.min(999, Number(text(args, 'limit') ?? '100') || 100);
+    const within = (ts: number) => (inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest);
+    const messages = workspace.channelMessages(channel.id).filter((message) => !message.threadTs && within(Number(message.ts))).reverse();
+    return { messages: messages.slice(0, limit).map((message) => messageJson(message, workspace)), has_more: messages.length > limit };
   },
 };

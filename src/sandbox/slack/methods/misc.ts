@@ -48,6 +48,35 @@ export const miscMethods: Record<string, Method> = {
     return { bookmark: { ...bookmark, channel_id: channel.id, type: 'link' } };
   },
   'bookmarks.list': (args, workspace) => ({ bookmarks: channelArg(args, workspace, 'channel_id').bookmarks }),
+  // files.uploadV2 is three calls: get an upload URL, POST the bytes there, complete (and share).
+  'files.getUploadURLExternal': (args, workspace) => {
+    const filename = required(args, 'filename');
+    const length = Number(required(args, 'length'));
+    if (!Number.isInteger(length) || length <= 0) throw new SlackApiError('invalid_arguments');
+    const id = workspace.nextId('F');
+    workspace.files.set(id, { id, filename, title: filename, length, channels: [] });
+    return { upload_url: `${workspace.baseUrl}/_sim/upload/${id}`, file_id: id };
+  },
+  'files.completeUploadExternal': (args, workspace) => {
+    const files = jsonArg(args, 'files') as { id?: string; title?: string }[] | undefined;
+    if (!Array.isArray(files) || files.length === 0) throw new SlackApiError('invalid_arguments');
+    const found = files.map((entry) => ({ entry, file: workspace.files.get(String(entry.id)) }));
+    if (found.some(({ file }) => !file || file.content === undefined)) throw new SlackApiError('file_not_found');
+    const channelId = text(args, 'channel_id');
+    const shared = found.map(({ entry, file }) => ({ ...file!, title: entry.title ?? file!.title }));
+    if (channelId) {
+      const channel = channelArg(args, workspace, 'channel_id');
+      if (channel.archived) throw new SlackApiError('is_archived');
+      const threadTs = text(args, 'thread_ts');
+      for (const file of shared) file.channels.push(channel.id);
+      workspace.messages.push({
+        ts: workspace.nextTs(), channel: channel.id, botId: workspace.botId, text: text(args, 'initial_comment') ?? '', blocks: [], reactions: new Map(),
+        files: shared.map((file) => ({ id: file.id, name: file.filename, title: file.title })), ...(threadTs ? { threadTs } : {}),
+      });
+    }
+    for (const file of shared) workspace.files.set(file.id, file);
+    return { files: shared.map((file) => ({ id: file.id, title: file.title })) };
+  },
   'views.open': (args, workspace) => {
     required(args, 'trigger_id');
     const view = jsonArg(args, 'view');

@@ -1,0 +1,100 @@
+import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import type { Severity } from '../../core/grammar/values.ts';
+import { actions, context, fields, header, section, view, type Block, type View } from './blocks.ts';
+import { DEPLOY_ROLLBACK, rollbackButtonValue } from './deploy.ts';
+
+export const INCIDENT_ACK = 'incident_ack';
+export const INCIDENT_SEVERITY = 'incident_severity';
+export const INCIDENT_UPDATE = 'incident_update';
+export const INCIDENT_RESOLVE = 'incident_resolve';
+export const INCIDENT_CHECKLIST = 'incident_checklist';
+
+export const SEVERITY_EMOJI: Record<Severity, string> = { P0: ':red_circle:', P1: ':large_orange_circle:', P2: ':large_yellow_circle:', P3: ':large_blue_circle:' };
+
+// Every message ops-bot posts for an incident carries a block_id naming the incident and the step,
+// so a post whose answer was lost (a crash, a timeout) can be found in the channel's history
+// instead of being posted twice.
+export function markerOf(incidentId: string, step: string): string {
+  return `incident:${incidentId}:${step}`;
+}
+
+export function slackDate(at: Date, format: string, fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}
+
+export function commanderText(record: IncidentRecord): string {
+  return record.commander ? `<@${record.commander}>` : '_nobody yet_';
+}
+
+// The topic is plain text of at most 250 characters: severity · status · commander · bridge.
+export function topicOf(record: IncidentRecord, bridge: string | undefined): string {
+  const parts = [record.severity, record.status, record.commander ? `commander <@${record.commander}>` : 'no commander yet', ...(bridge ? [`bridge ${bridge}`] : [])];
+  const topic = parts.join(' · ');
+  return topic.length <= 250 ? topic : topic.slice(0, 250);
+}
+
+export type ServiceTarget = { service: string; env: string };
+
+// The status card, pinned in the incident channel and edited in place after every change.
+export function incidentCardView(record: IncidentRecord, bridge: string | undefined, services: ServiceTarget[]): View {
+  const resolved = record.status === 'resolved';
+  const emoji = resolved ? ':white_check_mark:' : SEVERITY_EMOJI[record.severity];
+  const blocks: Block[] = [
+    { ...header(`${resolved ? 'Resolved' : record.severity} · ${record.title}`), block_id: markerOf(record.id, 'card') },
+    fields([
+      ['Status', `${emoji} ${record.status}`],
+      ['Severity', record.severity],
+      ['Commander', commanderText(record)],
+      ['Started', `${slackDate(record.declaredAt, '{date_short_pretty} {time}')} (${slackDate(record.declaredAt, '{ago}', 'see start')})`],
+      ['Declared by', `<@${record.declaredBy}>`],
+      ['Last update', slackDate(record.lastUpdateAt, '{ago}', record.lastUpdateAt.toISOString())],
+    ]),
+  ];
+  if (record.description) blocks.push(section(record.description));
+  if (bridge) blocks.push(section(`:telephone_receiver: *Bridge:* <${bridge}>`));
+  for (const target of services.slice(0, 10)) {
+    const line = section(`*Affected:* \`${target.service}\` in ${target.env}`);
+    blocks.push(resolved ? line : {
+      ...line,
+      accessory: {
+        type: 'button', action_id: DEPLOY_ROLLBACK, text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) }, style: 'danger', value: rollbackButtonValue(target.service, target.env),
+        confirm: { title: { type: 'plain_text', text: 'Plan a rollback?' }, text: { type: 'mrkdwn', text: `ops-bot plans a rollback of ${target.service} in ${target.env} to the revision before the current one, with the approvals ${target.env} asks for.` }, confirm: { type: 'plain_text', text: 'Plan rollback' }, deny: { type: 'plain_text', text: 'Back' } },
+      },
+    });
+  }
+  if (resolved) {
+    blocks.push(context(`Resolved by <@${record.resolvedBy ?? 'unknown'}> ${record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : ''}${record.summary ? ` — ${record.summary}` : ''}`));
+  } else {
+    blocks.push(actions(`incident-buttons:${record.id}`, [
+      { actionId: INCIDENT_ACK, text: record.acknowledgedAt ? "I'm commander" : "Acknowledge / I'm commander", value: record.id, style: 'primary' },
+      { actionId: INCIDENT_SEVERITY, text: 'Change severity', value: record.id },
+      { actionId: INCIDENT_UPDATE, text: 'Post update', value: record.id },
+      { actionId: INCIDENT_RESOLVE, text: 'Resolve', value: record.id, style: 'danger' },
+    ]));
+  }
+  return view(`${record.severity} incident: ${record.title} — ${record.status}, commander ${record.commander ? `<@${record.commander}>` : 'nobody yet'}`, blocks);
+}
+
+export function introView(record: IncidentRecord, bridge: string | undefined): View {
+  const text = `:rotating_light: *${record.severity}: ${record.title}* — declared by <@${record.declaredBy}>.${bridge ? `\n:telephone_receiver: Bridge: <${bridge}>` : ''}\nThe status card below is pinned; \`/incident note <text>\` adds to the timeline, and a :pushpin: on any message does too.`;
+  return view(`${record.severity}: ${record.title}${bridge ? ` — bridge ${bridge}` : ''}`, [{ ...section(text), block_id: markerOf(record.id, 'intro') }]);
+}
+
+export function checklistView(record: IncidentRecord, items: string[], checked: ReadonlySet<string>): View {
+  const options = items.slice(0, 10).map((item, index) => ({ text: { type: 'mrkdwn', text: item.slice(0, 150) }, value: `item-${index}` }));
+  const initial = options.filter((option) => checked.has(option.value));
+  return view(`Checklist for ${record.severity}: ${items.join('; ')}`, [
+    { ...section(`:clipboard: *Checklist (${record.severity})* — tick items as they are done; each tick goes into the timeline.`), block_id: markerOf(record.id, 'checklist') },
+    { type: 'actions', block_id: `incident-checklist:${record.id}`, elements: [{ type: 'checkboxes', action_id: INCIDENT_CHECKLIST, options, ...(initial.length > 0 ? { initial_options: initial } : {}) }] },
+  ]);
+}
+
+export function broadcastView(record: IncidentRecord, step: string, headline: string): View {
+  const channel = record.channelId ? `<#${record.channelId}>` : `#${record.channelName ?? '?'}`;
+  const text = `${SEVERITY_EMOJI[record.severity]} ${headline} — join ${channel}`;
+  return view(text, [{ ...section(text), block_id: markerOf(record.id, step) }, context(`Commander: ${commanderText(record)} · declared by <@${record.declaredBy}>`)]);
+}
+
+export function noticeView(record: IncidentRecord, step: string, text: string): View {
+  return view(text.replace(/[*_]/g, ''), [{ ...section(text), block_id: markerOf(record.id, step) }]);
+}

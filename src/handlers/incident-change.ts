@@ -1,0 +1,61 @@
+import type { IncidentRecord } from '../adapters/incident-store.ts';
+import { section, view, type View } from '../bot/views/blocks.ts';
+import type { IncidentEvent } from '../core/incident-events.ts';
+import { describePeople } from '../core/people.ts';
+import { holdsRole } from '../core/roles.ts';
+import { UserError } from '../core/user-error.ts';
+import { enqueueCardRefresh } from '../jobs/incident/effects.ts';
+import { identify, requireRole } from './authorize.ts';
+import type { HandlerDeps } from './deps.ts';
+
+// The incident whose channel this is, or a clear refusal naming where to run the command instead.
+export async function incidentHere(deps: HandlerDeps, channelId: string, what: string): Promise<IncidentRecord> {
+  const incident = await deps.incidents.byChannel(channelId);
+  if (incident) return incident;
+  const open = await deps.incidents.open(5);
+  const where = open.filter((record) => record.channelId).map((record) => `<#${record.channelId}>`);
+  throw new UserError(`This channel is not an incident channel, so there is nothing to ${what} here. Nothing was changed.`, {
+    hint: where.length > 0 ? `Run it in the incident's channel: ${where.join(', ')}.` : 'There are no open incidents; `/incident declare P1 "title"` opens one.',
+    code: 'not_incident_channel',
+  });
+}
+
+// Severity, resolve and reopen belong to the commander and to the incident-admin role.
+export async function requireCommand(deps: HandlerDeps, record: IncidentRecord, userId: string, what: string): Promise<void> {
+  if (record.commander === userId) return;
+  const identity = await identify(deps, userId);
+  if (holdsRole(identity, deps.catalog.roles, 'incidentAdmin')) return;
+  throw new UserError(`Only the commander (${record.commander ? `<@${record.commander}>` : 'nobody yet'}) or the \`incidentAdmin\` role (${describePeople(deps.catalog.roles.incidentAdmin ?? [])}) may ${what}. Nothing was changed.`, {
+    hint: record.commander ? `Ask <@${record.commander}>, or take command with the card's *I'm commander* button if you are an incident admin.` : "Press *Acknowledge / I'm commander* on the pinned card first.",
+    code: 'not_commander',
+  });
+}
+
+export async function isIncidentAdmin(deps: HandlerDeps, userId: string): Promise<boolean> {
+  return holdsRole(await identify(deps, userId), deps.catalog.roles, 'incidentAdmin');
+}
+
+const PERMISSION: Record<IncidentEvent['type'], string | undefined> = { severity: 'change the severity', resolve: 'resolve the incident', reopen: 'reopen the incident', acknowledge: undefined, update: undefined };
+
+// One change, from a command, a button or a form: check who may, apply it atomically (state,
+// timeline, audit), then hand its effects to the worker and refresh the card.
+export async function changeIncident(deps: HandlerDeps, record: IncidentRecord, event: IncidentEvent, correlationId: string): Promise<View> {
+  await requireRole(deps, event.actor, 'incident');
+  const guarded = PERMISSION[event.type];
+  if (guarded) await requireCommand(deps, record, event.actor, guarded);
+  const result = await deps.incidents.change(record.id, event, deps.now(), (current, transition) => ({
+    event: event.type, decision: 'accepted', actor: event.actor, correlationId, channel: current.channelId, action: `incident.${event.type}`, target: `incident/${current.id}`,
+    reason: event.type === 'resolve' ? event.summary : event.type === 'update' ? event.text : undefined,
+    details: { incidentId: current.id, version: transition.state.version, ...(event.type === 'severity' ? { from: current.severity, to: event.to } : {}), ...(event.type === 'update' && event.status ? { status: event.status } : {}) },
+  }));
+  if (!result) throw new UserError('That incident is not known to ops-bot.', { code: 'unknown_incident' });
+  if ('refused' in result) throw new UserError(result.refused.message, { code: result.refused.code });
+  const { record: next, transition } = result;
+  if (transition.effects.length > 0 || transition.clocks !== 'keep') {
+    await deps.queues.enqueue('incident-effects', `incident-effects-${next.id}v${next.version}`, {
+      correlationId, incidentId: next.id, version: next.version, effects: transition.effects, actor: event.actor, clocks: transition.clocks, ...(event.type === 'update' ? { text: event.text } : {}),
+    });
+  }
+  await enqueueCardRefresh(deps, next);
+  return view(transition.answer, [section(`:ok_hand: ${transition.answer}`)]);
+}

@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { hashOf } from '../../src/core/ids.ts';
+import type { SimChannel, SimMessage } from '../../src/sandbox/slack/workspace.ts';
+import { auditRows, ephemeralsTo } from '../support/approvals.ts';
+import { incidentCatalog } from '../support/catalogs.ts';
+import { eventually } from '../support/eventually.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+const today = () => new Date().toISOString().slice(0, 10).replace(/-/g, '');
+const INCIDENTS = 'C0INCIDENTS';
+const ENG_LEADS = 'C0ENGLEADS1';
+
+beforeAll(async () => {
+  stack = await startStack({ catalogYaml: incidentCatalog() });
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+type Row = { id: string; setup: string; channel_id: string | null; channel_name: string | null; card_ts: string | null; status: string; severity: string; steps: Record<string, unknown>; clock_gen: number };
+
+async function incident(id: string): Promise<Row | undefined> {
+  return (await stack.bot.pool.query<Row>('SELECT * FROM incidents WHERE id = $1', [id])).rows[0];
+}
+
+// Declares through the slash command and waits until the set-up job has finished every step.
+async function declare(who: string, text: string, channel = 'general'): Promise<{ row: Row; channel: SimChannel; triggerId: string }> {
+  const answer = await stack.slack.command(who, `/incident declare ${text}`, { channel });
+  expect(answer.status).toBe(200);
+  const id = hashOf(`command:${answer.triggerId}`).slice(0, 16);
+  const row = await eventually(async () => {
+    const found = await incident(id);
+    if (found?.setup !== 'done') throw new Error(`set-up is ${found?.setup ?? 'not started'}: ${JSON.stringify(answer.json)}`);
+    return found;
+  }, { timeoutMs: 15_000, what: `the declaration of ${text}` });
+  return { row, channel: stack.sim.workspace.channels.get(row.channel_id!)!, triggerId: answer.triggerId };
+}
+
+function messagesIn(channel: string): SimMessage[] {
+  return stack.sim.workspace.channelMessages(channel);
+}
+
+function mentioning(channel: string, text: string): SimMessage[] {
+  return messagesIn(channel).filter((message) => message.text.includes(text) || JSON.stringify(message.blocks).includes(text));
+}
+
+function ephemeralText(userId: string): string {
+  return ephemeralsTo(stack, userId).map((call) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? '')}`).join('\n');
+}
+
+// Channels the bot actually created (name_taken answers are not channels).
+function creates(): number {
+  return stack.sim.callsTo('conversations.create').filter((call) => call.ok).length;
+}
+
+describe('/incident declare', () => {
+  it('opens a channel with the right name, topic, people, bridge, pinned card, checklist and broadcasts', async () => {
+    const { row, channel } = await declare('alice', 'P1 "Checkout errors!" --service checkout');
+    const name = `inc-${today()}-checkout-errors`;
+    expect(channel.name).toBe(name);
+    expect(channel.purpose).toBe('Checkout errors!');
+    expect(channel.topic).toBe(`P1 · investigating · no commander yet · bridge https://meet.example.com/${name}`);
+    // declarer, and the P1 responders and on-call group (@oncall: bob, erin)
+    expect([...channel.members].sort()).toEqual(['U0ALICE001', 'U0BOB00002', 'U0ERIN0005', 'U0OPSBOT01']);
+    expect(channel.bookmarks).toEqual([expect.objectContaining({ title: 'Bridge', link: `https://meet.example.com/${name}` })]);
+    expect([...channel.pins]).toEqual([row.card_ts]);
+    const card = stack.sim.workspace.message(channel.id, row.card_ts!)!;
+    const cardJson = JSON.stringify(card.blocks);
+    for (const part of ['Checkout errors!', 'investigating', 'Acknowledge', 'Change severity', 'Post update', 'Resolve', 'Roll back checkout', 'meet.example.com']) expect(cardJson).toContain(part);
+    expect(mentioning(channel.id, 'https://meet.example.com/').length).toBeGreaterThanOrEqual(2); // the bridge message and the card
+    const checklist = messagesIn(channel.id).find((message) => JSON.stringify(message.blocks).includes('checkboxes'))!;
+    expect(JSON.stringify(checklist.blocks)).toContain('Notify stakeholders');
+    expect(mentioning(INCIDENTS, `<#${channel.id}>`)).toHaveLength(1);
+    expect(mentioning(ENG_LEADS, `<#${channel.id}>`)).toHaveLength(1);
+    expect(stack.sim.callsTo('conversations.list')).toHaveLength(0);
+    await eventually(() => expect(ephemeralText('U0ALICE001')).toContain(`<#${channel.id}> is ready`));
+    const audit = await auditRows(stack, "action = 'incident.declare'");
+    expect(audit).toEqual([expect.objectContaining({ actor: 'U0ALICE001', decision: 'accepted', target: `incident/${row.id}` })]);
+  });
+
+  it('takes the next name when one is taken, and a retried delivery declares nothing twice', async () => {
+    stack.sim.workspace.addChannel(`inc-${today()}-db-down`, { members: ['U0CAROL003'] });
+    const before = creates();
+    const { channel, triggerId } = await declare('carol', 'P2 DB down');
+    expect(channel.name).toBe(`inc-${today()}-db-down-2`);
+    const retry = await stack.slack.command('carol', '/incident declare P2 DB down', { triggerId, retryNum: 1 });
+    expect(retry.status).toBe(200);
+    // the retry is acknowledged and dropped: one channel
+    expect(creates() - before).toBe(1);
+    expect([...stack.sim.workspace.channels.values()].filter((candidate) => candidate.name.startsWith(`inc-${today()}-db-down`))).toHaveLength(2);
+    // the P2 checklist comes from that severity's own list
+    expect(JSON.stringify(messagesIn(channel.id).map((message) => message.blocks))).toContain('Find the failing query');
+  });
+
+  it('asks whether a near-identical title is the same incident: Join invites, Declare anyway declares once', async () => {
+    const first = await declare('alice', 'P2 "search is slow"');
+    const answer = await stack.slack.command('dave', '/incident declare P2 Search is slow', { channel: 'general' });
+    expect(String(answer.json?.text)).toContain(`Is this the same as <#${first.channel.id}>`);
+    const prompt = stack.sim.workspace.ephemerals.filter((message) => message.user === 'U0DAVE0004').at(-1)!;
+    await stack.slack.click('dave', { messageTs: prompt.ts, actionId: 'incident_join' });
+    await eventually(() => expect(first.channel.members.has('U0DAVE0004')).toBe(true));
+    const before = creates();
+    await Promise.all([stack.slack.click('dave', { messageTs: prompt.ts, actionId: 'incident_declare_anyway' }), stack.slack.click('dave', { messageTs: prompt.ts, actionId: 'incident_declare_anyway' })]);
+    await eventually(() => expect([...stack.sim.workspace.channels.values()].filter((candidate) => candidate.name === `${first.channel.name}-2`)).toHaveLength(1));
+    await eventually(async () => expect((await stack.bot.pool.query("SELECT count(*)::int AS n FROM incidents WHERE title = 'Search is slow' AND setup = 'done'")).rows[0].n).toBe(1));
+    expect(creates() - before).toBe(1);
+  });
+
+  it('completes with one card and one pin when pins.add fails once', async () => {
+    stack.sim.fail('pins.add', { error: 'internal_error' });
+    const { row, channel } = await declare('bob', 'P2 "pins flaky"');
+    expect([...channel.pins]).toEqual([row.card_ts]);
+    expect(messagesIn(channel.id).filter((message) => JSON.stringify(message.blocks).includes(`incident:${row.id}:card`))).toHaveLength(1);
+    expect(stack.sim.callsTo('pins.add').filter((call) => call.args.channel === channel.id).map((call) => call.ok)).toEqual([false, true]);
+  });
+});
+
+describe('incident clocks', () => {
+  it('escalates an unacknowledged P0 to the escalation group after its ack time', async () => {
+    const { channel } = await declare('bob', 'P0 "everything is down"');
+    const escalation = await eventually(() => {
+      const found = mentioning(channel.id, 'Not acknowledged within 1s')[0];
+      if (!found) throw new Error('no escalation yet');
+      return found;
+    }, { timeoutMs: 10_000, what: 'the escalation' });
+    expect(escalation.text + JSON.stringify(escalation.blocks)).toContain('<!subteam^S0ENGLEADS1>');
+    await eventually(() => expect(mentioning(ENG_LEADS, 'is not acknowledged after 1s')).toHaveLength(1));
+    await eventually(() => expect(channel.members.has('U0FRANK006')).toBe(true)); // the escalation group is brought in
+  });
+
+  it('does not escalate once acknowledged: the ack clock is removed and the acknowledger becomes commander', async () => {
+    const { row, channel } = await declare('erin', 'P1 "payments timing out"');
+    const ackJob = row.steps['clock.ack'] as string;
+    expect(await stack.bot.queues.queue('incident-clock').getJobState(ackJob)).toBe('delayed');
+    await stack.slack.click('erin', { messageTs: row.card_ts!, actionId: 'incident_ack' });
+    await eventually(async () => expect(await stack.bot.queues.queue('incident-clock').getJobState(ackJob)).toBe('unknown'));
+    await eventually(() => expect(channel.topic).toContain('commander <@U0ERIN0005>'));
+    await eventually(() => expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).toContain("I'm commander"));
+    expect(mentioning(channel.id, 'Not acknowledged')).toHaveLength(0);
+  });
+
+  it('reschedules the clocks and announces a severity change P2 → P0', async () => {
+    const { row, channel } = await declare('alice', 'P2 "cart totals wrong"');
+    const denied = await stack.slack.command('dave', '/incident sev P0', { channel: channel.id });
+    expect(String(denied.json?.text)).toContain('Only the commander');
+    await stack.slack.command('frank', '/incident sev P0', { channel: channel.id }); // frank is an incident admin
+    await eventually(() => expect(mentioning(channel.id, 'Severity P2 → *P0*')).toHaveLength(1));
+    await eventually(() => expect(mentioning(INCIDENTS, 'Severity P2 → *P0*')).toHaveLength(1));
+    await eventually(() => expect(mentioning(ENG_LEADS, 'Severity P2 → *P0*')).toHaveLength(1));
+    // the new severity's clock: P0 escalates after 1 s
+    await eventually(() => expect(mentioning(channel.id, 'Not acknowledged within 1s')).toHaveLength(1), { timeoutMs: 10_000 });
+    expect((await incident(row.id))!.clock_gen).toBe(1);
+    await eventually(() => expect(channel.topic.startsWith('P0 · investigating')).toBe(true));
+    const audit = await auditRows(stack, "action = 'incident.severity'");
+    expect(audit).toEqual([expect.objectContaining({ actor: 'U0FRANK006', decision: 'accepted' })]);
+  });
+
+  it('reminds the commander when no update came for updateEvery', async () => {
+    const { row, channel } = await declare('carol', 'P3 "slow admin page"');
+    await stack.slack.click('carol', { messageTs: row.card_ts!, actionId: 'incident_ack' });
+    await eventually(() => expect(mentioning(channel.id, '<@U0CAROL003> no status update for')).not.toHaveLength(0), { timeoutMs: 10_000 });
+  });
+});
+
+describe('timeline and resolution', () => {
+  it('records pinned messages and notes in order, resolves with a summary and postmortem, archives, and reopens', async () => {
+    const { row, channel } = await declare('bob', 'P1 "orders stuck"');
+    const said = stack.slack.say('carol', channel.id, 'error rate is 40% since the 14:02 deploy');
+    await stack.slack.react('bob', { messageTs: said, reaction: 'pushpin' });
+    await stack.slack.react('erin', { messageTs: said, reaction: 'pushpin' }); // a second pin of the same message adds nothing
+    await eventually(async () => expect((await stack.bot.pool.query("SELECT count(*)::int AS n FROM incident_timeline WHERE incident_id = $1 AND kind = 'pin'", [row.id])).rows[0].n).toBe(1));
+    await stack.slack.command('bob', '/incident note rolled back checkout', { channel: channel.id });
+    const timeline = await stack.slack.command('bob', '/incident timeline', { channel: channel.id });
+    const text = JSON.stringify(timeline.json);
+    expect(text.indexOf('error rate is 40%')).toBeGreaterThan(-1);
+    expect(text.indexOf('error rate is 40%')).toBeLessThan(text.indexOf('rolled back checkout'));
+    expect(text).toContain('/archives/');
+
+    // only the commander or an incident admin resolves
+    const refused = await stack.slack.command('dave', '/incident resolve', { channel: channel.id });
+    expect(String(refused.json?.text)).toContain('Only the commander');
+    await stack.slack.click('bob', { messageTs: row.card_ts!, actionId: 'incident_ack' });
+    await eventually(async () => expect((await incident(row.id))!.steps['ack.v1']).toBeDefined());
+    await stack.slack.command('bob', '/incident resolve bad release, rolled back', { channel: channel.id });
+    const summary = await eventually(() => {
+      const found = mentioning(channel.id, 'Time to acknowledge')[0];
+      if (!found) throw new Error('no summary yet');
+      return found;
+    }, { what: 'the summary' });
+    const summaryText = JSON.stringify(summary.blocks);
+    for (const part of ['Duration', 'Time to resolve', 'P1', 'error rate is 40%', 'rolled back checkout', 'bad release, rolled back', '<@U0BOB00002>', '<@U0CAROL003>']) expect(summaryText).toContain(part);
+    const file = await eventually(() => {
+      const found = [...stack.sim.workspace.files.values()].find((candidate) => candidate.channels.includes(channel.id));
+      if (!found) throw new Error('no postmortem yet');
+      return found;
+    });
+    expect(file.content).toContain('# Postmortem: orders stuck');
+    expect(file.content).toContain('## Root cause');
+    expect(file.content).toContain('@carol');
+    await eventually(() => expect(mentioning(INCIDENTS, 'Resolved (P1)')).toHaveLength(1));
+    await eventually(() => expect(channel.topic.startsWith('P1 · resolved')).toBe(true));
+    expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).not.toContain('incident_resolve');
+
+    // archived 3 s after the resolution, with a heads-up first; nothing is posted there afterwards
+    await eventually(() => expect(channel.archived).toBe(true), { timeoutMs: 10_000, what: 'the archive' });
+    expect(mentioning(channel.id, 'will be archived')).toHaveLength(1);
+    expect(stack.sim.calls.filter((call) => call.error === 'is_archived')).toHaveLength(0);
+
+    await stack.slack.command('bob', '/incident reopen', { channel: channel.id });
+    await eventually(() => expect(channel.archived).toBe(false));
+    await eventually(() => expect(mentioning(channel.id, 'Reopened by <@U0BOB00002>')).toHaveLength(1));
+    expect((await incident(row.id))!.status).toBe('investigating');
+    expect((await auditRows(stack, "action IN ('incident.resolve', 'incident.reopen', 'incident.note', 'incident.pin') AND target = $1", [`incident/${row.id}`])).map((audit) => audit.action)).toEqual(['incident.pin', 'incident.note', 'incident.resolve', 'incident.reopen']);
+  });
+
+  it('lists open incidents with severity, age and commander', async () => {
+    const answer = await stack.slack.command('guest', '/incident list');
+    const text = JSON.stringify(answer.json);
+    expect(text).toContain('Open incidents');
+    expect(text).toContain('Checkout errors!');
+    expect(text).toContain('declared');
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['P5 "checkout errors"', 'is not a severity'],
+    ['P1', 'needs a title'],
+    [`P1 ${'x'.repeat(500)}`, '500 characters long'],
+  ])('declare %s is refused with a clear message and creates nothing', async (text, expected) => {
+    const before = creates();
+    const rows = (await stack.bot.pool.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n as number;
+    const answer = await stack.slack.command('alice', `/incident declare ${text}`);
+    expect(String(answer.json?.text)).toContain(expected);
+    expect(String(answer.json?.text)).toContain('/incident declare');
+    expect(creates()).toBe(before);
+    expect((await stack.bot.pool.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n).toBe(rows);
+  });
+
+  it('refuses resolve outside an incident channel', async () => {
+    const answer = await stack.slack.command('frank', '/incident resolve', { channel: 'deploys' });
+    expect(String(answer.json?.text)).toContain('not an incident channel');
+    expect(stack.sim.callsTo('conversations.archive').filter((call) => call.args.channel === 'C0DEPLOYS01')).toHaveLength(0);
+  });
+});
