@@ -2,6 +2,7 @@ import { ackBenchmark } from './ack.ts';
 import { approvalBenchmark } from './approval.ts';
 import { backupBenchmark } from './backup.ts';
 import { deployBenchmark } from './deploy.ts';
+import { incidentBenchmark } from './incident.ts';
 import { rollbackBenchmark } from './rollback.ts';
 
 // `npm run bench` runs every benchmark; `npm run bench -- ack` runs the named ones.
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   deploy: deployBenchmark,
   rollback: rollbackBenchmark,
   backup: backupBenchmark,
+  incident: incidentBenchmark,
 };
 
 const wanted = process.argv.slice(2);

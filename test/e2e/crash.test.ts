@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,37 +6,24 @@ import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
 import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
-import { REDIS_URL } from '../support/services.ts';
-import { BOT_TOKEN, SIGNING_SECRET, startStack, type Stack } from '../support/stack.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { WorkerProcesses } from '../support/worker-process.ts';
 
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 let stack: Stack;
-let workerEnv: Record<string, string>;
-const workers: ChildProcess[] = [];
-
-// A worker in its own process, as production runs it (ROLE=worker, KUBECONFIG).
-function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...workerEnv }, stdio: 'ignore' });
-  workers.push(child);
-  return child;
-}
+let workers: WorkerProcesses;
+const startWorker = () => workers.start();
 
 beforeAll(async () => {
-  const catalog = join(await mkdtemp(join(tmpdir(), 'opsbot-crash-')), 'catalog.yml');
-  await writeFile(catalog, testCatalog());
   stack = await startStack({ catalogYaml: testCatalog(), env: { ROLE: 'bot', JOB_LOCK_MS: '1500' } });
   const kubeconfig = join(await mkdtemp(join(tmpdir(), 'opsbot-kube-')), 'kubeconfig');
   await writeFile(kubeconfig, kubeconfigFor([{ context: 'staging', server: stack.kube.staging.url, token: stack.kube.staging.token }, { context: 'prod', server: stack.kube.prod.url, token: stack.kube.prod.token }]));
-  workerEnv = {
-    ROLE: 'worker', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: stack.sim.apiUrl, HOST: '127.0.0.1', PORT: '0',
-    REDIS_URL, REDIS_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, OPS_CATALOG: catalog, KUBECONFIG: kubeconfig, JOB_LOCK_MS: '1500', LOG_LEVEL: 'warn',
-  };
+  workers = await WorkerProcesses.for(stack, testCatalog(), { KUBECONFIG: kubeconfig });
   stack.kube.staging.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 4, progressDeadlineSeconds: 6_000 });
   await eventually(() => expect((stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number }).availableReplicas).toBe(4));
 });
 
 afterAll(async () => {
-  for (const worker of workers) worker.kill('SIGKILL');
+  workers.killAll();
   await stack.close();
 });
 

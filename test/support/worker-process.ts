@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REDIS_URL } from './services.ts';
+import { BOT_TOKEN, SIGNING_SECRET, type Stack } from './stack.ts';
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+// Workers in their own processes, as production runs them (ROLE=worker), sharing a stack's Slack
+// simulator, Redis prefix and database: what crash tests kill and replace.
+export class WorkerProcesses {
+  readonly #children: ChildProcess[] = [];
+  readonly #env: Record<string, string>;
+
+  private constructor(env: Record<string, string>) {
+    this.#env = env;
+  }
+
+  static async for(stack: Stack, catalogYaml: string, extra: Record<string, string> = {}): Promise<WorkerProcesses> {
+    const catalog = join(await mkdtemp(join(tmpdir(), 'opsbot-worker-')), 'catalog.yml');
+    await writeFile(catalog, catalogYaml);
+    return new WorkerProcesses({
+      ROLE: 'worker', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: stack.sim.apiUrl, HOST: '127.0.0.1', PORT: '0',
+      REDIS_URL, REDIS_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, OPS_CATALOG: catalog, JOB_LOCK_MS: '1500', LOG_LEVEL: 'warn', ...extra,
+    });
+  }
+
+  start(): ChildProcess {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.#env }, stdio: 'ignore' });
+    this.#children.push(child);
+    return child;
+  }
+
+  killAll(): void {
+    for (const child of this.#children) child.kill('SIGKILL');
+  }
+}
