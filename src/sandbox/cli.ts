@@ -4,7 +4,7 @@ import { renderBlocks } from './slack/render.ts';
 
 // `npm run slack -- --as alice "/ops help"`: sends a signed command (or a click, or a reaction)
 // to the running sandbox and prints what the bot posted, rendered as text.
-type Call = { seq: number; method: string; args: Record<string, unknown>; ok: boolean; error?: string; result?: { ts?: string } };
+type Call = { seq: number; method: string; args: Record<string, unknown>; ok: boolean; error?: string; result?: { ts?: string; channel?: unknown } };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -14,6 +14,7 @@ const { values, positionals } = parseArgs({
     click: { type: 'string' },
     value: { type: 'string' },
     react: { type: 'string' },
+    say: { type: 'string' },
     unreact: { type: 'boolean', default: false },
     message: { type: 'string' },
     wait: { type: 'string', default: '2' },
@@ -32,8 +33,14 @@ async function simulatorUrl(): Promise<string> {
 
 async function main(): Promise<void> {
   const sim = await simulatorUrl();
-  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as { users: { id: string; name: string }[]; channels: { id: string; name: string }[] };
-  const names = new Map<string, string>([...state.users.map((user) => [user.id, user.name] as const), ...state.channels.map((channel) => [channel.id, channel.name] as const)]);
+  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as { users: { id: string; name: string }[]; groups?: { id: string; handle: string }[]; channels: { id: string; name: string }[] };
+  const names = new Map<string, string>([...state.users.map((user) => [user.id, user.name] as const), ...(state.groups ?? []).map((group) => [group.id, group.handle] as const), ...state.channels.map((channel) => [channel.id, channel.name] as const)]);
+  if (values.say) {
+    const said = (await (await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify({ kind: 'say', as: values.as, channel: required(values.channel, '--channel <name>'), text: values.say }) })).json()) as { ok: boolean; error?: string; ts?: string };
+    if (!said.ok) throw new Error(said.error);
+    process.stdout.write(`── @${values.as} said in #${values.channel} (--message ${said.ts}) ──\n${values.say}\n`);
+    return;
+  }
   const request = values.click
     ? { kind: 'click', as: values.as, actionId: values.click, messageTs: required(values.message, '--message <ts>'), ...(values.value ? { value: values.value } : {}) }
     : values.react
@@ -73,7 +80,19 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
     case 'chat.update': return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
     case 'chat.postEphemeral': return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
     case 'response_url': return `── reply (only you can see this)${call.args.replace_original ? ', replacing the previous one' : ''} ──\n${body()}`;
-    case 'conversations.create': return `── created channel #${String(call.args.name)} ──`;
+    case 'conversations.create': {
+      const created = call.result?.channel as { id?: string; name?: string } | undefined;
+      if (created?.id && created.name) names.set(created.id, created.name);
+      return `── created channel #${String(call.args.name)} ──`;
+    }
+    case 'conversations.invite': return `── invited ${String(call.args.users).split(',').map((id) => `@${names.get(id) ?? id}`).join(' ')} to ${where} ──`;
+    case 'conversations.setTopic': return `── topic of ${where}: ${String(call.args.topic)} ──`;
+    case 'bookmarks.add': return `── bookmarked ${String(call.args.link)} in #${names.get(String(call.args.channel_id)) ?? ''} ──`;
+    case 'pins.add': return `── pinned message ${String(call.args.timestamp)} in ${where} ──`;
+    case 'files.completeUploadExternal': return `── uploaded ${String(call.args.files)} to #${names.get(String(call.args.channel_id)) ?? ''} ──`;
+    case 'conversations.archive': return `── archived ${where} ──`;
+    case 'conversations.unarchive': return `── unarchived ${where} ──`;
+    case 'views.open': return '── a form opened (submit it in Slack; the sandbox CLI cannot) ──';
     default: return undefined;
   }
 }
@@ -92,7 +111,7 @@ function parseBlocks(value: unknown): unknown[] {
 
 function required(value: string | undefined, what: string): string {
   if (!value) {
-    process.stderr.write(`missing ${what}\nusage: npm run slack -- --as <name> "/command text" | --click <action-id> --message <ts> | --react <emoji> --message <ts>\n`);
+    process.stderr.write(`missing ${what}\nusage: npm run slack -- --as <name> "/command text" [--channel <name>] | --click <action-id> --message <ts> | --react <emoji> --message <ts> | --say "text" --channel <name>\n`);
     process.exit(2);
   }
   return value;

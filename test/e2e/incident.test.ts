@@ -117,6 +117,58 @@ describe('/incident declare', () => {
   });
 });
 
+describe('the forms', () => {
+  it('/incident declare with no arguments opens the form; submitting it declares', async () => {
+    await stack.slack.command('erin', '/incident declare', { channel: 'general' });
+    const opened = stack.sim.callsTo('views.open').at(-1)!;
+    const form = (typeof opened.args.view === 'string' ? JSON.parse(opened.args.view) : opened.args.view) as { callback_id: string; private_metadata: string; blocks: { block_id?: string }[] };
+    expect(form.callback_id).toBe('incident_declare_modal');
+    expect(form.blocks.map((block) => block.block_id)).toEqual(['title', 'severity', 'services', 'description']);
+    const empty = await stack.slack.submitView('erin', { callbackId: form.callback_id, privateMetadata: form.private_metadata, values: { title: { value: { type: 'plain_text_input', value: ' ' } }, severity: { value: { type: 'static_select', selected_option: { value: 'P2' } } } } });
+    expect(empty.json).toEqual({ response_action: 'errors', errors: { title: 'Give the incident a title.' } });
+    await stack.slack.submitView('erin', {
+      callbackId: form.callback_id, privateMetadata: form.private_metadata,
+      values: {
+        title: { value: { type: 'plain_text_input', value: 'Webhooks delayed' } }, severity: { value: { type: 'static_select', selected_option: { value: 'P2' } } },
+        services: { value: { type: 'multi_static_select', selected_options: [{ value: 'checkout' }] } }, description: { value: { type: 'plain_text_input', value: 'Partners report 10 minute delays.' } },
+      },
+    });
+    const channel = await eventually(() => {
+      const found = [...stack.sim.workspace.channels.values()].find((candidate) => candidate.name === `inc-${today()}-webhooks-delayed`);
+      if (!found?.pins.size) throw new Error('not set up yet');
+      return found;
+    });
+    const card = stack.sim.workspace.message(channel.id, [...channel.pins][0]!)!;
+    expect(JSON.stringify(card.blocks)).toContain('Partners report 10 minute delays.');
+    expect(JSON.stringify(card.blocks)).toContain('Roll back checkout');
+  });
+
+  it('Post update changes the status on the card and posts the update; a checklist tick lands on the timeline', async () => {
+    const { row, channel } = await declare('dave', 'P2 "queue backlog growing"');
+    await stack.slack.click('dave', { messageTs: row.card_ts!, actionId: 'incident_update' });
+    const form = await eventually(() => {
+      const found = stack.sim.callsTo('views.open').map((call) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { callback_id: string; private_metadata: string }).find((view) => view.callback_id === 'incident_update_modal' && view.private_metadata.includes(row.id));
+      if (!found) throw new Error('no form opened');
+      return found;
+    });
+    await stack.slack.submitView('dave', { callbackId: form.callback_id, privateMetadata: form.private_metadata, values: { status: { value: { type: 'static_select', selected_option: { value: 'identified' } } }, text: { value: { type: 'plain_text_input', value: 'consumer stuck on a poison message' } } } });
+    await eventually(() => expect(mentioning(channel.id, 'consumer stuck on a poison message')).toHaveLength(1));
+    await eventually(() => expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).toContain(':large_yellow_circle: identified'));
+    await eventually(() => expect(channel.topic.startsWith('P2 · identified')).toBe(true));
+    const checklist = messagesIn(channel.id).find((message) => JSON.stringify(message.blocks).includes('checkboxes'))!;
+    await stack.slack.click('dave', { messageTs: checklist.ts, actionId: 'incident_checklist', selectedOptions: [{ value: 'item-0' }] });
+    await eventually(async () => expect((await stack.bot.pool.query("SELECT text FROM incident_timeline WHERE incident_id = $1 AND kind = 'checklist'", [row.id])).rows.map((r) => r.text)).toEqual(['Done: Find the failing query (<@U0DAVE0004>)']));
+    expect(JSON.stringify(stack.sim.workspace.message(channel.id, checklist.ts)!.blocks)).toContain('initial_options');
+  });
+
+  it('keeps going when Slack answers 429 with Retry-After', async () => {
+    stack.sim.fail('conversations.create', { rateLimited: 1 });
+    const { channel } = await declare('bob', 'P2 "rate limited declaration"');
+    expect(channel.name).toBe(`inc-${today()}-rate-limited-declaration`);
+    expect(stack.sim.callsTo('conversations.create').filter((call) => call.status === 429)).toHaveLength(1);
+  });
+});
+
 describe('incident clocks', () => {
   it('escalates an unacknowledged P0 to the escalation group after its ack time', async () => {
     const { channel } = await declare('bob', 'P0 "everything is down"');

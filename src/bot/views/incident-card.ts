@@ -91,7 +91,7 @@ export function checklistView(record: IncidentRecord, items: string[], checked: 
 
 export function broadcastView(record: IncidentRecord, step: string, headline: string): View {
   const channel = record.channelId ? `<#${record.channelId}>` : `#${record.channelName ?? '?'}`;
-  const text = `${SEVERITY_EMOJI[record.severity]} ${headline} — join ${channel}`;
+  const text = record.status === 'resolved' ? `${headline} (${channel})` : `${SEVERITY_EMOJI[record.severity]} ${headline} — join ${channel}`;
   return view(text, [{ ...section(text), block_id: markerOf(record.id, step) }, context(`Commander: ${commanderText(record)} · declared by <@${record.declaredBy}>`)]);
 }
 

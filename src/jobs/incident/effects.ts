@@ -25,7 +25,9 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
       case 'announce-severity': {
         const last = record.severityHistory.at(-1);
         const text = `:arrows_counterclockwise: Severity ${last?.from ?? '?'} → *${record.severity}* (by <@${data.actor}>): ${record.title}`;
-        await postOnce(deps, record, `severity.${v}`, channel, noticeView(record, `severity.${v}`, `${text}. Clocks start again: acknowledge within ${formatDuration(deps.catalog.incidents.severities[record.severity].ackWithin)}.`));
+        const clocks = deps.catalog.incidents.severities[record.severity];
+        const next = record.acknowledgedAt ? (clocks.updateEvery ? `a status update is due every ${formatDuration(clocks.updateEvery)}` : 'no update clock at this severity') : `acknowledge within ${formatDuration(clocks.ackWithin)}`;
+        await postOnce(deps, record, `severity.${v}`, channel, noticeView(record, `severity.${v}`, `${text}. Clocks start again: ${next}.`));
         if (broadcastChannel) await postOnce(deps, record, `severity-broadcast.${v}`, broadcastChannel, broadcastView(record, `severity-broadcast.${v}`, text));
         if (escalationChannel && (record.severity === 'P0' || record.severity === 'P1')) await postOnce(deps, record, `severity-escalation.${v}`, escalationChannel, broadcastView(record, `severity-escalation.${v}`, text));
         break;

@@ -53,6 +53,7 @@ function snapshot(sim: SlackSimulator) {
   const workspace = sim.workspace;
   return {
     users: [...workspace.users.values()],
+    groups: [...workspace.groups.values()].map((group) => ({ id: group.id, handle: group.handle })),
     channels: [...workspace.channels.values()].map((channel) => ({ id: channel.id, name: channel.name, topic: channel.topic, members: [...channel.members], archived: channel.archived, pins: [...channel.pins] })),
     messages: workspace.messages.filter((message) => !message.deleted).map((message) => ({ ...message, reactions: Object.fromEntries([...message.reactions].map(([name, users]) => [name, [...users]])) })),
     ephemerals: workspace.ephemerals.filter((message) => !message.replaced),

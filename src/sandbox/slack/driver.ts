@@ -63,7 +63,7 @@ export class SlackDriver {
 
   // Presses a button on a message (or on an ephemeral message) the bot posted. `staleBlocks` presses
   // it on an older rendering, as a client that has not refreshed yet still shows it.
-  async click(who: string, target: { messageTs: string; actionId: string; value?: string; staleBlocks?: unknown[] }, options: DeliveryOptions = {}): Promise<BotAnswer> {
+  async click(who: string, target: { messageTs: string; actionId: string; value?: string; staleBlocks?: unknown[]; selectedOptions?: { value: string }[] }, options: DeliveryOptions = {}): Promise<BotAnswer> {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const message = workspace.messageByTs(target.messageTs);
@@ -89,10 +89,12 @@ export class SlackDriver {
       ...(message ? { message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, bot_id: message.botId, user: workspace.botUserId, team: workspace.teamId } } : {}),
       state: { values: {} },
       response_url: this.newResponseUrl({ channel: channelId, user: user.id, messageTs: target.messageTs, ephemeral: ephemeral !== undefined }),
-      actions: [{
-        action_id: target.actionId, block_id: found.blockId, text: found.button.text, value: target.value ?? found.button.value,
-        ...(found.button.style ? { style: found.button.style } : {}), type: 'button', action_ts: actionTs,
-      }],
+      actions: [found.button.type === 'checkboxes'
+        ? { action_id: target.actionId, block_id: found.blockId, type: 'checkboxes', selected_options: target.selectedOptions ?? [], action_ts: actionTs }
+        : {
+          action_id: target.actionId, block_id: found.blockId, text: found.button.text, value: target.value ?? found.button.value,
+          ...(found.button.style ? { style: found.button.style } : {}), type: 'button', action_ts: actionTs,
+        }],
     };
     return this.#deliver('interactive', payload, () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`], options);
   }
@@ -193,7 +195,7 @@ export class SlackDriver {
 function findButton(blocks: { type?: string; block_id?: string; elements?: Record<string, unknown>[]; accessory?: Record<string, unknown> }[], actionId: string) {
   for (const block of blocks) {
     const candidates = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])];
-    const button = candidates.find((element) => element.action_id === actionId) as { text?: unknown; value?: string; style?: string } | undefined;
+    const button = candidates.find((element) => element.action_id === actionId) as { type?: string; text?: unknown; value?: string; style?: string } | undefined;
     if (button) return { blockId: block.block_id ?? 'actions', button };
   }
   return undefined;

@@ -6,9 +6,16 @@ export function renderMrkdwn(text: string, names: Map<string, string> = new Map(
   return text
     .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${names.get(id) ?? id}`)
     .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || names.get(id) || id}`)
-    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_, handle?: string) => handle ?? '@group')
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, handle?: string) => handle ?? `@${names.get(id) ?? 'group'}`)
+    .replace(/<!date\^(\d+)\^([^|>]*)(?:\|([^>]*))?>/g, (_, seconds: string, format: string, fallback?: string) => (format === '{ago}' ? ago(Number(seconds)) : fallback ?? seconds))
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1');
+}
+
+// Slack renders {ago} live in the client; the terminal shows it as of printing.
+function ago(seconds: number): string {
+  const elapsed = Math.max(0, Math.round(Date.now() / 1000 - seconds));
+  return elapsed < 60 ? `${elapsed}s ago` : elapsed < 3600 ? `${Math.floor(elapsed / 60)}m ago` : `${Math.floor(elapsed / 3600)}h ago`;
 }
 
 function plain(value: unknown): string {
@@ -42,7 +49,13 @@ export function renderBlocks(blocks: unknown[], fallback: string, names: Map<str
         lines.push('  ────────');
         break;
       case 'actions':
-        for (const element of (raw.elements as Element[] | undefined) ?? []) lines.push(`  ${element.type === 'button' ? button(element) : `(${String(element.type)})`}`);
+        for (const element of (raw.elements as Element[] | undefined) ?? []) {
+          if (element.type === 'button') lines.push(`  ${button(element)}`);
+          else if (element.type === 'checkboxes') {
+            const ticked = new Set(((element.initial_options as Element[] | undefined) ?? []).map((option) => option.value));
+            for (const option of (element.options as Element[] | undefined) ?? []) lines.push(`  [${ticked.has(option.value) ? 'x' : ' '}] ${renderMrkdwn(plain(option.text), names)}`);
+          } else lines.push(`  (${String(element.type)})`);
+        }
         break;
       case 'rich_text':
         lines.push(renderMrkdwn(fallback, names));
