@@ -25,6 +25,7 @@ import type { Env } from './config/env.ts';
 import { registerHandlers } from './handlers/register.ts';
 import { JobQueues } from './jobs/queues.ts';
 import { startApprovalSweeper } from './jobs/approval-sweeper.ts';
+import { startIncidentSweeper } from './jobs/incident/sweeper.ts';
 import { JobWorkers } from './jobs/worker.ts';
 
 export type StartOptions = {
@@ -104,6 +105,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     : undefined;
   await workers?.waitUntilReady();
   const stopSweeper = runsWorker ? startApprovalSweeper(approvals, queues, logger, now) : undefined;
+  const stopIncidentSweeper = runsWorker ? startIncidentSweeper(incidents, queues, logger, now) : undefined;
   if (runsWorker) await queues.scheduleRetention(86_400_000).catch((error: unknown) => logger.warn({ err: error }, 'could not schedule the retention report'));
 
   const server = createHttpServer({
@@ -133,6 +135,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
     if (bolt?.socketMode) await bolt.app.stop().catch(() => undefined);
     stopSweeper?.();
+    stopIncidentSweeper?.();
     await workers?.close();
     await queues.close();
     await redis.quit().catch(() => redis.disconnect());

@@ -99,6 +99,23 @@ export class IncidentStore {
     return rows.map(fromRow);
   }
 
+  // Changes whose effects were stored but not marked done, older than `before`: the sweeper's work.
+  async pendingEffects(before: Date): Promise<{ incidentId: string; key: string; value: unknown }[]> {
+    const { rows } = await this.#pool.query<{ id: string; key: string; value: unknown }>(
+      `SELECT i.id, e.key, e.value FROM incidents i, jsonb_each(i.steps) e
+        WHERE (i.status <> 'resolved' OR i.resolved_at > now() - interval '1 day') AND e.key ~ '^effects\\.v[0-9]+$'
+          AND NOT i.steps ? (e.key || '.done') AND (e.value->>'at')::bigint < $1 LIMIT 100`,
+      [before.getTime()],
+    );
+    return rows.map((r) => ({ incidentId: r.id, key: r.key, value: r.value }));
+  }
+
+  // Declarations whose set-up never finished nor failed, older than `before`.
+  async unfinishedDeclarations(before: Date): Promise<IncidentRecord[]> {
+    const { rows } = await this.#pool.query(`SELECT * FROM incidents WHERE setup = 'pending' AND declared_at < $1 AND declared_at > now() - interval '1 day' LIMIT 100`, [before]);
+    return rows.map(fromRow);
+  }
+
   async declaredSince(since: Date): Promise<IncidentRecord[]> {
     const { rows } = await this.#pool.query(`SELECT * FROM incidents WHERE declared_at >= $1 AND setup <> 'failed' ORDER BY declared_at DESC LIMIT 100`, [since]);
     return rows.map(fromRow);
@@ -131,7 +148,9 @@ export class IncidentStore {
   }
 
   // One change: lock, decide, store state + timeline + audit in one transaction.
-  async change(id: string, event: IncidentEvent, now: Date, audit: (record: IncidentRecord, transition: Extract<Transition, { ok: true }>) => AuditEntry): Promise<ChangeResult | undefined> {
+  // `outbox`: what the worker must do after this change, stored with it (effects.v<version>) so a
+  // crash between the commit and the enqueue loses nothing: the sweeper enqueues what is not done.
+  async change(id: string, event: IncidentEvent, now: Date, audit: (record: IncidentRecord, transition: Extract<Transition, { ok: true }>) => AuditEntry, outbox: (record: IncidentRecord, transition: Extract<Transition, { ok: true }>) => Record<string, unknown>): Promise<ChangeResult | undefined> {
     return this.#transaction(async (client) => {
       const { rows } = await client.query('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0]) return undefined;
@@ -143,9 +162,11 @@ export class IncidentStore {
       const s = transition.state;
       await client.query(
         `UPDATE incidents SET status = $2, severity = $3, commander = $4, acknowledged_at = $5, acknowledged_by = $6, resolved_at = $7, first_resolved_at = $8,
-           resolved_by = $9, summary = $10, last_update_at = $11, severity_history = $12, version = $13, clock_gen = $14 WHERE id = $1`,
+           resolved_by = $9, summary = $10, last_update_at = $11, severity_history = $12, version = $13, clock_gen = $14,
+           steps = steps || jsonb_build_object($15::text, $16::jsonb) WHERE id = $1`,
         [id, s.status, s.severity, s.commander ?? null, s.acknowledgedAt ?? null, s.acknowledgedBy ?? null, s.resolvedAt ?? null, s.firstResolvedAt ?? null,
-          s.resolvedBy ?? null, s.summary ?? null, s.lastUpdateAt, JSON.stringify(s.severityHistory), s.version, s.clockGen],
+          s.resolvedBy ?? null, s.summary ?? null, s.lastUpdateAt, JSON.stringify(s.severityHistory), s.version, s.clockGen,
+          `effects.v${s.version}`, JSON.stringify({ ...outbox(record, transition), at: now.getTime() })],
       );
       for (const entry of transition.timeline) await this.#addTimeline(client, id, entry);
       return { record: { ...record, ...s }, transition };

@@ -1,10 +1,11 @@
 import type { IncidentRecord } from '../adapters/incident-store.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
-import type { IncidentEvent } from '../core/incident-events.ts';
+import type { IncidentEvent, Transition } from '../core/incident-events.ts';
 import { describePeople } from '../core/people.ts';
 import { holdsRole } from '../core/roles.ts';
 import { UserError } from '../core/user-error.ts';
-import { enqueueCardRefresh } from '../jobs/incident/effects.ts';
+import { enqueueCardRefresh, enqueueEffects } from '../jobs/incident/effects.ts';
+import type { JobData } from '../jobs/job-data.ts';
 import { identify, requireRole } from './authorize.ts';
 import type { HandlerDeps } from './deps.ts';
 
@@ -43,19 +44,19 @@ export async function changeIncident(deps: HandlerDeps, record: IncidentRecord, 
   await requireRole(deps, event.actor, 'incident');
   const guarded = PERMISSION[event.type];
   if (guarded) await requireCommand(deps, record, event.actor, guarded);
+  const effectsOf = (current: IncidentRecord, transition: Extract<Transition, { ok: true }>): JobData<'incident-effects'> => ({
+    correlationId, incidentId: current.id, version: transition.state.version, effects: transition.effects, actor: event.actor, clocks: transition.clocks, ...(event.type === 'update' ? { text: event.text } : {}),
+  });
   const result = await deps.incidents.change(record.id, event, deps.now(), (current, transition) => ({
     event: event.type, decision: 'accepted', actor: event.actor, correlationId, channel: current.channelId, action: `incident.${event.type}`, target: `incident/${current.id}`,
     reason: event.type === 'resolve' ? event.summary : event.type === 'update' ? event.text : undefined,
     details: { incidentId: current.id, version: transition.state.version, ...(event.type === 'severity' ? { from: current.severity, to: event.to } : {}), ...(event.type === 'update' && event.status ? { status: event.status } : {}) },
-  }));
+  }), effectsOf);
   if (!result) throw new UserError('That incident is not known to ops-bot.', { code: 'unknown_incident' });
   if ('refused' in result) throw new UserError(result.refused.message, { code: result.refused.code });
   const { record: next, transition } = result;
-  if (transition.effects.length > 0 || transition.clocks !== 'keep') {
-    await deps.queues.enqueue('incident-effects', `incident-effects-${next.id}v${next.version}`, {
-      correlationId, incidentId: next.id, version: next.version, effects: transition.effects, actor: event.actor, clocks: transition.clocks, ...(event.type === 'update' ? { text: event.text } : {}),
-    });
-  }
+  // Stored with the change already (the outbox); enqueued now, or by the sweeper if this fails.
   await enqueueCardRefresh(deps, next);
+  await enqueueEffects(deps, effectsOf(next, transition));
   return view(transition.answer, [section(`:ok_hand: ${transition.answer}`)]);
 }

@@ -38,7 +38,13 @@ export async function declareIncident(deps: HandlerDeps, ask: Declaration, envel
   const jobId = jobIdFor('incident-declare', deliveryKey);
   await accept({ action: 'incident.declare', target: `incident/${id}`, jobId, reason: ask.title, details: { severity: ask.severity, services: ask.services, incidentId: id } });
   const record = await deps.incidents.create({ id, deliveryKey, title: ask.title, description: ask.description, severity: ask.severity, declaredBy: userId, services: ask.services, originChannel: envelope.channelId, correlationId: envelope.correlationId, declaredAt: now });
-  await withQueue('enqueue', () => deps.queues.enqueue('incident-declare', jobId, { ...envelope, incidentId: record.id }));
+  try {
+    await withQueue('enqueue', () => deps.queues.enqueue('incident-declare', jobId, { ...envelope, incidentId: record.id }));
+  } catch (error) {
+    // The person is told it failed: nothing may set it up behind their back later.
+    await deps.incidents.setSetup(record.id, 'failed').catch(() => undefined);
+    throw error;
+  }
   const name = channelNameFor(ask.title, now);
   return view(`Declaring ${ask.severity}: ${ask.title}`, [section(`:rotating_light: Declaring *${ask.severity}: ${ask.title}* — opening #${name} with the people, the bridge and the status card…`)]);
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { hashOf } from '../../src/core/ids.ts';
 import type { SimChannel, SimMessage } from '../../src/sandbox/slack/workspace.ts';
-import { auditRows, ephemeralsTo } from '../support/approvals.ts';
+import { auditRows, ephemeralsTo, seedCheckout } from '../support/approvals.ts';
 import { incidentCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -265,6 +265,15 @@ describe('timeline and resolution', () => {
     await eventually(() => expect(mentioning(channel.id, 'Reopened by <@U0BOB00002>')).toHaveLength(1));
     expect((await incident(row.id))!.status).toBe('investigating');
     expect((await auditRows(stack, "action IN ('incident.resolve', 'incident.reopen', 'incident.note', 'incident.pin') AND target = $1", [`incident/${row.id}`])).map((audit) => audit.action)).toEqual(['incident.pin', 'incident.note', 'incident.resolve', 'incident.reopen']);
+  });
+
+  it('puts a deploy started from the incident channel on the timeline', async () => {
+    seedCheckout(stack);
+    const { row, channel } = await declare('bob', 'P2 "staging canary broken"');
+    await stack.slack.command('bob', '/deploy checkout 1.1.0 to staging', { channel: channel.id });
+    await eventually(async () => expect((await stack.bot.pool.query("SELECT text, actor FROM incident_timeline WHERE incident_id = $1 AND kind = 'action'", [row.id])).rows).toEqual([
+      { text: expect.stringContaining('deploy of checkout 1.1.0 to staging'), actor: 'U0BOB00002' },
+    ]), { timeoutMs: 15_000 });
   });
 
   it('lists open incidents with severity, age and commander', async () => {

@@ -4,6 +4,7 @@ import { broadcastView, incidentCardView, noticeView, topicOf } from '../../bot/
 import { postmortemMarkdown, summaryView } from '../../bot/views/incident-report.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { servicesOf } from '../../core/incident.ts';
+import type { JobData } from '../job-data.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
 import { scheduleArchive, scheduleClocks, stopClocks } from './clocks.ts';
 import { bridgeOf, postOnce, step } from './steps.ts';
@@ -60,6 +61,7 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
     return true;
   });
   await enqueueCardRefresh(deps, record);
+  await deps.incidents.markStep(record.id, `effects.${v}.done`, true);
   return { effects: data.effects };
 };
 
@@ -92,6 +94,10 @@ async function namesOf(deps: ProcessorDeps, ids: string[]): Promise<Map<string, 
     if (typeof user?.name === 'string') names.set(id, user.name);
   }
   return names;
+}
+
+export async function enqueueEffects(deps: Pick<ProcessorDeps, 'queues'>, data: JobData<'incident-effects'>): Promise<void> {
+  await deps.queues.enqueue('incident-effects', `incident-effects-${data.incidentId}v${data.version}`, data);
 }
 
 export async function enqueueCardRefresh(deps: Pick<ProcessorDeps, 'queues'>, record: Pick<IncidentRecord, 'id' | 'version' | 'correlationId'>): Promise<void> {
