@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { pino } from 'pino';
 import { ApprovalStore } from '../../src/adapters/approval-store.ts';
-import { AuditStore } from '../../src/adapters/audit-store.ts';
-import { createMetrics } from '../../src/adapters/metrics.ts';
-import { createPool, ensureDatabase, migrate } from '../../src/adapters/postgres.ts';
 import { decide, newApprovalRequest, type ApprovalPolicy } from '../../src/core/approval.ts';
 import { planHash, type DeployPlan } from '../../src/core/plan.ts';
 import { sweepApprovedChanges } from '../../src/jobs/approval-sweeper.ts';
-import { JobQueues } from '../../src/jobs/queues.ts';
-import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
+import type { JobQueues } from '../../src/jobs/queues.ts';
+import { openStores, type StoreFixture } from '../support/store-fixture.ts';
 
-const logger = pino({ level: 'silent' });
-const database = uniqueName('opsbot_approvals');
-const prefix = uniqueName('opsbot-test');
+let fixture: StoreFixture;
+let logger: StoreFixture['logger'];
 let pool: pg.Pool;
-let redis: Redis;
 let store: ApprovalStore;
 let queues: JobQueues;
 
@@ -33,20 +26,13 @@ async function create(id: string) {
 }
 
 beforeAll(async () => {
-  await ensureDatabase(databaseUrl(database), logger);
-  pool = createPool(databaseUrl(database), logger);
-  await migrate(pool, logger);
-  store = new ApprovalStore(pool, new AuditStore(pool, logger));
-  redis = new Redis(REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
-  queues = new JobQueues(redis, prefix, createMetrics());
+  fixture = await openStores('opsbot_approvals');
+  store = new ApprovalStore(fixture.pool, fixture.audit);
+  ({ pool, queues, logger } = fixture);
 });
 
 afterAll(async () => {
-  await queues.close();
-  redis.disconnect();
-  await pool.end();
-  await deleteRedisPrefix(prefix);
-  await dropDatabase(database);
+  await fixture.close();
 });
 
 describe('the approval store', () => {

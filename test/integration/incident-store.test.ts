@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
-import type pg from 'pg';
-import { pino } from 'pino';
-import { AuditStore } from '../../src/adapters/audit-store.ts';
 import { IncidentStore } from '../../src/adapters/incident-store.ts';
-import { createMetrics } from '../../src/adapters/metrics.ts';
-import { createPool, ensureDatabase, migrate } from '../../src/adapters/postgres.ts';
 import { sweepIncidents } from '../../src/jobs/incident/sweeper.ts';
-import { JobQueues } from '../../src/jobs/queues.ts';
-import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
+import type { JobQueues } from '../../src/jobs/queues.ts';
+import { openStores, type StoreFixture } from '../support/store-fixture.ts';
 
-const logger = pino({ level: 'silent' });
-const database = uniqueName('opsbot_incidents');
-const prefix = uniqueName('opsbot-test');
-let pool: pg.Pool;
-let redis: Redis;
+let fixture: StoreFixture;
+let logger: StoreFixture['logger'];
 let store: IncidentStore;
 let queues: JobQueues;
 const declaredAt = new Date(Date.now() - 120_000);
@@ -26,20 +17,13 @@ async function declare(id: string) {
 const audit = () => ({ event: 'test', decision: 'accepted', actor: 'U0ALICE001', correlationId: 'c-1' });
 
 beforeAll(async () => {
-  await ensureDatabase(databaseUrl(database), logger);
-  pool = createPool(databaseUrl(database), logger);
-  await migrate(pool, logger);
-  store = new IncidentStore(pool, new AuditStore(pool, logger));
-  redis = new Redis(REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
-  queues = new JobQueues(redis, prefix, createMetrics());
+  fixture = await openStores('opsbot_incidents');
+  store = new IncidentStore(fixture.pool, fixture.audit);
+  ({ queues, logger } = fixture);
 });
 
 afterAll(async () => {
-  await queues.close();
-  redis.disconnect();
-  await pool.end();
-  await deleteRedisPrefix(prefix);
-  await dropDatabase(database);
+  await fixture.close();
 });
 
 describe('incident store', () => {
