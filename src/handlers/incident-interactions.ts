@@ -106,7 +106,10 @@ async function checklistTicked(deps: HandlerDeps, turn: ActionTurn): Promise<Vie
   for (const [index, item] of items.entries()) {
     const value = `item-${index}`;
     if (checked.has(value) === before.has(value)) continue;
-    await deps.incidents.addTimeline(record.id, { kind: 'checklist', actor: turn.payload.user.id, text: `${checked.has(value) ? 'Done' : 'Not done after all'}: ${item} (<@${turn.payload.user.id}>)`, at: now });
+    const text = `${checked.has(value) ? 'Done' : 'Not done after all'}: ${item} (<@${turn.payload.user.id}>)`;
+    await deps.incidents.addTimeline(record.id, { kind: 'checklist', actor: turn.payload.user.id, text, at: now }, {
+      event: 'checklist', decision: 'accepted', actor: turn.payload.user.id, correlationId: turn.correlationId, channel, action: 'incident.checklist', target: `incident/${record.id}`, reason: text,
+    });
   }
   await deps.slack.updateMessage({ channel: channel!, ts }, checklistView(record, items, checked));
   return undefined;

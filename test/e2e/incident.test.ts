@@ -161,6 +161,23 @@ describe('the forms', () => {
     expect(JSON.stringify(stack.sim.workspace.message(channel.id, checklist.ts)!.blocks)).toContain('initial_options');
   });
 
+  it('Change severity opens a form for the commander only; submitting it changes the card', async () => {
+    const { row, channel } = await declare('carol', 'P3 "typo on the status page"');
+    await stack.slack.click('dave', { messageTs: row.card_ts!, actionId: 'incident_severity' });
+    await eventually(() => expect(ephemeralText('U0DAVE0004')).toContain('Only the commander'));
+    await stack.slack.click('carol', { messageTs: row.card_ts!, actionId: 'incident_ack' });
+    await eventually(() => expect(channel.topic).toContain('commander <@U0CAROL003>'));
+    await stack.slack.click('carol', { messageTs: row.card_ts!, actionId: 'incident_severity' });
+    const form = await eventually(() => {
+      const found = stack.sim.callsTo('views.open').map((call) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { callback_id: string; private_metadata: string }).find((view) => view.callback_id === 'incident_severity_modal' && view.private_metadata.includes(row.id));
+      if (!found) throw new Error('no form opened');
+      return found;
+    });
+    await stack.slack.submitView('carol', { callbackId: form.callback_id, privateMetadata: form.private_metadata, values: { severity: { value: { type: 'static_select', selected_option: { value: 'P2' } } } } });
+    await eventually(() => expect(channel.topic.startsWith('P2 · investigating')).toBe(true));
+    expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).toContain('P2 · typo on the status page');
+  });
+
   it('keeps going when Slack answers 429 with Retry-After', async () => {
     stack.sim.fail('conversations.create', { rateLimited: 1 });
     const { channel } = await declare('bob', 'P2 "rate limited declaration"');
@@ -180,6 +197,15 @@ describe('incident clocks', () => {
     expect(escalation.text + JSON.stringify(escalation.blocks)).toContain('<!subteam^S0ENGLEADS1>');
     await eventually(() => expect(mentioning(ENG_LEADS, 'is not acknowledged after 1s')).toHaveLength(1));
     await eventually(() => expect(channel.members.has('U0FRANK006')).toBe(true)); // the escalation group is brought in
+  });
+
+  it('never posts into a channel someone archived by hand', async () => {
+    const { row, channel } = await declare('bob', 'P0 "archived too early"');
+    channel.archived = true;
+    await eventually(async () => expect((await stack.bot.pool.query('SELECT archived_at FROM incidents WHERE id = $1', [row.id])).rows[0].archived_at).not.toBeNull(), { timeoutMs: 10_000, what: 'the escalation to find the channel archived' });
+    expect(mentioning(channel.id, 'Not acknowledged')).toHaveLength(0);
+    const refusedBefore = stack.sim.calls.filter((call) => call.error === 'is_archived' && call.args.channel === channel.id).length;
+    expect(refusedBefore).toBe(1); // the one post that found out; nothing after
   });
 
   it('does not escalate once acknowledged: the ack clock is removed and the acknowledger becomes commander', async () => {
@@ -205,7 +231,7 @@ describe('incident clocks', () => {
     await eventually(() => expect(mentioning(channel.id, 'Not acknowledged within 1s')).toHaveLength(1), { timeoutMs: 10_000 });
     expect((await incident(row.id))!.clock_gen).toBe(1);
     await eventually(() => expect(channel.topic.startsWith('P0 · investigating')).toBe(true));
-    const audit = await auditRows(stack, "action = 'incident.severity'");
+    const audit = await auditRows(stack, "action = 'incident.severity' AND target = $1", [`incident/${row.id}`]);
     expect(audit).toEqual([expect.objectContaining({ actor: 'U0FRANK006', decision: 'accepted' })]);
   });
 
@@ -223,11 +249,15 @@ describe('timeline and resolution', () => {
     await stack.slack.react('bob', { messageTs: said, reaction: 'pushpin' });
     await stack.slack.react('erin', { messageTs: said, reaction: 'pushpin' }); // a second pin of the same message adds nothing
     await eventually(async () => expect((await stack.bot.pool.query("SELECT count(*)::int AS n FROM incident_timeline WHERE incident_id = $1 AND kind = 'pin'", [row.id])).rows[0].n).toBe(1));
+    const reply = stack.slack.say('erin', channel.id, 'the 14:02 deploy changed the DB pool size', said);
+    await stack.slack.react('erin', { messageTs: reply, reaction: 'pushpin' }); // a reply in the thread
+    await eventually(async () => expect((await stack.bot.pool.query("SELECT count(*)::int AS n FROM incident_timeline WHERE incident_id = $1 AND kind = 'pin'", [row.id])).rows[0].n).toBe(2));
     await stack.slack.command('bob', '/incident note rolled back checkout', { channel: channel.id });
     const timeline = await stack.slack.command('bob', '/incident timeline', { channel: channel.id });
     const text = JSON.stringify(timeline.json);
     expect(text.indexOf('error rate is 40%')).toBeGreaterThan(-1);
-    expect(text.indexOf('error rate is 40%')).toBeLessThan(text.indexOf('rolled back checkout'));
+    expect(text.indexOf('error rate is 40%')).toBeLessThan(text.indexOf('DB pool size'));
+    expect(text.indexOf('DB pool size')).toBeLessThan(text.indexOf('rolled back checkout'));
     expect(text).toContain('/archives/');
 
     // only the commander or an incident admin resolves
@@ -258,13 +288,13 @@ describe('timeline and resolution', () => {
     // archived 3 s after the resolution, with a heads-up first; nothing is posted there afterwards
     await eventually(() => expect(channel.archived).toBe(true), { timeoutMs: 10_000, what: 'the archive' });
     expect(mentioning(channel.id, 'will be archived')).toHaveLength(1);
-    expect(stack.sim.calls.filter((call) => call.error === 'is_archived')).toHaveLength(0);
+    expect(stack.sim.calls.filter((call) => call.error === 'is_archived' && call.args.channel === channel.id)).toHaveLength(0);
 
     await stack.slack.command('bob', '/incident reopen', { channel: channel.id });
     await eventually(() => expect(channel.archived).toBe(false));
     await eventually(() => expect(mentioning(channel.id, 'Reopened by <@U0BOB00002>')).toHaveLength(1));
     expect((await incident(row.id))!.status).toBe('investigating');
-    expect((await auditRows(stack, "action IN ('incident.resolve', 'incident.reopen', 'incident.note', 'incident.pin') AND target = $1", [`incident/${row.id}`])).map((audit) => audit.action)).toEqual(['incident.pin', 'incident.note', 'incident.resolve', 'incident.reopen']);
+    expect((await auditRows(stack, "action IN ('incident.resolve', 'incident.reopen', 'incident.note', 'incident.pin') AND target = $1", [`incident/${row.id}`])).map((audit) => audit.action)).toEqual(['incident.pin', 'incident.pin', 'incident.note', 'incident.resolve', 'incident.reopen']);
   });
 
   it('puts a deploy started from the incident channel on the timeline', async () => {

@@ -51,6 +51,7 @@ export async function scheduleArchive(deps: ProcessorDeps, record: IncidentRecor
 export const incidentClockProcessor: Processor<'incident-clock'> = async ({ data, deps }) => {
   const record = await deps.incidents.get(data.incidentId);
   if (!record || record.clockGen !== data.generation || !record.channelId) return { skipped: 'stale clock' };
+  if (record.archivedAt) return { skipped: 'archived' };
   const channel = record.channelId;
   const severity = deps.catalog.incidents.severities[record.severity];
   const audit = (action: string, reason: string) => deps.audit.record({ event: 'clock', decision: action, actor: 'ops-bot', correlationId: data.correlationId, channel, action: `incident.${action}`, target: `incident/${record.id}`, reason });
@@ -60,6 +61,7 @@ export const incidentClockProcessor: Processor<'incident-clock'> = async ({ data
       const who = severity.escalateTo.length > 0 ? await mentionsOf(deps, severity.escalateTo) : await mentionsOf(deps, deps.catalog.incidents.oncall);
       const text = `:rotating_light: *Not acknowledged within ${formatDuration(severity.ackWithin)}* — escalating to ${who || 'nobody (the catalog names no one to escalate to)'}. Press *Acknowledge / I'm commander* on the pinned card.`;
       await postOnce(deps, record, `escalated.g${data.generation}`, channel, noticeView(record, `escalated.g${data.generation}`, text));
+      if (record.archivedAt) return { skipped: 'archived meanwhile' };
       const escalation = deps.catalog.incidents.escalationChannel;
       if (escalation) await postOnce(deps, record, `escalated-out.g${data.generation}`, escalation, noticeView(record, `escalated-out.g${data.generation}`, `:rotating_light: *${record.severity}* <#${channel}> "${record.title}" is not acknowledged after ${formatDuration(severity.ackWithin)}. ${who}`));
       const invitees = await usersOf(deps, severity.escalateTo);

@@ -114,7 +114,15 @@ export const incidentCardProcessor: Processor<'incident-card'> = async ({ data, 
     if (!record?.channelId || !record.cardTs || record.archivedAt) return { skipped: 'no card' };
     if (record.cardVersion >= record.version) return { skipped: 'current' };
     const bridge = bridgeOf(deps, record);
-    await deps.slack.updateMessage({ channel: record.channelId, ts: record.cardTs }, incidentCardView(record, bridge, servicesOf(deps.catalog, record.services)));
+    try {
+      await deps.slack.updateMessage({ channel: record.channelId, ts: record.cardTs }, incidentCardView(record, bridge, servicesOf(deps.catalog, record.services)));
+    } catch (error) {
+      const code = platformErrorCode(error);
+      if (code === 'is_archived') await deps.incidents.setArchived(record.id, deps.now());
+      // Archived by hand, or the card deleted: retrying cannot bring either back.
+      if (code === 'is_archived' || code === 'message_not_found' || code === 'channel_not_found') return { skipped: code };
+      throw error;
+    }
     const topic = topicOf(record, bridge);
     if (record.steps['topic.text'] !== topic) {
       await deps.slack.call('conversations.setTopic', { channel: record.channelId, topic });

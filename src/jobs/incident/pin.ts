@@ -9,7 +9,9 @@ export const incidentPinProcessor: Processor<'incident-pin'> = async ({ data, de
   const record = await deps.incidents.get(data.incidentId);
   if (!record) return { skipped: 'no incident' };
   const answer = history.parse(await deps.slack.call('conversations.history', { channel: data.channel, latest: data.ts, inclusive: true, limit: 1 }));
-  const message = answer.messages.find((candidate) => candidate.ts === data.ts);
+  // A reply in a thread is not in the channel's history; conversations.replies finds it by its own ts.
+  const message = answer.messages.find((candidate) => candidate.ts === data.ts)
+    ?? history.parse(await deps.slack.call('conversations.replies', { channel: data.channel, ts: data.ts, inclusive: true, limit: 200 })).messages.find((candidate) => candidate.ts === data.ts);
   if (!message) return { skipped: 'message not found' };
   const permalink = await deps.slack.permalink({ channel: data.channel, ts: data.ts }).catch(() => undefined);
   const author = message.user ?? (message.bot_id ? 'ops-bot' : 'unknown');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { platformErrorCode } from '../../adapters/slack.ts';
 import type { View } from '../../bot/views/blocks.ts';
 import { markerOf } from '../../bot/views/incident-card.ts';
 import { bridgeUrlFor } from '../../core/incident.ts';
@@ -36,7 +37,16 @@ export async function postOnce(deps: ProcessorDeps, record: IncidentRecord, name
     }
   }
   await deps.incidents.markStep(record.id, `${name}.sent`, Date.now());
-  const ref = await deps.slack.postMessage(channel, message);
+  let ref;
+  try {
+    ref = await deps.slack.postMessage(channel, message);
+  } catch (error) {
+    // Someone archived the incident channel by hand: it is archived, and nothing more goes there.
+    if (platformErrorCode(error) !== 'is_archived' || channel !== record.channelId) throw error;
+    record.archivedAt = deps.now();
+    await deps.incidents.setArchived(record.id, record.archivedAt);
+    return undefined;
+  }
   await deps.incidents.markStep(record.id, name, ref.ts);
   await deps.incidents.markStep(record.id, `${name}.channel`, ref.channel);
   record.steps[name] = ref.ts;

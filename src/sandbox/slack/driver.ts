@@ -100,13 +100,13 @@ export class SlackDriver {
   }
 
   // A person writes in a channel (no event is delivered: ops-bot does not subscribe to messages).
-  say(who: string, channel: string, text: string): string {
+  say(who: string, channel: string, text: string, threadTs?: string): string {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const target = workspace.resolveChannel(channel);
     if (!target) throw new Error(`no such channel in the simulated workspace: ${channel}`);
     const ts = workspace.nextTs();
-    workspace.messages.push({ ts, channel: target.id, user: user.id, text, blocks: [], reactions: new Map() });
+    workspace.messages.push({ ts, channel: target.id, user: user.id, text, blocks: [], reactions: new Map(), ...(threadTs ? { threadTs } : {}) });
     target.members.add(user.id);
     return ts;
   }

@@ -69,6 +69,15 @@ export const conversationMethods: Record<string, Method> = {
     channel.archived = false;
     return {};
   },
+  // A thread: its parent and replies, oldest first; `ts` may name the parent or any reply.
+  'conversations.replies': (args, workspace) => {
+    const channel = channelArg(args, workspace);
+    const message = workspace.message(channel.id, required(args, 'ts'));
+    if (!message) throw new SlackApiError('thread_not_found');
+    const parent = message.threadTs ?? message.ts;
+    const thread = workspace.channelMessages(channel.id).filter((candidate) => candidate.ts === parent || candidate.threadTs === parent);
+    return { messages: thread.map((candidate) => messageJson(candidate, workspace)), has_more: false };
+  },
   'conversations.history': (args, workspace) => {
     const channel = channelArg(args, workspace);
     // Newest first, between oldest and latest (exclusive unless inclusive=true), at most limit.
