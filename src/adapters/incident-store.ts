@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { esc } from '../core/mrkdwn.ts';
 import { z } from 'zod';
 import { SEVERITIES } from '../core/grammar/values.ts';
 import { applyIncidentEvent, type IncidentEvent, type IncidentState, type Transition } from '../core/incident-events.ts';
@@ -76,7 +77,7 @@ export class IncidentStore {
         [incident.id, incident.deliveryKey, incident.title, incident.description ?? null, incident.severity, incident.declaredBy, incident.services, incident.originChannel ?? null, incident.correlationId, incident.declaredAt, JSON.stringify(history)],
       );
       if (inserted.rowCount === 1) {
-        await this.#addTimeline(client, incident.id, { kind: 'declared', actor: incident.declaredBy, text: `${incident.severity} declared by <@${incident.declaredBy}>: ${incident.title}`, at: incident.declaredAt });
+        await this.#addTimeline(client, incident.id, { kind: 'declared', actor: incident.declaredBy, text: `${incident.severity} declared by <@${incident.declaredBy}>: ${esc(incident.title)}`, at: incident.declaredAt });
         if (audit) await this.#audit.record(audit, client);
       }
       const { rows } = await client.query('SELECT * FROM incidents WHERE id = $1', [incident.id]);

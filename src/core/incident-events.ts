@@ -1,4 +1,5 @@
 import type { Severity } from './grammar/values.ts';
+import { esc } from './mrkdwn.ts';
 import { REOPEN_WINDOW_MS, type IncidentStatus, type SeverityChange } from './incident.ts';
 import { formatDuration } from './duration.ts';
 
@@ -77,7 +78,7 @@ export function applyIncidentEvent(state: IncidentState, event: IncidentEvent, n
         next.status = event.status;
         timeline.push(entry('status', `Status ${state.status} → ${event.status} by <@${event.actor}>`));
       }
-      timeline.push(entry('update', event.text));
+      timeline.push(entry('update', esc(event.text)));
       return { ok: true, state: next, timeline, effects: ['post-update'], clocks: 'keep', answer: 'Update posted.' };
     }
     case 'resolve': {
@@ -87,7 +88,7 @@ export function applyIncidentEvent(state: IncidentState, event: IncidentEvent, n
       next.resolvedBy = event.actor;
       next.summary = event.summary ?? state.summary;
       next.clockGen = state.clockGen + 1;
-      return { ok: true, state: next, timeline: [entry('resolved', `Resolved by <@${event.actor}>${event.summary ? `: ${event.summary}` : ''}`)], effects: ['resolve'], clocks: 'stop', answer: 'Resolved. The summary and a postmortem draft follow in the channel.' };
+      return { ok: true, state: next, timeline: [entry('resolved', `Resolved by <@${event.actor}>${event.summary ? `: ${esc(event.summary)}` : ''}`)], effects: ['resolve'], clocks: 'stop', answer: 'Resolved. The summary and a postmortem draft follow in the channel.' };
     }
     case 'reopen': {
       if (state.status !== 'resolved' || !state.resolvedAt) return refuse('This incident is open; there is nothing to reopen.', 'not_resolved');

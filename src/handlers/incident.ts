@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../adapters/audit-store.ts';
+import { esc } from '../core/mrkdwn.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
 import { declareModal } from '../bot/views/incident-modals.ts';
 import { duplicatePromptView, incidentListView, timelineView, type DeclareAsk } from '../bot/views/incident-report.ts';
@@ -46,7 +47,7 @@ export async function declareIncident(deps: HandlerDeps, ask: Declaration, envel
     throw error;
   }
   const name = channelNameFor(ask.title, now);
-  return view(`Declaring ${ask.severity}: ${ask.title}`, [section(`:rotating_light: Declaring *${ask.severity}: ${ask.title}* — opening #${name} with the people, the bridge and the status card…`)]);
+  return view(`Declaring ${ask.severity}: ${esc(ask.title)}`, [section(`:rotating_light: Declaring *${ask.severity}: ${esc(ask.title)}* — opening #${name} with the people, the bridge and the status card…`)]);
 }
 
 export function incidentCommand(deps: HandlerDeps): CommandHandler {
@@ -74,8 +75,8 @@ export function incidentCommand(deps: HandlerDeps): CommandHandler {
         const record = await incidentHere(deps, payload.channel_id, 'note');
         await requireRole(deps, userId, 'incident');
         await turn.accept({ action: 'incident.note', target: `incident/${record.id}`, reason: request.text }, { failClosed: true });
-        await deps.incidents.addTimeline(record.id, { kind: 'note', actor: userId, text: request.text, at: deps.now() });
-        return view('Added to the timeline.', [section(`:memo: Added to the timeline: ${request.text}`)]);
+        await deps.incidents.addTimeline(record.id, { kind: 'note', actor: userId, text: esc(request.text), at: deps.now() });
+        return view('Added to the timeline.', [section(`:memo: Added to the timeline: ${esc(request.text)}`)]);
       }
       case 'sev':
       case 'resolve':

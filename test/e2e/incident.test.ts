@@ -330,6 +330,19 @@ describe('bad input', () => {
     expect((await stack.bot.pool.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n).toBe(rows);
   });
 
+  it('never lets a title ping @here: text people typed is escaped wherever it is posted', async () => {
+    // Slack sends what the person typed HTML-escaped; the grammar decodes it, the views escape it again.
+    const { row, channel } = await declare('alice', 'P3 "&lt;!here&gt; login &amp; signup broken"');
+    // Everything Slack parses for mentions: message text and mrkdwn objects (plain_text never pings).
+    const mrkdwn = (value: unknown): string[] => (Array.isArray(value) ? value.flatMap(mrkdwn) : value && typeof value === 'object'
+      ? [...((value as { type?: string }).type === 'mrkdwn' ? [String((value as { text?: string }).text)] : []), ...Object.values(value).flatMap(mrkdwn)] : []);
+    const posted = [...messagesIn(INCIDENTS), ...messagesIn(channel.id)].flatMap((message) => [message.text, ...mrkdwn(message.blocks)]).join('\n');
+    expect(posted).toContain('&lt;!here&gt; login &amp; signup broken');
+    expect(posted).not.toContain('<!here>');
+    expect(channel.purpose).toBe('<!here> login & signup broken'); // plain text, shown as typed
+    expect((await stack.bot.pool.query('SELECT title FROM incidents WHERE id = $1', [row.id])).rows[0].title).toBe('<!here> login & signup broken');
+  });
+
   it('refuses resolve outside an incident channel', async () => {
     const answer = await stack.slack.command('frank', '/incident resolve', { channel: 'deploys' });
     expect(String(answer.json?.text)).toContain('not an incident channel');

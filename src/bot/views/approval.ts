@@ -1,4 +1,5 @@
 import { approversText, describePolicy, seatsFilled, type Approval, type ApprovalRequest } from '../../core/approval.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import { planSubject, planSummary, type Plan } from '../../core/plan.ts';
 import { utcTime } from '../../core/policy.ts';
 import { actions, code, context, header, section, view, type Block, type View } from './blocks.ts';
@@ -32,7 +33,7 @@ export function outcomeText(state: ApprovalViewState): string {
   switch (request.status) {
     case 'pending': return `Waiting for approval (${progress(request)}). Approved so far by ${approvers}.`;
     case 'approved': return `Approved by ${approvers} at ${utcTime(request.decidedAt ?? new Date())}${state.executionJobId ? `; running as job ${code(state.executionJobId)}` : ''}.`;
-    case 'rejected': return `Rejected by <@${request.decidedBy}> at ${utcTime(request.decidedAt ?? new Date())}${request.reason ? `: ${request.reason}` : ''}. Approved before that by ${approvers}. Nothing ran.`;
+    case 'rejected': return `Rejected by <@${request.decidedBy}> at ${utcTime(request.decidedAt ?? new Date())}${request.reason ? `: ${esc(request.reason)}` : ''}. Approved before that by ${approvers}. Nothing ran.`;
     case 'expired': return `Expired at ${utcTime(request.policy.expiresAt)} with ${progress(request)} approvals (${approvers}). Nothing ran.`;
     case 'cancelled': return `Cancelled by <@${request.decidedBy}> at ${utcTime(request.decidedAt ?? new Date())}. Approved before that by ${approvers}. Nothing ran.`;
   }

@@ -1,4 +1,5 @@
 import type { BackupRecord } from '../../adapters/backup-store.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import { formatBytes } from '../../core/bytes.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { actions, ago, code, context, section, view, type Block, type View } from './blocks.ts';
@@ -29,7 +30,7 @@ export function backupView(state: BackupViewState): View {
   if (state.id) lines.push(`Backup ${code(state.id)}`);
   if (state.phase === 'available') lines.push(`${formatBytes(state.sizeBytes)} in ${formatDuration(state.durationMs ?? 0)}`);
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
-  const blocks: Block[] = [section(lines.join('\n')), context(`by <@${state.requester}>${state.reason ? ` · ${state.reason}` : ''} · job ${code(state.jobId)}`)];
+  const blocks: Block[] = [section(lines.join('\n')), context(`by <@${state.requester}>${state.reason ? ` · ${esc(state.reason)}` : ''} · job ${code(state.jobId)}`)];
   if (state.phase === 'available' && state.id) blocks.push(actions(`backup:${state.id}`, [{ actionId: BACKUP_VERIFY, text: 'Verify', value: state.id }, { actionId: BACKUP_RESTORE, text: 'Restore…', value: state.id }]));
   const text = `Backup of ${state.database}: ${words}${state.id ? ` ${state.id}` : ''}${state.phase === 'available' ? ` (${formatBytes(state.sizeBytes)}, ${formatDuration(state.durationMs ?? 0)})` : ''}${state.failure ? ` — ${state.failure}` : ''}`;
   return view(text, blocks);
@@ -41,7 +42,7 @@ export function backupListView(database: string, records: BackupRecord[], now: D
   const lines: string[] = [];
   for (const record of records.slice(0, 15)) {
     const icon = { available: ':white_check_mark:', creating: ':hourglass_flowing_sand:', failed: ':x:' }[record.status] ?? ':grey_question:';
-    const line = `${icon} ${code(record.id)} ${record.status} · ${ago(record.createdAt, now)} · ${formatBytes(record.sizeBytes)} · <@${record.requestedBy}>${record.reason ? ` — ${record.reason}` : ''}`;
+    const line = `${icon} ${code(record.id)} ${record.status} · ${ago(record.createdAt, now)} · ${formatBytes(record.sizeBytes)} · <@${record.requestedBy}>${record.reason ? ` — ${esc(record.reason)}` : ''}`;
     lines.push(line);
     blocks.push(section(line));
     if (record.status === 'available') blocks.push(actions(`backup:${record.id}`, [{ actionId: BACKUP_VERIFY, text: 'Verify', value: record.id }, { actionId: BACKUP_RESTORE, text: 'Restore…', value: record.id }]));

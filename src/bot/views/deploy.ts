@@ -1,4 +1,5 @@
 import { planSummary, tagOf, type WorkloadPlan } from '../../core/plan.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { actions, code, context, section, view, type Block, type Button, type View } from './blocks.ts';
 
@@ -81,7 +82,7 @@ export function deployView(state: DeployViewState): View {
   }
   if (progress.note) lines.push(progress.note);
   const took = progress.finishedAt ? `took ${formatDuration(progress.finishedAt.getTime() - progress.startedAt.getTime())}` : since(progress.startedAt);
-  const blocks: Block[] = [section(lines.join('\n')), context(`${plan.strategy} · by <@${state.requester}> · ${took} · job ${code(state.jobId)}${plan.reason ? ` · ${plan.reason}` : ''}`)];
+  const blocks: Block[] = [section(lines.join('\n')), context(`${plan.strategy} · by <@${state.requester}> · ${took} · job ${code(state.jobId)}${plan.reason ? ` · ${esc(plan.reason)}` : ''}`)];
   const buttons: Button[] = [];
   if (!isFinal(progress.phase)) {
     if (plan.strategy === 'canary' && progress.phase === 'holding') {

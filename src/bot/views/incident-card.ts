@@ -1,4 +1,5 @@
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import type { Severity } from '../../core/grammar/values.ts';
 import { actions, context, fields, header, section, view, type Block, type View } from './blocks.ts';
 import { DEPLOY_ROLLBACK, rollbackButtonValue } from './deploy.ts';
@@ -50,7 +51,7 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
       ['Last update', slackDate(record.lastUpdateAt, '{ago}', record.lastUpdateAt.toISOString())],
     ]),
   ];
-  if (record.description) blocks.push(section(record.description));
+  if (record.description) blocks.push(section(esc(record.description)));
   if (bridge) blocks.push(section(`:telephone_receiver: *Bridge:* <${bridge}>`));
   for (const target of services.slice(0, 10)) {
     const line = section(`*Affected:* \`${target.service}\` in ${target.env}`);
@@ -63,7 +64,7 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
     });
   }
   if (resolved) {
-    blocks.push(context(`Resolved by <@${record.resolvedBy ?? 'unknown'}> ${record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : ''}${record.summary ? ` — ${record.summary}` : ''}`));
+    blocks.push(context(`Resolved by <@${record.resolvedBy ?? 'unknown'}> ${record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : ''}${record.summary ? ` — ${esc(record.summary)}` : ''}`));
   } else {
     blocks.push(actions(`incident-buttons:${record.id}`, [
       { actionId: INCIDENT_ACK, text: record.acknowledgedAt ? "I'm commander" : "Acknowledge / I'm commander", value: record.id, style: 'primary' },
@@ -72,12 +73,12 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
       { actionId: INCIDENT_RESOLVE, text: 'Resolve', value: record.id, style: 'danger' },
     ]));
   }
-  return view(`${record.severity} incident: ${record.title} — ${record.status}, commander ${record.commander ? `<@${record.commander}>` : 'nobody yet'}`, blocks);
+  return view(`${record.severity} incident: ${esc(record.title)} — ${record.status}, commander ${record.commander ? `<@${record.commander}>` : 'nobody yet'}`, blocks);
 }
 
 export function introView(record: IncidentRecord, bridge: string | undefined): View {
-  const text = `:rotating_light: *${record.severity}: ${record.title}* — declared by <@${record.declaredBy}>.${bridge ? `\n:telephone_receiver: Bridge: <${bridge}>` : ''}\nThe status card below is pinned; \`/incident note <text>\` adds to the timeline, and a :pushpin: on any message does too.`;
-  return view(`${record.severity}: ${record.title}${bridge ? ` — bridge ${bridge}` : ''}`, [{ ...section(text), block_id: markerOf(record.id, 'intro') }]);
+  const text = `:rotating_light: *${record.severity}: ${esc(record.title)}* — declared by <@${record.declaredBy}>.${bridge ? `\n:telephone_receiver: Bridge: <${bridge}>` : ''}\nThe status card below is pinned; \`/incident note <text>\` adds to the timeline, and a :pushpin: on any message does too.`;
+  return view(`${record.severity}: ${esc(record.title)}${bridge ? ` — bridge ${bridge}` : ''}`, [{ ...section(text), block_id: markerOf(record.id, 'intro') }]);
 }
 
 export function checklistView(record: IncidentRecord, items: string[], checked: ReadonlySet<string>): View {

@@ -1,4 +1,5 @@
 import type { IncidentRecord, TimelineRow } from '../../adapters/incident-store.ts';
+import { esc, unesc } from '../../core/mrkdwn.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { figuresOf, type IncidentFigures } from '../../core/incident.ts';
 import { actions, ago, context, fields, header, section, view, type Block, type View } from './blocks.ts';
@@ -37,7 +38,7 @@ function timelineBlocks(rows: TimelineRow[], maxBlocks: number): Block[] {
 }
 
 export function timelineView(record: IncidentRecord, rows: TimelineRow[]): View {
-  return view(`Timeline of ${record.title}: ${rows.length} entries`, [
+  return view(`Timeline of ${esc(record.title)}: ${rows.length} entries`, [
     header(`Timeline · ${record.severity} · ${record.title}`),
     ...(rows.length === 0 ? [section('_Nothing recorded yet._')] : timelineBlocks(rows, 40)),
   ]);
@@ -69,10 +70,10 @@ export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: s
   const figures = incidentFigures(record);
   const participants = participantsOf(record, rows);
   const lines = figureLines(figures);
-  return view(`Resolved: ${record.title}. ${lines.map(([label, value]) => `${label} ${value}`).join(', ')}.`, [
+  return view(`Resolved: ${esc(record.title)}. ${lines.map(([label, value]) => `${label} ${value}`).join(', ')}.`, [
     { ...header(`Resolved · ${record.title}`), block_id: markerOf(record.id, step) },
     fields([...lines, ['Commander', commanderText(record)], ['Severity', severityPath(record)], ['Participants', participants.map((id) => `<@${id}>`).join(' ')]]),
-    ...(record.summary ? [section(`*Summary:* ${record.summary}`)] : []),
+    ...(record.summary ? [section(`*Summary:* ${esc(record.summary)}`)] : []),
     section('*Timeline*'),
     ...timelineBlocks(rows, 40),
     context('A postmortem draft follows as a file; the review questions in it are left for the team.'),
@@ -82,7 +83,7 @@ export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: s
 // The postmortem draft: facts filled in, the questions only people can answer left open.
 export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], names: (userId: string) => string): string {
   const figures = incidentFigures(record);
-  const who = (text: string) => text.replace(/<@([UW][A-Z0-9]+)>/g, (_match, id: string) => `@${names(id)}`);
+  const who = (text: string) => unesc(text.replace(/<@([UW][A-Z0-9]+)>/g, (_match, id: string) => `@${names(id)}`));
   const participants = participantsOf(record, rows).map((id) => `@${names(id)}`).join(', ');
   return [
     `# Postmortem: ${record.title}`,
@@ -98,7 +99,7 @@ export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], 
     '',
     '## Summary',
     '',
-    record.summary ? who(record.summary) : '_What happened, in two sentences._',
+    record.summary ? record.summary : '_What happened, in two sentences._',
     '',
     '## Timeline (UTC)',
     '',
@@ -129,7 +130,7 @@ export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], 
 
 export function incidentListView(incidents: IncidentRecord[], now: Date): View {
   if (incidents.length === 0) return view('No open incidents.', [section(':white_check_mark: No open incidents.')]);
-  const lines = incidents.map((record) => `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${record.channelId ? `<#${record.channelId}>` : `_${record.setup === 'pending' ? 'setting up' : '?'}_`} ${record.title} — ${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`);
+  const lines = incidents.map((record) => `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${record.channelId ? `<#${record.channelId}>` : `_${record.setup === 'pending' ? 'setting up' : '?'}_`} ${esc(record.title)} — ${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`);
   return view(`${incidents.length} open incident(s)`, [header(`Open incidents (${incidents.length})`), section(lines.join('\n'))]);
 }
 
@@ -138,7 +139,7 @@ export type DeclareAsk = { severity: string; title: string; services: string[]; 
 export function duplicatePromptView(existing: IncidentRecord, ask: DeclareAsk, now: Date): View {
   const where = existing.channelId ? `<#${existing.channelId}>` : `#${existing.channelName ?? 'its channel (being set up)'}`;
   return view(`Is this the same as ${where}?`, [
-    section(`:eyes: *Is this the same as ${where}?* "${existing.title}" (${existing.severity}) was declared ${ago(existing.declaredAt, now)} by <@${existing.declaredBy}>.`),
+    section(`:eyes: *Is this the same as ${where}?* "${esc(existing.title)}" (${existing.severity}) was declared ${ago(existing.declaredAt, now)} by <@${existing.declaredBy}>.`),
     actions('incident-duplicate', [
       ...(existing.channelId ? [{ actionId: INCIDENT_JOIN, text: `Join #${existing.channelName ?? 'channel'}`.slice(0, 75), value: existing.id, style: 'primary' as const }] : []),
       { actionId: INCIDENT_DECLARE_ANYWAY, text: 'Declare anyway', value: JSON.stringify(ask).slice(0, 2_000) },

@@ -1,4 +1,5 @@
 import { planSubject, planSummary, type Plan } from '../../core/plan.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import { code, context, fields, header, section, view, type Block, type View } from './blocks.ts';
 
 export function planFields(plan: Plan): Block {
@@ -7,14 +8,14 @@ export function planFields(plan: Plan): Block {
       ['Plan', code(planSummary(plan))],
       ['Backup', code(plan.backupId)],
       ['Into', `${code(plan.target)} (new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'})`],
-      ['Reason', plan.reason ?? '_none given_'],
+      ['Reason', plan.reason ? esc(plan.reason) : '_none given_'],
     ]);
   }
   return fields([
     ['Plan', code(planSummary(plan))],
     ['Image', `${code(plan.from.image)}\n→ ${code(plan.to.image)}`],
     ['Where', `${plan.namespace}/${plan.deployment} (container ${code(plan.container)}) in context ${code(plan.context)}`],
-    ['Reason', plan.reason ?? '_none given_'],
+    ['Reason', plan.reason ? esc(plan.reason) : '_none given_'],
   ]);
 }
 

@@ -1,4 +1,5 @@
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { noticeView, slackDate } from '../../bot/views/incident-card.ts';
 import { formatDuration } from '../../core/duration.ts';
@@ -63,7 +64,7 @@ export const incidentClockProcessor: Processor<'incident-clock'> = async ({ data
       await postOnce(deps, record, `escalated.g${data.generation}`, channel, noticeView(record, `escalated.g${data.generation}`, text));
       if (record.archivedAt) return { skipped: 'archived meanwhile' };
       const escalation = deps.catalog.incidents.escalationChannel;
-      if (escalation) await postOnce(deps, record, `escalated-out.g${data.generation}`, escalation, noticeView(record, `escalated-out.g${data.generation}`, `:rotating_light: *${record.severity}* <#${channel}> "${record.title}" is not acknowledged after ${formatDuration(severity.ackWithin)}. ${who}`));
+      if (escalation) await postOnce(deps, record, `escalated-out.g${data.generation}`, escalation, noticeView(record, `escalated-out.g${data.generation}`, `:rotating_light: *${record.severity}* <#${channel}> "${esc(record.title)}" is not acknowledged after ${formatDuration(severity.ackWithin)}. ${who}`));
       const invitees = await usersOf(deps, severity.escalateTo);
       if (invitees.length > 0) await deps.slack.call('conversations.invite', { channel, users: invitees.slice(0, 100).join(','), force: true }).catch((error: unknown) => deps.logger.info({ code: platformErrorCode(error) }, 'escalation invite answered with per-user errors'));
       await deps.incidents.addTimeline(record.id, { kind: 'escalated', actor: 'ops-bot', text: `Not acknowledged within ${formatDuration(severity.ackWithin)}; escalated to ${who}`, at: deps.now(), sourceTs: `escalated.g${data.generation}` });

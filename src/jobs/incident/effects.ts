@@ -1,4 +1,5 @@
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { esc } from '../../core/mrkdwn.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { broadcastView, incidentCardView, noticeView, topicOf } from '../../bot/views/incident-card.ts';
 import { postmortemMarkdown, summaryView } from '../../bot/views/incident-report.ts';
@@ -25,7 +26,7 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
         break;
       case 'announce-severity': {
         const last = record.severityHistory.at(-1);
-        const text = `:arrows_counterclockwise: Severity ${last?.from ?? '?'} → *${record.severity}* (by <@${data.actor}>): ${record.title}`;
+        const text = `:arrows_counterclockwise: Severity ${last?.from ?? '?'} → *${record.severity}* (by <@${data.actor}>): ${esc(record.title)}`;
         const clocks = deps.catalog.incidents.severities[record.severity];
         const next = record.acknowledgedAt ? (clocks.updateEvery ? `a status update is due every ${formatDuration(clocks.updateEvery)}` : 'no update clock at this severity') : `acknowledge within ${formatDuration(clocks.ackWithin)}`;
         await postOnce(deps, record, `severity.${v}`, channel, noticeView(record, `severity.${v}`, `${text}. Clocks start again: ${next}.`));
@@ -34,7 +35,7 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
         break;
       }
       case 'post-update':
-        await postOnce(deps, record, `update.${v}`, channel, noticeView(record, `update.${v}`, `:mega: *Update* (${record.status}) from <@${data.actor}>: ${data.text ?? ''}`));
+        await postOnce(deps, record, `update.${v}`, channel, noticeView(record, `update.${v}`, `:mega: *Update* (${record.status}) from <@${data.actor}>: ${esc(data.text ?? '')}`));
         break;
       case 'resolve':
         await resolve(deps, record, v);
@@ -48,7 +49,7 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
           record.archivedAt = undefined;
         }
         await postOnce(deps, record, `reopen.${v}`, channel, noticeView(record, `reopen.${v}`, `:leftwards_arrow_with_hook: Reopened by <@${data.actor}>. Clocks run again.`));
-        if (broadcastChannel) await postOnce(deps, record, `reopen-broadcast.${v}`, broadcastChannel, broadcastView(record, `reopen-broadcast.${v}`, `*Reopened (${record.severity}):* ${record.title}`));
+        if (broadcastChannel) await postOnce(deps, record, `reopen-broadcast.${v}`, broadcastChannel, broadcastView(record, `reopen-broadcast.${v}`, `*Reopened (${record.severity}):* ${esc(record.title)}`));
         break;
     }
   }
@@ -79,7 +80,7 @@ async function resolve(deps: ProcessorDeps, record: IncidentRecord, v: string): 
   await deps.incidents.markStep(record.id, 'summary.posted', record.version);
   const { broadcastChannel, escalationChannel } = deps.catalog.incidents;
   const figures = `after ${formatDuration((record.resolvedAt ?? deps.now()).getTime() - record.declaredAt.getTime())}`;
-  const text = `:white_check_mark: *Resolved (${record.severity}):* ${record.title} — ${figures}${record.summary ? `: ${record.summary}` : ''}`;
+  const text = `:white_check_mark: *Resolved (${record.severity}):* ${esc(record.title)} — ${figures}${record.summary ? `: ${esc(record.summary)}` : ''}`;
   if (broadcastChannel) await postOnce(deps, record, `resolved-broadcast.${v}`, broadcastChannel, broadcastView(record, `resolved-broadcast.${v}`, text));
   if (escalationChannel && record.severityHistory.some((change) => change.to === 'P0' || change.to === 'P1')) await postOnce(deps, record, `resolved-escalation.${v}`, escalationChannel, broadcastView(record, `resolved-escalation.${v}`, text));
 }

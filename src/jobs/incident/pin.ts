@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quietMentions } from '../../core/mrkdwn.ts';
 import type { Processor } from '../processor.ts';
 
 const history = z.object({ messages: z.array(z.object({ ts: z.string(), text: z.string().default(''), user: z.string().optional(), bot_id: z.string().optional() }).loose()).default([]) });
@@ -16,7 +17,7 @@ export const incidentPinProcessor: Processor<'incident-pin'> = async ({ data, de
   const permalink = await deps.slack.permalink({ channel: data.channel, ts: data.ts }).catch(() => undefined);
   const author = message.user ?? (message.bot_id ? 'ops-bot' : 'unknown');
   const added = await deps.incidents.addTimeline(record.id, {
-    kind: 'pin', actor: author, text: `${message.text || '(no text)'}${author !== data.user ? ` — pinned by <@${data.user}>` : ''}`, at: new Date(Number(data.ts) * 1000),
+    kind: 'pin', actor: author, text: `${quietMentions(message.text) || '(no text)'}${author !== data.user ? ` — pinned by <@${data.user}>` : ''}`, at: new Date(Number(data.ts) * 1000),
     sourceTs: data.ts, ...(permalink ? { permalink } : {}),
   }, { event: 'pin', decision: 'accepted', actor: data.user, correlationId: data.correlationId, channel: data.channel, action: 'incident.pin', target: `incident/${record.id}`, ...(permalink ? { permalink } : {}) });
   return { added };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { esc } from '../../core/mrkdwn.ts';
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { section, view } from '../../bot/views/blocks.ts';
@@ -67,7 +68,7 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
     const severity = deps.catalog.incidents.severities[record.severity];
     await postOnce(deps, record, 'checklist', channel, checklistView(record, severity.checklist ?? deps.catalog.incidents.checklist, new Set()));
     current = 'announce the incident';
-    const headline = `*${record.severity} incident declared:* ${record.title}`;
+    const headline = `*${record.severity} incident declared:* ${esc(record.title)}`;
     const { broadcastChannel, escalationChannel } = deps.catalog.incidents;
     if (broadcastChannel) await postOnce(deps, record, 'broadcast', broadcastChannel, broadcastView(record, 'broadcast', headline));
     if (escalationChannel && (record.severity === 'P0' || record.severity === 'P1')) await postOnce(deps, record, 'escalation', escalationChannel, broadcastView(record, 'escalation', headline));
@@ -90,7 +91,7 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
 // A failed step is retried; one that keeps failing is said out loud, never dropped in silence.
 async function reportStuck(deps: ProcessorDeps, record: IncidentRecord, data: Parameters<typeof replyToRequester>[1], current: string, error: unknown): Promise<void> {
   const why = platformErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
-  const text = `:warning: ops-bot could not ${current} for *${record.title}* after several tries (${why}). Everything before that step is done; do this step by hand or declare again.`;
+  const text = `:warning: ops-bot could not ${current} for *${esc(record.title)}* after several tries (${why}). Everything before that step is done; do this step by hand or declare again.`;
   if (record.channelId) await deps.slack.postMessage(record.channelId, noticeView(record, 'stuck', text)).catch(() => undefined);
   await replyToRequester(deps.slack, data, view(text, [section(text)]));
   if (!record.channelId) await deps.incidents.setSetup(record.id, 'failed');
