@@ -158,7 +158,7 @@ describe('the forms', () => {
     const checklist = messagesIn(channel.id).find((message) => JSON.stringify(message.blocks).includes('checkboxes'))!;
     await stack.slack.click('dave', { messageTs: checklist.ts, actionId: 'incident_checklist', selectedOptions: [{ value: 'item-0' }] });
     await eventually(async () => expect((await stack.bot.pool.query("SELECT text FROM incident_timeline WHERE incident_id = $1 AND kind = 'checklist'", [row.id])).rows.map((r) => r.text)).toEqual(['Done: Find the failing query (<@U0DAVE0004>)']));
-    expect(JSON.stringify(stack.sim.workspace.message(channel.id, checklist.ts)!.blocks)).toContain('initial_options');
+    await eventually(() => expect(JSON.stringify(stack.sim.workspace.message(channel.id, checklist.ts)!.blocks)).toContain('initial_options'));
   });
 
   it('Change severity opens a form for the commander only; submitting it changes the card', async () => {
