@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { formatDuration } from '../../src/core/duration.ts';
 import { hashOf } from '../../src/core/ids.ts';
 import type { SimChannel, SimMessage } from '../../src/sandbox/slack/workspace.ts';
 import { auditRows, ephemeralsTo, seedCheckout } from '../support/approvals.ts';
@@ -272,6 +273,18 @@ describe('timeline and resolution', () => {
       return found;
     }, { what: 'the summary' });
     const summaryText = JSON.stringify(summary.blocks);
+    // the figures, from the stored times: acknowledge and resolve count from the declaration
+    const times = (await stack.bot.pool.query<{ declared_at: Date; acknowledged_at: Date; resolved_at: Date }>('SELECT declared_at, acknowledged_at, resolved_at FROM incidents WHERE id = $1', [row.id])).rows[0]!;
+    expect(summaryText).toContain(`*Time to acknowledge*\\n${formatDuration(times.acknowledged_at.getTime() - times.declared_at.getTime())}`);
+    expect(summaryText).toContain(`*Time to resolve*\\n${formatDuration(times.resolved_at.getTime() - times.declared_at.getTime())}`);
+    expect(summaryText).toContain(`*Duration*\\n${formatDuration(times.resolved_at.getTime() - times.declared_at.getTime())}`);
+    // the archive is a delayed job, due archiveAfter (3 s) after the resolution
+    const archiveJob = await eventually(async () => {
+      const id = (await incident(row.id))!.steps['clock.archive'];
+      if (typeof id !== 'string') throw new Error('no archive job yet');
+      return (await stack.bot.queues.queue('incident-clock').getJob(id))!;
+    });
+    expect(archiveJob.data).toMatchObject({ clock: 'archive', due: times.resolved_at.getTime() + 3_000 });
     for (const part of ['Duration', 'Time to resolve', 'P1', 'error rate is 40%', 'rolled back checkout', 'bad release, rolled back', '<@U0BOB00002>', '<@U0CAROL003>']) expect(summaryText).toContain(part);
     const file = await eventually(() => {
       const found = [...stack.sim.workspace.files.values()].find((candidate) => candidate.channels.includes(channel.id));
