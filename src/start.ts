@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { ApprovalStore } from './adapters/approval-store.ts';
 import { AuditStore } from './adapters/audit-store.ts';
+import { RedisChannelPacer } from './adapters/channel-pacer.ts';
 import { BackupStore } from './adapters/backup-store.ts';
 import { IncidentStore } from './adapters/incident-store.ts';
 import { RdsGateway } from './adapters/rds.ts';
@@ -83,7 +84,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   }
   const audit = new AuditStore(pool, logger);
 
-  const slack = new SlackGateway({ token: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, logger, metrics, ...(options.slackRetry ? { retry: options.slackRetry } : {}) });
+  const slack = new SlackGateway({ token: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, logger, metrics, pacer: new RedisChannelPacer(redis, env.REDIS_PREFIX), ...(options.slackRetry ? { retry: options.slackRetry } : {}) });
   await checkToken(slack, logger);
   const directory = new SlackDirectory(slack);
   const queues = new JobQueues(redis, env.REDIS_PREFIX, metrics);

@@ -1,6 +1,7 @@
 import { LogLevel, WebClient, WebAPIPlatformError, retryPolicies, type Logger as SlackLogger, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { LocalChannelPacer, type ChannelPacer } from './channel-pacer.ts';
 import type { Metrics } from './metrics.ts';
 
 export type SlackMessage = { text: string; blocks?: unknown[] };
@@ -16,11 +17,6 @@ const usergroupMembers = z.object({ users: z.array(z.string()).default([]) });
 const permalinkAnswer = z.object({ permalink: z.string() });
 const uploadTarget = z.object({ upload_url: z.url(), file_id: z.string() });
 
-// Slack allows about one message per second per channel, with short bursts. Pacing here keeps an
-// incident's burst (intro, card, checklist, updates) from drawing 429s; 429s that still come are
-// waited out by the client (Retry-After) before it retries.
-const BURST = 3;
-const PER_MESSAGE_MS = 1_000;
 
 export function slackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'slack-web-api' });
@@ -37,7 +33,7 @@ export function slackLogger(logger: Logger): SlackLogger {
   };
 }
 
-export type SlackGatewayOptions = { token: string; apiUrl: string; logger: Logger; metrics: Metrics; retry?: SlackRetry };
+export type SlackGatewayOptions = { token: string; apiUrl: string; logger: Logger; metrics: Metrics; retry?: SlackRetry; pacer?: ChannelPacer };
 
 export function createWebClient(options: SlackGatewayOptions): WebClient {
   const retryConfig: RetryOptions = options.retry === 'rapid' ? { ...retryPolicies.rapidRetryPolicy, retries: 5 } : retryPolicies.fiveRetriesInFiveMinutes;
@@ -49,13 +45,14 @@ export class SlackGateway {
   readonly client: WebClient;
   readonly #logger: Logger;
   readonly #metrics: Metrics;
-  readonly #pace = new Map<string, { tokens: number; at: number }>();
+  readonly #pacer: ChannelPacer;
   #identity: Promise<z.output<typeof authIdentity>> | undefined;
 
   constructor(options: SlackGatewayOptions, client: WebClient = createWebClient(options)) {
     this.client = client;
     this.#logger = options.logger.child({ component: 'slack' });
     this.#metrics = options.metrics;
+    this.#pacer = options.pacer ?? new LocalChannelPacer();
   }
 
   async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -87,15 +84,15 @@ export class SlackGateway {
     return identity.user_id;
   }
 
+  // About one message per second per channel (bursts of 3) keeps 429s away; those that still come
+  // are waited out by the client (Retry-After) before it retries. A pacer that cannot answer (Redis
+  // down) does not stop the message.
   async #paced(channel: string): Promise<void> {
-    const now = Date.now();
-    const bucket = this.#pace.get(channel) ?? { tokens: BURST, at: now };
-    bucket.tokens = Math.min(BURST, bucket.tokens + (now - bucket.at) / PER_MESSAGE_MS);
-    bucket.at = now;
-    bucket.tokens -= 1;
-    this.#pace.set(channel, bucket);
-    if (this.#pace.size > 10_000) this.#pace.clear();
-    if (bucket.tokens < 0) await new Promise((resolve) => setTimeout(resolve, -bucket.tokens * PER_MESSAGE_MS));
+    const waitMs = await this.#pacer.reserve(channel).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'channel pacing unavailable; posting unpaced');
+      return 0;
+    });
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   async postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<MessageRef> {
