@@ -179,6 +179,29 @@ describe('the forms', () => {
     expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).toContain('P2 · typo on the status page');
   });
 
+  it('reports a step that keeps failing — in the channel once there is one, else to the declarer — and never drops it', async () => {
+    // Jobs with a single attempt stand for the last of the real eight (whose backoff would take minutes).
+    const runOnce = async (id: string, title: string) => {
+      await stack.bot.pool.query(`INSERT INTO incidents (id, delivery_key, title, severity, status, declared_by, correlation_id, declared_at, last_update_at)
+        VALUES ($1, $2, $3, 'P2', 'investigating', 'U0DAVE0004', 'c-stuck', now(), now())`, [id, `test:${id}`, title]);
+      await stack.bot.queues.queue('incident-declare').add('incident-declare', { correlationId: 'c-stuck', incidentId: id, requestedAt: new Date().toISOString(), requestedBy: { userId: 'U0DAVE0004' }, channelId: 'C0GENERAL01' }, { jobId: `incident-declare-${id}`, attempts: 1 });
+    };
+    stack.sim.fail('conversations.create', { error: 'restricted_action' });
+    await runOnce('5700c0000000000a', 'no channel possible');
+    await eventually(() => expect(ephemeralText('U0DAVE0004')).toContain('could not create the channel for *no channel possible* after several tries (restricted_action)'));
+    await eventually(async () => expect((await incident('5700c0000000000a'))!.setup).toBe('failed'));
+    expect(JSON.stringify((await stack.slack.command('dave', '/incident list')).json)).not.toContain('no channel possible');
+
+    stack.sim.fail('pins.add', { error: 'internal_error' });
+    await runOnce('5700c0000000000b', 'pin refused');
+    await eventually(async () => {
+      const found = await incident('5700c0000000000b');
+      if (!found?.channel_id) throw new Error('no channel yet');
+      expect(mentioning(found.channel_id, 'could not pin the status card for *pin refused*')).toHaveLength(1);
+    });
+    await eventually(async () => expect((await incident('5700c0000000000b'))!.setup).toBe('done')); // the channel is live; the missing step was named
+  });
+
   it('keeps going when Slack answers 429 with Retry-After', async () => {
     stack.sim.fail('conversations.create', { rateLimited: 1 });
     const { channel } = await declare('bob', 'P2 "rate limited declaration"');

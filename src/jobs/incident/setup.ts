@@ -94,7 +94,9 @@ async function reportStuck(deps: ProcessorDeps, record: IncidentRecord, data: Pa
   const text = `:warning: ops-bot could not ${current} for *${esc(record.title)}* after several tries (${why}). Everything before that step is done; do this step by hand or declare again.`;
   if (record.channelId) await deps.slack.postMessage(record.channelId, noticeView(record, 'stuck', text)).catch(() => undefined);
   await replyToRequester(deps.slack, data, view(text, [section(text)]));
-  if (!record.channelId) await deps.incidents.setSetup(record.id, 'failed');
+  // With a channel the incident is live (people work in it; the missing step was named); without
+  // one there is no incident to list. Either way the set-up stops here: retrying is for a new request.
+  await deps.incidents.setSetup(record.id, record.channelId ? 'done' : 'failed');
 }
 
 // Create the channel under the first free name. A create whose answer never came (the worker died
