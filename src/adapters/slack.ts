@@ -95,8 +95,10 @@ export class SlackGateway {
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
-  async postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<MessageRef> {
-    await this.#paced(channel);
+  // `paced`: for traffic that comes in bursts into one channel (an incident's set-up, broadcasts,
+  // reminders). A deploy's or rollback's own message is never held back behind the pace.
+  async postMessage(channel: string, message: SlackMessage, threadTs?: string, options: { paced?: boolean } = {}): Promise<MessageRef> {
+    if (options.paced) await this.#paced(channel);
     const answer = await this.call('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
     return postedMessage.parse(answer);
   }

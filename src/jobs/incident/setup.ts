@@ -92,7 +92,7 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
 async function reportStuck(deps: ProcessorDeps, record: IncidentRecord, data: Parameters<typeof replyToRequester>[1], current: string, error: unknown): Promise<void> {
   const why = platformErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
   const text = `:warning: ops-bot could not ${current} for *${esc(record.title)}* after several tries (${why}). Everything before that step is done; do this step by hand or declare again.`;
-  if (record.channelId) await deps.slack.postMessage(record.channelId, noticeView(record, 'stuck', text)).catch(() => undefined);
+  if (record.channelId) await deps.slack.postMessage(record.channelId, noticeView(record, 'stuck', text), undefined, { paced: true }).catch(() => undefined);
   await replyToRequester(deps.slack, data, view(text, [section(text)]));
   // With a channel the incident is live (people work in it; the missing step was named); without
   // one there is no incident to list. Either way the set-up stops here: retrying is for a new request.

@@ -39,7 +39,7 @@ export async function postOnce(deps: ProcessorDeps, record: IncidentRecord, name
   await deps.incidents.markStep(record.id, `${name}.sent`, Date.now());
   let ref;
   try {
-    ref = await deps.slack.postMessage(channel, message);
+    ref = await deps.slack.postMessage(channel, message, undefined, { paced: true });
   } catch (error) {
     // Someone archived the incident channel by hand: it is archived, and nothing more goes there.
     if (platformErrorCode(error) !== 'is_archived' || channel !== record.channelId) throw error;
