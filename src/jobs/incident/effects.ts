@@ -14,7 +14,9 @@ import { bridgeOf, postOnce, step } from './steps.ts';
 // every post is a recorded step, so a retried job finishes what is missing and repeats nothing.
 export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ data, deps }) => {
   const record = await deps.incidents.get(data.incidentId);
-  if (!record?.channelId) return { skipped: 'no channel yet' };
+  if (!record) return { skipped: 'no such incident' };
+  // A change made while the channel is still being created waits for it (retried with backoff).
+  if (!record.channelId) throw new Error('the incident has no channel yet; retrying');
   const channel = record.channelId;
   const v = `v${data.version}`;
   const { broadcastChannel, escalationChannel } = deps.catalog.incidents;

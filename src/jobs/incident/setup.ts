@@ -9,6 +9,7 @@ import type { ProcessorDeps } from '../processor.ts';
 import type { Processor } from '../processor.ts';
 import { replyToRequester } from '../reply.ts';
 import { scheduleClocks } from './clocks.ts';
+import { enqueueCardRefresh } from './effects.ts';
 import { bridgeOf, postOnce, step, usersOf } from './steps.ts';
 
 const created = z.object({ channel: z.object({ id: z.string(), name: z.string() }) });
@@ -54,7 +55,14 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
     }
     current = 'post the status card';
     const card = await postOnce(deps, record, 'card', channel, incidentCardView(record, bridge, servicesOf(deps.catalog, record.services)));
-    if (card && record.cardTs !== card) await deps.incidents.setCard(record.id, card);
+    if (card && record.cardTs !== card) {
+      await deps.incidents.setCard(record.id, card);
+      await deps.incidents.markCardRendered(record.id, record.version);
+      // Someone acknowledged (or changed something) while the channel was being set up: the card
+      // just posted shows the state this job started from, so it is refreshed once.
+      const current = await deps.incidents.get(record.id);
+      if (current && current.version > record.version) await enqueueCardRefresh(deps, current);
+    }
     current = 'pin the status card';
     await step(deps, record, 'pin', async () => {
       try {
