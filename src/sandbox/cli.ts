@@ -15,6 +15,8 @@ const { values, positionals } = parseArgs({
     value: { type: 'string' },
     react: { type: 'string' },
     say: { type: 'string' },
+    submit: { type: 'string' },
+    field: { type: 'string', multiple: true },
     unreact: { type: 'boolean', default: false },
     message: { type: 'string' },
     wait: { type: 'string', default: '2' },
@@ -41,7 +43,10 @@ async function main(): Promise<void> {
     process.stdout.write(`── @${values.as} said in #${values.channel} (--message ${said.ts}) ──\n${values.say}\n`);
     return;
   }
-  const request = values.click
+  const fields = Object.fromEntries((values.field ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const request = values.submit
+    ? { kind: 'submit', as: values.as, callbackId: values.submit, fields }
+    : values.click
     ? { kind: 'click', as: values.as, actionId: values.click, messageTs: required(values.message, '--message <ts>'), ...(values.value ? { value: values.value } : {}) }
     : values.react
       ? { kind: 'react', as: values.as, reaction: values.react, messageTs: required(values.message, '--message <ts>'), removed: values.unreact }
@@ -92,7 +97,11 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
     case 'files.completeUploadExternal': return `── uploaded ${String(call.args.files)} to #${names.get(String(call.args.channel_id)) ?? ''} ──`;
     case 'conversations.archive': return `── archived ${where} ──`;
     case 'conversations.unarchive': return `── unarchived ${where} ──`;
-    case 'views.open': return '── a form opened (submit it in Slack; the sandbox CLI cannot) ──';
+    case 'views.open': {
+      const form = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { callback_id?: string; title?: { text?: string }; blocks?: { block_id?: string; label?: { text?: string } }[] };
+      const inputs = (form.blocks ?? []).filter((block) => block.label).map((block) => `--field ${block.block_id}=… (${block.label?.text ?? ''})`).join(' ');
+      return `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
+    }
     default: return undefined;
   }
 }
@@ -111,7 +120,7 @@ function parseBlocks(value: unknown): unknown[] {
 
 function required(value: string | undefined, what: string): string {
   if (!value) {
-    process.stderr.write(`missing ${what}\nusage: npm run slack -- --as <name> "/command text" [--channel <name>] | --click <action-id> --message <ts> | --react <emoji> --message <ts> | --say "text" --channel <name>\n`);
+    process.stderr.write(`missing ${what}\nusage: npm run slack -- --as <name> "/command text" [--channel <name>] | --click <action-id> --message <ts> | --react <emoji> --message <ts> | --say "text" --channel <name> | --submit <callback-id> --field <block>=<value> …\n`);
     process.exit(2);
   }
   return value;

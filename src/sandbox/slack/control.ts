@@ -64,7 +64,28 @@ type DriveRequest =
   | { kind: 'command'; as: string; line: string; channel?: string }
   | { kind: 'click'; as: string; messageTs: string; actionId: string; value?: string }
   | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean }
-  | { kind: 'say'; as: string; channel: string; text: string };
+  | { kind: 'say'; as: string; channel: string; text: string }
+  | { kind: 'submit'; as: string; callbackId: string; fields: Record<string, string> };
+
+type ViewBlock = { block_id?: string; element?: { type?: string } };
+
+// Submits the form the bot opened most recently with this callback_id, filling its inputs from
+// `fields` (block_id → text; a select takes the option's value, a multi-select a comma list).
+async function submitLatest(sim: SlackSimulator, driver: NonNullable<SlackSimulator['driver']>, request: { as: string; callbackId: string; fields: Record<string, string> }) {
+  const opened = [...sim.workspace.views].reverse().map((entry) => entry.view as { callback_id?: string; private_metadata?: string; blocks?: ViewBlock[] }).find((view) => view.callback_id === request.callbackId);
+  if (!opened) throw new Error(`no form ${request.callbackId} was opened; press its button first`);
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const block of opened.blocks ?? []) {
+    const given = block.block_id ? request.fields[block.block_id] : undefined;
+    if (!block.block_id || given === undefined) continue;
+    const type = block.element?.type ?? 'plain_text_input';
+    const value = type === 'static_select' ? { type, selected_option: { value: given } }
+      : type === 'multi_static_select' ? { type, selected_options: given.split(',').filter(Boolean).map((item) => ({ value: item.trim() })) }
+        : { type, value: given };
+    values[block.block_id] = { value };
+  }
+  return driver.submitView(request.as, { callbackId: request.callbackId, ...(opened.private_metadata ? { privateMetadata: opened.private_metadata } : {}), values });
+}
 
 async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Promise<void> {
   const driver = sim.driver;
@@ -73,6 +94,10 @@ async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Pr
   try {
     const before = sim.lastSeq;
     if (request.kind === 'say') return send(res, 200, { ok: true, ts: driver.say(request.as, request.channel, request.text), before });
+    if (request.kind === 'submit') {
+      const answer = await submitLatest(sim, driver, request);
+      return send(res, 200, { ok: true, status: answer.status, ack: answer.json ?? (answer.body || undefined), before });
+    }
     const answer = request.kind === 'command'
       ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
       : request.kind === 'click'
