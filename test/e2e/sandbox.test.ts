@@ -72,4 +72,19 @@ describe('the sandbox', () => {
     expect(await slack('--as', 'carol', '--wait', '0', '/backup orders')).toContain('Backing up orders');
     expect(await posted(/orders.*backed up/s)).toMatch(/orders-\d{8}-\d{6}-[0-9a-f]{6}/);
   });
+
+  it('runs an incident from declaration to summary with the commands the README shows', async () => {
+    const declared = await slack('--as', 'bob', '--channel', 'general', '--wait', '3', '/incident declare P1 "sandbox checkout errors" --service checkout');
+    expect(declared).toContain('── created channel #inc-');
+    expect(declared).toContain('is ready: people invited, bridge and status card pinned');
+    const card = /── pinned message (\d+\.\d+) in (#inc-[a-z0-9-]+) ──/.exec(declared);
+    expect(card).not.toBeNull();
+    const [, cardTs, channel] = card!;
+    expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_ack', '--message', cardTs!)).toContain('You are the commander');
+    expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_update', '--message', cardTs!)).toContain('--submit incident_update_modal');
+    expect(await slack('--as', 'erin', '--wait', '1', '--submit', 'incident_update_modal', '--field', 'status=identified', '--field', 'text=bad config')).toContain('*Update* (identified)');
+    const resolved = await slack('--as', 'erin', '--wait', '3', '--channel', channel!.slice(1), '/incident resolve "rolled back"');
+    expect(resolved).toContain('Time to acknowledge');
+    expect(resolved).toContain('Postmortem draft');
+  });
 });
