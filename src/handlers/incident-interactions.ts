@@ -68,6 +68,7 @@ export function incidentButtons(deps: HandlerDeps): Record<string, ActionHandler
     [INCIDENT_CHECKLIST]: async (turn) => checklistTicked(deps, turn),
     [INCIDENT_JOIN]: async (turn) => {
       const record = await incidentOf(deps, turn.action.value);
+      await requireRole(deps, turn.payload.user.id, 'incident');
       if (!record.channelId) throw new UserError('That incident has no channel yet; try again in a few seconds.', { code: 'not_ready' });
       await deps.slack.call('conversations.invite', { channel: record.channelId, users: turn.payload.user.id }).catch((error: unknown) => {
         if (platformErrorCode(error) !== 'already_in_channel') throw error;

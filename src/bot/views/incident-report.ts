@@ -131,7 +131,14 @@ export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], 
 export function incidentListView(incidents: IncidentRecord[], now: Date): View {
   if (incidents.length === 0) return view('No open incidents.', [section(':white_check_mark: No open incidents.')]);
   const lines = incidents.map((record) => `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${record.channelId ? `<#${record.channelId}>` : `_${record.setup === 'pending' ? 'setting up' : '?'}_`} ${esc(record.title)} — ${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`);
-  return view(`${incidents.length} open incident(s)`, [header(`Open incidents (${incidents.length})`), section(lines.join('\n'))]);
+  // A section holds 3000 characters: as many sections as the lines need.
+  const sections: string[] = [];
+  for (const line of lines) {
+    const last = sections.at(-1);
+    if (last !== undefined && last.length + line.length + 1 <= 2_900) sections[sections.length - 1] = `${last}\n${line}`;
+    else sections.push(line.slice(0, 2_900));
+  }
+  return view(`${incidents.length} open incident(s)`, [header(`Open incidents (${incidents.length})`), ...sections.map((text) => section(text))]);
 }
 
 export type DeclareAsk = { severity: string; title: string; services: string[]; description?: string | undefined };
