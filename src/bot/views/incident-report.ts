@@ -62,12 +62,13 @@ function severityPath(record: IncidentRecord): string {
   return record.severityHistory.map((change) => `${change.to} (${utc(new Date(change.at))}, <@${change.by}>)`).join(' → ');
 }
 
-export function incidentFigures(record: IncidentRecord): IncidentFigures {
-  return figuresOf({ declaredAt: record.declaredAt, acknowledgedAt: record.acknowledgedAt, firstResolvedAt: record.firstResolvedAt, resolvedAt: record.resolvedAt ?? new Date() });
+// `now` stands in for the resolution of an incident that is still open (a draft written early).
+export function incidentFigures(record: IncidentRecord, now: Date): IncidentFigures {
+  return figuresOf({ declaredAt: record.declaredAt, acknowledgedAt: record.acknowledgedAt, firstResolvedAt: record.firstResolvedAt, resolvedAt: record.resolvedAt ?? now });
 }
 
-export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: string): View {
-  const figures = incidentFigures(record);
+export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: string, now: Date): View {
+  const figures = incidentFigures(record, now);
   const participants = participantsOf(record, rows);
   const lines = figureLines(figures);
   return view(`Resolved: ${esc(record.title)}. ${lines.map(([label, value]) => `${label} ${value}`).join(', ')}.`, [
@@ -81,8 +82,8 @@ export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: s
 }
 
 // The postmortem draft: facts filled in, the questions only people can answer left open.
-export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], names: (userId: string) => string): string {
-  const figures = incidentFigures(record);
+export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], names: (userId: string) => string, now: Date): string {
+  const figures = incidentFigures(record, now);
   const who = (text: string) => unesc(text.replace(/<@([UW][A-Z0-9]+)>/g, (_match, id: string) => `@${names(id)}`));
   const participants = participantsOf(record, rows).map((id) => `@${names(id)}`).join(', ');
   return [

@@ -73,10 +73,10 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
 async function resolve(deps: ProcessorDeps, record: IncidentRecord, v: string): Promise<void> {
   const channel = record.channelId!;
   const rows = await deps.incidents.timeline(record.id);
-  const summary = await postOnce(deps, record, `summary.${v}`, channel, summaryView(record, rows, `summary.${v}`));
+  const summary = await postOnce(deps, record, `summary.${v}`, channel, summaryView(record, rows, `summary.${v}`, deps.now()));
   await step(deps, record, `postmortem.${v}`, async () => {
     const names = await namesOf(deps, rows.map((row) => row.actor).concat(record.declaredBy, record.commander ?? []));
-    const markdown = postmortemMarkdown(record, rows, (id) => names.get(id) ?? id);
+    const markdown = postmortemMarkdown(record, rows, (id) => names.get(id) ?? id, deps.now());
     return deps.slack.uploadFile(channel, { filename: `postmortem-${record.channelName ?? record.id}.md`, title: `Postmortem draft: ${record.title}`, content: markdown, comment: 'Postmortem draft: the facts are filled in, the review questions are for you.', ...(summary ? { threadTs: summary } : {}) });
   });
   await deps.incidents.markStep(record.id, 'summary.posted', record.version);
