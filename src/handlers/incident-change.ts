@@ -21,12 +21,14 @@ export async function incidentHere(deps: HandlerDeps, channelId: string, what: s
   });
 }
 
-// Severity, resolve and reopen belong to the commander and to the incident-admin role.
+// Severity, resolve and reopen belong to the commander and to the incident-admin role; until
+// someone takes command, the person who declared the incident holds it (a false alarm is closed by
+// whoever raised it, without first pressing a button).
 export async function requireCommand(deps: HandlerDeps, record: IncidentRecord, userId: string, what: string): Promise<void> {
-  if (record.commander === userId) return;
+  if (record.commander === userId || (record.commander === undefined && record.declaredBy === userId)) return;
   const identity = await identify(deps, userId);
   if (holdsRole(identity, deps.catalog.roles, 'incidentAdmin')) return;
-  throw new UserError(`Only the commander (${record.commander ? `<@${record.commander}>` : 'nobody yet'}) or the \`incidentAdmin\` role (${describePeople(deps.catalog.roles.incidentAdmin ?? [])}) may ${what}. Nothing was changed.`, {
+  throw new UserError(`Only the commander (${record.commander ? `<@${record.commander}>` : `nobody yet, so <@${record.declaredBy}>, who declared it`}) or the \`incidentAdmin\` role (${describePeople(deps.catalog.roles.incidentAdmin ?? [])}) may ${what}. Nothing was changed.`, {
     hint: record.commander ? `Ask <@${record.commander}>, or take command with the card's *I'm commander* button if you are an incident admin.` : "Press *Acknowledge / I'm commander* on the pinned card first.",
     code: 'not_commander',
   });

@@ -342,6 +342,13 @@ describe('timeline and resolution', () => {
     ]), { timeoutMs: 15_000 });
   });
 
+  it('lets the declarer resolve while nobody has taken command (a false alarm)', async () => {
+    const { channel } = await declare('carol', 'P3 "false alarm on the search dashboard"');
+    await stack.slack.command('carol', '/incident resolve false alarm', { channel: channel.id });
+    await eventually(() => expect(mentioning(channel.id, 'Time to acknowledge')).toHaveLength(1));
+    expect(JSON.stringify(mentioning(channel.id, 'Time to acknowledge')[0]!.blocks)).toContain('never acknowledged');
+  });
+
   it('lists open incidents with severity, age and commander', async () => {
     const answer = await stack.slack.command('guest', '/incident list');
     const text = JSON.stringify(answer.json);
