@@ -109,6 +109,8 @@ describe('/incident', () => {
   it.each([
     ['a bad severity', 'declare P5 outage', 'is not a severity'],
     ['no title', 'declare P1', 'needs a title'],
+    ['an empty quoted title', 'declare P1 ""', 'needs a title'],
+    ['a title of spaces', 'declare P1 "   "', 'needs a title'],
     ['a 500-character title', `declare P1 ${'x'.repeat(500)}`, 'characters long'],
     ['an unknown subcommand', 'frobnicate', 'is not a /incident subcommand'],
   ])('refuses %s', (_label, text, message) => {

@@ -230,7 +230,8 @@ function parseIncident(text: string): IncidentRequest {
       if (args.positionals.length === 1 && args.flags.size === 0) return { command: 'incident', sub: 'declare', services: [] };
       const severity = args.positionals[1];
       if (severity === undefined) throw usageError('incident', 'Which severity? e.g. `/incident declare P1 "checkout errors"`.', 'missing_argument');
-      const title = restOf(args, 2);
+      // A title of spaces is no title (a quoted "   " would otherwise name a channel inc-…-incident).
+      const title = restOf(args, 2).trim();
       if (title.length === 0) throw usageError('incident', 'The incident needs a title, e.g. `/incident declare P1 "checkout errors"`.', 'missing_argument');
       if (title.length > TITLE_MAX) throw usageError('incident', `The title is ${title.length} characters long; keep it under ${TITLE_MAX} and put details in a note.`, 'invalid_value');
       const service = readFlag('incident', args, 'service', nameValue('service'));
