@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './postgres.ts';
 import { z } from 'zod';
 import type { ApprovalRequest, Decision } from '../core/approval.ts';
 import { planSchema, type Plan } from '../core/plan.ts';
@@ -100,7 +101,7 @@ export class ApprovalStore {
   }
 
   async create(approval: NewApproval, audit: AuditEntry): Promise<void> {
-    await this.#transaction(async (client) => {
+    await inTransaction(this.#pool, async (client) => {
       const { request } = approval;
       await client.query(
         `INSERT INTO approval_requests (id, kind, env, target, requester, team, channel, plan, plan_hash, policy, status, approvals, break_glass, freeze_name,
@@ -136,7 +137,7 @@ export class ApprovalStore {
   // The one atomic step: lock, decide, store, audit, commit. `decide` must be pure; `audit` turns its
   // decision into the rows to write (refusals included: they are evidence too).
   async transition(id: string, decide: (record: ApprovalRecord) => Decision, audit: (record: ApprovalRecord, decision: Decision) => AuditEntry[]): Promise<TransitionResult | undefined> {
-    return this.#transaction(async (client) => {
+    return inTransaction(this.#pool, async (client) => {
       const { rows } = await client.query(`SELECT ${COLUMNS} FROM approval_requests WHERE id = $1 FOR UPDATE`, [id]);
       if (!rows[0]) return undefined;
       const record = fromRow(rows[0]);
@@ -164,20 +165,5 @@ export class ApprovalStore {
   async approvedNotStarted(olderThan: Date): Promise<ApprovalRecord[]> {
     const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM approval_requests WHERE status = 'approved' AND started_at IS NULL AND decided_at < $1 AND decided_at > now() - interval '1 day'`, [olderThan]);
     return rows.map(fromRow);
-  }
-
-  async #transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await run(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }

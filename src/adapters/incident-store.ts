@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './postgres.ts';
 import { esc } from '../core/mrkdwn.ts';
 import { z } from 'zod';
 import { SEVERITIES } from '../core/grammar/values.ts';
@@ -69,7 +70,7 @@ export class IncidentStore {
 
   // The declaration's row and its first timeline line; the same id again (a retried job) adds nothing.
   async create(incident: NewIncident, audit?: AuditEntry): Promise<IncidentRecord> {
-    return this.#transaction(async (client) => {
+    return inTransaction(this.#pool, async (client) => {
       const history: SeverityChange[] = [{ at: incident.declaredAt.toISOString(), from: null, to: incident.severity, by: incident.declaredBy }];
       const inserted = await client.query(
         `INSERT INTO incidents (id, delivery_key, title, description, severity, status, declared_by, services, origin_channel, correlation_id, declared_at, last_update_at, severity_history)
@@ -152,7 +153,7 @@ export class IncidentStore {
   // `outbox`: what the worker must do after this change, stored with it (effects.v<version>) so a
   // crash between the commit and the enqueue loses nothing: the sweeper enqueues what is not done.
   async change(id: string, event: IncidentEvent, now: Date, audit: (record: IncidentRecord, transition: Extract<Transition, { ok: true }>) => AuditEntry, outbox: (record: IncidentRecord, transition: Extract<Transition, { ok: true }>) => Record<string, unknown>): Promise<ChangeResult | undefined> {
-    return this.#transaction(async (client) => {
+    return inTransaction(this.#pool, async (client) => {
       const { rows } = await client.query('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0]) return undefined;
       const record = fromRow(rows[0]);
@@ -177,7 +178,7 @@ export class IncidentStore {
   // Lines that change nothing on the card: notes, pinned messages, bot actions, clock events.
   // With a source ts, the same message twice is one line (false: it was there already).
   async addTimeline(id: string, entry: { kind: string; actor: string; text: string; at: Date; permalink?: string; sourceTs?: string }, audit?: AuditEntry): Promise<boolean> {
-    return this.#transaction(async (client) => {
+    return inTransaction(this.#pool, async (client) => {
       const added = await this.#addTimeline(client, id, entry);
       if (added && audit) await this.#audit.record(audit, client);
       return added;
@@ -197,21 +198,6 @@ export class IncidentStore {
       [id, entry.at, entry.kind, entry.actor, entry.text.slice(0, 4_000), entry.permalink ?? null, entry.sourceTs ?? null],
     );
     return result.rowCount === 1;
-  }
-
-  async #transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await run(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
 

@@ -48,10 +48,24 @@ export async function ensureDatabase(url: string, logger: Logger): Promise<void>
   }
 }
 
-export async function migrate(pool: pg.Pool, logger: Logger, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+// BEGIN … COMMIT on one pooled connection; ROLLBACK on any error, and the connection goes back.
+export async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    const result = await run(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function migrate(pool: pg.Pool, logger: Logger, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  const ran = await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
@@ -63,13 +77,8 @@ export async function migrate(pool: pg.Pool, logger: Logger, migrations: Migrati
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
       ran.push(migration.version);
     }
-    await client.query('COMMIT');
-    if (ran.length > 0) logger.info({ migrations: ran }, 'applied database migrations');
     return ran;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
+  if (ran.length > 0) logger.info({ migrations: ran }, 'applied database migrations');
+  return ran;
 }

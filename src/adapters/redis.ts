@@ -50,3 +50,14 @@ export async function pingWithin(redis: Redis, timeoutMs: number): Promise<void>
     clearTimeout(timer);
   }
 }
+
+// Every key under a prefix (queues, locks, ledger of one deployment), in SCAN batches so a large
+// keyspace never blocks Redis the way KEYS would.
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}

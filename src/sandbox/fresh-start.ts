@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { dropDatabase } from '../adapters/pg-dump.ts';
+import { deleteKeysWithPrefix } from '../adapters/redis.ts';
 
 // The simulated Slack starts empty each time, so queue state and approvals left in Redis and
 // PostgreSQL by an earlier sandbox would point at messages that no longer exist: start clean.
@@ -8,12 +9,7 @@ export async function wipeSandboxState(redisUrl: string, prefix: string, databas
   const redis = new Redis(redisUrl, { protocol: 2, lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

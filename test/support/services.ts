@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { dropDatabase as dropDatabaseAt } from '../../src/adapters/pg-dump.ts';
+import { deleteKeysWithPrefix } from '../../src/adapters/redis.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -17,24 +18,13 @@ export function databaseUrl(name: string): string {
 
 // Each test file gets its own database; it is dropped afterwards, whatever was left connected.
 export async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await dropDatabaseAt(POSTGRES_URL, name);
 }
 
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL, { protocol: 2 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
