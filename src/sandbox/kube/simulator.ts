@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readBody, send } from '../slack/http-io.ts';
 import { DeploymentController, type FailureMode } from './controller.ts';
 import { PatchError, jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { forbidden, notFound, status } from './status.ts';
 import { ObjectStore, matchesLabels, type KubeObject, type WatchEvent } from './store.ts';
+import { closeNow, listenOn } from '../loopback.ts';
 
 type Resource = { kind: string; apiVersion: string; group: string };
 const RESOURCES: Record<string, Resource> = {
@@ -46,11 +46,7 @@ export class KubeSimulator {
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(port, host, () => resolve());
-    });
-    this.#url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
+    this.#url = await listenOn(this.#server, port, host);
     return this.#url;
   }
 
@@ -59,7 +55,7 @@ export class KubeSimulator {
     this.dropWatches();
     const server = this.#server;
     this.#server = undefined;
-    if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+    await closeNow(server);
   }
 
   // --- for tests and the sandbox ---

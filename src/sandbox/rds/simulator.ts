@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readBody } from '../slack/http-io.ts';
 import { ACTIONS, RdsFault, type Params } from './actions.ts';
 import { RdsState, type Tags } from './state.ts';
 import { errorResponse, response } from './xml.ts';
+import { closeNow, listenOn } from '../loopback.ts';
 
 export type RdsCall = { action: string; params: Params; status: number; code?: string };
 
@@ -53,18 +53,14 @@ export class RdsSimulator {
         reply(error.status, errorResponse(error.code, error.message, requestId), error.code);
       }
     })());
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(port, host, () => resolve());
-    });
-    this.#url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
+    this.#url = await listenOn(this.#server, port, host);
     return this.#url;
   }
 
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+    await closeNow(server);
   }
 
   addInstance(id: string, engine = 'postgres', tags: Tags = []): void {

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chatMethods } from './methods/chat.ts';
 import { SlackApiError, type Method, type MethodArgs, type MethodResult } from './methods/common.ts';
 import { conversationMethods } from './methods/conversations.ts';
@@ -11,6 +10,7 @@ import { SlackDriver } from './driver.ts';
 import { controlRoutes } from './control.ts';
 import { SocketModeServer } from './socket-mode.ts';
 import { readBody, send } from './http-io.ts';
+import { closeNow, listenOn } from '../loopback.ts';
 
 export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number; result?: MethodResult };
 
@@ -49,11 +49,7 @@ export class SlackSimulator {
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(port, host, () => resolve());
-    });
-    this.#url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
+    this.#url = await listenOn(this.#server, port, host);
     this.workspace.baseUrl = this.#url;
     this.#socketMode = new SocketModeServer(this.#server, this.workspace.appId);
     return this.#url;
@@ -64,7 +60,7 @@ export class SlackSimulator {
     if (!server) return;
     this.#server = undefined;
     this.#socketMode?.close();
-    await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+    await closeNow(server);
   }
 
   // Connect the driver: where the bot listens and the secret it checks signatures with.
