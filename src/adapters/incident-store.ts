@@ -125,7 +125,12 @@ export class IncidentStore {
 
   // A step of the set-up or of a change's effects, done (value: what it produced, or true).
   async markStep(id: string, step: string, value: unknown): Promise<void> {
-    await this.#pool.query(`UPDATE incidents SET steps = steps || jsonb_build_object($2::text, $3::jsonb) WHERE id = $1`, [id, step, JSON.stringify(value)]);
+    await this.markSteps(id, { [step]: value });
+  }
+
+  // Several steps in one write.
+  async markSteps(id: string, steps: Record<string, unknown>): Promise<void> {
+    await this.#pool.query('UPDATE incidents SET steps = steps || $2::jsonb WHERE id = $1', [id, JSON.stringify(steps)]);
   }
 
   async setChannel(id: string, channelId: string, channelName: string): Promise<void> {

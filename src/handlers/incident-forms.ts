@@ -7,6 +7,7 @@ import { SEVERITIES } from '../core/grammar/values.ts';
 import type { IncidentEvent } from '../core/incident-events.ts';
 import { INCIDENT_STATUSES } from '../core/incident.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
+import { replyToRequester } from '../jobs/reply.ts';
 import type { HandlerDeps } from './deps.ts';
 import { viewOfError } from './error-boundary.ts';
 import { declareIncident } from './incident.ts';
@@ -66,7 +67,9 @@ export function incidentSubmitted(deps: HandlerDeps) {
       answer = viewOfError(error, correlationId, deps.logger);
       await deps.audit.record({ event: 'request', decision: 'refused', actor: userId, correlationId, channel, command: `form ${sub.view.callback_id}`, action: sub.view.callback_id, reason: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
     }
-    if (answer) await tell(deps, channel, userId, answer);
+    if (!answer) return;
+    const requester = { correlationId, requestedAt: deps.now().toISOString(), requestedBy: { userId }, ...(channel ? { channelId: channel } : {}) };
+    await replyToRequester(deps.slack, requester, answer).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not answer the incident form'));
   };
 }
 
@@ -89,16 +92,4 @@ function eventOf(sub: Submission, actor: string): IncidentEvent | { block: strin
     default:
       return { block: 'severity', error: 'This form is no longer handled.' };
   }
-}
-
-async function tell(deps: HandlerDeps, channel: string | undefined, user: string, answer: View): Promise<void> {
-  if (channel) {
-    try {
-      await deps.slack.postEphemeral(channel, user, answer);
-      return;
-    } catch {
-      // not in that channel: a DM still reaches them
-    }
-  }
-  await deps.slack.postMessage(user, answer).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not answer the incident form'));
 }

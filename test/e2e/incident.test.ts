@@ -47,6 +47,19 @@ function mentioning(channel: string, text: string): SimMessage[] {
   return messagesIn(channel).filter((message) => message.text.includes(text) || JSON.stringify(message.blocks).includes(text));
 }
 
+type OpenedForm = { callback_id: string; private_metadata: string; blocks: { block_id?: string }[] };
+
+// The form the bot opened (views.open) with this callback_id, for this incident or channel.
+async function openedForm(callbackId: string, metadataNaming: string): Promise<OpenedForm> {
+  return eventually(() => {
+    const found = stack.sim.callsTo('views.open')
+      .map((call) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as OpenedForm)
+      .find((view) => view.callback_id === callbackId && view.private_metadata.includes(metadataNaming));
+    if (!found) throw new Error(`no ${callbackId} opened`);
+    return found;
+  }, { what: `the form ${callbackId}` });
+}
+
 function ephemeralText(userId: string): string {
   return ephemeralsTo(stack, userId).map((call) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? '')}`).join('\n');
 }
@@ -121,8 +134,7 @@ describe('/incident declare', () => {
 describe('the forms', () => {
   it('/incident declare with no arguments opens the form; submitting it declares', async () => {
     await stack.slack.command('erin', '/incident declare', { channel: 'general' });
-    const opened = stack.sim.callsTo('views.open').at(-1)!;
-    const form = (typeof opened.args.view === 'string' ? JSON.parse(opened.args.view) : opened.args.view) as { callback_id: string; private_metadata: string; blocks: { block_id?: string }[] };
+    const form = await openedForm('incident_declare_modal', 'C0GENERAL01');
     expect(form.callback_id).toBe('incident_declare_modal');
     expect(form.blocks.map((block) => block.block_id)).toEqual(['title', 'severity', 'services', 'description']);
     const empty = await stack.slack.submitView('erin', { callbackId: form.callback_id, privateMetadata: form.private_metadata, values: { title: { value: { type: 'plain_text_input', value: ' ' } }, severity: { value: { type: 'static_select', selected_option: { value: 'P2' } } } } });
@@ -147,11 +159,7 @@ describe('the forms', () => {
   it('Post update changes the status on the card and posts the update; a checklist tick lands on the timeline', async () => {
     const { row, channel } = await declare('dave', 'P2 "queue backlog growing"');
     await stack.slack.click('dave', { messageTs: row.card_ts!, actionId: 'incident_update' });
-    const form = await eventually(() => {
-      const found = stack.sim.callsTo('views.open').map((call) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { callback_id: string; private_metadata: string }).find((view) => view.callback_id === 'incident_update_modal' && view.private_metadata.includes(row.id));
-      if (!found) throw new Error('no form opened');
-      return found;
-    });
+    const form = await openedForm('incident_update_modal', row.id);
     await stack.slack.submitView('dave', { callbackId: form.callback_id, privateMetadata: form.private_metadata, values: { status: { value: { type: 'static_select', selected_option: { value: 'identified' } } }, text: { value: { type: 'plain_text_input', value: 'consumer stuck on a poison message' } } } });
     await eventually(() => expect(mentioning(channel.id, 'consumer stuck on a poison message')).toHaveLength(1));
     await eventually(() => expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).toContain(':large_yellow_circle: identified'));
@@ -169,11 +177,7 @@ describe('the forms', () => {
     await stack.slack.click('carol', { messageTs: row.card_ts!, actionId: 'incident_ack' });
     await eventually(() => expect(channel.topic).toContain('commander <@U0CAROL003>'));
     await stack.slack.click('carol', { messageTs: row.card_ts!, actionId: 'incident_severity' });
-    const form = await eventually(() => {
-      const found = stack.sim.callsTo('views.open').map((call) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { callback_id: string; private_metadata: string }).find((view) => view.callback_id === 'incident_severity_modal' && view.private_metadata.includes(row.id));
-      if (!found) throw new Error('no form opened');
-      return found;
-    });
+    const form = await openedForm('incident_severity_modal', row.id);
     await stack.slack.submitView('carol', { callbackId: form.callback_id, privateMetadata: form.private_metadata, values: { severity: { value: { type: 'static_select', selected_option: { value: 'P2' } } } } });
     await eventually(() => expect(channel.topic.startsWith('P2 · investigating')).toBe(true));
     expect(JSON.stringify(stack.sim.workspace.message(channel.id, row.card_ts!)!.blocks)).toContain('P2 · typo on the status page');

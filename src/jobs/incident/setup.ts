@@ -115,9 +115,8 @@ async function ensureChannel(deps: ProcessorDeps, record: IncidentRecord): Promi
   const start = typeof record.steps['name.attempt'] === 'number' ? record.steps['name.attempt'] : 1;
   for (let attempt = start; attempt <= MAX_NAME_ATTEMPTS; attempt += 1) {
     const name = channelNameFor(record.title, record.declaredAt, attempt);
-    await deps.incidents.markStep(record.id, 'name.attempt', attempt);
     const sentBefore = record.steps[`create.${name}`];
-    await deps.incidents.markStep(record.id, `create.${name}`, typeof sentBefore === 'number' ? sentBefore : Date.now());
+    await deps.incidents.markSteps(record.id, { 'name.attempt': attempt, [`create.${name}`]: typeof sentBefore === 'number' ? sentBefore : Date.now() });
     try {
       const answer = created.parse(await deps.slack.call('conversations.create', { name, is_private: false }));
       return await adopt(deps, record, answer.channel.id, name);

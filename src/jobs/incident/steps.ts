@@ -48,9 +48,7 @@ export async function postOnce(deps: ProcessorDeps, record: IncidentRecord, name
     return undefined;
   }
   await deps.incidents.markStep(record.id, name, ref.ts);
-  await deps.incidents.markStep(record.id, `${name}.channel`, ref.channel);
   record.steps[name] = ref.ts;
-  record.steps[`${name}.channel`] = ref.channel;
   return ref.ts;
 }
 
