@@ -49,6 +49,11 @@ export function similarTitles(a: string, b: string): boolean {
   return (2 * shared) / total >= 0.8;
 }
 
+// P0 and P1 are also announced in the escalation channel (declaration, severity change, resolution).
+export function isMajor(severity: Severity): boolean {
+  return severity === 'P0' || severity === 'P1';
+}
+
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 export const REOPEN_WINDOW_MS = 24 * 3_600_000;
 const DAY_MS = 86_400_000;

@@ -4,6 +4,11 @@ export type Person = { kind: 'user'; id: string } | { kind: 'group'; handle: str
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const HANDLE = /^@[a-z0-9][a-z0-9._-]*$/;
 
+// A Slack user id (timeline actors can also be "ops-bot").
+export function isUserId(text: string): boolean {
+  return USER_ID.test(text);
+}
+
 export function parsePerson(text: string): Person | undefined {
   if (text === '*') return { kind: 'everyone' };
   if (USER_ID.test(text)) return { kind: 'user', id: text };

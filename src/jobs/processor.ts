@@ -39,3 +39,8 @@ export type ProcessorDeps = {
 export type ProcessorInput<K extends JobKind> = { data: JobData<K>; job: Job; signal: AbortSignal; deps: ProcessorDeps; logger: Logger };
 
 export type Processor<K extends JobKind> = (input: ProcessorInput<K>) => Promise<unknown>;
+
+// This run is the job's last: BullMQ will not retry it if it fails.
+export function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}

@@ -8,7 +8,7 @@ import { newErrorId } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import { JOB_DATA, jobEnvelope } from './job-data.ts';
 import { JOB_KINDS, type JobKind } from './kinds.ts';
-import type { Processor, ProcessorDeps } from './processor.ts';
+import { isLastAttempt, type Processor, type ProcessorDeps } from './processor.ts';
 import { approvalExpireProcessor } from './processors/approval-expire.ts';
 import { approvalMessageProcessor } from './processors/approval-message.ts';
 import { backupProcessor } from './processors/backup.ts';
@@ -98,7 +98,7 @@ async function runJob<K extends JobKind>(kind: K, job: Job, signal: AbortSignal,
       logger.info('job completed');
       return result;
     } catch (error) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const lastAttempt = isLastAttempt(job);
       // System jobs (message refreshes, expiries) have nobody to answer; requests do.
       const requester = envelope.success ? envelope.data : undefined;
       const tell = async (message: View) => {

@@ -2,6 +2,7 @@ import type { IncidentRecord, TimelineRow } from '../../adapters/incident-store.
 import { esc, unesc } from '../../core/mrkdwn.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { figuresOf, type IncidentFigures } from '../../core/incident.ts';
+import { isUserId } from '../../core/people.ts';
 import { actions, ago, context, fields, header, section, view, type Block, type View } from './blocks.ts';
 import { SEVERITY_EMOJI, commanderText, markerOf } from './incident-card.ts';
 
@@ -46,7 +47,7 @@ export function timelineView(record: IncidentRecord, rows: TimelineRow[]): View 
 
 export function participantsOf(record: IncidentRecord, rows: TimelineRow[]): string[] {
   const people = new Set<string>([record.declaredBy, ...(record.commander ? [record.commander] : [])]);
-  for (const row of rows) if (/^[UW][A-Z0-9]+$/.test(row.actor)) people.add(row.actor);
+  for (const row of rows) if (isUserId(row.actor)) people.add(row.actor);
   return [...people];
 }
 

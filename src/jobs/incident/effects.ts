@@ -4,7 +4,8 @@ import { platformErrorCode } from '../../adapters/slack.ts';
 import { broadcastView, incidentCardView, noticeView, topicOf } from '../../bot/views/incident-card.ts';
 import { postmortemMarkdown, summaryView } from '../../bot/views/incident-report.ts';
 import { formatDuration } from '../../core/duration.ts';
-import { servicesOf } from '../../core/incident.ts';
+import { isMajor, servicesOf } from '../../core/incident.ts';
+import { isUserId } from '../../core/people.ts';
 import type { JobData } from '../job-data.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
 import { scheduleArchive, scheduleClocks, stopClocks } from './clocks.ts';
@@ -33,7 +34,7 @@ export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ 
         const next = record.acknowledgedAt ? (clocks.updateEvery ? `a status update is due every ${formatDuration(clocks.updateEvery)}` : 'no update clock at this severity') : `acknowledge within ${formatDuration(clocks.ackWithin)}`;
         await postOnce(deps, record, `severity.${v}`, channel, noticeView(record, `severity.${v}`, `${text}. Clocks start again: ${next}.`));
         if (broadcastChannel) await postOnce(deps, record, `severity-broadcast.${v}`, broadcastChannel, broadcastView(record, `severity-broadcast.${v}`, text));
-        if (escalationChannel && (record.severity === 'P0' || record.severity === 'P1')) await postOnce(deps, record, `severity-escalation.${v}`, escalationChannel, broadcastView(record, `severity-escalation.${v}`, text));
+        if (escalationChannel && isMajor(record.severity)) await postOnce(deps, record, `severity-escalation.${v}`, escalationChannel, broadcastView(record, `severity-escalation.${v}`, text));
         break;
       }
       case 'post-update':
@@ -84,14 +85,14 @@ async function resolve(deps: ProcessorDeps, record: IncidentRecord, v: string): 
   const figures = `after ${formatDuration((record.resolvedAt ?? deps.now()).getTime() - record.declaredAt.getTime())}`;
   const text = `:white_check_mark: *Resolved (${record.severity}):* ${esc(record.title)} — ${figures}${record.summary ? `: ${esc(record.summary)}` : ''}`;
   if (broadcastChannel) await postOnce(deps, record, `resolved-broadcast.${v}`, broadcastChannel, broadcastView(record, `resolved-broadcast.${v}`, text));
-  if (escalationChannel && record.severityHistory.some((change) => change.to === 'P0' || change.to === 'P1')) await postOnce(deps, record, `resolved-escalation.${v}`, escalationChannel, broadcastView(record, `resolved-escalation.${v}`, text));
+  if (escalationChannel && record.severityHistory.some((change) => isMajor(change.to))) await postOnce(deps, record, `resolved-escalation.${v}`, escalationChannel, broadcastView(record, `resolved-escalation.${v}`, text));
 }
 
 // Display names for the postmortem (a Markdown file does not render <@U…>).
 async function namesOf(deps: ProcessorDeps, ids: string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const id of new Set(ids)) {
-    if (!/^[UW][A-Z0-9]+$/.test(id)) continue;
+    if (!isUserId(id)) continue;
     const answer = await deps.slack.call('users.info', { user: id }).catch(() => undefined);
     const user = answer?.user as { name?: unknown } | undefined;
     if (typeof user?.name === 'string') names.set(id, user.name);

@@ -4,9 +4,8 @@ import type { IncidentRecord } from '../../adapters/incident-store.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { section, view } from '../../bot/views/blocks.ts';
 import { broadcastView, checklistView, incidentCardView, introView, noticeView, topicOf } from '../../bot/views/incident-card.ts';
-import { channelNameFor, servicesOf } from '../../core/incident.ts';
-import type { ProcessorDeps } from '../processor.ts';
-import type { Processor } from '../processor.ts';
+import { channelNameFor, isMajor, servicesOf } from '../../core/incident.ts';
+import { isLastAttempt, type Processor, type ProcessorDeps } from '../processor.ts';
 import { replyToRequester } from '../reply.ts';
 import { scheduleClocks } from './clocks.ts';
 import { enqueueCardRefresh } from './effects.ts';
@@ -37,8 +36,11 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
     await invite(deps, record, channel);
     current = 'set the topic';
     await step(deps, record, 'topic', async () => {
-      await deps.slack.call('conversations.setTopic', { channel, topic: topicOf(record, bridge) });
+      const topic = topicOf(record, bridge);
+      await deps.slack.call('conversations.setTopic', { channel, topic });
       await deps.slack.call('conversations.setPurpose', { channel, purpose: record.title.slice(0, 250) });
+      // The card refresh compares with this, so an unchanged topic is not set again.
+      await deps.incidents.markStep(record.id, 'topic.text', topic);
     });
     if (bridge) {
       current = 'bookmark the bridge';
@@ -60,8 +62,8 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
       await deps.incidents.markCardRendered(record.id, record.version);
       // Someone acknowledged (or changed something) while the channel was being set up: the card
       // just posted shows the state this job started from, so it is refreshed once.
-      const current = await deps.incidents.get(record.id);
-      if (current && current.version > record.version) await enqueueCardRefresh(deps, current);
+      const latest = await deps.incidents.get(record.id);
+      if (latest && latest.version > record.version) await enqueueCardRefresh(deps, latest);
     }
     current = 'pin the status card';
     await step(deps, record, 'pin', async () => {
@@ -79,7 +81,7 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
     const headline = `*${record.severity} incident declared:* ${esc(record.title)}`;
     const { broadcastChannel, escalationChannel } = deps.catalog.incidents;
     if (broadcastChannel) await postOnce(deps, record, 'broadcast', broadcastChannel, broadcastView(record, 'broadcast', headline));
-    if (escalationChannel && (record.severity === 'P0' || record.severity === 'P1')) await postOnce(deps, record, 'escalation', escalationChannel, broadcastView(record, 'escalation', headline));
+    if (escalationChannel && isMajor(record.severity)) await postOnce(deps, record, 'escalation', escalationChannel, broadcastView(record, 'escalation', headline));
     current = 'start the clocks';
     await step(deps, record, 'clocks', async () => {
       await scheduleClocks(deps, record, 'restart');
@@ -89,7 +91,7 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
     await replyToRequester(deps.slack, data, view(`#${record.channelName} is ready.`, [section(`:rotating_light: <#${channel}> is ready: people invited, bridge and status card pinned, clocks running.`)])).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the declarer'));
     return { channel, steps: Object.keys(record.steps).length };
   } catch (error) {
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const lastAttempt = isLastAttempt(job);
     logger.warn({ err: error, step: current, lastAttempt }, 'incident set-up step failed');
     if (lastAttempt) await reportStuck(deps, record, data, current, error).catch((reportError: unknown) => logger.error({ err: reportError }, 'could not report the stuck set-up'));
     throw error;
