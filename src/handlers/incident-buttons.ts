@@ -7,6 +7,7 @@ import { userErrorView } from '../bot/views/errors.ts';
 import { INCIDENT_ACK, INCIDENT_CHECKLIST, INCIDENT_RESOLVE, INCIDENT_SEVERITY, INCIDENT_UPDATE, checklistView } from '../bot/views/incident-card.ts';
 import { resolveModal, severityModal, updateModal } from '../bot/views/incident-modals.ts';
 import { INCIDENT_DECLARE_ANYWAY, INCIDENT_JOIN } from '../bot/views/incident-report.ts';
+import { TITLE_MAX } from '../core/grammar/commands.ts';
 import { SEVERITIES } from '../core/grammar/values.ts';
 import { jobIdFor } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
@@ -17,7 +18,7 @@ import type { HandlerDeps } from './deps.ts';
 import { declareIncident, type Declaration } from './incident.ts';
 import { changeIncident, isIncidentAdmin, requireCommand } from './incident-change.ts';
 
-const declaration = z.object({ severity: z.enum(SEVERITIES), title: z.string().min(1).max(150), services: z.array(z.string()).max(20), description: z.string().max(2_000).optional() });
+const declaration = z.object({ severity: z.enum(SEVERITIES), title: z.string().min(1).max(TITLE_MAX), services: z.array(z.string()).max(20), description: z.string().max(2_000).optional() });
 
 async function incidentOf(deps: HandlerDeps, id: string | undefined) {
   const record = id ? await deps.incidents.get(id) : undefined;

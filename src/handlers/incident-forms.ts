@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { currentContext } from '../adapters/log.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { DECLARE_MODAL, RESOLVE_MODAL, SEVERITY_MODAL, UPDATE_MODAL } from '../bot/views/incident-modals.ts';
+import { TITLE_MAX } from '../core/grammar/commands.ts';
 import { SEVERITIES } from '../core/grammar/values.ts';
 import type { IncidentEvent } from '../core/incident-events.ts';
 import { INCIDENT_STATUSES } from '../core/incident.ts';
@@ -44,7 +45,7 @@ export function incidentSubmitted(deps: HandlerDeps) {
       if (sub.view.callback_id === DECLARE_MODAL) {
         const title = (field(sub, 'title', value)?.value ?? '').trim();
         const severity = field(sub, 'severity', selected)?.selected_option?.value;
-        if (title.length === 0 || title.length > 150) return void (await ack({ response_action: 'errors', errors: { title: title.length === 0 ? 'Give the incident a title.' : 'Keep the title under 150 characters; put details in the description.' } }));
+        if (title.length === 0 || title.length > TITLE_MAX) return void (await ack({ response_action: 'errors', errors: { title: title.length === 0 ? 'Give the incident a title.' : `Keep the title under ${TITLE_MAX} characters; put details in the description.` } }));
         const level = z.enum(SEVERITIES).safeParse(severity);
         if (!level.success) return void (await ack({ response_action: 'errors', errors: { severity: 'Choose a severity.' } }));
         await ack();

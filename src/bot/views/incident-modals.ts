@@ -1,4 +1,5 @@
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { TITLE_MAX } from '../../core/grammar/commands.ts';
 import { SEVERITIES } from '../../core/grammar/values.ts';
 import { INCIDENT_STATUSES } from '../../core/incident.ts';
 
@@ -25,7 +26,7 @@ function input(blockId: string, label: string, element: Record<string, unknown>,
 // /incident declare with no arguments: the same four things the command takes, as a form.
 export function declareModal(services: string[], channel: string): Record<string, unknown> {
   return modal(DECLARE_MODAL, 'Declare an incident', 'Declare', { channel }, [
-    input('title', 'Title', { type: 'plain_text_input', max_length: 150, placeholder: { type: 'plain_text', text: 'checkout errors' } }),
+    input('title', 'Title', { type: 'plain_text_input', max_length: TITLE_MAX, placeholder: { type: 'plain_text', text: 'checkout errors' } }),
     input('severity', 'Severity', { type: 'static_select', options: SEVERITIES.map((severity) => option(severity, SEVERITY_WORDS[severity])) }),
     ...(services.length > 0 ? [input('services', 'Affected services', { type: 'multi_static_select', options: services.slice(0, 100).map((service) => option(service)) }, true)] : []),
     input('description', 'Description', { type: 'plain_text_input', multiline: true, max_length: 2_000 }, true),

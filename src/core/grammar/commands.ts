@@ -219,7 +219,8 @@ function parseRestore(text: string): RestoreRequest {
   };
 }
 
-const TITLE_MAX = 150;
+// The longest incident title, from the command, the form or a button (details go in notes).
+export const TITLE_MAX = 150;
 
 function parseIncident(text: string): IncidentRequest {
   const args = parseArguments('incident', text, { service: 'value' });

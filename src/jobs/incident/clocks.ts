@@ -9,6 +9,7 @@ import type { Processor, ProcessorDeps } from '../processor.ts';
 import { mentionsOf, postOnce, usersOf } from './steps.ts';
 
 type Clock = 'ack' | 'update' | 'archive-notice' | 'archive';
+const ALL_CLOCKS: Clock[] = ['ack', 'update', 'archive-notice', 'archive'];
 
 function clockJobId(record: IncidentRecord, clock: Clock, due: number): string {
   return `incident-clock-${hashOf(`${record.id}:${clock}:${record.clockGen}:${due}`).slice(0, 16)}`;
@@ -24,7 +25,7 @@ async function schedule(deps: ProcessorDeps, record: IncidentRecord, clock: Cloc
   record.steps[`clock.${clock}`] = jobId;
 }
 
-export async function stopClocks(deps: ProcessorDeps, record: IncidentRecord, clocks: Clock[] = ['ack', 'update', 'archive-notice', 'archive']): Promise<void> {
+export async function stopClocks(deps: ProcessorDeps, record: IncidentRecord, clocks: Clock[] = ALL_CLOCKS): Promise<void> {
   for (const clock of clocks) {
     const jobId = record.steps[`clock.${clock}`];
     if (typeof jobId === 'string') await deps.queues.remove('incident-clock', jobId).catch((error: unknown) => deps.logger.warn({ err: error, jobId }, 'could not remove a clock; its generation makes it a no-op'));
@@ -34,7 +35,7 @@ export async function stopClocks(deps: ProcessorDeps, record: IncidentRecord, cl
 // Clocks of an open incident, counted from now: acknowledge within the severity's time (unless
 // acknowledged already), and a status update every `updateEvery`.
 export async function scheduleClocks(deps: ProcessorDeps, record: IncidentRecord, mode: 'restart' | 'stop'): Promise<void> {
-  await stopClocks(deps, record, ['ack', 'update', 'archive-notice', 'archive']);
+  await stopClocks(deps, record);
   if (mode === 'stop' || record.status === 'resolved') return;
   const severity = deps.catalog.incidents.severities[record.severity];
   const now = deps.now().getTime();
@@ -86,8 +87,8 @@ export const incidentClockProcessor: Processor<'incident-clock'> = async ({ data
       return { reminded: true };
     }
     case 'archive-notice': {
-      if (record.status !== 'resolved' || record.archivedAt) return { skipped: 'open' };
-      const at = new Date(data.due + (deps.catalog.incidents.archiveAfter > 86_400_000 ? 86_400_000 : deps.catalog.incidents.archiveAfter / 2));
+      if (record.status !== 'resolved' || !record.resolvedAt) return { skipped: 'open' };
+      const at = archiveTimes(record.resolvedAt, deps.catalog.incidents.archiveAfter).archive;
       const step = `archive-notice.g${data.generation}`;
       await postOnce(deps, record, step, channel, noticeView(record, step, `:file_cabinet: This channel will be archived ${slackDate(at, '{date_short_pretty} at {time}')}. \`/incident reopen\` keeps it open (within 24 hours of the resolution).`));
       return { noticed: true };
