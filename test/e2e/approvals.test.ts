@@ -96,6 +96,8 @@ describe('a production deploy', () => {
     const message = await requestDeploy('bob', '1.5.0');
     const staleBlocks = structuredClone(message.blocks);
     await stack.slack.click('carol', { messageTs: message.ts, actionId: 'approval_approve' });
+    // A click is acknowledged before it is decided: wait for carol's approval before frank rejects.
+    await finalText(stack, message, 'Approved so far by <@U0CAROL003>');
     await stack.slack.react('frank', { messageTs: message.ts, reaction: 'x' });
     const text = await finalText(stack, message, 'Rejected by <@U0FRANK006>');
     expect(text).toContain('Approved before that by <@U0CAROL003>');
