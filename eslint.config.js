@@ -9,9 +9,14 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/sandbox/**'], message: 'Product code never imports the sandbox (ARCHITECTURE.md).' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/sandbox/**'], message: 'Product code never imports the sandbox (ARCHITECTURE.md).' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -23,24 +28,51 @@ export default tseslint.config(
     // core/ is pure: no SDKs, no I/O (ARCHITECTURE.md).
     files: ['src/core/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@slack/*', '@kubernetes/*', '@aws-sdk/*', 'bullmq', 'ioredis', 'pg', 'pino', 'node:fs*', 'node:http*', 'node:net', 'node:child_process'], message: 'core/ is pure: no I/O and no SDKs.' },
-          { group: ['**/adapters/**', '**/jobs/**', '**/handlers/**', '**/bot/**', '**/sandbox/**'], message: 'core/ depends on nothing but itself (and config types).' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@slack/*',
+                '@kubernetes/*',
+                '@aws-sdk/*',
+                'bullmq',
+                'ioredis',
+                'pg',
+                'pino',
+                'node:fs*',
+                'node:http*',
+                'node:net',
+                'node:child_process',
+              ],
+              message: 'core/ is pure: no I/O and no SDKs.',
+            },
+            {
+              group: ['**/adapters/**', '**/jobs/**', '**/handlers/**', '**/bot/**', '**/sandbox/**'],
+              message: 'core/ depends on nothing but itself (and config types).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // Handlers never import an SDK directly; they go through adapters (ARCHITECTURE.md).
     files: ['src/handlers/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@kubernetes/*', '@aws-sdk/*', 'bullmq', 'ioredis', 'pg', '@slack/web-api'], message: 'Handlers reach the outside through src/adapters.' },
-          { group: ['**/sandbox/**'], message: 'Product code never imports the sandbox.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@kubernetes/*', '@aws-sdk/*', 'bullmq', 'ioredis', 'pg', '@slack/web-api'],
+              message: 'Handlers reach the outside through src/adapters.',
+            },
+            { group: ['**/sandbox/**'], message: 'Product code never imports the sandbox.' },
+          ],
+        },
+      ],
     },
   },
 );

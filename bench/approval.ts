@@ -23,13 +23,18 @@ export async function approvalBenchmark(): Promise<void> {
         await stack.slack.click('carol', { messageTs: message.ts, actionId: 'approval_approve' });
         const sent = Date.now();
         await stack.slack.click('alice', { messageTs: message.ts, actionId: 'approval_approve' });
-        const started = await eventually(async () => {
-          const jobs = await stack.bot.queues.queue('deploy').getJobs(['active', 'completed', 'failed']);
-          const job = jobs.find((candidate) => JSON.stringify(candidate.data).includes(`:${version}"`));
-          if (!job?.processedOn) throw new Error('not started');
-          await eventually(async () => { if ((await stack.bot.queues.queue('deploy').getActiveCount()) !== 0) throw new Error('running'); });
-          return job.processedOn;
-        }, { timeoutMs: 30_000 });
+        const started = await eventually(
+          async () => {
+            const jobs = await stack.bot.queues.queue('deploy').getJobs(['active', 'completed', 'failed']);
+            const job = jobs.find((candidate) => JSON.stringify(candidate.data).includes(`:${version}"`));
+            if (!job?.processedOn) throw new Error('not started');
+            await eventually(async () => {
+              if ((await stack.bot.queues.queue('deploy').getActiveCount()) !== 0) throw new Error('running');
+            });
+            return job.processedOn;
+          },
+          { timeoutMs: 30_000 },
+        );
         latencies.push(started - sent);
       } catch (error) {
         errors += 1;
@@ -40,7 +45,12 @@ export async function approvalBenchmark(): Promise<void> {
     await stack.close();
   }
   const stats = summarize(latencies);
-  await report('approval', { p50_ms: round(stats.p50), p99_ms: round(stats.p99), max_ms: round(stats.max), requests: stats.n, errors }, {
-    measured: 'last approval HTTP request sent → deploy job processedOn (same clock)', approvals_per_request: 2,
-  });
+  await report(
+    'approval',
+    { p50_ms: round(stats.p50), p99_ms: round(stats.p99), max_ms: round(stats.max), requests: stats.n, errors },
+    {
+      measured: 'last approval HTTP request sent → deploy job processedOn (same clock)',
+      approvals_per_request: 2,
+    },
+  );
 }

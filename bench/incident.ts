@@ -26,18 +26,33 @@ export async function incidentBenchmark(): Promise<void> {
       try {
         const before = stack.sim.lastSeq;
         const sent = Date.now();
-        const answer = await stack.slack.command('alice', `/incident declare P1 "latency spike ${randomBytes(12).toString('hex')}"`, { channel: 'general' });
+        const answer = await stack.slack.command(
+          'alice',
+          `/incident declare P1 "latency spike ${randomBytes(12).toString('hex')}"`,
+          { channel: 'general' },
+        );
         const id = hashOf(`command:${answer.triggerId}`).slice(0, 16);
-        const row = await eventually(async () => {
-          const found = (await stack.bot.pool.query<{ setup: string; channel_id: string }>('SELECT setup, channel_id FROM incidents WHERE id = $1', [id])).rows[0];
-          if (found?.setup !== 'done') throw new Error('declaring');
-          return found;
-        }, { timeoutMs: 20_000 });
+        const row = await eventually(
+          async () => {
+            const found = (
+              await stack.bot.pool.query<{ setup: string; channel_id: string }>(
+                'SELECT setup, channel_id FROM incidents WHERE id = $1',
+                [id],
+              )
+            ).rows[0];
+            if (found?.setup !== 'done') throw new Error('declaring');
+            return found;
+          },
+          { timeoutMs: 20_000 },
+        );
         const at = pinned.get(row.channel_id);
         if (at === undefined) throw new Error('the card was never pinned');
         latencies.push(at - sent);
         // The declarer's "ready" note is the last call; wait for it so calls are counted per declaration.
-        await eventually(() => { if (!stack.sim.callsSince(before).some((call) => call.method === 'response_url')) throw new Error('no note yet'); });
+        await eventually(() => {
+          if (!stack.sim.callsSince(before).some((call) => call.method === 'response_url'))
+            throw new Error('no note yet');
+        });
         calls += stack.sim.callsSince(before).filter((call) => call.method.includes('.')).length;
       } catch (error) {
         errors += 1;
@@ -48,7 +63,19 @@ export async function incidentBenchmark(): Promise<void> {
     await stack.close();
   }
   const stats = summarize(latencies);
-  await report('incident', { p50_ms: round(stats.p50), p99_ms: round(stats.p99), max_ms: round(stats.max), web_api_calls_per_declaration: round(calls / Math.max(1, latencies.length)), declarations: stats.n, errors }, {
-    measured: 'signed /incident declare P1 request sent → channel created, people invited, status card pinned (pins.add answered); Web API calls of the whole declaration / N',
-  });
+  await report(
+    'incident',
+    {
+      p50_ms: round(stats.p50),
+      p99_ms: round(stats.p99),
+      max_ms: round(stats.max),
+      web_api_calls_per_declaration: round(calls / Math.max(1, latencies.length)),
+      declarations: stats.n,
+      errors,
+    },
+    {
+      measured:
+        'signed /incident declare P1 request sent → channel created, people invited, status card pinned (pins.add answered); Web API calls of the whole declaration / N',
+    },
+  );
 }

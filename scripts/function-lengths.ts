@@ -81,8 +81,10 @@ function main(args: string[]): number {
   if (over === undefined) return 0;
   const offenders = all.filter((entry) => entry.lines > over && !entry.excused);
   for (const entry of offenders) {
-    console.error(`${entry.file}:${entry.line}: ${entry.name} is ${entry.lines} lines (budget ${over}; `
-      + 'split it, or say why in a "long-function:" comment above it)');
+    console.error(
+      `${entry.file}:${entry.line}: ${entry.name} is ${entry.lines} lines (budget ${over}; ` +
+        'split it, or say why in a "long-function:" comment above it)',
+    );
   }
   return offenders.length > 0 ? 1 : 0;
 }

@@ -30,9 +30,19 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) fail(`ops-bot: second ${signal}, exiting now`, 1);
     stopping = true;
-    const deadline = setTimeout(() => fail(`ops-bot: running jobs did not stop within ${env.SHUTDOWN_TIMEOUT_MS} ms; exiting (they resume on another worker as stalled jobs)`, 1), env.SHUTDOWN_TIMEOUT_MS);
+    const deadline = setTimeout(
+      () =>
+        fail(
+          `ops-bot: running jobs did not stop within ${env.SHUTDOWN_TIMEOUT_MS} ms; exiting (they resume on another worker as stalled jobs)`,
+          1,
+        ),
+      env.SHUTDOWN_TIMEOUT_MS,
+    );
     deadline.unref();
-    bot.close().then(() => process.exit(0), (error: unknown) => fail(`ops-bot: shutdown failed: ${String(error)}`, 1));
+    bot.close().then(
+      () => process.exit(0),
+      (error: unknown) => fail(`ops-bot: shutdown failed: ${String(error)}`, 1),
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

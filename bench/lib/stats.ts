@@ -4,7 +4,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[index]!;
 }
 
-export function summarize(samples: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+export function summarize(samples: number[]): {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+} {
   const sorted = [...samples].sort((a, b) => a - b);
   return {
     n: sorted.length,

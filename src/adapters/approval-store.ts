@@ -17,7 +17,13 @@ const person = z.discriminatedUnion('kind', [
 ]);
 const seats = z.object({ approvers: z.array(person), required: z.number().int() });
 const policySchema = z.object({ normal: seats.optional(), breakGlass: seats.optional(), expiresAt: z.coerce.date() });
-const approvalSchema = z.object({ userId: z.string(), via: z.enum(['button', 'reaction']), at: z.coerce.date(), normal: z.boolean(), breakGlass: z.boolean() });
+const approvalSchema = z.object({
+  userId: z.string(),
+  via: z.enum(['button', 'reaction']),
+  at: z.coerce.date(),
+  normal: z.boolean(),
+  breakGlass: z.boolean(),
+});
 
 export type ApprovalRecord = {
   request: ApprovalRequest;
@@ -40,7 +46,10 @@ export type ApprovalRecord = {
   startedAt: Date | undefined;
 };
 
-export type NewApproval = Omit<ApprovalRecord, 'createdAt' | 'startedAt' | 'message' | 'mirror' | 'permalink' | 'executionJobId'>;
+export type NewApproval = Omit<
+  ApprovalRecord,
+  'createdAt' | 'startedAt' | 'message' | 'mirror' | 'permalink' | 'executionJobId'
+>;
 
 const COLUMNS = `id, kind, env, target, requester, team, channel, plan, plan_hash, policy, status, approvals, decided_by, decided_at, reason,
   break_glass, freeze_name, message_channel, message_ts, mirror_channel, mirror_ts, permalink, response_url, plan_job_id, execution_job_id, correlation_id,
@@ -66,7 +75,8 @@ function fromRow(row: Record<string, unknown>): ApprovalRecord {
     reason: text(row.reason),
     version: Number(row.version),
   };
-  const ref = (channel: unknown, ts: unknown) => (channel && ts ? { channel: String(channel), ts: String(ts) } : undefined);
+  const ref = (channel: unknown, ts: unknown) =>
+    channel && ts ? { channel: String(channel), ts: String(ts) } : undefined;
   return {
     request,
     kind: planSchema.parse(row.plan).kind,
@@ -107,16 +117,42 @@ export class ApprovalStore {
         `INSERT INTO approval_requests (id, kind, env, target, requester, team, channel, plan, plan_hash, policy, status, approvals, break_glass, freeze_name,
            response_url, plan_job_id, correlation_id, version, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-        [request.id, approval.kind, approval.env, approval.target, request.requester, approval.team ?? null, approval.channel, JSON.stringify(approval.plan), request.planHash,
-          serializePolicy(request), request.status, JSON.stringify(request.approvals), approval.breakGlass ?? null, approval.freeze ?? null,
-          approval.responseUrl ?? null, approval.planJobId ?? null, approval.correlationId, request.version, request.policy.expiresAt],
+        [
+          request.id,
+          approval.kind,
+          approval.env,
+          approval.target,
+          request.requester,
+          approval.team ?? null,
+          approval.channel,
+          JSON.stringify(approval.plan),
+          request.planHash,
+          serializePolicy(request),
+          request.status,
+          JSON.stringify(request.approvals),
+          approval.breakGlass ?? null,
+          approval.freeze ?? null,
+          approval.responseUrl ?? null,
+          approval.planJobId ?? null,
+          approval.correlationId,
+          request.version,
+          request.policy.expiresAt,
+        ],
       );
       await this.#audit.record(audit, client);
     });
   }
 
-  async attachMessages(id: string, message: MessageRef, mirror: MessageRef | undefined, permalink: string | undefined): Promise<void> {
-    await this.#pool.query('UPDATE approval_requests SET message_channel = $2, message_ts = $3, mirror_channel = $4, mirror_ts = $5, permalink = $6 WHERE id = $1', [id, message.channel, message.ts, mirror?.channel ?? null, mirror?.ts ?? null, permalink ?? null]);
+  async attachMessages(
+    id: string,
+    message: MessageRef,
+    mirror: MessageRef | undefined,
+    permalink: string | undefined,
+  ): Promise<void> {
+    await this.#pool.query(
+      'UPDATE approval_requests SET message_channel = $2, message_ts = $3, mirror_channel = $4, mirror_ts = $5, permalink = $6 WHERE id = $1',
+      [id, message.channel, message.ts, mirror?.channel ?? null, mirror?.ts ?? null, permalink ?? null],
+    );
   }
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
@@ -125,18 +161,27 @@ export class ApprovalStore {
   }
 
   async findByMessage(channel: string, ts: string): Promise<string | undefined> {
-    const { rows } = await this.#pool.query<{ id: string }>('SELECT id FROM approval_requests WHERE (message_channel = $1 AND message_ts = $2) OR (mirror_channel = $1 AND mirror_ts = $2)', [channel, ts]);
+    const { rows } = await this.#pool.query<{ id: string }>(
+      'SELECT id FROM approval_requests WHERE (message_channel = $1 AND message_ts = $2) OR (mirror_channel = $1 AND mirror_ts = $2)',
+      [channel, ts],
+    );
     return rows[0]?.id;
   }
 
   async findByPlanJob(planJobId: string): Promise<string | undefined> {
-    const { rows } = await this.#pool.query<{ id: string }>('SELECT id FROM approval_requests WHERE plan_job_id = $1', [planJobId]);
+    const { rows } = await this.#pool.query<{ id: string }>('SELECT id FROM approval_requests WHERE plan_job_id = $1', [
+      planJobId,
+    ]);
     return rows[0]?.id;
   }
 
   // The one atomic step: lock, decide, store, audit, commit. `decide` must be pure; `audit` turns its
   // decision into the rows to write (refusals included: they are evidence too).
-  async transition(id: string, decide: (record: ApprovalRecord) => Decision, audit: (record: ApprovalRecord, decision: Decision) => AuditEntry[]): Promise<TransitionResult | undefined> {
+  async transition(
+    id: string,
+    decide: (record: ApprovalRecord) => Decision,
+    audit: (record: ApprovalRecord, decision: Decision) => AuditEntry[],
+  ): Promise<TransitionResult | undefined> {
     return inTransaction(this.#pool, async (client) => {
       const { rows } = await client.query(`SELECT ${COLUMNS} FROM approval_requests WHERE id = $1 FOR UPDATE`, [id]);
       if (!rows[0]) return undefined;
@@ -144,10 +189,21 @@ export class ApprovalStore {
       const decision = decide(record);
       const next = decision.request;
       if (next.version !== record.request.version) {
-        const executionJobId = decision.effects.some((effect) => effect.type === 'execute') ? `${record.kind}-${id.replace(/^apr-/, '')}` : record.executionJobId;
+        const executionJobId = decision.effects.some((effect) => effect.type === 'execute')
+          ? `${record.kind}-${id.replace(/^apr-/, '')}`
+          : record.executionJobId;
         await client.query(
           `UPDATE approval_requests SET status = $2, approvals = $3, decided_by = $4, decided_at = $5, reason = $6, version = $7, execution_job_id = $8 WHERE id = $1`,
-          [id, next.status, JSON.stringify(next.approvals), next.decidedBy ?? null, next.decidedAt ?? null, next.reason ?? null, next.version, executionJobId ?? null],
+          [
+            id,
+            next.status,
+            JSON.stringify(next.approvals),
+            next.decidedBy ?? null,
+            next.decidedAt ?? null,
+            next.reason ?? null,
+            next.version,
+            executionJobId ?? null,
+          ],
         );
         record.executionJobId = executionJobId;
       }
@@ -158,12 +214,18 @@ export class ApprovalStore {
 
   // The worker marks the moment it starts; an approved request that never started can be re-enqueued.
   async markStarted(id: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query("UPDATE approval_requests SET started_at = now() WHERE id = $1 AND status = 'approved' AND started_at IS NULL", [id]);
+    const { rowCount } = await this.#pool.query(
+      "UPDATE approval_requests SET started_at = now() WHERE id = $1 AND status = 'approved' AND started_at IS NULL",
+      [id],
+    );
     return (rowCount ?? 0) > 0;
   }
 
   async approvedNotStarted(olderThan: Date): Promise<ApprovalRecord[]> {
-    const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM approval_requests WHERE status = 'approved' AND started_at IS NULL AND decided_at < $1 AND decided_at > now() - interval '1 day'`, [olderThan]);
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS} FROM approval_requests WHERE status = 'approved' AND started_at IS NULL AND decided_at < $1 AND decided_at > now() - interval '1 day'`,
+      [olderThan],
+    );
     return rows.map(fromRow);
   }
 }

@@ -23,7 +23,14 @@ export type AuditEntry = {
 
 export type AuditRow = Omit<AuditEntry, 'at'> & { id: number; at: Date };
 
-export type AuditQuery = { since: Date; actor?: string; target?: string; jobId?: string; correlationId?: string; limit: number };
+export type AuditQuery = {
+  since: Date;
+  actor?: string;
+  target?: string;
+  jobId?: string;
+  correlationId?: string;
+  limit: number;
+};
 
 const COMMAND_TEXT_MAX = 500;
 
@@ -31,7 +38,10 @@ const COMMAND_TEXT_MAX = 500;
 // kept, visibly escaped, so that what a person sent is recorded exactly enough to tell what it was.
 function storable(text: string | undefined): string | null {
   if (text === undefined) return null;
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function storableDetails(details: Record<string, unknown> | undefined): string {
@@ -50,13 +60,31 @@ export class AuditStore {
   // Throws when PostgreSQL cannot take the row: callers that change production must fail closed.
   // With `client`, the row is part of that client's transaction (it commits with the decision it records).
   async record(entry: AuditEntry, client?: pg.PoolClient): Promise<number> {
-    const command = entry.command !== undefined && entry.command.length > COMMAND_TEXT_MAX ? `${entry.command.slice(0, COMMAND_TEXT_MAX)}…` : entry.command;
+    const command =
+      entry.command !== undefined && entry.command.length > COMMAND_TEXT_MAX
+        ? `${entry.command.slice(0, COMMAND_TEXT_MAX)}…`
+        : entry.command;
     this.#logger.info({ audit: true, ...entry, command }, `audit ${entry.event} ${entry.decision}`);
     const { rows } = await (client ?? this.#pool).query<{ id: string }>(
       `INSERT INTO audit_events (at, event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
        VALUES (COALESCE($15, clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-      [entry.event, entry.decision, storable(entry.actor), storable(entry.team), storable(entry.channel), storable(command), storable(entry.action), storable(entry.target),
-        storable(entry.reason), entry.correlationId, storable(entry.jobId), storable(entry.planHash), storable(entry.permalink), storableDetails(entry.details), entry.at ?? null],
+      [
+        entry.event,
+        entry.decision,
+        storable(entry.actor),
+        storable(entry.team),
+        storable(entry.channel),
+        storable(command),
+        storable(entry.action),
+        storable(entry.target),
+        storable(entry.reason),
+        entry.correlationId,
+        storable(entry.jobId),
+        storable(entry.planHash),
+        storable(entry.permalink),
+        storableDetails(entry.details),
+        entry.at ?? null,
+      ],
     );
     return Number(rows[0]!.id);
   }
@@ -74,7 +102,9 @@ export class AuditStore {
     add('correlation_id', query.correlationId);
     if (query.target !== undefined) {
       values.push(query.target);
-      conditions.push(`(target = $${values.length} OR target LIKE $${values.length} || '/%' OR target LIKE '%/' || $${values.length})`);
+      conditions.push(
+        `(target = $${values.length} OR target LIKE $${values.length} || '/%' OR target LIKE '%/' || $${values.length})`,
+      );
     }
     values.push(query.limit);
     const { rows } = await this.#pool.query(
@@ -89,9 +119,21 @@ export class AuditStore {
 function toRow(row: Record<string, unknown>): AuditRow {
   const text = (value: unknown) => (value === null ? undefined : String(value));
   return {
-    id: Number(row.id), at: row.at as Date, event: String(row.event), decision: String(row.decision), actor: String(row.actor),
-    team: text(row.team), channel: text(row.channel), command: text(row.command), action: text(row.action), target: text(row.target),
-    reason: text(row.reason), correlationId: String(row.correlation_id), jobId: text(row.job_id), planHash: text(row.plan_hash),
-    permalink: text(row.permalink), details: row.details as Record<string, unknown>,
+    id: Number(row.id),
+    at: row.at as Date,
+    event: String(row.event),
+    decision: String(row.decision),
+    actor: String(row.actor),
+    team: text(row.team),
+    channel: text(row.channel),
+    command: text(row.command),
+    action: text(row.action),
+    target: text(row.target),
+    reason: text(row.reason),
+    correlationId: String(row.correlation_id),
+    jobId: text(row.job_id),
+    planHash: text(row.plan_hash),
+    permalink: text(row.permalink),
+    details: row.details as Record<string, unknown>,
   };
 }

@@ -17,18 +17,42 @@ export const manifestSchema = z.object({
 export type Manifest = z.output<typeof manifestSchema>;
 
 export type BackupRecord = {
-  id: string; database: string; engine: string; env: string; status: string; requestedBy: string; reason: string | undefined; jobId: string | undefined;
-  createdAt: Date; completedAt: Date | undefined; sizeBytes: number | undefined; location: string | undefined; manifest: Manifest | undefined; retainUntil: Date; error: string | undefined;
+  id: string;
+  database: string;
+  engine: string;
+  env: string;
+  status: string;
+  requestedBy: string;
+  reason: string | undefined;
+  jobId: string | undefined;
+  createdAt: Date;
+  completedAt: Date | undefined;
+  sizeBytes: number | undefined;
+  location: string | undefined;
+  manifest: Manifest | undefined;
+  retainUntil: Date;
+  error: string | undefined;
 };
 
 function fromRow(row: Record<string, unknown>): BackupRecord {
   const text = (value: unknown) => (value === null || value === undefined ? undefined : String(value));
   const manifest = row.manifest ? manifestSchema.safeParse(row.manifest) : undefined;
   return {
-    id: String(row.id), database: String(row.database), engine: String(row.engine), env: String(row.env), status: String(row.status), requestedBy: String(row.requested_by),
-    reason: text(row.reason), jobId: text(row.job_id), createdAt: new Date(row.created_at as string), completedAt: row.completed_at ? new Date(row.completed_at as string) : undefined,
-    sizeBytes: row.size_bytes === null || row.size_bytes === undefined ? undefined : Number(row.size_bytes), location: text(row.location),
-    manifest: manifest?.success ? manifest.data : undefined, retainUntil: new Date(row.retain_until as string), error: text(row.error),
+    id: String(row.id),
+    database: String(row.database),
+    engine: String(row.engine),
+    env: String(row.env),
+    status: String(row.status),
+    requestedBy: String(row.requested_by),
+    reason: text(row.reason),
+    jobId: text(row.job_id),
+    createdAt: new Date(row.created_at as string),
+    completedAt: row.completed_at ? new Date(row.completed_at as string) : undefined,
+    sizeBytes: row.size_bytes === null || row.size_bytes === undefined ? undefined : Number(row.size_bytes),
+    location: text(row.location),
+    manifest: manifest?.success ? manifest.data : undefined,
+    retainUntil: new Date(row.retain_until as string),
+    error: text(row.error),
   };
 }
 
@@ -39,20 +63,46 @@ export class BackupStore {
     this.#pool = pool;
   }
 
-  async start(record: { id: string; database: string; engine: string; env: string; requestedBy: string; reason?: string | undefined; jobId: string; location: string; retainUntil: Date }): Promise<void> {
+  async start(record: {
+    id: string;
+    database: string;
+    engine: string;
+    env: string;
+    requestedBy: string;
+    reason?: string | undefined;
+    jobId: string;
+    location: string;
+    retainUntil: Date;
+  }): Promise<void> {
     await this.#pool.query(
       `INSERT INTO backups (id, database, engine, env, status, requested_by, reason, job_id, location, retain_until) VALUES ($1, $2, $3, $4, 'creating', $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO NOTHING`,
-      [record.id, record.database, record.engine, record.env, record.requestedBy, record.reason ?? null, record.jobId, record.location, record.retainUntil],
+      [
+        record.id,
+        record.database,
+        record.engine,
+        record.env,
+        record.requestedBy,
+        record.reason ?? null,
+        record.jobId,
+        record.location,
+        record.retainUntil,
+      ],
     );
   }
 
   async finish(id: string, result: { sizeBytes?: number | undefined; manifest?: Manifest | undefined }): Promise<void> {
-    await this.#pool.query("UPDATE backups SET status = 'available', completed_at = now(), size_bytes = $2, manifest = $3 WHERE id = $1", [id, result.sizeBytes ?? null, result.manifest ? JSON.stringify(result.manifest) : null]);
+    await this.#pool.query(
+      "UPDATE backups SET status = 'available', completed_at = now(), size_bytes = $2, manifest = $3 WHERE id = $1",
+      [id, result.sizeBytes ?? null, result.manifest ? JSON.stringify(result.manifest) : null],
+    );
   }
 
   async fail(id: string, error: string): Promise<void> {
-    await this.#pool.query("UPDATE backups SET status = 'failed', completed_at = now(), error = $2 WHERE id = $1", [id, error]);
+    await this.#pool.query("UPDATE backups SET status = 'failed', completed_at = now(), error = $2 WHERE id = $1", [
+      id,
+      error,
+    ]);
   }
 
   async markDeleted(id: string): Promise<void> {
@@ -65,12 +115,18 @@ export class BackupStore {
   }
 
   async list(database: string, limit: number): Promise<BackupRecord[]> {
-    const { rows } = await this.#pool.query("SELECT * FROM backups WHERE database = $1 AND status <> 'deleted' ORDER BY created_at DESC LIMIT $2", [database, limit]);
+    const { rows } = await this.#pool.query(
+      "SELECT * FROM backups WHERE database = $1 AND status <> 'deleted' ORDER BY created_at DESC LIMIT $2",
+      [database, limit],
+    );
     return rows.map(fromRow);
   }
 
   async expired(now: Date): Promise<BackupRecord[]> {
-    const { rows } = await this.#pool.query("SELECT * FROM backups WHERE status = 'available' AND retain_until < $1 ORDER BY retain_until", [now]);
+    const { rows } = await this.#pool.query(
+      "SELECT * FROM backups WHERE status = 'available' AND retain_until < $1 ORDER BY retain_until",
+      [now],
+    );
     return rows.map(fromRow);
   }
 }

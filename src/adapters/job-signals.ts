@@ -19,7 +19,12 @@ export class JobSignals {
   }
 
   async send(jobId: string, signal: JobSignal, by: string): Promise<void> {
-    await this.#redis.set(`${this.#prefix}:signal:${jobId}`, JSON.stringify({ signal, by, at: new Date().toISOString() }), 'EX', TTL_S);
+    await this.#redis.set(
+      `${this.#prefix}:signal:${jobId}`,
+      JSON.stringify({ signal, by, at: new Date().toISOString() }),
+      'EX',
+      TTL_S,
+    );
   }
 
   async read(jobId: string): Promise<SignalRecord | undefined> {

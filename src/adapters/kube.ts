@@ -1,10 +1,19 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type ApiException } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type ApiException,
+} from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { DeploymentState, PodTemplate } from '../core/rollout.ts';
 
 // Everything ops-bot asks of Kubernetes, in our words. Answers are parsed (zod) into the small shapes
 // the rest of the code uses; API errors become KubeError with a kind the caller can act on.
-export type KubeErrorKind = 'not_found' | 'forbidden' | 'unauthorized' | 'invalid' | 'conflict' | 'unreachable' | 'other';
+export type KubeErrorKind =
+  'not_found' | 'forbidden' | 'unauthorized' | 'invalid' | 'conflict' | 'unreachable' | 'other';
 
 export class KubeError extends Error {
   override readonly name = 'KubeError';
@@ -32,32 +41,106 @@ const metadata = z.object({
   ownerReferences: z.array(z.object({ uid: z.string(), kind: z.string(), name: z.string() })).nullish(),
 });
 const container = z.object({ name: z.string(), image: z.string().default('') });
-const template = z.object({ metadata: z.object({ labels: z.record(z.string(), z.string()).nullish(), annotations: z.record(z.string(), z.string()).nullish() }).passthrough().nullish(), spec: z.object({ containers: z.array(container) }).passthrough() }).passthrough();
-const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().nullish(), message: z.string().nullish() });
+const template = z
+  .object({
+    metadata: z
+      .object({
+        labels: z.record(z.string(), z.string()).nullish(),
+        annotations: z.record(z.string(), z.string()).nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    spec: z.object({ containers: z.array(container) }).passthrough(),
+  })
+  .passthrough();
+const condition = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().nullish(),
+  message: z.string().nullish(),
+});
 const deploymentSchema = z.object({
   metadata,
-  spec: z.object({ replicas: z.number().nullish(), paused: z.boolean().nullish(), selector: z.object({ matchLabels: z.record(z.string(), z.string()).nullish() }), template }).passthrough(),
-  status: z.object({
-    observedGeneration: z.number().nullish(), replicas: z.number().nullish(), updatedReplicas: z.number().nullish(), readyReplicas: z.number().nullish(),
-    availableReplicas: z.number().nullish(), conditions: z.array(condition).nullish(),
-  }).passthrough().nullish(),
+  spec: z
+    .object({
+      replicas: z.number().nullish(),
+      paused: z.boolean().nullish(),
+      selector: z.object({ matchLabels: z.record(z.string(), z.string()).nullish() }),
+      template,
+    })
+    .passthrough(),
+  status: z
+    .object({
+      observedGeneration: z.number().nullish(),
+      replicas: z.number().nullish(),
+      updatedReplicas: z.number().nullish(),
+      readyReplicas: z.number().nullish(),
+      availableReplicas: z.number().nullish(),
+      conditions: z.array(condition).nullish(),
+    })
+    .passthrough()
+    .nullish(),
 });
-const replicaSetSchema = z.object({ metadata, spec: z.object({ replicas: z.number().nullish(), template }).passthrough(), status: z.object({ readyReplicas: z.number().nullish() }).passthrough().nullish() });
+const replicaSetSchema = z.object({
+  metadata,
+  spec: z.object({ replicas: z.number().nullish(), template }).passthrough(),
+  status: z.object({ readyReplicas: z.number().nullish() }).passthrough().nullish(),
+});
 const podSchema = z.object({
   metadata,
-  status: z.object({
-    phase: z.string().nullish(),
-    conditions: z.array(condition).nullish(),
-    containerStatuses: z.array(z.object({ name: z.string(), ready: z.boolean().nullish(), restartCount: z.number().nullish(), state: z.object({ waiting: z.object({ reason: z.string().nullish(), message: z.string().nullish() }).nullish() }).passthrough().nullish() })).nullish(),
-  }).passthrough().nullish(),
+  status: z
+    .object({
+      phase: z.string().nullish(),
+      conditions: z.array(condition).nullish(),
+      containerStatuses: z
+        .array(
+          z.object({
+            name: z.string(),
+            ready: z.boolean().nullish(),
+            restartCount: z.number().nullish(),
+            state: z
+              .object({ waiting: z.object({ reason: z.string().nullish(), message: z.string().nullish() }).nullish() })
+              .passthrough()
+              .nullish(),
+          }),
+        )
+        .nullish(),
+    })
+    .passthrough()
+    .nullish(),
 });
-const eventSchema = z.object({ reason: z.string().nullish(), message: z.string().nullish(), type: z.string().nullish(), involvedObject: z.object({ name: z.string().nullish() }).passthrough() });
+const eventSchema = z.object({
+  reason: z.string().nullish(),
+  message: z.string().nullish(),
+  type: z.string().nullish(),
+  involvedObject: z.object({ name: z.string().nullish() }).passthrough(),
+});
 
-const serviceSchema = z.object({ metadata, spec: z.object({ selector: z.record(z.string(), z.string()).nullish() }).passthrough() });
+const serviceSchema = z.object({
+  metadata,
+  spec: z.object({ selector: z.record(z.string(), z.string()).nullish() }).passthrough(),
+});
 export type ServiceState = { name: string; selector: Record<string, string>; resourceVersion: string };
-export type NewDeployment = { name: string; labels: Record<string, string>; selector: Record<string, string>; replicas: number; template: PodTemplate; annotations?: Record<string, string> };
+export type NewDeployment = {
+  name: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  replicas: number;
+  template: PodTemplate;
+  annotations?: Record<string, string>;
+};
 
-export type ReplicaSetState = { name: string; revision: number; history: number[]; replicas: number; ready: number; template: z.output<typeof template>; containers: { name: string; image: string }[]; annotations: Record<string, string>; created: Date | undefined };
+export type ReplicaSetState = {
+  name: string;
+  revision: number;
+  history: number[];
+  replicas: number;
+  ready: number;
+  template: z.output<typeof template>;
+  containers: { name: string; image: string }[];
+  annotations: Record<string, string>;
+  created: Date | undefined;
+};
 export type PodProblem = { pod: string; reason: string; message: string };
 
 function toDeployment(raw: unknown): DeploymentState {
@@ -75,7 +158,12 @@ function toDeployment(raw: unknown): DeploymentState {
     ready: parsed.status?.readyReplicas ?? 0,
     available: parsed.status?.availableReplicas ?? 0,
     paused: parsed.spec.paused ?? false,
-    conditions: (parsed.status?.conditions ?? []).map((item) => ({ type: item.type, status: item.status, reason: item.reason ?? undefined, message: item.message ?? undefined })),
+    conditions: (parsed.status?.conditions ?? []).map((item) => ({
+      type: item.type,
+      status: item.status,
+      reason: item.reason ?? undefined,
+      message: item.message ?? undefined,
+    })),
     containers: parsed.spec.template.spec.containers.map((item) => ({ name: item.name, image: item.image })),
     annotations,
     selector: parsed.spec.selector.matchLabels ?? {},
@@ -92,11 +180,24 @@ function toKubeError(error: unknown, what: string): KubeError {
     let message = '';
     try {
       const body = (error as ApiException<unknown>).body;
-      message = (typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string }))?.message ?? '';
+      message =
+        (typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string }))
+          ?.message ?? '';
     } catch {
       message = '';
     }
-    const kind: KubeErrorKind = code === 404 ? 'not_found' : code === 403 ? 'forbidden' : code === 401 ? 'unauthorized' : code === 409 ? 'conflict' : code === 422 || code === 400 ? 'invalid' : 'other';
+    const kind: KubeErrorKind =
+      code === 404
+        ? 'not_found'
+        : code === 403
+          ? 'forbidden'
+          : code === 401
+            ? 'unauthorized'
+            : code === 409
+              ? 'conflict'
+              : code === 422 || code === 400
+                ? 'invalid'
+                : 'other';
     return new KubeError(kind, message || `${what}: HTTP ${code}`, code);
   }
   return new KubeError('unreachable', `${what}: ${(error as Error)?.message ?? String(error)}`);
@@ -128,7 +229,14 @@ export class KubeCluster {
   // Strategic merge: containers merge by name, so only the named container's image changes. The
   // change-cause annotation on the Deployment is copied by the controller to the new ReplicaSet,
   // which is where `kubectl rollout history` and /deploy history read it.
-  async setImage(namespace: string, name: string, containerName: string, image: string, changeCause: string, options: { dryRun: boolean }): Promise<DeploymentState> {
+  async setImage(
+    namespace: string,
+    name: string,
+    containerName: string,
+    image: string,
+    changeCause: string,
+    options: { dryRun: boolean },
+  ): Promise<DeploymentState> {
     const body = {
       metadata: { annotations: { 'kubernetes.io/change-cause': changeCause } },
       spec: { template: { spec: { containers: [{ name: containerName, image }] } } },
@@ -146,21 +254,35 @@ export class KubeCluster {
 
   // Replaces the pod template (and the Deployment's annotations) with a JSON Patch, as
   // `kubectl rollout undo` does; `test` guards against a change made since the caller read it.
-  async replaceTemplate(namespace: string, name: string, expectedResourceVersion: string, templateValue: unknown, annotations: Record<string, string>, options: { dryRun?: boolean } = {}): Promise<DeploymentState> {
+  async replaceTemplate(
+    namespace: string,
+    name: string,
+    expectedResourceVersion: string,
+    templateValue: unknown,
+    annotations: Record<string, string>,
+    options: { dryRun?: boolean } = {},
+  ): Promise<DeploymentState> {
     const body = [
       { op: 'test', path: '/metadata/resourceVersion', value: expectedResourceVersion },
       { op: 'replace', path: '/spec/template', value: templateValue },
       { op: 'replace', path: '/metadata/annotations', value: annotations },
     ];
     try {
-      return toDeployment(await this.#apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: 'ops-bot', ...(options.dryRun ? { dryRun: 'All' } : {}) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
+      return toDeployment(
+        await this.#apps.patchNamespacedDeployment(
+          { name, namespace, body, fieldManager: 'ops-bot', ...(options.dryRun ? { dryRun: 'All' } : {}) },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ),
+      );
     } catch (error) {
       throw toKubeError(error, `roll back deployment ${namespace}/${name}`);
     }
   }
 
   async replicaSets(deployment: DeploymentState): Promise<ReplicaSetState[]> {
-    const labelSelector = Object.entries(deployment.selector).map(([key, value]) => `${key}=${value}`).join(',');
+    const labelSelector = Object.entries(deployment.selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
     try {
       const list = await this.#apps.listNamespacedReplicaSet({ namespace: deployment.namespace, labelSelector });
       return list.items
@@ -169,7 +291,10 @@ export class KubeCluster {
         .map((rs) => ({
           name: rs.metadata.name,
           revision: Number(rs.metadata.annotations?.[REVISION] ?? 0),
-          history: (rs.metadata.annotations?.['deployment.kubernetes.io/revision-history'] ?? '').split(',').filter(Boolean).map(Number),
+          history: (rs.metadata.annotations?.['deployment.kubernetes.io/revision-history'] ?? '')
+            .split(',')
+            .filter(Boolean)
+            .map(Number),
           replicas: rs.spec.replicas ?? 0,
           ready: rs.status?.readyReplicas ?? 0,
           template: rs.spec.template,
@@ -186,7 +311,11 @@ export class KubeCluster {
   async readService(namespace: string, name: string): Promise<ServiceState | undefined> {
     try {
       const service = serviceSchema.parse(await this.#core.readNamespacedService({ name, namespace }));
-      return { name: service.metadata.name, selector: service.spec.selector ?? {}, resourceVersion: service.metadata.resourceVersion };
+      return {
+        name: service.metadata.name,
+        selector: service.spec.selector ?? {},
+        resourceVersion: service.metadata.resourceVersion,
+      };
     } catch (error) {
       const failure = toKubeError(error, `read service ${namespace}/${name}`);
       if (failure.kind === 'not_found') return undefined;
@@ -196,14 +325,28 @@ export class KubeCluster {
 
   // The blue-green switch: one JSON Patch that replaces the selector only if the Service is still the
   // version we read (test on resourceVersion), so two switches can never interleave.
-  async switchService(namespace: string, name: string, expectedResourceVersion: string, selector: Record<string, string>): Promise<ServiceState> {
+  async switchService(
+    namespace: string,
+    name: string,
+    expectedResourceVersion: string,
+    selector: Record<string, string>,
+  ): Promise<ServiceState> {
     const body = [
       { op: 'test', path: '/metadata/resourceVersion', value: expectedResourceVersion },
       { op: 'replace', path: '/spec/selector', value: selector },
     ];
     try {
-      const service = serviceSchema.parse(await this.#core.patchNamespacedService({ name, namespace, body, fieldManager: 'ops-bot' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
-      return { name: service.metadata.name, selector: service.spec.selector ?? {}, resourceVersion: service.metadata.resourceVersion };
+      const service = serviceSchema.parse(
+        await this.#core.patchNamespacedService(
+          { name, namespace, body, fieldManager: 'ops-bot' },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ),
+      );
+      return {
+        name: service.metadata.name,
+        selector: service.spec.selector ?? {},
+        resourceVersion: service.metadata.resourceVersion,
+      };
     } catch (error) {
       throw toKubeError(error, `switch service ${namespace}/${name}`);
     }
@@ -211,24 +354,49 @@ export class KubeCluster {
 
   async createDeployment(namespace: string, deployment: NewDeployment): Promise<DeploymentState> {
     const body = {
-      apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: { name: deployment.name, namespace, labels: deployment.labels, annotations: deployment.annotations ?? {} },
-      spec: { replicas: deployment.replicas, selector: { matchLabels: deployment.selector }, template: deployment.template },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: deployment.name,
+        namespace,
+        labels: deployment.labels,
+        annotations: deployment.annotations ?? {},
+      },
+      spec: {
+        replicas: deployment.replicas,
+        selector: { matchLabels: deployment.selector },
+        template: deployment.template,
+      },
     };
     try {
-      return toDeployment(await this.#apps.createNamespacedDeployment({ namespace, body: body as never, fieldManager: 'ops-bot' }));
+      return toDeployment(
+        await this.#apps.createNamespacedDeployment({ namespace, body: body as never, fieldManager: 'ops-bot' }),
+      );
     } catch (error) {
       throw toKubeError(error, `create deployment ${namespace}/${deployment.name}`);
     }
   }
 
-  async scaleDeployment(namespace: string, name: string, replicas: number, image?: { container: string; image: string; changeCause: string }): Promise<DeploymentState> {
+  async scaleDeployment(
+    namespace: string,
+    name: string,
+    replicas: number,
+    image?: { container: string; image: string; changeCause: string },
+  ): Promise<DeploymentState> {
     const body = {
       ...(image ? { metadata: { annotations: { 'kubernetes.io/change-cause': image.changeCause } } } : {}),
-      spec: { replicas, ...(image ? { template: { spec: { containers: [{ name: image.container, image: image.image }] } } } : {}) },
+      spec: {
+        replicas,
+        ...(image ? { template: { spec: { containers: [{ name: image.container, image: image.image }] } } } : {}),
+      },
     };
     try {
-      return toDeployment(await this.#apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: 'ops-bot' }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)));
+      return toDeployment(
+        await this.#apps.patchNamespacedDeployment(
+          { name, namespace, body, fieldManager: 'ops-bot' },
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        ),
+      );
     } catch (error) {
       throw toKubeError(error, `scale deployment ${namespace}/${name}`);
     }
@@ -245,7 +413,9 @@ export class KubeCluster {
 
   // Why pods are not becoming ready: waiting reasons, unschedulable pods, and recent warning events.
   async podProblems(deployment: DeploymentState): Promise<PodProblem[]> {
-    const labelSelector = Object.entries(deployment.selector).map(([key, value]) => `${key}=${value}`).join(',');
+    const labelSelector = Object.entries(deployment.selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
     try {
       const [pods, events] = await Promise.all([
         this.#core.listNamespacedPod({ namespace: deployment.namespace, labelSelector }),
@@ -256,17 +426,34 @@ export class KubeCluster {
       for (const raw of pods.items) {
         const pod = podSchema.parse(raw);
         names.add(pod.metadata.name);
-        const unscheduled = pod.status?.conditions?.find((item) => item.type === 'PodScheduled' && item.status === 'False');
-        if (unscheduled) problems.push({ pod: pod.metadata.name, reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '' });
+        const unscheduled = pod.status?.conditions?.find(
+          (item) => item.type === 'PodScheduled' && item.status === 'False',
+        );
+        if (unscheduled)
+          problems.push({
+            pod: pod.metadata.name,
+            reason: unscheduled.reason ?? 'Unschedulable',
+            message: unscheduled.message ?? '',
+          });
         for (const status of pod.status?.containerStatuses ?? []) {
           const waiting = status.state?.waiting;
-          if (waiting?.reason && waiting.reason !== 'ContainerCreating') problems.push({ pod: pod.metadata.name, reason: waiting.reason, message: waiting.message ?? '' });
+          if (waiting?.reason && waiting.reason !== 'ContainerCreating')
+            problems.push({ pod: pod.metadata.name, reason: waiting.reason, message: waiting.message ?? '' });
         }
       }
       for (const raw of events.items) {
         const event = eventSchema.parse(raw);
-        if (event.type === 'Warning' && event.involvedObject.name && names.has(event.involvedObject.name) && !problems.some((problem) => problem.pod === event.involvedObject.name && problem.reason === event.reason)) {
-          problems.push({ pod: event.involvedObject.name, reason: event.reason ?? 'Warning', message: event.message ?? '' });
+        if (
+          event.type === 'Warning' &&
+          event.involvedObject.name &&
+          names.has(event.involvedObject.name) &&
+          !problems.some((problem) => problem.pod === event.involvedObject.name && problem.reason === event.reason)
+        ) {
+          problems.push({
+            pod: event.involvedObject.name,
+            reason: event.reason ?? 'Warning',
+            message: event.message ?? '',
+          });
         }
       }
       return problems;
@@ -277,7 +464,12 @@ export class KubeCluster {
 
   // Streams changes to one Deployment from `resourceVersion`; `onDone` fires when the stream ends for
   // any reason (client-node closes idle watches after 30 s), and the caller re-watches.
-  async watchDeployment(deployment: { namespace: string; name: string }, resourceVersion: string, onChange: (state: DeploymentState) => void, onDone: (error: unknown) => void): Promise<AbortController> {
+  async watchDeployment(
+    deployment: { namespace: string; name: string },
+    resourceVersion: string,
+    onChange: (state: DeploymentState) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<AbortController> {
     const watch = new Watch(this.#config);
     return watch.watch(
       `/apis/apps/v1/namespaces/${deployment.namespace}/deployments`,
@@ -311,9 +503,18 @@ export class KubeClusters {
   cluster(context: string): KubeCluster {
     const existing = this.#clusters.get(context);
     if (existing) return existing;
-    if (!this.#base.getContextObject(context)) throw new KubeError('other', `the kubeconfig has no context "${context}" (it has: ${this.contexts().join(', ') || 'none'})`);
+    if (!this.#base.getContextObject(context))
+      throw new KubeError(
+        'other',
+        `the kubeconfig has no context "${context}" (it has: ${this.contexts().join(', ') || 'none'})`,
+      );
     const config = new KubeConfig();
-    config.loadFromOptions({ clusters: this.#base.clusters, users: this.#base.users, contexts: this.#base.contexts, currentContext: context });
+    config.loadFromOptions({
+      clusters: this.#base.clusters,
+      users: this.#base.users,
+      contexts: this.#base.contexts,
+      currentContext: context,
+    });
     const cluster = new KubeCluster(config, context);
     this.#clusters.set(context, cluster);
     return cluster;

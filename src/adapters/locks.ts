@@ -8,7 +8,13 @@ import { z } from 'zod';
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
-export const lockHolder = z.object({ token: z.string(), jobId: z.string(), userId: z.string(), since: z.string(), what: z.string() });
+export const lockHolder = z.object({
+  token: z.string(),
+  jobId: z.string(),
+  userId: z.string(),
+  since: z.string(),
+  what: z.string(),
+});
 export type LockHolder = z.output<typeof lockHolder>;
 
 export type Lease = { holder: LockHolder; release(): Promise<void>; lost(): boolean };
@@ -42,12 +48,16 @@ export class TargetLocks {
   }
 
   // A short reservation without heartbeat: taken once, expiring by itself, released by its job.
-  async reserve(target: string, holder: Omit<LockHolder, 'token' | 'since'>, ttlMs: number): Promise<LockHolder | undefined> {
+  async reserve(
+    target: string,
+    holder: Omit<LockHolder, 'token' | 'since'>,
+    ttlMs: number,
+  ): Promise<LockHolder | undefined> {
     const full: LockHolder = { ...holder, token: holder.jobId, since: new Date().toISOString() };
     const taken = await this.#redis.set(this.#key(target), JSON.stringify(full), 'PX', ttlMs, 'NX');
     if (taken === 'OK') return undefined;
     const current = await this.holder(target);
-    return current?.jobId === holder.jobId ? undefined : current ?? full;
+    return current?.jobId === holder.jobId ? undefined : (current ?? full);
   }
 
   async unreserve(target: string, jobId: string): Promise<void> {
@@ -57,7 +67,10 @@ export class TargetLocks {
 
   // Takes the lease, or answers who holds it. The stored value is the whole holder record, so the
   // token comparison in Lua compares that record.
-  async acquire(target: string, holder: Omit<LockHolder, 'token' | 'since'>): Promise<{ lease: Lease } | { busy: LockHolder }> {
+  async acquire(
+    target: string,
+    holder: Omit<LockHolder, 'token' | 'since'>,
+  ): Promise<{ lease: Lease } | { busy: LockHolder }> {
     const full: LockHolder = { ...holder, token: randomUUID(), since: new Date().toISOString() };
     const value = JSON.stringify(full);
     const key = this.#key(target);
@@ -79,9 +92,12 @@ export class TargetLocks {
   #lease(key: string, holder: LockHolder, value: string): Lease {
     let lost = false;
     const heartbeat = setInterval(() => {
-      this.#redis.eval(EXTEND, 1, key, value, this.#ttlMs).then((extended) => {
-        if (Number(extended) !== 1) lost = true;
-      }, () => undefined);
+      this.#redis.eval(EXTEND, 1, key, value, this.#ttlMs).then(
+        (extended) => {
+          if (Number(extended) !== 1) lost = true;
+        },
+        () => undefined,
+      );
     }, this.#ttlMs / 3);
     heartbeat.unref();
     return {

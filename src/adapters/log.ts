@@ -19,8 +19,18 @@ export function currentContext(): RequestContext | undefined {
 // and by pattern for anything that looks like a Slack token, a bearer header, a URL password or a
 // response_url, wherever it ends up (an error message, a URL, a nested object).
 const SECRET_KEYS = new Set([
-  'token', 'bottoken', 'apptoken', 'signingsecret', 'authorization', 'x-slack-signature', 'password',
-  'slack_bot_token', 'slack_app_token', 'slack_signing_secret', 'responseurl', 'response_url',
+  'token',
+  'bottoken',
+  'apptoken',
+  'signingsecret',
+  'authorization',
+  'x-slack-signature',
+  'password',
+  'slack_bot_token',
+  'slack_app_token',
+  'slack_signing_secret',
+  'responseurl',
+  'response_url',
 ]);
 const SECRET_PATTERNS: [RegExp, string][] = [
   [/xox[abposre]-[A-Za-z0-9-]+/g, 'xox?-[REDACTED]'],
@@ -40,10 +50,12 @@ export function scrubSecrets(text: string): string {
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return scrubDeep({ ...value, type: value.name, message: value.message, stack: value.stack }, depth + 1);
+  if (value instanceof Error)
+    return scrubDeep({ ...value, type: value.name, message: value.message, stack: value.stack }, depth + 1);
   if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = SECRET_KEYS.has(key.toLowerCase()) && item !== undefined ? '[REDACTED]' : scrubDeep(item, depth + 1);
+  for (const [key, item] of Object.entries(value))
+    out[key] = SECRET_KEYS.has(key.toLowerCase()) && item !== undefined ? '[REDACTED]' : scrubDeep(item, depth + 1);
   return out;
 }
 
@@ -60,7 +72,9 @@ export function createLogger(options: LogOptions): Logger {
       hooks: {
         // Objects are scrubbed by the formatter above; this covers the message strings.
         logMethod(args, method) {
-          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg)) as Parameters<typeof method>;
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg)) as Parameters<
+            typeof method
+          >;
           return method.apply(this, scrubbed);
         },
       },

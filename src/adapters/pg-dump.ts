@@ -18,11 +18,21 @@ function connection(url: string): { dsn: string; env: Record<string, string> } {
 
 function run(command: string, args: string[], env: Record<string, string>, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], ...(signal ? { signal } : {}) });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(signal ? { signal } : {}),
+    });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4_000); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4_000);
+    });
     child.on('error', (error) => reject(new Error(`${command} could not run: ${error.message}`)));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
+    );
   });
 }
 
@@ -35,7 +45,11 @@ async function countTables(client: pg.ClientBase): Promise<TableCount[]> {
   const { rows } = await client.query<{ schema: string; name: string; estimate: string }>(TABLES);
   const counts: TableCount[] = [];
   for (const row of rows) {
-    const { rows: [count] } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(row.schema)}.${pg.escapeIdentifier(row.name)}`);
+    const {
+      rows: [count],
+    } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${pg.escapeIdentifier(row.schema)}.${pg.escapeIdentifier(row.name)}`,
+    );
     counts.push({ schema: row.schema, name: row.name, rows: Number(count!.n), estimate: Number(row.estimate) });
   }
   return counts;
@@ -50,16 +64,35 @@ export async function sha256File(file: string): Promise<string> {
 // pg_dump in custom format. A REPEATABLE READ transaction exports its snapshot; the row counts and
 // pg_dump (--snapshot) both read that snapshot, so the manifest describes exactly what the dump holds
 // even while the database keeps changing.
-export async function dumpDatabase(url: string, file: string, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<DumpResult> {
+export async function dumpDatabase(
+  url: string,
+  file: string,
+  onProgress: (bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<DumpResult> {
   const client = new pg.Client({ connectionString: withDefaultUser(url) });
   await client.connect();
-  const progress = setInterval(() => { stat(file).then((info) => onProgress(info.size), () => undefined); }, 250);
+  const progress = setInterval(() => {
+    stat(file).then(
+      (info) => onProgress(info.size),
+      () => undefined,
+    );
+  }, 250);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { rows: [snapshot] } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-    const { rows: [version] } = await client.query<{ server_version: string }>('SHOW server_version');
+    const {
+      rows: [snapshot],
+    } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    const {
+      rows: [version],
+    } = await client.query<{ server_version: string }>('SHOW server_version');
     const { dsn, env } = connection(url);
-    const dumping = run('pg_dump', ['--format=custom', `--snapshot=${snapshot!.id}`, '--no-password', `--file=${file}`, `--dbname=${dsn}`], env, signal);
+    const dumping = run(
+      'pg_dump',
+      ['--format=custom', `--snapshot=${snapshot!.id}`, '--no-password', `--file=${file}`, `--dbname=${dsn}`],
+      env,
+      signal,
+    );
     const tables = await countTables(client);
     await dumping;
     await client.query('COMMIT');
@@ -109,7 +142,12 @@ export async function dropDatabase(url: string, database: string): Promise<void>
 // pg_restore into a database that must already exist (and be empty); two jobs on two cores.
 export async function restoreInto(url: string, database: string, file: string, signal?: AbortSignal): Promise<void> {
   const { dsn, env } = connection(withDatabase(url, database));
-  await run('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--jobs=2', '--no-password', `--dbname=${dsn}`, file], env, signal);
+  await run(
+    'pg_restore',
+    ['--no-owner', '--no-privileges', '--exit-on-error', '--jobs=2', '--no-password', `--dbname=${dsn}`, file],
+    env,
+    signal,
+  );
 }
 
 export async function countRows(url: string, database: string): Promise<TableCount[]> {

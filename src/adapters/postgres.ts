@@ -15,7 +15,12 @@ export function withDefaultUser(url: string): string {
 }
 
 export function createPool(url: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: 10, connectionTimeoutMillis: 1_500, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: withDefaultUser(url),
+    max: 10,
+    connectionTimeoutMillis: 1_500,
+    idleTimeoutMillis: 30_000,
+  });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'postgres connection lost'));
   return pool;
@@ -67,14 +72,19 @@ export async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClien
 export async function migrate(pool: pg.Pool, logger: Logger, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
   const ran = await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => row.version));
     const ran: number[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       ran.push(migration.version);
     }
     return ran;

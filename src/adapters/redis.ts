@@ -32,9 +32,18 @@ export function workerConnectionOptions(url: string): BullConnectionOptions {
 export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`Redis did not become ready within ${timeoutMs} ms`)); }, timeoutMs);
-    const onReady = () => { cleanup(); resolve(); };
-    const cleanup = () => { clearTimeout(timer); redis.off('ready', onReady); };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis did not become ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
     redis.on('ready', onReady);
   });
 }
@@ -44,7 +53,9 @@ export async function pingWithin(redis: Redis, timeoutMs: number): Promise<void>
   try {
     await Promise.race([
       redis.ping(),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('Redis ping timed out')), timeoutMs); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Redis ping timed out')), timeoutMs);
+      }),
     ]);
   } finally {
     clearTimeout(timer);

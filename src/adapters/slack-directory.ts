@@ -22,30 +22,51 @@ export class SlackDirectory {
 
   async identify(userId: string, handles: Iterable<string>): Promise<Identity> {
     const groups = new Set<string>();
-    await Promise.all([...new Set(handles)].map(async (handle) => {
-      const members = await this.membersOf(handle);
-      if (members?.has(userId)) groups.add(handle);
-    }));
+    await Promise.all(
+      [...new Set(handles)].map(async (handle) => {
+        const members = await this.membersOf(handle);
+        if (members?.has(userId)) groups.add(handle);
+      }),
+    );
     return { userId, groups };
   }
 
   // undefined: no such group in the workspace (a catalog typo, or a group that was deleted).
   // A group's id, for <!subteam^ID> mentions that notify its members.
   async groupId(handle: string): Promise<string | undefined> {
-    return (await this.#cached(() => this.#handles, (entry) => { this.#handles = entry; }, () => this.#loadHandles())).get(handle);
+    return (
+      await this.#cached(
+        () => this.#handles,
+        (entry) => {
+          this.#handles = entry;
+        },
+        () => this.#loadHandles(),
+      )
+    ).get(handle);
   }
 
   async membersOf(handle: string): Promise<Set<string> | undefined> {
     const id = await this.groupId(handle);
     if (id === undefined) return undefined;
-    return this.#cached(() => this.#members.get(id), (entry) => { if (entry) this.#members.set(id, entry); else this.#members.delete(id); }, async () => new Set(await this.#slack.usergroupMembers(id)));
+    return this.#cached(
+      () => this.#members.get(id),
+      (entry) => {
+        if (entry) this.#members.set(id, entry);
+        else this.#members.delete(id);
+      },
+      async () => new Set(await this.#slack.usergroupMembers(id)),
+    );
   }
 
   async #loadHandles(): Promise<Map<string, string>> {
     return new Map((await this.#slack.usergroups()).map((group) => [group.handle, group.id]));
   }
 
-  async #cached<T>(get: () => Cached<T> | undefined, set: (entry: Cached<T> | undefined) => void, load: () => Promise<T>): Promise<T> {
+  async #cached<T>(
+    get: () => Cached<T> | undefined,
+    set: (entry: Cached<T> | undefined) => void,
+    load: () => Promise<T>,
+  ): Promise<T> {
     const now = this.#now();
     const hit = get();
     if (hit && hit.expires > now) return hit.value;
@@ -56,10 +77,16 @@ export class SlackDirectory {
     } catch (error) {
       set(undefined); // never cache a failure
       const code = platformErrorCode(error);
-      throw new UserError(`ops-bot could not read Slack user groups${code ? ` (${code})` : ''}, so it cannot tell which groups you are in.`, {
-        hint: code === 'missing_scope' ? 'The Slack app needs the usergroups:read scope (see manifest.yml).' : 'Try again in a minute; if it persists, check the bot token.',
-        code: 'directory_unavailable',
-      });
+      throw new UserError(
+        `ops-bot could not read Slack user groups${code ? ` (${code})` : ''}, so it cannot tell which groups you are in.`,
+        {
+          hint:
+            code === 'missing_scope'
+              ? 'The Slack app needs the usergroups:read scope (see manifest.yml).'
+              : 'Try again in a minute; if it persists, check the bot token.',
+          code: 'directory_unavailable',
+        },
+      );
     }
   }
 }

@@ -1,4 +1,11 @@
-import { LogLevel, WebClient, WebAPIPlatformError, retryPolicies, type Logger as SlackLogger, type RetryOptions } from '@slack/web-api';
+import {
+  LogLevel,
+  WebClient,
+  WebAPIPlatformError,
+  retryPolicies,
+  type Logger as SlackLogger,
+  type RetryOptions,
+} from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { LocalChannelPacer, type ChannelPacer } from './channel-pacer.ts';
@@ -11,33 +18,58 @@ export type SlackRetry = 'production' | 'rapid';
 
 // Web API answers we depend on, parsed rather than trusted.
 const postedMessage = z.object({ channel: z.string(), ts: z.string() });
-const authIdentity = z.object({ user_id: z.string().optional(), bot_id: z.string().optional(), team_id: z.string().optional(), team: z.string().optional() });
-const usergroupList = z.object({ usergroups: z.array(z.object({ id: z.string(), handle: z.string(), date_delete: z.number().optional() })).default([]) });
+const authIdentity = z.object({
+  user_id: z.string().optional(),
+  bot_id: z.string().optional(),
+  team_id: z.string().optional(),
+  team: z.string().optional(),
+});
+const usergroupList = z.object({
+  usergroups: z.array(z.object({ id: z.string(), handle: z.string(), date_delete: z.number().optional() })).default([]),
+});
 const usergroupMembers = z.object({ users: z.array(z.string()).default([]) });
 const permalinkAnswer = z.object({ permalink: z.string() });
 const uploadTarget = z.object({ upload_url: z.url(), file_id: z.string() });
-
 
 export function slackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'slack-web-api' });
   let level = LogLevel.INFO;
   return {
     // Bolt and web-api call debug() on every request: format only when it will be written.
-    debug: (...messages) => { if (child.isLevelEnabled('debug')) child.debug(messages.map(String).join(' ')); },
+    debug: (...messages) => {
+      if (child.isLevelEnabled('debug')) child.debug(messages.map(String).join(' '));
+    },
     info: (...messages) => child.info(messages.map(String).join(' ')),
     warn: (...messages) => child.warn(messages.map(String).join(' ')),
     error: (...messages) => child.error(messages.map(String).join(' ')),
-    setLevel: (next) => { level = next; },
+    setLevel: (next) => {
+      level = next;
+    },
     getLevel: () => level,
     setName: () => undefined,
   };
 }
 
-export type SlackGatewayOptions = { token: string; apiUrl: string; logger: Logger; metrics: Metrics; retry?: SlackRetry; pacer?: ChannelPacer };
+export type SlackGatewayOptions = {
+  token: string;
+  apiUrl: string;
+  logger: Logger;
+  metrics: Metrics;
+  retry?: SlackRetry;
+  pacer?: ChannelPacer;
+};
 
 export function createWebClient(options: SlackGatewayOptions): WebClient {
-  const retryConfig: RetryOptions = options.retry === 'rapid' ? { ...retryPolicies.rapidRetryPolicy, retries: 5 } : retryPolicies.fiveRetriesInFiveMinutes;
-  return new WebClient(options.token, { slackApiUrl: options.apiUrl, logger: slackLogger(options.logger), retryConfig, timeout: 10_000 });
+  const retryConfig: RetryOptions =
+    options.retry === 'rapid'
+      ? { ...retryPolicies.rapidRetryPolicy, retries: 5 }
+      : retryPolicies.fiveRetriesInFiveMinutes;
+  return new WebClient(options.token, {
+    slackApiUrl: options.apiUrl,
+    logger: slackLogger(options.logger),
+    retryConfig,
+    timeout: 10_000,
+  });
 }
 
 // Everything ops-bot says to Slack goes through here, named in our words, logged and counted.
@@ -97,9 +129,19 @@ export class SlackGateway {
 
   // `paced`: for traffic that comes in bursts into one channel (an incident's set-up, broadcasts,
   // reminders). A deploy's or rollback's own message is never held back behind the pace.
-  async postMessage(channel: string, message: SlackMessage, threadTs?: string, options: { paced?: boolean } = {}): Promise<MessageRef> {
+  async postMessage(
+    channel: string,
+    message: SlackMessage,
+    threadTs?: string,
+    options: { paced?: boolean } = {},
+  ): Promise<MessageRef> {
     if (options.paced) await this.#paced(channel);
-    const answer = await this.call('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+    const answer = await this.call('chat.postMessage', {
+      channel,
+      ...message,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+    });
     return postedMessage.parse(answer);
   }
 
@@ -112,17 +154,33 @@ export class SlackGateway {
   }
 
   async permalink(ref: MessageRef): Promise<string> {
-    return permalinkAnswer.parse(await this.call('chat.getPermalink', { channel: ref.channel, message_ts: ref.ts })).permalink;
+    return permalinkAnswer.parse(await this.call('chat.getPermalink', { channel: ref.channel, message_ts: ref.ts }))
+      .permalink;
   }
 
   // files.uploadV2's three steps: ask for an upload URL, send the bytes, share the file in a channel.
-  async uploadFile(channel: string, file: { filename: string; title: string; content: string; comment?: string; threadTs?: string }): Promise<string> {
+  async uploadFile(
+    channel: string,
+    file: { filename: string; title: string; content: string; comment?: string; threadTs?: string },
+  ): Promise<string> {
     const bytes = Buffer.from(file.content, 'utf8');
-    const target = uploadTarget.parse(await this.call('files.getUploadURLExternal', { filename: file.filename, length: bytes.length }));
-    const sent = await fetch(target.upload_url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal: AbortSignal.timeout(30_000) });
+    const target = uploadTarget.parse(
+      await this.call('files.getUploadURLExternal', { filename: file.filename, length: bytes.length }),
+    );
+    const sent = await fetch(target.upload_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+      signal: AbortSignal.timeout(30_000),
+    });
     this.#metrics.slackApiCalls.inc({ method: 'file_upload', outcome: sent.ok ? 'ok' : String(sent.status) });
     if (!sent.ok) throw new Error(`the file upload answered ${sent.status}`);
-    await this.call('files.completeUploadExternal', { files: JSON.stringify([{ id: target.file_id, title: file.title }]), channel_id: channel, ...(file.comment ? { initial_comment: file.comment } : {}), ...(file.threadTs ? { thread_ts: file.threadTs } : {}) });
+    await this.call('files.completeUploadExternal', {
+      files: JSON.stringify([{ id: target.file_id, title: file.title }]),
+      channel_id: channel,
+      ...(file.comment ? { initial_comment: file.comment } : {}),
+      ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+    });
     return target.file_id;
   }
 
@@ -136,9 +194,17 @@ export class SlackGateway {
   }
 
   // response_url accepts 5 posts within 30 minutes and is the only way to replace an ephemeral reply.
-  async respond(responseUrl: string, message: SlackMessage & { response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean }): Promise<void> {
+  async respond(
+    responseUrl: string,
+    message: SlackMessage & { response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean },
+  ): Promise<void> {
     this.#logger.debug({ method: 'response_url' }, 'slack response_url post');
-    const answer = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) });
+    const answer = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(10_000),
+    });
     this.#metrics.slackApiCalls.inc({ method: 'response_url', outcome: answer.ok ? 'ok' : String(answer.status) });
     if (!answer.ok) throw new Error(`response_url answered ${answer.status}`);
   }

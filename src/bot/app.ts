@@ -22,7 +22,11 @@ function cachedAuthorize(options: BoltOptions): Authorize<boolean> {
   let identity: Promise<{ botId?: string; botUserId?: string; teamId?: string }> | undefined;
   return async () => {
     identity ??= options.slack.authTest().then(
-      (answer) => ({ ...(answer.bot_id ? { botId: answer.bot_id } : {}), ...(answer.user_id ? { botUserId: answer.user_id } : {}), ...(answer.team_id ? { teamId: answer.team_id } : {}) }),
+      (answer) => ({
+        ...(answer.bot_id ? { botId: answer.bot_id } : {}),
+        ...(answer.user_id ? { botUserId: answer.user_id } : {}),
+        ...(answer.team_id ? { teamId: answer.team_id } : {}),
+      }),
       (error: unknown) => {
         options.logger.warn({ err: error }, 'auth.test failed; continuing without the bot identity');
         identity = undefined;
@@ -38,10 +42,27 @@ export function createBoltApp(options: BoltOptions): BoltSetup {
   const socketMode = options.appToken !== undefined;
   const httpReceiver = socketMode
     ? undefined
-    : new HTTPReceiver({ signingSecret: options.signingSecret ?? '', endpoints: ['/slack/events'], logger, processBeforeResponse: false });
-  const receiver: Receiver = httpReceiver ?? new SocketModeReceiver({ appToken: options.appToken!, logger, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } } });
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret ?? '',
+        endpoints: ['/slack/events'],
+        logger,
+        processBeforeResponse: false,
+      });
+  const receiver: Receiver =
+    httpReceiver ??
+    new SocketModeReceiver({
+      appToken: options.appToken!,
+      logger,
+      installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } },
+    });
   // convoStore: false — Bolt's conversation store is a per-request middleware ops-bot never reads.
-  const app = new App({ receiver, authorize: cachedAuthorize(options), logger, convoStore: false, clientOptions: { slackApiUrl: options.apiUrl } });
+  const app = new App({
+    receiver,
+    authorize: cachedAuthorize(options),
+    logger,
+    convoStore: false,
+    clientOptions: { slackApiUrl: options.apiUrl },
+  });
 
   // In HTTP mode the server wrapper already opened a context; Socket Mode events get theirs here.
   app.use(async ({ body, next }) => {
@@ -62,8 +83,11 @@ export function createBoltApp(options: BoltOptions): BoltSetup {
 function labelOf(body: unknown): string {
   const record = (body ?? {}) as Record<string, unknown>;
   if (typeof record.command === 'string') return record.command;
-  if (record.type === 'block_actions' && Array.isArray(record.actions)) return `action:${String((record.actions[0] as Record<string, unknown> | undefined)?.action_id ?? '?')}`;
-  if (record.type === 'event_callback') return `event:${String((record.event as Record<string, unknown> | undefined)?.type ?? '?')}`;
-  if (record.type === 'view_submission') return `view:${String((record.view as Record<string, unknown> | undefined)?.callback_id ?? '?')}`;
+  if (record.type === 'block_actions' && Array.isArray(record.actions))
+    return `action:${String((record.actions[0] as Record<string, unknown> | undefined)?.action_id ?? '?')}`;
+  if (record.type === 'event_callback')
+    return `event:${String((record.event as Record<string, unknown> | undefined)?.type ?? '?')}`;
+  if (record.type === 'view_submission')
+    return `view:${String((record.view as Record<string, unknown> | undefined)?.callback_id ?? '?')}`;
   return String(record.type ?? 'unknown');
 }

@@ -28,7 +28,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'POST' && path === '/slack/events') {
-      if (!receiver) return json(res, 404, { error: 'this process does not take Slack requests (ROLE=worker or Socket Mode)' });
+      if (!receiver)
+        return json(res, 404, { error: 'this process does not take Slack requests (ROLE=worker or Socket Mode)' });
       return slackEvents(receiver, req, res, metrics, logger);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
@@ -37,21 +38,34 @@ export function createHttpServer(options: HttpServerOptions): Server {
         return json(res, 200, { status: 'ok' });
       case '/readyz':
         return void options.readiness().then(
-          (result) => json(res, result.ready ? 200 : 503, { status: result.ready ? 'ready' : 'not ready', checks: result.checks }),
+          (result) =>
+            json(res, result.ready ? 200 : 503, {
+              status: result.ready ? 'ready' : 'not ready',
+              checks: result.checks,
+            }),
           (error: unknown) => json(res, 503, { status: 'not ready', error: String(error) }),
         );
       case '/metrics':
-        return void options.beforeMetrics().catch(() => undefined).then(async () => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(await metrics.registry.metrics());
-        });
+        return void options
+          .beforeMetrics()
+          .catch(() => undefined)
+          .then(async () => {
+            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.end(await metrics.registry.metrics());
+          });
       default:
         return json(res, 404, { error: 'not found' });
     }
   });
 }
 
-function slackEvents(receiver: HTTPReceiver, req: IncomingMessage, res: ServerResponse, metrics: Metrics, logger: Logger): void {
+function slackEvents(
+  receiver: HTTPReceiver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: Metrics,
+  logger: Logger,
+): void {
   const context: RequestContext = { correlationId: newCorrelationId() };
   const started = process.hrtime.bigint();
   res.on('finish', () => {
@@ -59,7 +73,10 @@ function slackEvents(receiver: HTTPReceiver, req: IncomingMessage, res: ServerRe
     const name = context.label ?? 'unknown';
     if (res.statusCode === 401) {
       metrics.slackRequests.inc({ kind: 'unverified', name: 'unverified', outcome: 'rejected' });
-      logger.warn({ correlationId: context.correlationId, status: 401 }, 'rejected a Slack request: bad signature or stale timestamp');
+      logger.warn(
+        { correlationId: context.correlationId, status: 401 },
+        'rejected a Slack request: bad signature or stale timestamp',
+      );
       return;
     }
     metrics.ackLatency.observe({ name }, seconds);

@@ -19,7 +19,8 @@ export async function loadCatalog(file: string): Promise<Catalog> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ' (set OPS_CATALOG, or copy config/catalog.example.yml to config/catalog.yml)' : '';
+    const hint =
+      code === 'ENOENT' ? ' (set OPS_CATALOG, or copy config/catalog.example.yml to config/catalog.yml)' : '';
     throw new CatalogError(file, [`cannot read the catalog: ${code ?? String(error)}${hint}`]);
   }
   return parseCatalog(file, text);
@@ -29,14 +30,20 @@ export function parseCatalog(file: string, text: string): Catalog {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new CatalogError(file, document.errors.map((error) => {
-      const at = lines.linePos(error.pos[0]);
-      return `${file}:${at.line}:${at.col}: YAML: ${error.message.split('\n')[0]}`;
-    }));
+    throw new CatalogError(
+      file,
+      document.errors.map((error) => {
+        const at = lines.linePos(error.pos[0]);
+        return `${file}:${at.line}:${at.col}: YAML: ${error.message.split('\n')[0]}`;
+      }),
+    );
   }
   const result = catalogSchema.safeParse(document.toJS() ?? {});
   if (result.success) return result.data;
-  throw new CatalogError(file, result.error.issues.map((issue) => describeIssue(file, document, lines, issue)));
+  throw new CatalogError(
+    file,
+    result.error.issues.map((issue) => describeIssue(file, document, lines, issue)),
+  );
 }
 
 function describeIssue(file: string, document: Document, lines: LineCounter, issue: z.core.$ZodIssue): string {
@@ -47,18 +54,27 @@ function describeIssue(file: string, document: Document, lines: LineCounter, iss
   const where = at ? `${file}:${at.line}:${at.col}` : file;
   const message = messageOf(issue);
   const given = document.getIn(issue.path as unknown[], true);
-  const got = isScalar(given) && issue.code !== 'unrecognized_keys' && !message.includes('got ') ? ` (got ${JSON.stringify(given.value)})` : '';
+  const got =
+    isScalar(given) && issue.code !== 'unrecognized_keys' && !message.includes('got ')
+      ? ` (got ${JSON.stringify(given.value)})`
+      : '';
   return `${where}: ${field}: ${message}${got}`;
 }
 
 function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')} (check the spelling against config/catalog.example.yml)`;
-  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `is required (${issue.expected})`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')} (check the spelling against config/catalog.example.yml)`;
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined'))
+    return `is required (${issue.expected})`;
   return issue.message;
 }
 
 // The deepest node of the path that exists in the YAML, so a missing key points at its parent.
-function positionOf(document: Document, lines: LineCounter, path: PropertyKey[]): { line: number; col: number } | undefined {
+function positionOf(
+  document: Document,
+  lines: LineCounter,
+  path: PropertyKey[],
+): { line: number; col: number } | undefined {
   for (let length = path.length; length >= 0; length -= 1) {
     const node = document.getIn(path.slice(0, length) as unknown[], true);
     if (isNode(node) && node.range) return lines.linePos(node.range[0]);

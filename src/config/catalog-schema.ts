@@ -15,19 +15,31 @@ const duration = z
   .regex(DURATION_TEXT, { error: 'expected a duration such as 30s, 15m, 1h or 7d' })
   .transform((text) => parseDuration(text)!);
 
-const name = z.string().regex(NAME_PATTERN, { error: 'expected a lowercase name: letters, digits and hyphens, starting with a letter' });
+const name = z
+  .string()
+  .regex(NAME_PATTERN, { error: 'expected a lowercase name: letters, digits and hyphens, starting with a letter' });
 
 const person = z.string().transform((text, context): Person => {
   const parsed = parsePerson(text);
   if (parsed) return parsed;
-  context.addIssue({ code: 'custom', message: `expected a Slack user id (U…), a user-group handle (@handle) or "*", got "${text}"` });
+  context.addIssue({
+    code: 'custom',
+    message: `expected a Slack user id (U…), a user-group handle (@handle) or "*", got "${text}"`,
+  });
   return z.NEVER;
 });
 const people = z.array(person);
 
-const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), { error: 'expected an IANA time zone such as Europe/Berlin or UTC' });
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time of day as "HH:MM" (quote it in YAML)' });
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date as YYYY-MM-DD' }).refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), { error: 'is not a real date' });
+const timeZone = z
+  .string()
+  .refine((zone) => IANAZone.isValidZone(zone), { error: 'expected an IANA time zone such as Europe/Berlin or UTC' });
+const clock = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time of day as "HH:MM" (quote it in YAML)' });
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date as YYYY-MM-DD' })
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), { error: 'is not a real date' });
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const recurringFreeze = z.strictObject({
@@ -49,9 +61,13 @@ const approvalPolicy = z.strictObject({
   required: z.int().min(1).max(10).default(1),
   expires: duration.default(30 * 60_000),
 });
-const approval = z.union([z.literal('none'), approvalPolicy], { error: 'expected "none" or {approvers, required, expires}' });
+const approval = z.union([z.literal('none'), approvalPolicy], {
+  error: 'expected "none" or {approvers, required, expires}',
+});
 
-const channel = z.string().regex(/^(#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,})$/, { error: 'expected a channel id (C…) or a channel name' });
+const channel = z
+  .string()
+  .regex(/^(#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,})$/, { error: 'expected a channel id (C…) or a channel name' });
 
 export const environmentSchema = z.strictObject({
   context: z.string().min(1, { error: 'name the kubeconfig context of this environment' }),
@@ -73,37 +89,54 @@ const canary = z.strictObject({
     .array(z.int().min(1).max(100))
     .min(1)
     .default([10, 25, 50, 100])
-    .refine((steps) => steps.every((step, index) => index === 0 || step > steps[index - 1]!), { error: 'steps must increase' })
+    .refine((steps) => steps.every((step, index) => index === 0 || step > steps[index - 1]!), {
+      error: 'steps must increase',
+    })
     .refine((steps) => steps.at(-1) === 100, { error: 'the last step must be 100' }),
   hold: duration.default(5 * 60_000),
 });
 
-const imageRepository = z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._/-][a-z0-9]+)*)*$/, { error: 'expected an image repository without a tag, e.g. registry.example.com/shop/checkout' });
+const imageRepository = z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._/-][a-z0-9]+)*)*$/, {
+  error: 'expected an image repository without a tag, e.g. registry.example.com/shop/checkout',
+});
 
-export const serviceSchema = z.strictObject({
-  namespace: name,
-  deployment: name,
-  container: z.string().min(1),
-  image: imageRepository,
-  strategy: z.enum(['rolling', 'bluegreen', 'canary'], { error: 'expected rolling, bluegreen or canary' }).default('rolling'),
-  environments: z.array(name).min(1, { error: 'list the environments this service may be deployed to' }),
-  autoRollback: z.boolean().default(true),
-  timeout: duration.default(15 * 60_000),
-  healthCheck: healthCheck.optional(),
-  backupBefore: name.optional(),
-  service: name.optional(),
-  gracePeriod: duration.default(5 * 60_000),
-  canary: canary.optional(),
-  team: z.string().optional(),
-}).transform((service) => (service.strategy === 'canary' && service.canary === undefined ? { ...service, canary: { steps: [10, 25, 50, 100], hold: 5 * 60_000 } } : service));
+export const serviceSchema = z
+  .strictObject({
+    namespace: name,
+    deployment: name,
+    container: z.string().min(1),
+    image: imageRepository,
+    strategy: z
+      .enum(['rolling', 'bluegreen', 'canary'], { error: 'expected rolling, bluegreen or canary' })
+      .default('rolling'),
+    environments: z.array(name).min(1, { error: 'list the environments this service may be deployed to' }),
+    autoRollback: z.boolean().default(true),
+    timeout: duration.default(15 * 60_000),
+    healthCheck: healthCheck.optional(),
+    backupBefore: name.optional(),
+    service: name.optional(),
+    gracePeriod: duration.default(5 * 60_000),
+    canary: canary.optional(),
+    team: z.string().optional(),
+  })
+  .transform((service) =>
+    service.strategy === 'canary' && service.canary === undefined
+      ? { ...service, canary: { steps: [10, 25, 50, 100], hold: 5 * 60_000 } }
+      : service,
+  );
 
 const retention = duration.default(30 * 86_400_000);
-const connection = z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|postgres(ql)?:\/\/\S+)$/, { error: 'expected env:NAME or a postgres:// connection string' });
+const connection = z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|postgres(ql)?:\/\/\S+)$/, {
+  error: 'expected env:NAME or a postgres:// connection string',
+});
 // (added) An optional SQL check on the temporary instance: its first value must be true or non-zero.
 // `url` gives user, password and database; host and port are replaced by the temporary instance's.
 const verifyCheck = z.strictObject({ sql: z.string().min(1), url: connection });
 // Aurora: a restored cluster has no instance to connect to, so a check applies to rds-instance only.
-const clusterVerify = z.strictObject({ allowed: z.boolean().default(false), instanceClass: z.string().default('db.t3.medium') });
+const clusterVerify = z.strictObject({
+  allowed: z.boolean().default(false),
+  instanceClass: z.string().default('db.t3.medium'),
+});
 const instanceVerify = clusterVerify.extend({ check: verifyCheck.optional() });
 const pgVerify = z.strictObject({ allowed: z.boolean().default(true) });
 const rdsBase = z.strictObject({
@@ -114,8 +147,14 @@ const rdsBase = z.strictObject({
   subnetGroup: z.string().optional(),
   securityGroups: z.array(z.string()).optional(),
 });
-const rdsInstanceDatabase = rdsBase.extend({ engine: z.literal('rds-instance'), verify: instanceVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }) });
-const rdsClusterDatabase = rdsBase.extend({ engine: z.literal('rds-cluster'), verify: clusterVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }) });
+const rdsInstanceDatabase = rdsBase.extend({
+  engine: z.literal('rds-instance'),
+  verify: instanceVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }),
+});
+const rdsClusterDatabase = rdsBase.extend({
+  engine: z.literal('rds-cluster'),
+  verify: clusterVerify.default({ allowed: false, instanceClass: 'db.t3.medium' }),
+});
 const postgresDatabase = z.strictObject({
   engine: z.literal('postgres'),
   url: connection,
@@ -124,9 +163,13 @@ const postgresDatabase = z.strictObject({
   retention,
   verify: pgVerify.default({ allowed: true }),
 });
-export const databaseSchema = z.discriminatedUnion('engine', [rdsInstanceDatabase, rdsClusterDatabase, postgresDatabase], {
-  error: 'expected engine: rds-instance, rds-cluster or postgres',
-});
+export const databaseSchema = z.discriminatedUnion(
+  'engine',
+  [rdsInstanceDatabase, rdsClusterDatabase, postgresDatabase],
+  {
+    error: 'expected engine: rds-instance, rds-cluster or postgres',
+  },
+);
 
 const severitySchema = z.strictObject({
   responders: people.default([]),
@@ -136,7 +179,14 @@ const severitySchema = z.strictObject({
   checklist: z.array(z.string().min(1)).optional(),
 });
 
-export const DEFAULT_CHECKLIST = ['Assess scope and impact', 'Notify stakeholders', 'Contain the problem', 'Restore service', 'Verify recovery', 'Schedule the post-incident review'];
+export const DEFAULT_CHECKLIST = [
+  'Assess scope and impact',
+  'Notify stakeholders',
+  'Contain the problem',
+  'Restore service',
+  'Verify recovery',
+  'Schedule the post-incident review',
+];
 
 const DEFAULT_SEVERITIES = {
   P0: { responders: [], ackWithin: 15 * 60_000, escalateTo: [] },
@@ -148,46 +198,96 @@ const DEFAULT_SEVERITIES = {
 const incidentsSchema = z.strictObject({
   broadcastChannel: channel.optional(),
   escalationChannel: channel.optional(),
-  bridgeUrl: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL template; {channel} is replaced' }).optional(),
+  bridgeUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL template; {channel} is replaced' })
+    .optional(),
   oncall: people.default([]),
   archiveAfter: duration.default(7 * 86_400_000),
   checklist: z.array(z.string().min(1)).default(DEFAULT_CHECKLIST),
   severities: z
-    .strictObject(Object.fromEntries(SEVERITIES.map((severity) => [severity, severitySchema.optional()])) as Record<(typeof SEVERITIES)[number], z.ZodOptional<typeof severitySchema>>)
+    .strictObject(
+      Object.fromEntries(SEVERITIES.map((severity) => [severity, severitySchema.optional()])) as Record<
+        (typeof SEVERITIES)[number],
+        z.ZodOptional<typeof severitySchema>
+      >,
+    )
     .default({})
-    .transform((given) => ({ ...DEFAULT_SEVERITIES, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) }) as Record<(typeof SEVERITIES)[number], z.output<typeof severitySchema>>),
+    .transform(
+      (given) =>
+        ({
+          ...DEFAULT_SEVERITIES,
+          ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+        }) as Record<(typeof SEVERITIES)[number], z.output<typeof severitySchema>>,
+    ),
 });
 
-const rolesSchema = z.strictObject(Object.fromEntries(ROLE_NAMES.map((role) => [role, people.optional()])) as Record<(typeof ROLE_NAMES)[number], z.ZodOptional<typeof people>>);
+const rolesSchema = z.strictObject(
+  Object.fromEntries(ROLE_NAMES.map((role) => [role, people.optional()])) as Record<
+    (typeof ROLE_NAMES)[number],
+    z.ZodOptional<typeof people>
+  >,
+);
 
 // Words of the command grammar cannot be names: "/deploy history checkout production" must stay unambiguous.
 const RESERVED = new Set(['history', 'list', 'verify', 'to', 'help']);
 
 export const catalogSchema = z
   .strictObject({
-    environments: z.record(name, environmentSchema).refine((environments) => Object.keys(environments).length > 0, { error: 'define at least one environment' }),
+    environments: z
+      .record(name, environmentSchema)
+      .refine((environments) => Object.keys(environments).length > 0, { error: 'define at least one environment' }),
     services: z.record(name, serviceSchema).default({}),
     databases: z.record(name, databaseSchema).default({}),
     roles: rolesSchema.default({}),
     // (added) where the daily retention report goes; without it the report is only logged and audited.
     backups: z.strictObject({ reportChannel: channel.optional() }).default({}),
-    incidents: incidentsSchema.default({ oncall: [], archiveAfter: 7 * 86_400_000, checklist: DEFAULT_CHECKLIST, severities: DEFAULT_SEVERITIES }),
+    incidents: incidentsSchema.default({
+      oncall: [],
+      archiveAfter: 7 * 86_400_000,
+      checklist: DEFAULT_CHECKLIST,
+      severities: DEFAULT_SEVERITIES,
+    }),
   })
   .superRefine((catalog, context) => {
     const environments = new Set(Object.keys(catalog.environments));
     const known = (what: string, names: Iterable<string>) => `${what}: ${[...names].join(', ') || 'none defined'}`;
     for (const [serviceName, service] of Object.entries(catalog.services)) {
-      if (RESERVED.has(serviceName)) context.addIssue({ code: 'custom', path: ['services', serviceName], message: `"${serviceName}" is a word of the command grammar and cannot name a service` });
+      if (RESERVED.has(serviceName))
+        context.addIssue({
+          code: 'custom',
+          path: ['services', serviceName],
+          message: `"${serviceName}" is a word of the command grammar and cannot name a service`,
+        });
       service.environments.forEach((env, index) => {
-        if (!environments.has(env)) context.addIssue({ code: 'custom', path: ['services', serviceName, 'environments', index], message: `unknown environment "${env}" (${known('environments', environments)})` });
+        if (!environments.has(env))
+          context.addIssue({
+            code: 'custom',
+            path: ['services', serviceName, 'environments', index],
+            message: `unknown environment "${env}" (${known('environments', environments)})`,
+          });
       });
       if (service.backupBefore !== undefined && !(service.backupBefore in catalog.databases)) {
-        context.addIssue({ code: 'custom', path: ['services', serviceName, 'backupBefore'], message: `unknown database "${service.backupBefore}" (${known('databases', Object.keys(catalog.databases))})` });
+        context.addIssue({
+          code: 'custom',
+          path: ['services', serviceName, 'backupBefore'],
+          message: `unknown database "${service.backupBefore}" (${known('databases', Object.keys(catalog.databases))})`,
+        });
       }
     }
     for (const [databaseName, database] of Object.entries(catalog.databases)) {
-      if (RESERVED.has(databaseName)) context.addIssue({ code: 'custom', path: ['databases', databaseName], message: `"${databaseName}" is a word of the command grammar and cannot name a database` });
-      if (!environments.has(database.environment)) context.addIssue({ code: 'custom', path: ['databases', databaseName, 'environment'], message: `unknown environment "${database.environment}" (${known('environments', environments)})` });
+      if (RESERVED.has(databaseName))
+        context.addIssue({
+          code: 'custom',
+          path: ['databases', databaseName],
+          message: `"${databaseName}" is a word of the command grammar and cannot name a database`,
+        });
+      if (!environments.has(database.environment))
+        context.addIssue({
+          code: 'custom',
+          path: ['databases', databaseName, 'environment'],
+          message: `unknown environment "${database.environment}" (${known('environments', environments)})`,
+        });
     }
   });
 

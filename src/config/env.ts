@@ -5,26 +5,42 @@ import { z } from 'zod';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const urlWithScheme = (schemes: string[], what: string) =>
-  z.string().refine((text) => {
-    try {
-      return schemes.includes(new URL(text).protocol);
-    } catch {
-      return false;
-    }
-  }, { error: `must be a ${what} URL (${schemes.map((scheme) => `${scheme}//`).join(' or ')}…)` });
+  z.string().refine(
+    (text) => {
+      try {
+        return schemes.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a ${what} URL (${schemes.map((scheme) => `${scheme}//`).join(' or ')}…)` },
+  );
 
 const envSchema = z
   .object({
-    SLACK_BOT_TOKEN: z.string({ error: 'is required: the bot token (xoxb-…) from your Slack app\'s OAuth page' }).startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+    SLACK_BOT_TOKEN: z
+      .string({ error: "is required: the bot token (xoxb-…) from your Slack app's OAuth page" })
+      .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
     SLACK_SIGNING_SECRET: z.string().min(1, { error: 'must not be empty' }).optional(),
-    SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' }).optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' })
+      .optional(),
     SLACK_API_URL: urlWithScheme(['http:', 'https:'], 'http(s)')
       .transform((text) => (text.endsWith('/') ? text : `${text}/`))
       .default('https://slack.com/api/'),
     HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: z.coerce.number({ error: 'must be a port number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be between 0 and 65535' }).max(65_535, { error: 'must be between 0 and 65535' }).default(3000),
+    PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be between 0 and 65535' })
+      .max(65_535, { error: 'must be between 0 and 65535' })
+      .default(3000),
     REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9{}_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, {}, _, . or -' }).default('opsbot'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, {}, _, . or -' })
+      .default('opsbot'),
     DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'PostgreSQL').default('postgres://localhost:5432/opsbot'),
     OPS_CATALOG: z.string().min(1).default('config/catalog.yml'),
     ROLE: z.enum(['all', 'bot', 'worker'], { error: 'must be all, bot or worker' }).default('all'),
@@ -36,7 +52,11 @@ const envSchema = z
   })
   .superRefine((env, context) => {
     if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined && env.ROLE !== 'worker') {
-      context.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)' });
+      context.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
+      });
     }
   });
 
@@ -47,7 +67,9 @@ export class EnvError extends Error {
   readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(`ops-bot cannot start: the environment is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    super(
+      `ops-bot cannot start: the environment is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
     this.problems = problems;
   }
 }
@@ -57,9 +79,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = envSchema.safeParse(given);
   if (result.success) return result.data;
-  throw new EnvError(result.error.issues.map((issue) => {
-    const variable = String(issue.path[0] ?? '?');
-    const shown = given[variable] !== undefined && !/TOKEN|SECRET|DATABASE_URL|REDIS_URL/.test(variable) ? ` (got "${given[variable]}")` : '';
-    return `${variable} ${issue.message}${shown}`;
-  }));
+  throw new EnvError(
+    result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '?');
+      const shown =
+        given[variable] !== undefined && !/TOKEN|SECRET|DATABASE_URL|REDIS_URL/.test(variable)
+          ? ` (got "${given[variable]}")`
+          : '';
+      return `${variable} ${issue.message}${shown}`;
+    }),
+  );
 }

@@ -31,17 +31,17 @@ export type ApprovalEvent =
   | { type: 'cancel'; actor: Identity; isAdmin: boolean; at: Date }
   | { type: 'expire'; at: Date };
 
-export type Effect =
-  | { type: 'execute' }
-  | { type: 'refresh-message' }
-  | { type: 'cancel-expiry' };
+export type Effect = { type: 'execute' } | { type: 'refresh-message' } | { type: 'cancel-expiry' };
 
 // `code` names the outcome for audit and metrics; `message` is what the actor is told (ephemeral).
 export type Answer = { accepted: boolean; code: string; message: string };
 export type Decision = { request: ApprovalRequest; effects: Effect[]; answer: Answer };
 
 const FINAL_WORDS: Record<Exclude<ApprovalStatus, 'pending'>, string> = {
-  approved: 'already approved and running', rejected: 'already rejected', expired: 'already expired', cancelled: 'already cancelled',
+  approved: 'already approved and running',
+  rejected: 'already rejected',
+  expired: 'already expired',
+  cancelled: 'already cancelled',
 };
 
 function refuse(request: ApprovalRequest, code: string, message: string): Decision {
@@ -74,7 +74,10 @@ export function seatsFilled(policy: ApprovalPolicy, approvals: Approval[]): { no
   const normalOnly = approvals.filter((approval) => approval.normal && !approval.breakGlass).length;
   const glassOnly = approvals.filter((approval) => approval.breakGlass && !approval.normal).length;
   const bothToGlass = Math.min(both, Math.max(0, needGlass - glassOnly));
-  return { normal: Math.min(needNormal, normalOnly + both - bothToGlass), breakGlass: Math.min(needGlass, glassOnly + bothToGlass) };
+  return {
+    normal: Math.min(needNormal, normalOnly + both - bothToGlass),
+    breakGlass: Math.min(needGlass, glassOnly + bothToGlass),
+  };
 }
 
 export function thresholdMet(policy: ApprovalPolicy, approvals: Approval[]): boolean {
@@ -83,62 +86,121 @@ export function thresholdMet(policy: ApprovalPolicy, approvals: Approval[]): boo
   const both = approvals.filter((approval) => approval.normal && approval.breakGlass).length;
   const normalOnly = approvals.filter((approval) => approval.normal && !approval.breakGlass).length;
   const glassOnly = approvals.filter((approval) => approval.breakGlass && !approval.normal).length;
-  return normalOnly + both >= needNormal && glassOnly + both >= needGlass && normalOnly + glassOnly + both >= needNormal + needGlass;
+  return (
+    normalOnly + both >= needNormal &&
+    glassOnly + both >= needGlass &&
+    normalOnly + glassOnly + both >= needNormal + needGlass
+  );
 }
 
 export function decide(request: ApprovalRequest, event: ApprovalEvent): Decision {
   if (event.type === 'expire') {
     if (request.status !== 'pending') return refuse(request, 'not_pending', 'nothing to expire');
     if (event.at < request.policy.expiresAt) return refuse(request, 'not_due', 'not due yet');
-    return change(request, { status: 'expired', decidedAt: event.at }, [{ type: 'refresh-message' }], { accepted: true, code: 'expired', message: 'expired' });
+    return change(request, { status: 'expired', decidedAt: event.at }, [{ type: 'refresh-message' }], {
+      accepted: true,
+      code: 'expired',
+      message: 'expired',
+    });
   }
   const actor = event.actor.userId;
   if (request.status !== 'pending') {
     return refuse(request, 'final', `This request is ${FINAL_WORDS[request.status]}; nothing was changed.`);
   }
   if (event.at >= request.policy.expiresAt) {
-    return refuse(request, 'expired', 'This request has expired; nothing was changed. Ask the requester to run the command again.');
+    return refuse(
+      request,
+      'expired',
+      'This request has expired; nothing was changed. Ask the requester to run the command again.',
+    );
   }
   switch (event.type) {
     case 'cancel': {
-      if (actor !== request.requester && !event.isAdmin) return refuse(request, 'not_requester', 'Only the requester (or an ops-bot admin) can cancel this request.');
-      return change(request, { status: 'cancelled', decidedBy: actor, decidedAt: event.at }, [{ type: 'refresh-message' }, { type: 'cancel-expiry' }], { accepted: true, code: 'cancelled', message: 'Cancelled. Nothing was changed.' });
+      if (actor !== request.requester && !event.isAdmin)
+        return refuse(request, 'not_requester', 'Only the requester (or an ops-bot admin) can cancel this request.');
+      return change(
+        request,
+        { status: 'cancelled', decidedBy: actor, decidedAt: event.at },
+        [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
+        { accepted: true, code: 'cancelled', message: 'Cancelled. Nothing was changed.' },
+      );
     }
     case 'approve':
     case 'reject': {
-      if (actor === request.requester) return refuse(request, 'self_approval', 'You asked for this change, so you cannot approve or reject it yourself; it needs other people.');
+      if (actor === request.requester)
+        return refuse(
+          request,
+          'self_approval',
+          'You asked for this change, so you cannot approve or reject it yourself; it needs other people.',
+        );
       const eligible = eligibility(request.policy, event.actor);
-      if (!eligible.normal && !eligible.breakGlass) return refuse(request, 'not_approver', `You are not an approver for this request (approvers: ${approversText(request.policy)}).`);
+      if (!eligible.normal && !eligible.breakGlass)
+        return refuse(
+          request,
+          'not_approver',
+          `You are not an approver for this request (approvers: ${approversText(request.policy)}).`,
+        );
       if (event.type === 'reject') {
-        return change(request, { status: 'rejected', decidedBy: actor, decidedAt: event.at, reason: event.reason }, [{ type: 'refresh-message' }, { type: 'cancel-expiry' }], { accepted: true, code: 'rejected', message: 'Rejected. Nothing will run.' });
+        return change(
+          request,
+          { status: 'rejected', decidedBy: actor, decidedAt: event.at, reason: event.reason },
+          [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
+          { accepted: true, code: 'rejected', message: 'Rejected. Nothing will run.' },
+        );
       }
-      if (request.approvals.some((approval) => approval.userId === actor)) return refuse(request, 'duplicate', 'You have already approved this request.');
+      if (request.approvals.some((approval) => approval.userId === actor))
+        return refuse(request, 'duplicate', 'You have already approved this request.');
       const approvals = [...request.approvals, { userId: actor, via: event.via, at: event.at, ...eligible }];
       if (!thresholdMet(request.policy, approvals)) {
-        return change(request, { approvals }, [{ type: 'refresh-message' }], { accepted: true, code: 'approved_partial', message: 'Approval recorded; more approvals are needed.' });
+        return change(request, { approvals }, [{ type: 'refresh-message' }], {
+          accepted: true,
+          code: 'approved_partial',
+          message: 'Approval recorded; more approvals are needed.',
+        });
       }
-      return change(request, { approvals, status: 'approved', decidedBy: actor, decidedAt: event.at }, [{ type: 'execute' }, { type: 'refresh-message' }, { type: 'cancel-expiry' }], { accepted: true, code: 'approved', message: 'Approved: the change is starting now.' });
+      return change(
+        request,
+        { approvals, status: 'approved', decidedBy: actor, decidedAt: event.at },
+        [{ type: 'execute' }, { type: 'refresh-message' }, { type: 'cancel-expiry' }],
+        { accepted: true, code: 'approved', message: 'Approved: the change is starting now.' },
+      );
     }
     case 'withdraw': {
       const had = request.approvals.some((approval) => approval.userId === actor && approval.via === event.via);
       if (!had) return refuse(request, 'nothing_to_withdraw', 'You had not approved this request.');
-      return change(request, { approvals: request.approvals.filter((approval) => approval.userId !== actor) }, [{ type: 'refresh-message' }], { accepted: true, code: 'withdrawn', message: 'Your approval was withdrawn.' });
+      return change(
+        request,
+        { approvals: request.approvals.filter((approval) => approval.userId !== actor) },
+        [{ type: 'refresh-message' }],
+        { accepted: true, code: 'withdrawn', message: 'Your approval was withdrawn.' },
+      );
     }
   }
 }
 
 export function approversText(policy: ApprovalPolicy): string {
-  return [policy.normal, policy.breakGlass].filter((set): set is ApproverSet => set !== undefined).map((set) => describePeople(set.approvers)).join('; ');
+  return [policy.normal, policy.breakGlass]
+    .filter((set): set is ApproverSet => set !== undefined)
+    .map((set) => describePeople(set.approvers))
+    .join('; ');
 }
 
 // "2 of @sre-leads, <@U0ALICE001>, not the requester, expires 14:32 UTC" (+ break-glass seats).
 export function describePolicy(policy: ApprovalPolicy, formatTime: (at: Date) => string): string {
   const parts: string[] = [];
   if (policy.normal) parts.push(`${policy.normal.required} of ${describePeople(policy.normal.approvers)}`);
-  if (policy.breakGlass) parts.push(`${parts.length > 0 ? 'plus ' : ''}${policy.breakGlass.required} break-glass of ${describePeople(policy.breakGlass.approvers)}`);
+  if (policy.breakGlass)
+    parts.push(
+      `${parts.length > 0 ? 'plus ' : ''}${policy.breakGlass.required} break-glass of ${describePeople(policy.breakGlass.approvers)}`,
+    );
   return `${parts.join(', ')}, not the requester, expires ${formatTime(policy.expiresAt)}`;
 }
 
-export function newApprovalRequest(id: string, requester: string, planHash: string, policy: ApprovalPolicy): ApprovalRequest {
+export function newApprovalRequest(
+  id: string,
+  requester: string,
+  planHash: string,
+  policy: ApprovalPolicy,
+): ApprovalRequest {
   return { id, requester, planHash, policy, status: 'pending', approvals: [], version: 0 };
 }

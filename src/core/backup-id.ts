@@ -7,7 +7,11 @@ export function backupId(database: string, at: Date, jobId: string, maxLength = 
   const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const short = createHash('sha256').update(jobId).digest('hex').slice(0, 6);
   const suffix = `-${stamp}-${short}`;
-  const base = database.replace(/-+/g, '-').replace(/-$/, '').slice(0, maxLength - suffix.length).replace(/-$/, '');
+  const base = database
+    .replace(/-+/g, '-')
+    .replace(/-$/, '')
+    .slice(0, maxLength - suffix.length)
+    .replace(/-$/, '');
   return `${base}${suffix}`;
 }
 

@@ -37,7 +37,9 @@ export function occurrences(window: FreezeWindow, from: Date, horizonDays: numbe
 // The freeze in force at `now`, if any; when windows overlap or abut, the one that ends last, with
 // its end extended through every period chained onto it (so "ends at" is when changes open again).
 export function activeFreeze(windows: FreezeWindow[], now: Date): FreezePeriod | undefined {
-  const periods = windows.flatMap((window) => occurrences(window, now, 14)).sort((a, b) => a.start.getTime() - b.start.getTime());
+  const periods = windows
+    .flatMap((window) => occurrences(window, now, 14))
+    .sort((a, b) => a.start.getTime() - b.start.getTime());
   const covering = periods.filter((period) => period.start <= now && now < period.end);
   if (covering.length === 0) return undefined;
   let current = covering.reduce((latest, period) => (period.end > latest.end ? period : latest));
@@ -48,7 +50,11 @@ export function activeFreeze(windows: FreezeWindow[], now: Date): FreezePeriod |
       current = period;
     }
   }
-  return { name: covering.length > 1 ? covering.map((period) => period.name).join(' + ') : current.name, start: covering[0]!.start, end };
+  return {
+    name: covering.length > 1 ? covering.map((period) => period.name).join(' + ') : current.name,
+    start: covering[0]!.start,
+    end,
+  };
 }
 
 // The next freezes that start after `now`, soonest first.

@@ -33,7 +33,14 @@ export type IncidentEffect = 'announce-severity' | 'post-update' | 'resolve' | '
 export type TimelineEntry = { kind: string; actor: string; text: string; at: Date };
 
 export type Transition =
-  | { ok: true; state: IncidentState; timeline: TimelineEntry[]; effects: IncidentEffect[]; clocks: 'keep' | 'restart' | 'stop'; answer: string }
+  | {
+      ok: true;
+      state: IncidentState;
+      timeline: TimelineEntry[];
+      effects: IncidentEffect[];
+      clocks: 'keep' | 'restart' | 'stop';
+      answer: string;
+    }
   | { ok: false; message: string; code: string };
 
 function refuse(message: string, code: string): Transition {
@@ -45,7 +52,11 @@ function refuse(message: string, code: string): Transition {
 export function applyIncidentEvent(state: IncidentState, event: IncidentEvent, now: Date): Transition {
   const next: IncidentState = { ...state, version: state.version + 1 };
   const entry = (kind: string, text: string): TimelineEntry => ({ kind, actor: event.actor, text, at: now });
-  if (event.type !== 'reopen' && state.status === 'resolved') return refuse('This incident is resolved; `/incident reopen` opens it again (within 24 hours of the resolution).', 'resolved');
+  if (event.type !== 'reopen' && state.status === 'resolved')
+    return refuse(
+      'This incident is resolved; `/incident reopen` opens it again (within 24 hours of the resolution).',
+      'resolved',
+    );
   switch (event.type) {
     case 'acknowledge': {
       const timeline: TimelineEntry[] = [];
@@ -55,21 +66,47 @@ export function applyIncidentEvent(state: IncidentState, event: IncidentEvent, n
         timeline.push(entry('acknowledged', `Acknowledged by <@${event.actor}>`));
       }
       if (state.commander === event.actor) {
-        if (timeline.length === 0) return refuse('You are already the commander of this incident.', 'already_commander');
+        if (timeline.length === 0)
+          return refuse('You are already the commander of this incident.', 'already_commander');
       } else if (state.commander === undefined || event.admin) {
         next.commander = event.actor;
-        timeline.push(entry('commander', `<@${event.actor}> is now the commander${state.commander ? ` (was <@${state.commander}>)` : ''}`));
+        timeline.push(
+          entry(
+            'commander',
+            `<@${event.actor}> is now the commander${state.commander ? ` (was <@${state.commander}>)` : ''}`,
+          ),
+        );
       } else if (timeline.length === 0) {
-        return refuse(`<@${state.commander}> is the commander. Only they or an incident admin may hand the incident over.`, 'not_commander');
+        return refuse(
+          `<@${state.commander}> is the commander. Only they or an incident admin may hand the incident over.`,
+          'not_commander',
+        );
       }
-      return { ok: true, state: next, timeline, effects: state.acknowledgedAt ? [] : ['acknowledged'], clocks: 'keep', answer: next.commander === event.actor ? 'You are the commander of this incident.' : 'Acknowledged.' };
+      return {
+        ok: true,
+        state: next,
+        timeline,
+        effects: state.acknowledgedAt ? [] : ['acknowledged'],
+        clocks: 'keep',
+        answer: next.commander === event.actor ? 'You are the commander of this incident.' : 'Acknowledged.',
+      };
     }
     case 'severity': {
       if (event.to === state.severity) return refuse(`The incident is ${state.severity} already.`, 'same_severity');
       next.severity = event.to;
-      next.severityHistory = [...state.severityHistory, { at: now.toISOString(), from: state.severity, to: event.to, by: event.actor }];
+      next.severityHistory = [
+        ...state.severityHistory,
+        { at: now.toISOString(), from: state.severity, to: event.to, by: event.actor },
+      ];
       next.clockGen = state.clockGen + 1;
-      return { ok: true, state: next, timeline: [entry('severity', `Severity ${state.severity} → ${event.to} by <@${event.actor}>`)], effects: ['announce-severity'], clocks: 'restart', answer: `Severity is now ${event.to}; its clocks start again.` };
+      return {
+        ok: true,
+        state: next,
+        timeline: [entry('severity', `Severity ${state.severity} → ${event.to} by <@${event.actor}>`)],
+        effects: ['announce-severity'],
+        clocks: 'restart',
+        answer: `Severity is now ${event.to}; its clocks start again.`,
+      };
     }
     case 'update': {
       next.lastUpdateAt = now;
@@ -88,18 +125,37 @@ export function applyIncidentEvent(state: IncidentState, event: IncidentEvent, n
       next.resolvedBy = event.actor;
       next.summary = event.summary ?? state.summary;
       next.clockGen = state.clockGen + 1;
-      return { ok: true, state: next, timeline: [entry('resolved', `Resolved by <@${event.actor}>${event.summary ? `: ${esc(event.summary)}` : ''}`)], effects: ['resolve'], clocks: 'stop', answer: 'Resolved. The summary and a postmortem draft follow in the channel.' };
+      return {
+        ok: true,
+        state: next,
+        timeline: [entry('resolved', `Resolved by <@${event.actor}>${event.summary ? `: ${esc(event.summary)}` : ''}`)],
+        effects: ['resolve'],
+        clocks: 'stop',
+        answer: 'Resolved. The summary and a postmortem draft follow in the channel.',
+      };
     }
     case 'reopen': {
-      if (state.status !== 'resolved' || !state.resolvedAt) return refuse('This incident is open; there is nothing to reopen.', 'not_resolved');
+      if (state.status !== 'resolved' || !state.resolvedAt)
+        return refuse('This incident is open; there is nothing to reopen.', 'not_resolved');
       const since = now.getTime() - state.resolvedAt.getTime();
-      if (since > REOPEN_WINDOW_MS) return refuse(`This incident was resolved ${formatDuration(since)} ago; reopening works within 24 hours. Declare a new incident instead.`, 'reopen_too_late');
+      if (since > REOPEN_WINDOW_MS)
+        return refuse(
+          `This incident was resolved ${formatDuration(since)} ago; reopening works within 24 hours. Declare a new incident instead.`,
+          'reopen_too_late',
+        );
       next.status = 'investigating';
       next.resolvedAt = undefined;
       next.resolvedBy = undefined;
       next.lastUpdateAt = now;
       next.clockGen = state.clockGen + 1;
-      return { ok: true, state: next, timeline: [entry('reopened', `Reopened by <@${event.actor}>`)], effects: ['reopen'], clocks: 'restart', answer: 'Reopened: clocks run again.' };
+      return {
+        ok: true,
+        state: next,
+        timeline: [entry('reopened', `Reopened by <@${event.actor}>`)],
+        effects: ['reopen'],
+        clocks: 'restart',
+        answer: 'Reopened: clocks run again.',
+      };
     }
   }
 }

@@ -23,7 +23,9 @@ export function slugOf(title: string): string {
 export function channelNameFor(title: string, declaredAt: Date, attempt = 1): string {
   const day = declaredAt.toISOString().slice(0, 10).replace(/-/g, '');
   const base = `inc-${day}-`;
-  const slug = slugOf(title).slice(0, CHANNEL_MAX - SUFFIX_ROOM - base.length).replace(/-+$/, '');
+  const slug = slugOf(title)
+    .slice(0, CHANNEL_MAX - SUFFIX_ROOM - base.length)
+    .replace(/-+$/, '');
   return attempt <= 1 ? `${base}${slug}` : `${base}${slug}-${attempt}`;
 }
 
@@ -71,7 +73,12 @@ export type SeverityChange = { at: string; from: Severity | null; to: Severity; 
 // TTR); duration runs to the last one, so an incident that was reopened shows both.
 export type IncidentFigures = { durationMs: number; timeToAcknowledgeMs: number | undefined; timeToResolveMs: number };
 
-export function figuresOf(incident: { declaredAt: Date; acknowledgedAt: Date | undefined; firstResolvedAt: Date | undefined; resolvedAt: Date }): IncidentFigures {
+export function figuresOf(incident: {
+  declaredAt: Date;
+  acknowledgedAt: Date | undefined;
+  firstResolvedAt: Date | undefined;
+  resolvedAt: Date;
+}): IncidentFigures {
   const start = incident.declaredAt.getTime();
   return {
     durationMs: incident.resolvedAt.getTime() - start,

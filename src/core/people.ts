@@ -22,9 +22,12 @@ export type Identity = { userId: string; groups: ReadonlySet<string> };
 export function isAmong(identity: Identity, people: readonly Person[]): boolean {
   return people.some((person) => {
     switch (person.kind) {
-      case 'everyone': return true;
-      case 'user': return person.id === identity.userId;
-      case 'group': return identity.groups.has(person.handle);
+      case 'everyone':
+        return true;
+      case 'user':
+        return person.id === identity.userId;
+      case 'group':
+        return identity.groups.has(person.handle);
     }
   });
 }
@@ -35,9 +38,12 @@ export function groupHandles(people: readonly Person[]): string[] {
 
 export function describePerson(person: Person): string {
   switch (person.kind) {
-    case 'everyone': return 'everyone';
-    case 'user': return `<@${person.id}>`;
-    case 'group': return `@${person.handle}`;
+    case 'everyone':
+      return 'everyone';
+    case 'user':
+      return `<@${person.id}>`;
+    case 'group':
+      return `@${person.handle}`;
   }
 }
 

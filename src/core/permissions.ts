@@ -20,7 +20,8 @@ export function catalogHandles(catalog: Catalog): string[] {
     if (env.breakGlass) people.push(...env.breakGlass.approvers);
   }
   people.push(...catalog.incidents.oncall);
-  for (const severity of Object.values(catalog.incidents.severities)) people.push(...severity.responders, ...severity.escalateTo);
+  for (const severity of Object.values(catalog.incidents.severities))
+    people.push(...severity.responders, ...severity.escalateTo);
   return [...new Set(groupHandles(people))].sort();
 }
 
@@ -28,9 +29,23 @@ export function permissionsOf(identity: Identity, catalog: Catalog): Permissions
   const envs = Object.entries(catalog.environments);
   return {
     roles: ROLE_NAMES.filter((role) => holdsRole(identity, catalog.roles, role)),
-    lacking: ROLE_NAMES.filter((role) => !holdsRole(identity, catalog.roles, role)).map((role) => ({ role, heldBy: catalog.roles[role] ?? [] })),
-    approves: envs.filter(([, env]) => env.approval !== 'none' && isAmong(identity, env.approval.approvers)).map(([name]) => name),
-    approvesRollbacks: envs.filter(([, env]) => env.rollbackApproval !== undefined && env.rollbackApproval !== 'none' && isAmong(identity, env.rollbackApproval.approvers)).map(([name]) => name),
-    breaksGlass: envs.filter(([, env]) => env.breakGlass !== undefined && isAmong(identity, env.breakGlass.approvers)).map(([name]) => name),
+    lacking: ROLE_NAMES.filter((role) => !holdsRole(identity, catalog.roles, role)).map((role) => ({
+      role,
+      heldBy: catalog.roles[role] ?? [],
+    })),
+    approves: envs
+      .filter(([, env]) => env.approval !== 'none' && isAmong(identity, env.approval.approvers))
+      .map(([name]) => name),
+    approvesRollbacks: envs
+      .filter(
+        ([, env]) =>
+          env.rollbackApproval !== undefined &&
+          env.rollbackApproval !== 'none' &&
+          isAmong(identity, env.rollbackApproval.approvers),
+      )
+      .map(([name]) => name),
+    breaksGlass: envs
+      .filter(([, env]) => env.breakGlass !== undefined && isAmong(identity, env.breakGlass.approvers))
+      .map(([name]) => name),
   };
 }

@@ -18,9 +18,21 @@ export const deployPlanSchema = z.object({
   reason: z.string().optional(),
   breakGlass: z.string().optional(),
   // Blue-green: the Service whose selector is switched, and which colour is live and which idle.
-  bluegreen: z.object({ service: z.string(), live: z.string(), idle: z.string(), colourKey: z.string(), liveColour: z.string(), idleColour: z.string(), idleExists: z.boolean() }).optional(),
+  bluegreen: z
+    .object({
+      service: z.string(),
+      live: z.string(),
+      idle: z.string(),
+      colourKey: z.string(),
+      liveColour: z.string(),
+      idleColour: z.string(),
+      idleExists: z.boolean(),
+    })
+    .optional(),
   // Canary: the canary Deployment beside the stable one, and its steps (percent of stable replicas).
-  canary: z.object({ name: z.string(), steps: z.array(z.number().int().min(1).max(100)), holdMs: z.number().int().min(0) }).optional(),
+  canary: z
+    .object({ name: z.string(), steps: z.array(z.number().int().min(1).max(100)), holdMs: z.number().int().min(0) })
+    .optional(),
 });
 
 export type DeployPlan = z.output<typeof deployPlanSchema>;
@@ -57,7 +69,11 @@ export type Plan = DeployPlan | RollbackPlan | RestorePlan;
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.entries(value).filter(([, item]) => item !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -90,7 +106,8 @@ export function planSubject(plan: Plan): string {
 // "checkout production: 1.4.1 (rev 11) → 1.4.2, rolling, 3 replicas"
 // "checkout production: 1.4.2 (rev 12) → 1.4.1 (rev 11)" for a rollback.
 export function planSummary(plan: Plan): string {
-  if (plan.kind === 'restore') return `${plan.database} ${plan.env}: restore ${plan.backupId} into a new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'} ${plan.target}`;
+  if (plan.kind === 'restore')
+    return `${plan.database} ${plan.env}: restore ${plan.backupId} into a new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'} ${plan.target}`;
   const from = `${tagOf(plan.from.image)}${plan.from.revision !== undefined ? ` (rev ${plan.from.revision})` : ''}`;
   if (plan.kind === 'rollback') {
     const to = `${plan.to.version}${plan.to.revision !== undefined ? ` (rev ${plan.to.revision})` : ''}`;

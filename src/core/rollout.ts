@@ -1,6 +1,12 @@
 // A Deployment's rollout, judged the way `kubectl rollout status` judges it
 // (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go), from its parsed state.
-export type PodTemplate = { metadata?: { labels?: Record<string, string> | null | undefined; annotations?: Record<string, string> | null | undefined } | null | undefined; spec: Record<string, unknown> };
+export type PodTemplate = {
+  metadata?:
+    | { labels?: Record<string, string> | null | undefined; annotations?: Record<string, string> | null | undefined }
+    | null
+    | undefined;
+  spec: Record<string, unknown>;
+};
 export type Condition = { type: string; status: string; reason?: string | undefined; message?: string | undefined };
 export type DeploymentState = {
   namespace: string;
@@ -24,17 +30,23 @@ export type DeploymentState = {
 };
 
 export type RolloutVerdict =
-  | { state: 'waiting'; message: string }
-  | { state: 'complete'; message: string }
-  | { state: 'failed'; message: string };
+  { state: 'waiting'; message: string } | { state: 'complete'; message: string } | { state: 'failed'; message: string };
 
 export function rolloutVerdict(deployment: DeploymentState): RolloutVerdict {
-  if (deployment.generation > deployment.observedGeneration) return { state: 'waiting', message: 'waiting for the rollout to be observed' };
+  if (deployment.generation > deployment.observedGeneration)
+    return { state: 'waiting', message: 'waiting for the rollout to be observed' };
   const progressing = deployment.conditions.find((condition) => condition.type === 'Progressing');
-  if (progressing?.reason === 'ProgressDeadlineExceeded') return { state: 'failed', message: `the rollout exceeded its progress deadline${progressing.message ? ` (${progressing.message})` : ''}` };
-  if (deployment.updated < deployment.desired) return { state: 'waiting', message: `${deployment.updated} of ${deployment.desired} new replicas updated` };
-  if (deployment.total > deployment.updated) return { state: 'waiting', message: `${deployment.total - deployment.updated} old replicas pending termination` };
-  if (deployment.available < deployment.updated) return { state: 'waiting', message: `${deployment.available} of ${deployment.updated} updated replicas available` };
+  if (progressing?.reason === 'ProgressDeadlineExceeded')
+    return {
+      state: 'failed',
+      message: `the rollout exceeded its progress deadline${progressing.message ? ` (${progressing.message})` : ''}`,
+    };
+  if (deployment.updated < deployment.desired)
+    return { state: 'waiting', message: `${deployment.updated} of ${deployment.desired} new replicas updated` };
+  if (deployment.total > deployment.updated)
+    return { state: 'waiting', message: `${deployment.total - deployment.updated} old replicas pending termination` };
+  if (deployment.available < deployment.updated)
+    return { state: 'waiting', message: `${deployment.available} of ${deployment.updated} updated replicas available` };
   return { state: 'complete', message: `${deployment.available} of ${deployment.desired} replicas available` };
 }
 

@@ -17,7 +17,9 @@ function distance(a: string, b: string): number {
 
 // "prodution" → "Did you mean production?": typos at 3 a.m. deserve a hint, never a guess acted on.
 function suggestion(name: string, known: string[]): string {
-  const close = known.filter((candidate) => distance(name, candidate) <= 2 || candidate.startsWith(name)).sort((a, b) => distance(name, a) - distance(name, b));
+  const close = known
+    .filter((candidate) => distance(name, candidate) <= 2 || candidate.startsWith(name))
+    .sort((a, b) => distance(name, a) - distance(name, b));
   return close[0] ? ` Did you mean \`${close[0]}\`?` : '';
 }
 
@@ -25,7 +27,10 @@ export function environmentOf(catalog: Catalog, env: string): CatalogEnvironment
   const found = catalog.environments[env];
   if (found) return found;
   const known = Object.keys(catalog.environments);
-  throw new UserError(`There is no environment \`${env}\` in the catalog.${suggestion(env, known)}`, { hint: `Environments: ${known.join(', ')}.`, code: 'unknown_environment' });
+  throw new UserError(`There is no environment \`${env}\` in the catalog.${suggestion(env, known)}`, {
+    hint: `Environments: ${known.join(', ')}.`,
+    code: 'unknown_environment',
+  });
 }
 
 export type ServiceTarget = { name: string; service: CatalogService; envName: string; env: CatalogEnvironment };
@@ -34,11 +39,17 @@ export function serviceTarget(catalog: Catalog, service: string, env: string): S
   const found = catalog.services[service];
   if (!found) {
     const known = Object.keys(catalog.services);
-    throw new UserError(`There is no service \`${service}\` in the catalog.${suggestion(service, known)}`, { hint: `Services: ${known.join(', ') || 'none'}. ops-bot only touches what the catalog names.`, code: 'unknown_service' });
+    throw new UserError(`There is no service \`${service}\` in the catalog.${suggestion(service, known)}`, {
+      hint: `Services: ${known.join(', ') || 'none'}. ops-bot only touches what the catalog names.`,
+      code: 'unknown_service',
+    });
   }
   const environment = environmentOf(catalog, env);
   if (!found.environments.includes(env)) {
-    throw new UserError(`\`${service}\` is not deployed to \`${env}\` (it is deployed to ${found.environments.join(', ')}).`, { hint: 'The catalog lists the environments of each service.', code: 'service_not_in_env' });
+    throw new UserError(
+      `\`${service}\` is not deployed to \`${env}\` (it is deployed to ${found.environments.join(', ')}).`,
+      { hint: 'The catalog lists the environments of each service.', code: 'service_not_in_env' },
+    );
   }
   return { name: service, service: found, envName: env, env: environment };
 }

@@ -12,14 +12,37 @@ export const blockActionPayload = z.object({
   user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
   team: z.object({ id: z.string() }).nullable().optional(),
   channel: z.object({ id: z.string() }).optional(),
-  container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).optional(),
+  container: z
+    .object({
+      message_ts: z.string().optional(),
+      channel_id: z.string().optional(),
+      is_ephemeral: z.boolean().optional(),
+    })
+    .optional(),
   response_url: z.url().optional(),
   trigger_id: z.string().optional(),
-  actions: z.array(z.object({ action_id: z.string().min(1), block_id: z.string().optional(), value: z.string().max(2_000).optional(), selected_options: z.array(z.object({ value: z.string().max(150) })).max(100).optional(), action_ts: z.string() })).min(1),
+  actions: z
+    .array(
+      z.object({
+        action_id: z.string().min(1),
+        block_id: z.string().optional(),
+        value: z.string().max(2_000).optional(),
+        selected_options: z
+          .array(z.object({ value: z.string().max(150) }))
+          .max(100)
+          .optional(),
+        action_ts: z.string(),
+      }),
+    )
+    .min(1),
 });
 
 export type BlockActionPayload = z.output<typeof blockActionPayload>;
-export type ActionTurn = { payload: BlockActionPayload; action: BlockActionPayload['actions'][number]; correlationId: string };
+export type ActionTurn = {
+  payload: BlockActionPayload;
+  action: BlockActionPayload['actions'][number];
+  correlationId: string;
+};
 export type ActionHandler = (turn: ActionTurn) => Promise<View | undefined>;
 
 // One listener for every button: known action ids go to their handler, anything else (a button on
@@ -42,19 +65,34 @@ export function blockActions(deps: HandlerDeps, table: Record<string, ActionHand
     let reply: View | undefined;
     let outcome = 'accepted';
     try {
-      if (!handler) throw new UserError('That button is no longer handled by ops-bot; nothing was changed.', { hint: '`/ops help` lists what you can do now.', code: 'unknown_action' });
+      if (!handler)
+        throw new UserError('That button is no longer handled by ops-bot; nothing was changed.', {
+          hint: '`/ops help` lists what you can do now.',
+          code: 'unknown_action',
+        });
       reply = await handler({ payload, action, correlationId });
     } catch (error) {
       outcome = error instanceof UserError ? 'refused' : 'error';
       reply = viewOfError(error, correlationId, deps.logger);
-      await deps.audit.record({
-        at: receivedAt, event: 'request', decision: outcome === 'refused' ? 'refused' : 'failed', actor: payload.user.id, team: payload.team?.id ?? payload.user.team_id,
-        channel: payload.channel?.id, command: `button ${action.action_id}`, action: `button.${action.action_id}`, correlationId,
-        reason: error instanceof UserError ? error.message : 'internal error',
-      }).catch((auditError: unknown) => deps.logger.error({ err: auditError }, 'audit write failed'));
+      await deps.audit
+        .record({
+          at: receivedAt,
+          event: 'request',
+          decision: outcome === 'refused' ? 'refused' : 'failed',
+          actor: payload.user.id,
+          team: payload.team?.id ?? payload.user.team_id,
+          channel: payload.channel?.id,
+          command: `button ${action.action_id}`,
+          action: `button.${action.action_id}`,
+          correlationId,
+          reason: error instanceof UserError ? error.message : 'internal error',
+        })
+        .catch((auditError: unknown) => deps.logger.error({ err: auditError }, 'audit write failed'));
     }
     deps.metrics.slackRequests.inc({ kind: 'action', name: handler ? action.action_id : 'unknown', outcome });
-    if (reply && payload.response_url) await respond({ response_type: 'ephemeral', replace_original: false, ...reply }).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not answer the button'));
+    if (reply && payload.response_url)
+      await respond({ response_type: 'ephemeral', replace_original: false, ...reply }).catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'could not answer the button'),
+      );
   };
 }
-

@@ -20,34 +20,75 @@ const REJECT_REACTIONS = new Set(['x']);
 
 async function load(deps: HandlerDeps, id: string | undefined): Promise<ApprovalRecord> {
   const record = id && APPROVAL_ID.test(id) ? await deps.approvals.get(id) : undefined;
-  if (!record) throw new UserError('ops-bot has no record of this approval request; nothing was changed.', { code: 'unknown_approval' });
+  if (!record)
+    throw new UserError('ops-bot has no record of this approval request; nothing was changed.', {
+      code: 'unknown_approval',
+    });
   return record;
 }
 
 // Who the actor is, as far as this request's policy (and the admin role, for cancelling) cares.
 async function actorOf(deps: HandlerDeps, record: ApprovalRecord, userId: string): Promise<Identity> {
-  const people = [...(record.request.policy.normal?.approvers ?? []), ...(record.request.policy.breakGlass?.approvers ?? []), ...(deps.catalog.roles.admin ?? [])];
+  const people = [
+    ...(record.request.policy.normal?.approvers ?? []),
+    ...(record.request.policy.breakGlass?.approvers ?? []),
+    ...(deps.catalog.roles.admin ?? []),
+  ];
   return deps.directory.identify(userId, groupHandles(people));
 }
 
-async function decideFor(deps: HandlerDeps, record: ApprovalRecord, userId: string, build: (actor: Identity, at: Date) => ApprovalEvent): Promise<{ accepted: boolean; message: string }> {
+async function decideFor(
+  deps: HandlerDeps,
+  record: ApprovalRecord,
+  userId: string,
+  build: (actor: Identity, at: Date) => ApprovalEvent,
+): Promise<{ accepted: boolean; message: string }> {
   const actor = await actorOf(deps, record, userId);
   const correlationId = currentContext()?.correlationId ?? record.correlationId;
   const result = await applyApprovalEvent(deps, record.request.id, build(actor, deps.now()), userId, correlationId);
-  if (!result) throw new UserError('ops-bot has no record of this approval request; nothing was changed.', { code: 'unknown_approval' });
+  if (!result)
+    throw new UserError('ops-bot has no record of this approval request; nothing was changed.', {
+      code: 'unknown_approval',
+    });
   return result.decision.answer;
 }
 
 function answerView(answer: { accepted: boolean; message: string }): View {
-  return answer.accepted ? view(answer.message, [section(`:white_check_mark: ${answer.message}`)]) : userErrorView(answer.message, undefined);
+  return answer.accepted
+    ? view(answer.message, [section(`:white_check_mark: ${answer.message}`)])
+    : userErrorView(answer.message, undefined);
 }
 
 export function approvalButtons(deps: HandlerDeps): Record<string, ActionHandler> {
   const via: Channel = 'button';
   return {
-    approval_approve: async ({ payload, action }) => answerView(await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({ type: 'approve', actor, via, at }))),
-    approval_reject: async ({ payload, action }) => answerView(await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({ type: 'reject', actor, via, at }))),
-    approval_cancel: async ({ payload, action }) => answerView(await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({ type: 'cancel', actor, isAdmin: holdsRole(actor, deps.catalog.roles, 'admin'), at }))),
+    approval_approve: async ({ payload, action }) =>
+      answerView(
+        await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({
+          type: 'approve',
+          actor,
+          via,
+          at,
+        })),
+      ),
+    approval_reject: async ({ payload, action }) =>
+      answerView(
+        await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({
+          type: 'reject',
+          actor,
+          via,
+          at,
+        })),
+      ),
+    approval_cancel: async ({ payload, action }) =>
+      answerView(
+        await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({
+          type: 'cancel',
+          actor,
+          isAdmin: holdsRole(actor, deps.catalog.roles, 'admin'),
+          at,
+        })),
+      ),
   };
 }
 
@@ -75,23 +116,38 @@ async function approvalOfMessage(deps: HandlerDeps, channel: string, ts: string)
 
 // Reactions on an approval request message (or its mirror). Anything else is not ops-bot's business.
 export function reactionChanged(deps: HandlerDeps) {
-  return async ({ event, body }: SlackEventMiddlewareArgs<'reaction_added' | 'reaction_removed'> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    event,
+    body,
+  }: SlackEventMiddlewareArgs<'reaction_added' | 'reaction_removed'> & AllMiddlewareArgs): Promise<void> => {
     const parsed = reactionEvent.safeParse(event);
-    if (!parsed.success || parsed.data.item.type !== 'message' || !parsed.data.item.channel || !parsed.data.item.ts) return;
+    if (!parsed.success || parsed.data.item.type !== 'message' || !parsed.data.item.channel || !parsed.data.item.ts)
+      return;
     const { user, reaction, item } = parsed.data;
     const added = parsed.data.type === 'reaction_added';
     const approve = APPROVE_REACTIONS.has(reaction);
     if (!approve && !(added && REJECT_REACTIONS.has(reaction))) return;
     const eventId = z.object({ event_id: z.string() }).safeParse(body);
-    if (eventId.success && !(await deps.ledger.claim(`event:${eventId.data.event_id}`, 'reaction').catch(() => true))) return;
+    if (eventId.success && !(await deps.ledger.claim(`event:${eventId.data.event_id}`, 'reaction').catch(() => true)))
+      return;
     const id = await approvalOfMessage(deps, item.channel!, item.ts!);
     if (!id) return;
     try {
       const record = await load(deps, id);
-      const answer = await decideFor(deps, record, user, (actor, at) => (approve ? { type: added ? 'approve' : 'withdraw', actor, via: 'reaction', at } : { type: 'reject', actor, via: 'reaction', at }));
-      if (!answer.accepted) await deps.slack.postEphemeral(item.channel!, user, userErrorView(answer.message, undefined)).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not answer the reaction'));
+      const answer = await decideFor(deps, record, user, (actor, at) =>
+        approve
+          ? { type: added ? 'approve' : 'withdraw', actor, via: 'reaction', at }
+          : { type: 'reject', actor, via: 'reaction', at },
+      );
+      if (!answer.accepted)
+        await deps.slack
+          .postEphemeral(item.channel!, user, userErrorView(answer.message, undefined))
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not answer the reaction'));
     } catch (error) {
-      const message = error instanceof UserError ? error.message : 'ops-bot could not record your reaction; nothing was changed. Try the buttons.';
+      const message =
+        error instanceof UserError
+          ? error.message
+          : 'ops-bot could not record your reaction; nothing was changed. Try the buttons.';
       deps.logger.error({ err: error }, 'reaction on an approval request failed');
       await deps.slack.postEphemeral(item.channel!, user, userErrorView(message, undefined)).catch(() => undefined);
     }

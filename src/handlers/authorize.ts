@@ -5,7 +5,13 @@ import { UserError } from '../core/user-error.ts';
 import type { HandlerDeps } from './deps.ts';
 
 const ROLE_WORDS: Record<RoleName, string> = {
-  deploy: 'deploy', rollback: 'roll back', backup: 'take backups', restore: 'restore backups', incident: 'declare incidents', incidentAdmin: 'run incidents', admin: 'administer ops-bot',
+  deploy: 'deploy',
+  rollback: 'roll back',
+  backup: 'take backups',
+  restore: 'restore backups',
+  incident: 'declare incidents',
+  incidentAdmin: 'run incidents',
+  admin: 'administer ops-bot',
 };
 
 export async function identify(deps: HandlerDeps, userId: string): Promise<Identity> {
@@ -16,19 +22,29 @@ export async function identify(deps: HandlerDeps, userId: string): Promise<Ident
 export async function requireRole(deps: HandlerDeps, userId: string, role: RoleName): Promise<Identity> {
   const identity = await identify(deps, userId);
   if (!holdsRole(identity, deps.catalog.roles, role)) {
-    throw new UserError(`You may not ${ROLE_WORDS[role]}: that needs the \`${role}\` role, which the catalog gives to ${describePeople(deps.catalog.roles[role] ?? [])}.`, {
-      hint: '`/ops whoami` shows your groups and roles.',
-      code: 'forbidden_role',
-    });
+    throw new UserError(
+      `You may not ${ROLE_WORDS[role]}: that needs the \`${role}\` role, which the catalog gives to ${describePeople(deps.catalog.roles[role] ?? [])}.`,
+      {
+        hint: '`/ops whoami` shows your groups and roles.',
+        code: 'forbidden_role',
+      },
+    );
   }
   return identity;
 }
 
 // For actions two roles' descriptions both name (deleting expired backups: the `backup` role by the
 // backups issue, `admin` by the catalog's comment "retention deletes"): holding either is enough.
-export async function requireEitherRole(deps: HandlerDeps, userId: string, roles: [RoleName, RoleName]): Promise<Identity> {
+export async function requireEitherRole(
+  deps: HandlerDeps,
+  userId: string,
+  roles: [RoleName, RoleName],
+): Promise<Identity> {
   const identity = await identify(deps, userId);
   if (roles.some((role) => holdsRole(identity, deps.catalog.roles, role))) return identity;
   const holders = roles.map((role) => `\`${role}\` (${describePeople(deps.catalog.roles[role] ?? [])})`).join(' or ');
-  throw new UserError(`You may not do this: it needs the role ${holders}.`, { hint: '`/ops whoami` shows your groups and roles.', code: 'forbidden_role' });
+  throw new UserError(`You may not do this: it needs the role ${holders}.`, {
+    hint: '`/ops whoami` shows your groups and roles.',
+    code: 'forbidden_role',
+  });
 }

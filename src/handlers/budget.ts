@@ -3,7 +3,9 @@
 // failure is left to whoever continues in the background.
 export async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   work.catch(() => undefined);
   try {
     return await Promise.race([work, late]);

@@ -17,19 +17,41 @@ function done(text: string): View {
 // cluster). Only the requester, an admin, or (for a running deploy) anyone who may deploy.
 export async function cancelJob(deps: HandlerDeps, jobId: string, userId: string): Promise<View> {
   const kind = kindOfJobId(jobId);
-  if (kind !== 'plan' && kind !== 'deploy') throw new UserError(`Job \`${jobId}\` is not something that can be cancelled (only deploys and their plans).`, { code: 'not_cancellable' });
+  if (kind !== 'plan' && kind !== 'deploy')
+    throw new UserError(`Job \`${jobId}\` is not something that can be cancelled (only deploys and their plans).`, {
+      code: 'not_cancellable',
+    });
   const job = await withQueue('read', () => deps.queues.queue(kind).getJob(jobId));
   const approvalId = kind === 'plan' ? await deps.approvals.findByPlanJob(jobId) : undefined;
-  if (!job && !approvalId) throw new UserError(`There is no job \`${jobId}\` (finished jobs are kept 7 days).`, { code: 'unknown_job' });
+  if (!job && !approvalId)
+    throw new UserError(`There is no job \`${jobId}\` (finished jobs are kept 7 days).`, { code: 'unknown_job' });
   const requester = (job?.data as { requestedBy?: { userId?: string } } | undefined)?.requestedBy?.userId;
   const identity = await identify(deps, userId);
   const isAdmin = holdsRole(identity, deps.catalog.roles, 'admin');
   const state = job ? await job.getState() : 'completed';
   const mayStopRunning = state === 'active' && kind === 'deploy' && holdsRole(identity, deps.catalog.roles, 'deploy');
-  if (userId !== requester && !isAdmin && !mayStopRunning) throw new UserError(`Only <@${requester ?? '?'}> (who asked) or an ops-bot admin can cancel \`${jobId}\`.`, { code: 'not_requester' });
-  const audit = (decision: string, reason: string) => deps.audit.record({ event: 'cancel', decision, actor: userId, correlationId: currentContext()?.correlationId ?? 'none', action: `${kind}.cancel`, jobId, reason });
+  if (userId !== requester && !isAdmin && !mayStopRunning)
+    throw new UserError(`Only <@${requester ?? '?'}> (who asked) or an ops-bot admin can cancel \`${jobId}\`.`, {
+      code: 'not_requester',
+    });
+  const audit = (decision: string, reason: string) =>
+    deps.audit.record({
+      event: 'cancel',
+      decision,
+      actor: userId,
+      correlationId: currentContext()?.correlationId ?? 'none',
+      action: `${kind}.cancel`,
+      jobId,
+      reason,
+    });
   if (approvalId) {
-    const result = await applyApprovalEvent(deps, approvalId, { type: 'cancel', actor: identity, isAdmin, at: deps.now() }, userId, currentContext()?.correlationId ?? 'none');
+    const result = await applyApprovalEvent(
+      deps,
+      approvalId,
+      { type: 'cancel', actor: identity, isAdmin, at: deps.now() },
+      userId,
+      currentContext()?.correlationId ?? 'none',
+    );
     if (result?.decision.answer.accepted) return done('Cancelled the approval request. Nothing was changed.');
   }
   if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
@@ -42,5 +64,8 @@ export async function cancelJob(deps: HandlerDeps, jobId: string, userId: string
     await audit('requested', 'asked the running deploy to stop');
     return done(`Asked \`${jobId}\` to stop. It stops following the rollout and reports what is left in the cluster.`);
   }
-  throw new UserError(`\`${jobId}\` has already ${state === 'completed' || state === 'failed' ? 'finished' : `moved on (${state})`}; there is nothing to cancel.`, { code: 'not_cancellable' });
+  throw new UserError(
+    `\`${jobId}\` has already ${state === 'completed' || state === 'failed' ? 'finished' : `moved on (${state})`}; there is nothing to cancel.`,
+    { code: 'not_cancellable' },
+  );
 }

@@ -23,10 +23,13 @@ export type CommandTurn = {
 
 export type CommandHandler = (turn: CommandTurn) => Promise<View | undefined>;
 
-const AUDIT_DOWN = new UserError('ops-bot cannot write its audit log right now, so it will not start anything. Nothing was changed.', {
-  hint: 'The audit database (PostgreSQL) is unreachable. Try again in a minute; if it persists, tell the ops-bot owners.',
-  code: 'audit_unavailable',
-});
+const AUDIT_DOWN = new UserError(
+  'ops-bot cannot write its audit log right now, so it will not start anything. Nothing was changed.',
+  {
+    hint: 'The audit database (PostgreSQL) is unreachable. Try again in a minute; if it persists, tell the ops-bot owners.',
+    code: 'audit_unavailable',
+  },
+);
 
 // Every slash command goes through here: parse, claim the delivery when it starts work (a retry then
 // gets an empty ack), decide, audit, reply. One delivery never starts two things.
@@ -54,7 +57,15 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
     let pending: AuditEntry | undefined;
     let audited = false;
     const entryFor = (decision: string, entry: Acceptance): AuditEntry => ({
-      at: receivedAt, event: 'request', decision, actor: payload.user_id, team: payload.team_id, channel: payload.channel_id, command: commandText, correlationId, ...entry,
+      at: receivedAt,
+      event: 'request',
+      decision,
+      actor: payload.user_id,
+      team: payload.team_id,
+      channel: payload.channel_id,
+      command: commandText,
+      correlationId,
+      ...entry,
     });
     let reply: View | undefined;
     let outcome = 'accepted';
@@ -71,7 +82,10 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
         return;
       }
       const turn: CommandTurn = {
-        request, payload, deliveryKey, correlationId,
+        request,
+        payload,
+        deliveryKey,
+        correlationId,
         accept: async (entry, options = {}) => {
           audited = true;
           if (!options.failClosed) {
@@ -86,7 +100,10 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
           }
         },
         envelope: () => ({
-          correlationId, command: commandText.slice(0, 2_100), requestedAt: receivedAt.toISOString(), channelId: payload.channel_id,
+          correlationId,
+          command: commandText.slice(0, 2_100),
+          requestedAt: receivedAt.toISOString(),
+          channelId: payload.channel_id,
           requestedBy: { userId: payload.user_id, ...(payload.team_id ? { teamId: payload.team_id } : {}) },
           ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
         }),
@@ -98,7 +115,10 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
       reply = viewOfError(error, correlationId, deps.logger);
       const reason = error instanceof UserError ? error.message : 'internal error';
       // Written already (fail closed) means the request was recorded as accepted: add what became of it.
-      pending = !audited || pending ? entryFor(outcome === 'refused' ? 'refused' : 'failed', { action: actionOf(label), reason }) : { ...entryFor('failed', { action: actionOf(label), reason }), event: 'result' };
+      pending =
+        !audited || pending
+          ? entryFor(outcome === 'refused' ? 'refused' : 'failed', { action: actionOf(label), reason })
+          : { ...entryFor('failed', { action: actionOf(label), reason }), event: 'result' };
       // Our own failure before anything started: a retry deserves a fresh chance.
       if (outcome === 'error' && claimed) await deps.ledger.release(deliveryKey).catch(() => undefined);
     }
@@ -108,7 +128,9 @@ export function slashCommand(deps: HandlerDeps, handle: CommandHandler) {
     // Node flushes a response on the next tick, after the promise chain it was ended in; yield to the
     // event loop first so the reply is on the wire before the audit row is logged and sent.
     await new Promise((resolve) => setImmediate(resolve));
-    await deps.audit.record(pending).catch((error: unknown) => deps.logger.error({ err: error, audit: pending }, 'audit write failed'));
+    await deps.audit
+      .record(pending)
+      .catch((error: unknown) => deps.logger.error({ err: error, audit: pending }, 'audit write failed'));
   };
 }
 

@@ -15,45 +15,98 @@ export async function incidentHere(deps: HandlerDeps, channelId: string, what: s
   if (incident) return incident;
   const open = await deps.incidents.open(5);
   const where = open.filter((record) => record.channelId).map((record) => `<#${record.channelId}>`);
-  throw new UserError(`This channel is not an incident channel, so there is nothing to ${what} here. Nothing was changed.`, {
-    hint: where.length > 0 ? `Run it in the incident's channel: ${where.join(', ')}.` : 'There are no open incidents; `/incident declare P1 "title"` opens one.',
-    code: 'not_incident_channel',
-  });
+  throw new UserError(
+    `This channel is not an incident channel, so there is nothing to ${what} here. Nothing was changed.`,
+    {
+      hint:
+        where.length > 0
+          ? `Run it in the incident's channel: ${where.join(', ')}.`
+          : 'There are no open incidents; `/incident declare P1 "title"` opens one.',
+      code: 'not_incident_channel',
+    },
+  );
 }
 
 // Severity, resolve and reopen belong to the commander and to the incident-admin role; until
 // someone takes command, the person who declared the incident holds it (a false alarm is closed by
 // whoever raised it, without first pressing a button).
-export async function requireCommand(deps: HandlerDeps, record: IncidentRecord, userId: string, what: string): Promise<void> {
+export async function requireCommand(
+  deps: HandlerDeps,
+  record: IncidentRecord,
+  userId: string,
+  what: string,
+): Promise<void> {
   if (record.commander === userId || (record.commander === undefined && record.declaredBy === userId)) return;
   const identity = await identify(deps, userId);
   if (holdsRole(identity, deps.catalog.roles, 'incidentAdmin')) return;
-  throw new UserError(`Only the commander (${record.commander ? `<@${record.commander}>` : `nobody yet, so <@${record.declaredBy}>, who declared it`}) or the \`incidentAdmin\` role (${describePeople(deps.catalog.roles.incidentAdmin ?? [])}) may ${what}. Nothing was changed.`, {
-    hint: record.commander ? `Ask <@${record.commander}>, or take command with the card's *I'm commander* button if you are an incident admin.` : "Press *Acknowledge / I'm commander* on the pinned card first.",
-    code: 'not_commander',
-  });
+  throw new UserError(
+    `Only the commander (${record.commander ? `<@${record.commander}>` : `nobody yet, so <@${record.declaredBy}>, who declared it`}) or the \`incidentAdmin\` role (${describePeople(deps.catalog.roles.incidentAdmin ?? [])}) may ${what}. Nothing was changed.`,
+    {
+      hint: record.commander
+        ? `Ask <@${record.commander}>, or take command with the card's *I'm commander* button if you are an incident admin.`
+        : "Press *Acknowledge / I'm commander* on the pinned card first.",
+      code: 'not_commander',
+    },
+  );
 }
 
 export async function isIncidentAdmin(deps: HandlerDeps, userId: string): Promise<boolean> {
   return holdsRole(await identify(deps, userId), deps.catalog.roles, 'incidentAdmin');
 }
 
-const PERMISSION: Record<IncidentEvent['type'], string | undefined> = { severity: 'change the severity', resolve: 'resolve the incident', reopen: 'reopen the incident', acknowledge: undefined, update: undefined };
+const PERMISSION: Record<IncidentEvent['type'], string | undefined> = {
+  severity: 'change the severity',
+  resolve: 'resolve the incident',
+  reopen: 'reopen the incident',
+  acknowledge: undefined,
+  update: undefined,
+};
 
 // One change, from a command, a button or a form: check who may, apply it atomically (state,
 // timeline, audit), then hand its effects to the worker and refresh the card.
-export async function changeIncident(deps: HandlerDeps, record: IncidentRecord, event: IncidentEvent, correlationId: string): Promise<View> {
+export async function changeIncident(
+  deps: HandlerDeps,
+  record: IncidentRecord,
+  event: IncidentEvent,
+  correlationId: string,
+): Promise<View> {
   await requireRole(deps, event.actor, 'incident');
   const guarded = PERMISSION[event.type];
   if (guarded) await requireCommand(deps, record, event.actor, guarded);
-  const effectsOf = (current: IncidentRecord, transition: Extract<Transition, { ok: true }>): JobData<'incident-effects'> => ({
-    correlationId, incidentId: current.id, version: transition.state.version, effects: transition.effects, actor: event.actor, clocks: transition.clocks, ...(event.type === 'update' ? { text: event.text } : {}),
+  const effectsOf = (
+    current: IncidentRecord,
+    transition: Extract<Transition, { ok: true }>,
+  ): JobData<'incident-effects'> => ({
+    correlationId,
+    incidentId: current.id,
+    version: transition.state.version,
+    effects: transition.effects,
+    actor: event.actor,
+    clocks: transition.clocks,
+    ...(event.type === 'update' ? { text: event.text } : {}),
   });
-  const result = await deps.incidents.change(record.id, event, deps.now(), (current, transition) => ({
-    event: event.type, decision: 'accepted', actor: event.actor, correlationId, channel: current.channelId, action: `incident.${event.type}`, target: `incident/${current.id}`,
-    reason: event.type === 'resolve' ? event.summary : event.type === 'update' ? event.text : undefined,
-    details: { incidentId: current.id, version: transition.state.version, ...(event.type === 'severity' ? { from: current.severity, to: event.to } : {}), ...(event.type === 'update' && event.status ? { status: event.status } : {}) },
-  }), effectsOf);
+  const result = await deps.incidents.change(
+    record.id,
+    event,
+    deps.now(),
+    (current, transition) => ({
+      event: event.type,
+      decision: 'accepted',
+      actor: event.actor,
+      correlationId,
+      channel: current.channelId,
+      action: `incident.${event.type}`,
+      target: `incident/${current.id}`,
+      reason: event.type === 'resolve' ? event.summary : event.type === 'update' ? event.text : undefined,
+      details: {
+        incidentId: current.id,
+        version: transition.state.version,
+        ...(event.type === 'severity' ? { from: current.severity, to: event.to } : {}),
+        ...(event.type === 'update' && event.status ? { status: event.status } : {}),
+      },
+    }),
+    effectsOf,
+  );
   if (!result) throw new UserError('That incident is not known to ops-bot.', { code: 'unknown_incident' });
   if ('refused' in result) throw new UserError(result.refused.message, { code: result.refused.code });
   const { record: next, transition } = result;

@@ -19,7 +19,12 @@ const selected = z.object({ selected_option: z.object({ value: z.string() }).nul
 const multi = z.object({ selected_options: z.array(z.object({ value: z.string() })).nullish() });
 const submission = z.object({
   user: z.object({ id: z.string(), team_id: z.string().optional() }),
-  view: z.object({ id: z.string(), callback_id: z.string(), private_metadata: z.string(), state: z.object({ values: z.record(z.string(), z.record(z.string(), z.unknown())) }) }),
+  view: z.object({
+    id: z.string(),
+    callback_id: z.string(),
+    private_metadata: z.string(),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.unknown())) }),
+  }),
 });
 
 type Submission = z.output<typeof submission>;
@@ -36,7 +41,9 @@ export function incidentSubmitted(deps: HandlerDeps) {
     const parsed = submission.safeParse(body);
     if (!parsed.success) return void (await ack());
     const sub = parsed.data;
-    const meta = z.object({ channel: z.string().optional(), incidentId: z.string().optional() }).safeParse(JSON.parse(sub.view.private_metadata || '{}'));
+    const meta = z
+      .object({ channel: z.string().optional(), incidentId: z.string().optional() })
+      .safeParse(JSON.parse(sub.view.private_metadata || '{}'));
     const correlationId = currentContext()?.correlationId ?? 'none';
     const userId = sub.user.id;
     let answer: View | undefined;
@@ -45,32 +52,83 @@ export function incidentSubmitted(deps: HandlerDeps) {
       if (sub.view.callback_id === DECLARE_MODAL) {
         const title = (field(sub, 'title', value)?.value ?? '').trim();
         const severity = field(sub, 'severity', selected)?.selected_option?.value;
-        if (title.length === 0 || title.length > TITLE_MAX) return void (await ack({ response_action: 'errors', errors: { title: title.length === 0 ? 'Give the incident a title.' : `Keep the title under ${TITLE_MAX} characters; put details in the description.` } }));
+        if (title.length === 0 || title.length > TITLE_MAX)
+          return void (await ack({
+            response_action: 'errors',
+            errors: {
+              title:
+                title.length === 0
+                  ? 'Give the incident a title.'
+                  : `Keep the title under ${TITLE_MAX} characters; put details in the description.`,
+            },
+          }));
         const level = z.enum(SEVERITIES).safeParse(severity);
-        if (!level.success) return void (await ack({ response_action: 'errors', errors: { severity: 'Choose a severity.' } }));
+        if (!level.success)
+          return void (await ack({ response_action: 'errors', errors: { severity: 'Choose a severity.' } }));
         await ack();
         const services = (field(sub, 'services', multi)?.selected_options ?? []).map((option) => option.value);
         const description = field(sub, 'description', value)?.value?.trim() || undefined;
-        const envelope: JobEnvelope = { correlationId, command: `form declare ${level.data} ${title}`, requestedAt: deps.now().toISOString(), requestedBy: { userId, ...(sub.user.team_id ? { teamId: sub.user.team_id } : {}) }, ...(channel ? { channelId: channel } : {}) };
-        answer = await declareIncident(deps, { severity: level.data, title, services, description }, envelope, `view:${sub.view.id}`, async (entry) => {
-          await deps.audit.record({ event: 'request', decision: 'accepted', actor: userId, correlationId, channel, command: envelope.command, ...entry });
-        }, { force: false });
+        const envelope: JobEnvelope = {
+          correlationId,
+          command: `form declare ${level.data} ${title}`,
+          requestedAt: deps.now().toISOString(),
+          requestedBy: { userId, ...(sub.user.team_id ? { teamId: sub.user.team_id } : {}) },
+          ...(channel ? { channelId: channel } : {}),
+        };
+        answer = await declareIncident(
+          deps,
+          { severity: level.data, title, services, description },
+          envelope,
+          `view:${sub.view.id}`,
+          async (entry) => {
+            await deps.audit.record({
+              event: 'request',
+              decision: 'accepted',
+              actor: userId,
+              correlationId,
+              channel,
+              command: envelope.command,
+              ...entry,
+            });
+          },
+          { force: false },
+        );
       } else {
-        const record = meta.success && meta.data.incidentId ? await deps.incidents.get(meta.data.incidentId) : undefined;
+        const record =
+          meta.success && meta.data.incidentId ? await deps.incidents.get(meta.data.incidentId) : undefined;
         if (!record) return void (await ack());
         channel = record.channelId;
         const event = eventOf(sub, userId);
-        if ('error' in event) return void (await ack({ response_action: 'errors', errors: { [event.block]: event.error } }));
+        if ('error' in event)
+          return void (await ack({ response_action: 'errors', errors: { [event.block]: event.error } }));
         await ack();
         answer = await changeIncident(deps, record, event, correlationId);
       }
     } catch (error) {
       answer = viewOfError(error, correlationId, deps.logger);
-      await deps.audit.record({ event: 'request', decision: 'refused', actor: userId, correlationId, channel, command: `form ${sub.view.callback_id}`, action: sub.view.callback_id, reason: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+      await deps.audit
+        .record({
+          event: 'request',
+          decision: 'refused',
+          actor: userId,
+          correlationId,
+          channel,
+          command: `form ${sub.view.callback_id}`,
+          action: sub.view.callback_id,
+          reason: error instanceof Error ? error.message : String(error),
+        })
+        .catch(() => undefined);
     }
     if (!answer) return;
-    const requester = { correlationId, requestedAt: deps.now().toISOString(), requestedBy: { userId }, ...(channel ? { channelId: channel } : {}) };
-    await replyToRequester(deps.slack, requester, answer).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not answer the incident form'));
+    const requester = {
+      correlationId,
+      requestedAt: deps.now().toISOString(),
+      requestedBy: { userId },
+      ...(channel ? { channelId: channel } : {}),
+    };
+    await replyToRequester(deps.slack, requester, answer).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'could not answer the incident form'),
+    );
   };
 }
 
@@ -78,11 +136,16 @@ function eventOf(sub: Submission, actor: string): IncidentEvent | { block: strin
   switch (sub.view.callback_id) {
     case SEVERITY_MODAL: {
       const severity = z.enum(SEVERITIES).safeParse(field(sub, 'severity', selected)?.selected_option?.value);
-      return severity.success ? { type: 'severity', actor, to: severity.data } : { block: 'severity', error: 'Choose a severity.' };
+      return severity.success
+        ? { type: 'severity', actor, to: severity.data }
+        : { block: 'severity', error: 'Choose a severity.' };
     }
     case UPDATE_MODAL: {
       const text = (field(sub, 'text', value)?.value ?? '').trim();
-      const status = z.enum(INCIDENT_STATUSES).exclude(['resolved']).safeParse(field(sub, 'status', selected)?.selected_option?.value);
+      const status = z
+        .enum(INCIDENT_STATUSES)
+        .exclude(['resolved'])
+        .safeParse(field(sub, 'status', selected)?.selected_option?.value);
       if (text.length === 0) return { block: 'text', error: 'Say what changed.' };
       return { type: 'update', actor, text: text.slice(0, 2_000), status: status.success ? status.data : undefined };
     }

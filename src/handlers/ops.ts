@@ -38,19 +38,30 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
       case 'freeze': {
         const names = request.env ? [request.env] : Object.keys(deps.catalog.environments);
         const now = deps.now();
-        return freezeView(names.map((name) => {
-          const env = environmentOf(deps.catalog, name);
-          return { env: name, active: activeFreeze(env.freeze, now), next: upcomingFreezes(env.freeze, now, 2), breakGlass: env.breakGlass !== undefined };
-        }));
+        return freezeView(
+          names.map((name) => {
+            const env = environmentOf(deps.catalog, name);
+            return {
+              env: name,
+              active: activeFreeze(env.freeze, now),
+              next: upcomingFreezes(env.freeze, now, 2),
+              breakGlass: env.breakGlass !== undefined,
+            };
+          }),
+        );
       }
       case 'cancel':
         await turn.accept({ action: 'ops.cancel', jobId: request.jobId }, { failClosed: true });
         return cancelJob(deps, request.jobId, turn.payload.user_id);
       case 'audit': {
         const since = new Date(deps.now().getTime() - request.sinceMs);
-        const rows = await deps.audit.query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) }).catch(() => {
-          throw new UserError('ops-bot cannot read its audit log right now (PostgreSQL is unreachable).', { code: 'audit_unavailable' });
-        });
+        const rows = await deps.audit
+          .query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) })
+          .catch(() => {
+            throw new UserError('ops-bot cannot read its audit log right now (PostgreSQL is unreachable).', {
+              code: 'audit_unavailable',
+            });
+          });
         return auditView(rows, request.filter, request.sinceMs);
       }
       default:

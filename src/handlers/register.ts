@@ -30,7 +30,13 @@ function commandHandlers(deps: HandlerDeps): Record<CommandName, CommandHandler>
 
 // Buttons by action_id; anything not listed is answered as no longer handled.
 function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
-  return { ...approvalButtons(deps), ...deployButtons(deps), ...rollbackButtons(deps), ...backupButtons(deps), ...incidentButtons(deps) };
+  return {
+    ...approvalButtons(deps),
+    ...deployButtons(deps),
+    ...rollbackButtons(deps),
+    ...backupButtons(deps),
+    ...incidentButtons(deps),
+  };
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): string[] {

@@ -6,23 +6,38 @@ import type { JobQueues } from './queues.ts';
 
 // The audit rows a decision writes, in the same transaction as the decision: accepted ones as the
 // event they are (approve, reject, withdraw, cancel, expire), refused ones with their reason.
-function auditRows(event: ApprovalEvent, actor: string, correlationId: string): (record: ApprovalRecord, decision: Decision) => AuditEntry[] {
+function auditRows(
+  event: ApprovalEvent,
+  actor: string,
+  correlationId: string,
+): (record: ApprovalRecord, decision: Decision) => AuditEntry[] {
   return (record, decision) => {
     if (event.type === 'expire' && !decision.answer.accepted) return [];
-    return [{
-      event: event.type,
-      decision: decision.answer.accepted ? decision.answer.code : 'refused',
-      actor,
-      correlationId,
-      channel: record.channel,
-      action: `${record.kind}.approval`,
-      target: planTarget(record.plan),
-      planHash: record.request.planHash,
-      permalink: record.permalink,
-      jobId: decision.effects.some((effect) => effect.type === 'execute') ? record.executionJobId : record.planJobId,
-      reason: decision.answer.accepted ? (record.breakGlass ? `BREAK-GLASS: ${record.breakGlass}` : undefined) : decision.answer.message,
-      details: { approvalId: record.request.id, code: decision.answer.code, ...('via' in event ? { via: event.via } : {}), version: decision.request.version },
-    }];
+    return [
+      {
+        event: event.type,
+        decision: decision.answer.accepted ? decision.answer.code : 'refused',
+        actor,
+        correlationId,
+        channel: record.channel,
+        action: `${record.kind}.approval`,
+        target: planTarget(record.plan),
+        planHash: record.request.planHash,
+        permalink: record.permalink,
+        jobId: decision.effects.some((effect) => effect.type === 'execute') ? record.executionJobId : record.planJobId,
+        reason: decision.answer.accepted
+          ? record.breakGlass
+            ? `BREAK-GLASS: ${record.breakGlass}`
+            : undefined
+          : decision.answer.message,
+        details: {
+          approvalId: record.request.id,
+          code: decision.answer.code,
+          ...('via' in event ? { via: event.via } : {}),
+          version: decision.request.version,
+        },
+      },
+    ];
   };
 }
 
@@ -30,21 +45,41 @@ export type ApprovalDeps = { approvals: ApprovalStore; queues: JobQueues };
 
 // Decide atomically, then carry the effects out. The execution job id comes from the approval id,
 // so an enqueue repeated after a crash adds nothing.
-export async function applyApprovalEvent(deps: ApprovalDeps, approvalId: string, event: ApprovalEvent, actor: string, correlationId: string): Promise<TransitionResult | undefined> {
-  const result = await deps.approvals.transition(approvalId, (record) => decide(record.request, event), auditRows(event, actor, correlationId));
+export async function applyApprovalEvent(
+  deps: ApprovalDeps,
+  approvalId: string,
+  event: ApprovalEvent,
+  actor: string,
+  correlationId: string,
+): Promise<TransitionResult | undefined> {
+  const result = await deps.approvals.transition(
+    approvalId,
+    (record) => decide(record.request, event),
+    auditRows(event, actor, correlationId),
+  );
   if (!result) return undefined;
   const { record, decision } = result;
   for (const effect of decision.effects) {
     if (effect.type === 'execute' && record.executionJobId) {
       await deps.queues.enqueueChange(record.executionJobId, {
-        correlationId: record.correlationId, requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
-        channelId: record.channel, requestedAt: record.createdAt.toISOString(), plan: record.plan, planHash: record.request.planHash, approvalId: record.request.id,
+        correlationId: record.correlationId,
+        requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
+        channelId: record.channel,
+        requestedAt: record.createdAt.toISOString(),
+        plan: record.plan,
+        planHash: record.request.planHash,
+        approvalId: record.request.id,
       });
     }
     if (effect.type === 'refresh-message') {
-      await deps.queues.enqueue('approval-message', `approval-message-${approvalId.slice(4)}-v${decision.request.version}`, { correlationId, approvalId });
+      await deps.queues.enqueue(
+        'approval-message',
+        `approval-message-${approvalId.slice(4)}-v${decision.request.version}`,
+        { correlationId, approvalId },
+      );
     }
-    if (effect.type === 'cancel-expiry') await deps.queues.remove('approval-expire', `approval-expire-${approvalId.slice(4)}`).catch(() => undefined);
+    if (effect.type === 'cancel-expiry')
+      await deps.queues.remove('approval-expire', `approval-expire-${approvalId.slice(4)}`).catch(() => undefined);
   }
   return result;
 }

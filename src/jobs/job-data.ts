@@ -31,13 +31,24 @@ export const deployChange = z.object({
 const changeJob = jobEnvelope.extend({
   planHash: z.string(),
   approvalId: z.string().optional(),
-  resume: z.object({
-    stage: z.enum(['started', 'patching', 'patched', 'idle-rolled', 'switched', 'canary-step', 'stable-patched', 'finished']),
-    startedAt: z.number(),
-    message: z.object({ channel: z.string(), ts: z.string() }).optional(),
-    permalink: z.string().optional(),
-    step: z.number().int().optional(),
-  }).optional(),
+  resume: z
+    .object({
+      stage: z.enum([
+        'started',
+        'patching',
+        'patched',
+        'idle-rolled',
+        'switched',
+        'canary-step',
+        'stable-patched',
+        'finished',
+      ]),
+      startedAt: z.number(),
+      message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+      permalink: z.string().optional(),
+      step: z.number().int().optional(),
+    })
+    .optional(),
 });
 
 export const rollbackChange = z.object({
@@ -66,19 +77,40 @@ const incidentJob = z.object({ correlationId: z.string().min(1), incidentId: z.s
 
 export const JOB_DATA = {
   whoami: jobEnvelope,
-  plan: jobEnvelope.extend({ change: z.discriminatedUnion('kind', [deployChange, rollbackChange, restoreChange]), plan: z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema, restorePlanSchema]).optional() }),
+  plan: jobEnvelope.extend({
+    change: z.discriminatedUnion('kind', [deployChange, rollbackChange, restoreChange]),
+    plan: z.discriminatedUnion('kind', [deployPlanSchema, rollbackPlanSchema, restorePlanSchema]).optional(),
+  }),
   deploy: changeJob.extend({ plan: deployPlanSchema }),
   rollback: changeJob.extend({ plan: rollbackPlanSchema }),
   restore: changeJob.extend({ plan: restorePlanSchema }),
   backup: jobEnvelope.extend({ database: z.string(), reason: z.string().optional() }),
   verify: jobEnvelope.extend({ backupId: z.string() }),
   'backup-retention': z.object({ correlationId: z.string() }),
-  'bluegreen-retire': z.object({ correlationId: z.string(), context: z.string(), namespace: z.string(), deployment: z.string(), service: z.string(), colourKey: z.string(), colour: z.string() }),
+  'bluegreen-retire': z.object({
+    correlationId: z.string(),
+    context: z.string(),
+    namespace: z.string(),
+    deployment: z.string(),
+    service: z.string(),
+    colourKey: z.string(),
+    colour: z.string(),
+  }),
   'approval-message': systemJob,
   'incident-declare': jobEnvelope.extend({ incidentId: z.string().min(1) }),
   'incident-card': incidentJob,
-  'incident-effects': incidentJob.extend({ version: z.number().int(), effects: z.array(z.enum(['announce-severity', 'post-update', 'resolve', 'reopen', 'acknowledged'])), actor: z.string(), clocks: z.enum(['keep', 'restart', 'stop']), text: z.string().max(4_000).optional() }),
-  'incident-clock': incidentJob.extend({ clock: z.enum(['ack', 'update', 'archive-notice', 'archive']), generation: z.number().int(), due: z.number() }),
+  'incident-effects': incidentJob.extend({
+    version: z.number().int(),
+    effects: z.array(z.enum(['announce-severity', 'post-update', 'resolve', 'reopen', 'acknowledged'])),
+    actor: z.string(),
+    clocks: z.enum(['keep', 'restart', 'stop']),
+    text: z.string().max(4_000).optional(),
+  }),
+  'incident-clock': incidentJob.extend({
+    clock: z.enum(['ack', 'update', 'archive-notice', 'archive']),
+    generation: z.number().int(),
+    due: z.number(),
+  }),
   'incident-pin': incidentJob.extend({ channel: z.string(), ts: z.string(), user: z.string() }),
   'approval-expire': systemJob,
 } as const satisfies Record<JobKind, z.ZodType>;
@@ -87,4 +119,7 @@ export type JobData<K extends JobKind> = z.output<(typeof JOB_DATA)[K]>;
 export type ChangeJobData = JobData<'deploy'> | JobData<'rollback'> | JobData<'restore'>;
 
 // What /ops status can say about any job: who asked and what they typed, when the job has them.
-export const jobSummaryData = z.object({ requestedBy: z.object({ userId: z.string() }).optional(), command: z.string().optional() });
+export const jobSummaryData = z.object({
+  requestedBy: z.object({ userId: z.string() }).optional(),
+  command: z.string().optional(),
+});

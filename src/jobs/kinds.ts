@@ -7,8 +7,23 @@ export type JobKindSettings = {
 };
 
 // Side effects that must not happen twice (a deploy) get one attempt; reads and Slack updates retry.
-export type JobKind = 'whoami' | 'plan' | 'deploy' | 'rollback' | 'backup' | 'verify' | 'restore' | 'backup-retention' | 'approval-message' | 'approval-expire' | 'bluegreen-retire'
-  | 'incident-declare' | 'incident-card' | 'incident-effects' | 'incident-clock' | 'incident-pin';
+export type JobKind =
+  | 'whoami'
+  | 'plan'
+  | 'deploy'
+  | 'rollback'
+  | 'backup'
+  | 'verify'
+  | 'restore'
+  | 'backup-retention'
+  | 'approval-message'
+  | 'approval-expire'
+  | 'bluegreen-retire'
+  | 'incident-declare'
+  | 'incident-card'
+  | 'incident-effects'
+  | 'incident-clock'
+  | 'incident-pin';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },

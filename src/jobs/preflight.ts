@@ -23,25 +23,60 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
   const cluster = clusterOf(deps, target.env.context);
   const strategy: Strategy = change.strategy ?? service.strategy;
   const image = imageFor(service.image, change.version);
-  const base = { kind: 'deploy' as const, service: change.service, env: change.env, context: target.env.context, namespace: service.namespace, container: service.container, strategy, to: { image, version: change.version }, ...(change.reason ? { reason: change.reason } : {}), ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}) };
+  const base = {
+    kind: 'deploy' as const,
+    service: change.service,
+    env: change.env,
+    context: target.env.context,
+    namespace: service.namespace,
+    container: service.container,
+    strategy,
+    to: { image, version: change.version },
+    ...(change.reason ? { reason: change.reason } : {}),
+    ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
+  };
   let plan: DeployPlan;
   if (strategy === 'bluegreen') {
     const colours = await liveColour(cluster, service, change.env);
-    plan = { ...base, deployment: colours.live.name, replicas: colours.live.desired, from: from(colours.live, service, change), bluegreen: colours.plan };
+    plan = {
+      ...base,
+      deployment: colours.live.name,
+      replicas: colours.live.desired,
+      from: from(colours.live, service, change),
+      bluegreen: colours.plan,
+    };
   } else {
     const current = await read(cluster, service.namespace, service.deployment, change.env);
     if (strategy === 'canary') {
       const canary = await read(cluster, service.namespace, `${service.deployment}-canary`, change.env, true);
-      if (canary && canary.desired > 0) throw new UserError(`A canary of ${change.service} is already running in ${change.env} (${service.namespace}/${service.deployment}-canary, ${canary.desired} pods). Promote or abort it first.`, { code: 'canary_running' });
+      if (canary && canary.desired > 0)
+        throw new UserError(
+          `A canary of ${change.service} is already running in ${change.env} (${service.namespace}/${service.deployment}-canary, ${canary.desired} pods). Promote or abort it first.`,
+          { code: 'canary_running' },
+        );
     }
     plan = {
-      ...base, deployment: service.deployment, replicas: current.desired, from: from(current, service, change),
-      ...(strategy === 'canary' ? { canary: { name: `${service.deployment}-canary`, steps: service.canary?.steps ?? [10, 25, 50, 100], holdMs: service.canary?.hold ?? 300_000 } } : {}),
+      ...base,
+      deployment: service.deployment,
+      replicas: current.desired,
+      from: from(current, service, change),
+      ...(strategy === 'canary'
+        ? {
+            canary: {
+              name: `${service.deployment}-canary`,
+              steps: service.canary?.steps ?? [10, 25, 50, 100],
+              holdMs: service.canary?.hold ?? 300_000,
+            },
+          }
+        : {}),
     };
   }
   const dryRunTarget = plan.bluegreen?.idleExists ? plan.bluegreen.idle : plan.deployment;
-  await cluster.setImage(plan.namespace, dryRunTarget, plan.container, image, changeCause(plan, requester), { dryRun: true })
-    .catch((error: unknown) => { throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`); });
+  await cluster
+    .setImage(plan.namespace, dryRunTarget, plan.container, image, changeCause(plan, requester), { dryRun: true })
+    .catch((error: unknown) => {
+      throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`);
+    });
   return plan;
 }
 
@@ -50,20 +85,42 @@ export function clusterOf(deps: PreflightDeps, context: string): KubeCluster {
   try {
     return deps.kube.cluster(context);
   } catch (error) {
-    throw new UserError(error instanceof KubeError ? error.message : String(error), { hint: 'Each catalog environment names the kubeconfig context ops-bot uses for it.', code: 'kube_context' });
+    throw new UserError(error instanceof KubeError ? error.message : String(error), {
+      hint: 'Each catalog environment names the kubeconfig context ops-bot uses for it.',
+      code: 'kube_context',
+    });
   }
 }
 
-async function read(cluster: KubeCluster, namespace: string, name: string, env: string, optional = false): Promise<DeploymentState> {
-  const state = await cluster.readDeployment(namespace, name).catch((error: unknown) => { throw explainKube(error, `read ${namespace}/${name}`); });
-  if (!state && !optional) throw new UserError(`The Deployment ${namespace}/${name} does not exist in ${env}.`, { hint: 'The catalog names the Deployment of each service; check it against the cluster.', code: 'deployment_missing' });
+async function read(
+  cluster: KubeCluster,
+  namespace: string,
+  name: string,
+  env: string,
+  optional = false,
+): Promise<DeploymentState> {
+  const state = await cluster.readDeployment(namespace, name).catch((error: unknown) => {
+    throw explainKube(error, `read ${namespace}/${name}`);
+  });
+  if (!state && !optional)
+    throw new UserError(`The Deployment ${namespace}/${name} does not exist in ${env}.`, {
+      hint: 'The catalog names the Deployment of each service; check it against the cluster.',
+      code: 'deployment_missing',
+    });
   return state as DeploymentState;
 }
 
 function from(current: DeploymentState, service: CatalogService, change: DeployChange): DeployPlan['from'] {
   const container = current.containers.find((candidate) => candidate.name === service.container);
-  if (!container) throw new UserError(`The Deployment ${current.namespace}/${current.name} has no container \`${service.container}\` (it has ${current.containers.map((candidate) => `\`${candidate.name}\``).join(', ')}).`, { code: 'container_missing' });
-  if (container.image === imageFor(service.image, change.version)) throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, { code: 'already_running' });
+  if (!container)
+    throw new UserError(
+      `The Deployment ${current.namespace}/${current.name} has no container \`${service.container}\` (it has ${current.containers.map((candidate) => `\`${candidate.name}\``).join(', ')}).`,
+      { code: 'container_missing' },
+    );
+  if (container.image === imageFor(service.image, change.version))
+    throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {
+      code: 'already_running',
+    });
   return { image: container.image, ...(current.revision !== undefined ? { revision: current.revision } : {}) };
 }
 
@@ -71,16 +128,36 @@ function from(current: DeploymentState, service: CatalogService, change: DeployC
 // tells which key carries the colour.
 async function liveColour(cluster: KubeCluster, service: CatalogService, env: string) {
   const serviceName = service.service ?? service.deployment;
-  const svc = await cluster.readService(service.namespace, serviceName).catch((error: unknown) => { throw explainKube(error, `read service ${service.namespace}/${serviceName}`); });
-  if (!svc) throw new UserError(`The Service ${service.namespace}/${serviceName} does not exist in ${env}; blue-green needs it.`, { code: 'service_missing' });
-  const colourKey = Object.keys(svc.selector).find((key) => (COLOURS as readonly string[]).includes(svc.selector[key]!));
-  if (!colourKey) throw new UserError(`The Service ${service.namespace}/${serviceName} selects no blue or green label, so ops-bot cannot tell the colours apart.`, { code: 'no_colours' });
+  const svc = await cluster.readService(service.namespace, serviceName).catch((error: unknown) => {
+    throw explainKube(error, `read service ${service.namespace}/${serviceName}`);
+  });
+  if (!svc)
+    throw new UserError(
+      `The Service ${service.namespace}/${serviceName} does not exist in ${env}; blue-green needs it.`,
+      { code: 'service_missing' },
+    );
+  const colourKey = Object.keys(svc.selector).find((key) =>
+    (COLOURS as readonly string[]).includes(svc.selector[key]!),
+  );
+  if (!colourKey)
+    throw new UserError(
+      `The Service ${service.namespace}/${serviceName} selects no blue or green label, so ops-bot cannot tell the colours apart.`,
+      { code: 'no_colours' },
+    );
   const liveColourName = svc.selector[colourKey]!;
   const idleColourName = liveColourName === 'blue' ? 'green' : 'blue';
   const live = await read(cluster, service.namespace, `${service.deployment}-${liveColourName}`, env);
   const idle = await read(cluster, service.namespace, `${service.deployment}-${idleColourName}`, env, true);
   return {
     live,
-    plan: { service: serviceName, live: live.name, idle: `${service.deployment}-${idleColourName}`, colourKey, liveColour: liveColourName, idleColour: idleColourName, idleExists: idle !== undefined },
+    plan: {
+      service: serviceName,
+      live: live.name,
+      idle: `${service.deployment}-${idleColourName}`,
+      colourKey,
+      liveColour: liveColourName,
+      idleColour: idleColourName,
+      idleExists: idle !== undefined,
+    },
   };
 }

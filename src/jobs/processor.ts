@@ -36,7 +36,13 @@ export type ProcessorDeps = {
   now: () => Date;
 };
 
-export type ProcessorInput<K extends JobKind> = { data: JobData<K>; job: Job; signal: AbortSignal; deps: ProcessorDeps; logger: Logger };
+export type ProcessorInput<K extends JobKind> = {
+  data: JobData<K>;
+  job: Job;
+  signal: AbortSignal;
+  deps: ProcessorDeps;
+  logger: Logger;
+};
 
 export type Processor<K extends JobKind> = (input: ProcessorInput<K>) => Promise<unknown>;
 

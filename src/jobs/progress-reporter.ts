@@ -20,7 +20,13 @@ export class ProgressReporter {
   #inFlight: Promise<void> | undefined;
   #finished = false;
 
-  private constructor(slack: SlackGateway, ref: MessageRef, render: () => View, sent: string, options: ReporterOptions) {
+  private constructor(
+    slack: SlackGateway,
+    ref: MessageRef,
+    render: () => View,
+    sent: string,
+    options: ReporterOptions,
+  ) {
     this.#slack = slack;
     this.ref = ref;
     this.#render = render;
@@ -30,7 +36,12 @@ export class ProgressReporter {
   }
 
   // Posts the message, or adopts one posted before (a job resumed after a crash keeps its message).
-  static async open(slack: SlackGateway, channel: string, render: () => View, options: ReporterOptions & { existing?: MessageRef | undefined }): Promise<ProgressReporter> {
+  static async open(
+    slack: SlackGateway,
+    channel: string,
+    render: () => View,
+    options: ReporterOptions & { existing?: MessageRef | undefined },
+  ): Promise<ProgressReporter> {
     const view = render();
     if (options.existing) {
       const reporter = new ProgressReporter(slack, options.existing, render, '', options);
@@ -63,10 +74,17 @@ export class ProgressReporter {
     const body = JSON.stringify(view);
     if (body === this.#lastSent) return;
     this.#lastAt = Date.now();
-    this.#inFlight = this.#slack.updateMessage(this.ref, view).then(
-      () => { this.#lastSent = body; },
-      (error: unknown) => this.#logger.warn({ err: error }, 'progress update failed; the next one carries the state'),
-    ).finally(() => { this.#inFlight = undefined; });
+    this.#inFlight = this.#slack
+      .updateMessage(this.ref, view)
+      .then(
+        () => {
+          this.#lastSent = body;
+        },
+        (error: unknown) => this.#logger.warn({ err: error }, 'progress update failed; the next one carries the state'),
+      )
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
     await this.#inFlight;
   }
 
@@ -93,6 +111,8 @@ export class ProgressReporter {
 
   // Notable events go to the message's thread, so the message itself stays short.
   async thread(view: View): Promise<void> {
-    await this.#slack.postMessage(this.ref.channel, view, this.ref.ts).catch((error: unknown) => this.#logger.warn({ err: error }, 'could not post to the progress thread'));
+    await this.#slack
+      .postMessage(this.ref.channel, view, this.ref.ts)
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'could not post to the progress thread'));
   }
 }

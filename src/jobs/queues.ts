@@ -19,7 +19,15 @@ export type JobSummary = {
   attemptsMade: number;
 };
 
-const LISTED_STATES: JobState[] = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed'];
+const LISTED_STATES: JobState[] = [
+  'active',
+  'waiting',
+  'prioritized',
+  'delayed',
+  'waiting-children',
+  'completed',
+  'failed',
+];
 
 // Finished jobs stay long enough for /ops status and forensics; the audit log keeps the rest.
 const KEEP_COMPLETED = { age: 7 * 86_400, count: 1_000 };
@@ -31,7 +39,12 @@ export class JobQueues {
 
   constructor(connection: Redis, prefix: string, metrics: Metrics) {
     this.#metrics = metrics;
-    this.#queues = new Map((Object.keys(JOB_KINDS) as JobKind[]).map((kind) => [kind, new Queue(kind, { connection, prefix, skipWaitingForReady: true })]));
+    this.#queues = new Map(
+      (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => [
+        kind,
+        new Queue(kind, { connection, prefix, skipWaitingForReady: true }),
+      ]),
+    );
   }
 
   queue(kind: JobKind): Queue {
@@ -41,14 +54,23 @@ export class JobQueues {
   // Idempotent: the same jobId while the job is kept adds nothing (BullMQ's job-id rule).
   // The daily retention report, as a BullMQ job scheduler: every worker may upsert it, one job runs.
   async scheduleRetention(everyMs: number): Promise<void> {
-    await this.queue('backup-retention').upsertJobScheduler('daily-retention', { every: everyMs }, { name: 'backup-retention', data: { correlationId: 'retention-schedule' } });
+    await this.queue('backup-retention').upsertJobScheduler(
+      'daily-retention',
+      { every: everyMs },
+      { name: 'backup-retention', data: { correlationId: 'retention-schedule' } },
+    );
   }
 
   async remove(kind: JobKind, jobId: string): Promise<void> {
     await this.queue(kind).remove(jobId);
   }
 
-  async enqueue<K extends JobKind>(kind: K, jobId: string, data: JobData<K>, options: { delayMs?: number } = {}): Promise<string> {
+  async enqueue<K extends JobKind>(
+    kind: K,
+    jobId: string,
+    data: JobData<K>,
+    options: { delayMs?: number } = {},
+  ): Promise<string> {
     const settings = JOB_KINDS[kind];
     const valid = JOB_DATA[kind].parse(data);
     const job = await this.queue(kind).add(kind, valid, {
@@ -67,9 +89,12 @@ export class JobQueues {
   async enqueueChange(jobId: string, data: Omit<ChangeJobData, 'plan'> & { plan: Plan }): Promise<string> {
     const { plan, ...rest } = data;
     switch (plan.kind) {
-      case 'deploy': return this.enqueue('deploy', jobId, { ...rest, plan });
-      case 'rollback': return this.enqueue('rollback', jobId, { ...rest, plan });
-      case 'restore': return this.enqueue('restore', jobId, { ...rest, plan });
+      case 'deploy':
+        return this.enqueue('deploy', jobId, { ...rest, plan });
+      case 'rollback':
+        return this.enqueue('rollback', jobId, { ...rest, plan });
+      case 'restore':
+        return this.enqueue('restore', jobId, { ...rest, plan });
     }
   }
 
@@ -81,21 +106,28 @@ export class JobQueues {
   }
 
   async recentFor(userId: string, limit: number): Promise<JobSummary[]> {
-    const perKind = await Promise.all([...this.#queues].map(async ([kind, queue]) => {
-      const summaries: JobSummary[] = [];
-      for (const state of LISTED_STATES) {
-        for (const job of await queue.getJobs([state], 0, 49)) {
-          const summary = summarize(kind, job, state);
-          if (summary.requestedBy === userId) summaries.push(summary);
+    const perKind = await Promise.all(
+      [...this.#queues].map(async ([kind, queue]) => {
+        const summaries: JobSummary[] = [];
+        for (const state of LISTED_STATES) {
+          for (const job of await queue.getJobs([state], 0, 49)) {
+            const summary = summarize(kind, job, state);
+            if (summary.requestedBy === userId) summaries.push(summary);
+          }
         }
-      }
-      return summaries;
-    }));
-    return perKind.flat().sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit);
+        return summaries;
+      }),
+    );
+    return perKind
+      .flat()
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, limit);
   }
 
   async counts(): Promise<Map<JobKind, Record<string, number>>> {
-    const entries = await Promise.all([...this.#queues].map(async ([kind, queue]) => [kind, await queue.getJobCounts(...LISTED_STATES)] as const));
+    const entries = await Promise.all(
+      [...this.#queues].map(async ([kind, queue]) => [kind, await queue.getJobCounts(...LISTED_STATES)] as const),
+    );
     return new Map(entries);
   }
 

@@ -17,26 +17,49 @@ function answersTo(set: ReplicaSetState, revision: number): boolean {
 }
 
 function listRevisions(sets: ReplicaSetState[], container: string, live: number | undefined): string {
-  return sets.map((set) => `${set.revision} (${tagOf(set.containers.find((candidate) => candidate.name === container)?.image ?? '?')}${set.revision === live ? ', live' : ''})`).join(', ');
+  return sets
+    .map(
+      (set) =>
+        `${set.revision} (${tagOf(set.containers.find((candidate) => candidate.name === container)?.image ?? '?')}${set.revision === live ? ', live' : ''})`,
+    )
+    .join(', ');
 }
 
 // Which revision to go back to: `--to <revision>`, `--to <version>` (the newest revision that ran it),
 // or the one before the current one, as `kubectl rollout undo` picks it.
-export function chooseTarget(sets: ReplicaSetState[], current: DeploymentState, container: string, to: RollbackChange['to'], where: string): ReplicaSetState {
+export function chooseTarget(
+  sets: ReplicaSetState[],
+  current: DeploymentState,
+  container: string,
+  to: RollbackChange['to'],
+  where: string,
+): ReplicaSetState {
   const olders = sets.filter((set) => set.revision !== current.revision).sort((a, b) => b.revision - a.revision);
-  const imageOfSet = (set: ReplicaSetState) => set.containers.find((candidate) => candidate.name === container)?.image ?? '';
+  const imageOfSet = (set: ReplicaSetState) =>
+    set.containers.find((candidate) => candidate.name === container)?.image ?? '';
   let target: ReplicaSetState | undefined;
   if (to && 'revision' in to) {
-    if (to.revision === current.revision) throw new UserError(`${where} already runs revision ${to.revision}; nothing to roll back to.`, { code: 'already_running' });
+    if (to.revision === current.revision)
+      throw new UserError(`${where} already runs revision ${to.revision}; nothing to roll back to.`, {
+        code: 'already_running',
+      });
     target = sets.find((set) => answersTo(set, to.revision));
-    if (target && target.revision === current.revision) throw new UserError(`Revision ${to.revision} is what ${where} runs now (as revision ${current.revision}); nothing to roll back to.`, { code: 'already_running' });
+    if (target && target.revision === current.revision)
+      throw new UserError(
+        `Revision ${to.revision} is what ${where} runs now (as revision ${current.revision}); nothing to roll back to.`,
+        { code: 'already_running' },
+      );
   } else if (to && 'version' in to) {
     target = olders.find((set) => tagOf(imageOfSet(set)) === to.version);
   } else {
     target = olders[0];
   }
   if (!target) {
-    const wanted = to ? ('revision' in to ? `Revision ${to.revision}` : `Version ${to.version}`) : 'An earlier revision';
+    const wanted = to
+      ? 'revision' in to
+        ? `Revision ${to.revision}`
+        : `Version ${to.version}`
+      : 'An earlier revision';
     throw new UserError(`${wanted} is not in the cluster any more, so ${where} cannot go back to it.`, {
       hint: `The cluster keeps: ${listRevisions(sets, container, current.revision) || 'nothing but the live revision'} (revisionHistoryLimit decides how many).`,
       code: 'unknown_revision',
@@ -45,11 +68,25 @@ export function chooseTarget(sets: ReplicaSetState[], current: DeploymentState, 
   return target;
 }
 
-export async function planRollback(deps: PreflightDeps, change: RollbackChange, requester: string): Promise<RollbackPlan> {
+export async function planRollback(
+  deps: PreflightDeps,
+  change: RollbackChange,
+  requester: string,
+): Promise<RollbackPlan> {
   const target = serviceTarget(deps.catalog, change.service, change.env);
   const { service } = target;
   const cluster = clusterOf(deps, target.env.context);
-  const base = { kind: 'rollback' as const, service: change.service, env: change.env, context: target.env.context, namespace: service.namespace, container: service.container, strategy: service.strategy, ...(change.reason ? { reason: change.reason } : {}), ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}) };
+  const base = {
+    kind: 'rollback' as const,
+    service: change.service,
+    env: change.env,
+    context: target.env.context,
+    namespace: service.namespace,
+    container: service.container,
+    strategy: service.strategy,
+    ...(change.reason ? { reason: change.reason } : {}),
+    ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
+  };
   let deployment = service.deployment;
   if (service.strategy === 'bluegreen') {
     const switchBack = await blueGreenSwitchBack(cluster, service, change);
@@ -57,47 +94,89 @@ export async function planRollback(deps: PreflightDeps, change: RollbackChange, 
     deployment = switchBack.live;
   }
   const where = `${change.service} in ${change.env}`;
-  const current = await cluster.readDeployment(service.namespace, deployment).catch((error: unknown) => { throw explainKube(error, `read ${service.namespace}/${deployment}`); });
-  if (!current) throw new UserError(`The Deployment ${service.namespace}/${deployment} does not exist in ${change.env}.`, { code: 'deployment_missing' });
+  const current = await cluster.readDeployment(service.namespace, deployment).catch((error: unknown) => {
+    throw explainKube(error, `read ${service.namespace}/${deployment}`);
+  });
+  if (!current)
+    throw new UserError(`The Deployment ${service.namespace}/${deployment} does not exist in ${change.env}.`, {
+      code: 'deployment_missing',
+    });
   const running = imageOf(current, service.container);
-  if (!running) throw new UserError(`The Deployment ${service.namespace}/${deployment} has no container \`${service.container}\`.`, { code: 'container_missing' });
-  const sets = await cluster.replicaSets(current).catch((error: unknown) => { throw explainKube(error, `list the revisions of ${service.namespace}/${deployment}`); });
+  if (!running)
+    throw new UserError(
+      `The Deployment ${service.namespace}/${deployment} has no container \`${service.container}\`.`,
+      { code: 'container_missing' },
+    );
+  const sets = await cluster.replicaSets(current).catch((error: unknown) => {
+    throw explainKube(error, `list the revisions of ${service.namespace}/${deployment}`);
+  });
   const chosen = chooseTarget(sets, current, service.container, change.to, where);
   const image = chosen.containers.find((candidate) => candidate.name === service.container)?.image ?? running;
   const plan: RollbackPlan = {
-    ...base, deployment, replicas: current.desired, mode: 'undo',
+    ...base,
+    deployment,
+    replicas: current.desired,
+    mode: 'undo',
     from: { image: running, ...(current.revision !== undefined ? { revision: current.revision } : {}) },
     to: { image, version: tagOf(image), revision: chosen.revision },
   };
-  await undoTo(cluster, current, chosen, changeCause(plan, requester), { dryRun: true }).catch((error: unknown) => { throw explainKube(error, `roll back ${service.namespace}/${deployment} (dry run)`); });
+  await undoTo(cluster, current, chosen, changeCause(plan, requester), { dryRun: true }).catch((error: unknown) => {
+    throw explainKube(error, `roll back ${service.namespace}/${deployment} (dry run)`);
+  });
   return plan;
 }
 
 // Blue-green with the other colour still up: switching the Service back is the rollback, and it
 // touches no pods. With the other colour gone (scaled to 0 after its grace period), the live colour
 // is rolled back like any Deployment.
-async function blueGreenSwitchBack(cluster: KubeCluster, service: Parameters<typeof serviceTarget>[0]['services'][string], change: RollbackChange) {
+async function blueGreenSwitchBack(
+  cluster: KubeCluster,
+  service: Parameters<typeof serviceTarget>[0]['services'][string],
+  change: RollbackChange,
+) {
   const serviceName = service.service ?? service.deployment;
-  const svc = await cluster.readService(service.namespace, serviceName).catch((error: unknown) => { throw explainKube(error, `read service ${service.namespace}/${serviceName}`); });
-  if (!svc) throw new UserError(`The Service ${service.namespace}/${serviceName} does not exist in ${change.env}.`, { code: 'service_missing' });
-  const colourKey = Object.keys(svc.selector).find((key) => svc.selector[key] === 'blue' || svc.selector[key] === 'green');
-  if (!colourKey) throw new UserError(`The Service ${service.namespace}/${serviceName} selects no blue or green label.`, { code: 'no_colours' });
+  const svc = await cluster.readService(service.namespace, serviceName).catch((error: unknown) => {
+    throw explainKube(error, `read service ${service.namespace}/${serviceName}`);
+  });
+  if (!svc)
+    throw new UserError(`The Service ${service.namespace}/${serviceName} does not exist in ${change.env}.`, {
+      code: 'service_missing',
+    });
+  const colourKey = Object.keys(svc.selector).find(
+    (key) => svc.selector[key] === 'blue' || svc.selector[key] === 'green',
+  );
+  if (!colourKey)
+    throw new UserError(`The Service ${service.namespace}/${serviceName} selects no blue or green label.`, {
+      code: 'no_colours',
+    });
   const liveColour = svc.selector[colourKey]!;
   const otherColour = liveColour === 'blue' ? 'green' : 'blue';
   const live = await cluster.readDeployment(service.namespace, `${service.deployment}-${liveColour}`);
   const other = await cluster.readDeployment(service.namespace, `${service.deployment}-${otherColour}`);
   const liveName = `${service.deployment}-${liveColour}`;
-  if (!live || !other || other.desired === 0 || other.available < other.desired) return { live: liveName, plan: undefined };
+  if (!live || !other || other.desired === 0 || other.available < other.desired)
+    return { live: liveName, plan: undefined };
   const otherImage = imageOf(other, service.container) ?? '';
-  if (change.to && ('version' in change.to ? tagOf(otherImage) !== change.to.version : true)) return { live: liveName, plan: undefined };
+  if (change.to && ('version' in change.to ? tagOf(otherImage) !== change.to.version : true))
+    return { live: liveName, plan: undefined };
   const liveImage = imageOf(live, service.container) ?? '';
   return {
     live: liveName,
     plan: {
-      deployment: liveName, replicas: live.desired, mode: 'switch-back' as const,
+      deployment: liveName,
+      replicas: live.desired,
+      mode: 'switch-back' as const,
       from: { image: liveImage, ...(live.revision !== undefined ? { revision: live.revision } : {}) },
       to: { image: otherImage, version: tagOf(otherImage) },
-      bluegreen: { service: serviceName, live: liveName, idle: `${service.deployment}-${otherColour}`, colourKey, liveColour, idleColour: otherColour, idleExists: true },
+      bluegreen: {
+        service: serviceName,
+        live: liveName,
+        idle: `${service.deployment}-${otherColour}`,
+        colourKey,
+        liveColour,
+        idleColour: otherColour,
+        idleExists: true,
+      },
     },
   };
 }

@@ -8,7 +8,10 @@ export type FollowOptions = {
   pollMs?: number;
 };
 
-export type FollowResult = { verdict: RolloutVerdict | { state: 'timeout' | 'cancelled'; message: string }; state: DeploymentState };
+export type FollowResult = {
+  verdict: RolloutVerdict | { state: 'timeout' | 'cancelled'; message: string };
+  state: DeploymentState;
+};
 
 const WATCH_FAILURES_BEFORE_POLLING = 3;
 
@@ -16,7 +19,11 @@ const WATCH_FAILURES_BEFORE_POLLING = 3;
 // cancelled. A WATCH carries the changes; when it ends (client-node closes idle watches, servers
 // restart) it is re-established from the last resourceVersion seen. Polling is only the fallback
 // after repeated watch failures.
-export function followRollout(cluster: KubeCluster, start: DeploymentState, options: FollowOptions): Promise<FollowResult> {
+export function followRollout(
+  cluster: KubeCluster,
+  start: DeploymentState,
+  options: FollowOptions,
+): Promise<FollowResult> {
   return new Promise((resolve) => {
     let latest = start;
     let finished = false;
@@ -41,26 +48,53 @@ export function followRollout(cluster: KubeCluster, start: DeploymentState, opti
     };
     const poll = () => {
       poller = setInterval(() => {
-        cluster.readDeployment(start.namespace, start.name).then((state) => { if (state) consider(state); }, () => undefined);
+        cluster.readDeployment(start.namespace, start.name).then(
+          (state) => {
+            if (state) consider(state);
+          },
+          () => undefined,
+        );
       }, options.pollMs ?? 2_000);
     };
     const watch = () => {
       if (finished) return;
       const startedAt = Date.now();
-      cluster.watchDeployment(start, latest.resourceVersion, (state) => { failures = 0; consider(state); }, () => {
-        if (finished) return;
-        // A watch that lived a while and ended is normal; one that fails at once, repeatedly, is not.
-        failures = Date.now() - startedAt < 1_000 ? failures + 1 : 0;
-        if (failures >= WATCH_FAILURES_BEFORE_POLLING) poll();
-        else setTimeout(watch, failures * 200);
-      }).then((abort) => { controller = abort; }, () => {
-        failures += 1;
-        if (failures >= WATCH_FAILURES_BEFORE_POLLING) poll();
-        else setTimeout(watch, failures * 200);
-      });
+      cluster
+        .watchDeployment(
+          start,
+          latest.resourceVersion,
+          (state) => {
+            failures = 0;
+            consider(state);
+          },
+          () => {
+            if (finished) return;
+            // A watch that lived a while and ended is normal; one that fails at once, repeatedly, is not.
+            failures = Date.now() - startedAt < 1_000 ? failures + 1 : 0;
+            if (failures >= WATCH_FAILURES_BEFORE_POLLING) poll();
+            else setTimeout(watch, failures * 200);
+          },
+        )
+        .then(
+          (abort) => {
+            controller = abort;
+          },
+          () => {
+            failures += 1;
+            if (failures >= WATCH_FAILURES_BEFORE_POLLING) poll();
+            else setTimeout(watch, failures * 200);
+          },
+        );
     };
     const onAbort = () => finish({ state: 'cancelled', message: 'stopped following the rollout (cancelled)' });
-    const timer = setTimeout(() => finish({ state: 'timeout', message: `the rollout did not finish within ${Math.round(options.timeoutMs / 1000)} s` }), options.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish({
+          state: 'timeout',
+          message: `the rollout did not finish within ${Math.round(options.timeoutMs / 1000)} s`,
+        }),
+      options.timeoutMs,
+    );
     options.signal.addEventListener('abort', onAbort);
     consider(start);
     watch();

@@ -46,23 +46,33 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   'incident-pin': incidentPinProcessor,
 };
 
-export type WorkerOptions = { connection: RedisOptions; prefix: string; concurrency: number; metrics: Metrics; lockMs: number };
+export type WorkerOptions = {
+  connection: RedisOptions;
+  prefix: string;
+  concurrency: number;
+  metrics: Metrics;
+  lockMs: number;
+};
 
 export class JobWorkers {
   readonly #workers: Worker[];
 
   constructor(deps: ProcessorDeps, options: WorkerOptions) {
     this.#workers = (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => {
-      const worker = new Worker(kind, (job, _token, signal) => runJob(kind, job, signal ?? new AbortController().signal, deps, options.metrics), {
-        connection: options.connection,
-        prefix: options.prefix,
-        concurrency: Math.min(JOB_KINDS[kind].concurrency, options.concurrency),
-        // A worker that dies mid-job loses its lock after lockDuration; the stalled check then hands
-        // the job to another worker once (maxStalledCount), which resumes from the job's checkpoint.
-        lockDuration: options.lockMs,
-        stalledInterval: options.lockMs,
-        maxStalledCount: 1,
-      });
+      const worker = new Worker(
+        kind,
+        (job, _token, signal) => runJob(kind, job, signal ?? new AbortController().signal, deps, options.metrics),
+        {
+          connection: options.connection,
+          prefix: options.prefix,
+          concurrency: Math.min(JOB_KINDS[kind].concurrency, options.concurrency),
+          // A worker that dies mid-job loses its lock after lockDuration; the stalled check then hands
+          // the job to another worker once (maxStalledCount), which resumes from the job's checkpoint.
+          lockDuration: options.lockMs,
+          stalledInterval: options.lockMs,
+          maxStalledCount: 1,
+        },
+      );
       worker.on('completed', () => options.metrics.jobs.inc({ kind, outcome: 'completed' }));
       worker.on('failed', () => options.metrics.jobs.inc({ kind, outcome: 'failed' }));
       worker.on('error', (error) => deps.logger.error({ err: error, kind }, 'worker error'));
@@ -80,7 +90,13 @@ export class JobWorkers {
   }
 }
 
-async function runJob<K extends JobKind>(kind: K, job: Job, signal: AbortSignal, deps: ProcessorDeps, metrics: Metrics): Promise<unknown> {
+async function runJob<K extends JobKind>(
+  kind: K,
+  job: Job,
+  signal: AbortSignal,
+  deps: ProcessorDeps,
+  metrics: Metrics,
+): Promise<unknown> {
   const envelope = jobEnvelope.safeParse(job.data);
   const correlationId = envelope.success ? envelope.data.correlationId : `job-${job.id}`;
   return withContext({ correlationId, jobId: job.id ?? '?' }, async () => {
@@ -88,7 +104,9 @@ async function runJob<K extends JobKind>(kind: K, job: Job, signal: AbortSignal,
     const parsed = JOB_DATA[kind].safeParse(job.data);
     if (!parsed.success) {
       logger.error({ issues: parsed.error.issues }, 'job data is not valid; failing the job without running it');
-      throw new UnrecoverableError(`job data is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      throw new UnrecoverableError(
+        `job data is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
     }
     const data = parsed.data;
     const timer = metrics.jobDuration.startTimer({ kind });
@@ -102,7 +120,10 @@ async function runJob<K extends JobKind>(kind: K, job: Job, signal: AbortSignal,
       // System jobs (message refreshes, expiries) have nobody to answer; requests do.
       const requester = envelope.success ? envelope.data : undefined;
       const tell = async (message: View) => {
-        if (requester) await replyToRequester(deps.slack, requester, message).catch((replyError: unknown) => logger.error({ err: replyError }, 'could not tell the requester'));
+        if (requester)
+          await replyToRequester(deps.slack, requester, message).catch((replyError: unknown) =>
+            logger.error({ err: replyError }, 'could not tell the requester'),
+          );
       };
       if (error instanceof UserError) {
         logger.warn({ err: error }, 'job refused');

@@ -4,7 +4,14 @@ import { renderBlocks } from './slack/render.ts';
 
 // `npm run slack -- --as alice "/ops help"`: sends a signed command (or a click, or a reaction)
 // to the running sandbox and prints what the bot posted, rendered as text.
-type Call = { seq: number; method: string; args: Record<string, unknown>; ok: boolean; error?: string; result?: { ts?: string; channel?: unknown } };
+type Call = {
+  seq: number;
+  method: string;
+  args: Record<string, unknown>;
+  ok: boolean;
+  error?: string;
+  result?: { ts?: string; channel?: unknown };
+};
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,7 +34,9 @@ const { values, positionals } = parseArgs({
 async function simulatorUrl(): Promise<string> {
   if (values.sim) return values.sim;
   try {
-    return (JSON.parse(await readFile(`${process.env.SANDBOX_DIR ?? '.sandbox'}/state.json`, 'utf8')) as { simulator: string }).simulator;
+    return (
+      JSON.parse(await readFile(`${process.env.SANDBOX_DIR ?? '.sandbox'}/state.json`, 'utf8')) as { simulator: string }
+    ).simulator;
   } catch {
     return 'http://127.0.0.1:3101';
   }
@@ -35,27 +44,68 @@ async function simulatorUrl(): Promise<string> {
 
 async function main(): Promise<void> {
   const sim = await simulatorUrl();
-  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as { users: { id: string; name: string }[]; groups?: { id: string; handle: string }[]; channels: { id: string; name: string }[] };
-  const names = new Map<string, string>([...state.users.map((user) => [user.id, user.name] as const), ...(state.groups ?? []).map((group) => [group.id, group.handle] as const), ...state.channels.map((channel) => [channel.id, channel.name] as const)]);
+  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as {
+    users: { id: string; name: string }[];
+    groups?: { id: string; handle: string }[];
+    channels: { id: string; name: string }[];
+  };
+  const names = new Map<string, string>([
+    ...state.users.map((user) => [user.id, user.name] as const),
+    ...(state.groups ?? []).map((group) => [group.id, group.handle] as const),
+    ...state.channels.map((channel) => [channel.id, channel.name] as const),
+  ]);
   if (values.say) {
-    const said = (await (await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify({ kind: 'say', as: values.as, channel: required(values.channel, '--channel <name>'), text: values.say }) })).json()) as { ok: boolean; error?: string; ts?: string };
+    const said = (await (
+      await fetch(`${sim}/_sim/drive`, {
+        method: 'POST',
+        body: JSON.stringify({
+          kind: 'say',
+          as: values.as,
+          channel: required(values.channel, '--channel <name>'),
+          text: values.say,
+        }),
+      })
+    ).json()) as { ok: boolean; error?: string; ts?: string };
     if (!said.ok) throw new Error(said.error);
     process.stdout.write(`── @${values.as} said in #${values.channel} (--message ${said.ts}) ──\n${values.say}\n`);
     return;
   }
-  const fields = Object.fromEntries((values.field ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const fields = Object.fromEntries(
+    (values.field ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
   const request = values.submit
     ? { kind: 'submit', as: values.as, callbackId: values.submit, fields }
     : values.click
-    ? { kind: 'click', as: values.as, actionId: values.click, messageTs: required(values.message, '--message <ts>'), ...(values.value ? { value: values.value } : {}) }
-    : values.react
-      ? { kind: 'react', as: values.as, reaction: values.react, messageTs: required(values.message, '--message <ts>'), removed: values.unreact }
-      : { kind: 'command', as: values.as, line: required(positionals.join(' ') || undefined, 'a command such as "/ops help"'), ...(values.channel ? { channel: values.channel } : {}) };
-  const answer = (await (await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify(request) })).json()) as { ok: boolean; error?: string; status?: number; ack?: Record<string, unknown> | string; before: number };
+      ? {
+          kind: 'click',
+          as: values.as,
+          actionId: values.click,
+          messageTs: required(values.message, '--message <ts>'),
+          ...(values.value ? { value: values.value } : {}),
+        }
+      : values.react
+        ? {
+            kind: 'react',
+            as: values.as,
+            reaction: values.react,
+            messageTs: required(values.message, '--message <ts>'),
+            removed: values.unreact,
+          }
+        : {
+            kind: 'command',
+            as: values.as,
+            line: required(positionals.join(' ') || undefined, 'a command such as "/ops help"'),
+            ...(values.channel ? { channel: values.channel } : {}),
+          };
+  const answer = (await (
+    await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify(request) })
+  ).json()) as { ok: boolean; error?: string; status?: number; ack?: Record<string, unknown> | string; before: number };
   if (!answer.ok) throw new Error(answer.error);
   if (answer.status !== 200) process.stdout.write(`bot answered HTTP ${answer.status}\n`);
   if (answer.ack && typeof answer.ack === 'object' && answer.ack.text) {
-    process.stdout.write(`── reply (only you can see this) ──\n${renderBlocks(answer.ack.blocks as unknown[] ?? [], String(answer.ack.text), names)}\n`);
+    process.stdout.write(
+      `── reply (only you can see this) ──\n${renderBlocks((answer.ack.blocks as unknown[]) ?? [], String(answer.ack.text), names)}\n`,
+    );
   }
   await follow(sim, answer.before, Number(values.wait) * 1000, names);
 }
@@ -81,28 +131,50 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
   const body = () => renderBlocks(parseBlocks(call.args.blocks), String(call.args.text ?? ''), names);
   if (!call.ok) return `── ${call.method} failed: ${call.error} ──`;
   switch (call.method) {
-    case 'chat.postMessage': return `── posted in ${where} (--message ${call.result?.ts ?? '?'}) ──\n${body()}`;
-    case 'chat.update': return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
-    case 'chat.postEphemeral': return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
-    case 'response_url': return `── reply (only you can see this)${call.args.replace_original ? ', replacing the previous one' : ''} ──\n${body()}`;
+    case 'chat.postMessage':
+      return `── posted in ${where} (--message ${call.result?.ts ?? '?'}) ──\n${body()}`;
+    case 'chat.update':
+      return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
+    case 'chat.postEphemeral':
+      return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
+    case 'response_url':
+      return `── reply (only you can see this)${call.args.replace_original ? ', replacing the previous one' : ''} ──\n${body()}`;
     case 'conversations.create': {
       const created = call.result?.channel as { id?: string; name?: string } | undefined;
       if (created?.id && created.name) names.set(created.id, created.name);
       return `── created channel #${String(call.args.name)} ──`;
     }
-    case 'conversations.invite': return `── invited ${String(call.args.users).split(',').map((id) => `@${names.get(id) ?? id}`).join(' ')} to ${where} ──`;
-    case 'conversations.setTopic': return `── topic of ${where}: ${String(call.args.topic)} ──`;
-    case 'bookmarks.add': return `── bookmarked ${String(call.args.link)} in #${names.get(String(call.args.channel_id)) ?? ''} ──`;
-    case 'pins.add': return `── pinned message ${String(call.args.timestamp)} in ${where} ──`;
-    case 'files.completeUploadExternal': return `── uploaded ${String(call.args.files)} to #${names.get(String(call.args.channel_id)) ?? ''} ──`;
-    case 'conversations.archive': return `── archived ${where} ──`;
-    case 'conversations.unarchive': return `── unarchived ${where} ──`;
+    case 'conversations.invite':
+      return `── invited ${String(call.args.users)
+        .split(',')
+        .map((id) => `@${names.get(id) ?? id}`)
+        .join(' ')} to ${where} ──`;
+    case 'conversations.setTopic':
+      return `── topic of ${where}: ${String(call.args.topic)} ──`;
+    case 'bookmarks.add':
+      return `── bookmarked ${String(call.args.link)} in #${names.get(String(call.args.channel_id)) ?? ''} ──`;
+    case 'pins.add':
+      return `── pinned message ${String(call.args.timestamp)} in ${where} ──`;
+    case 'files.completeUploadExternal':
+      return `── uploaded ${String(call.args.files)} to #${names.get(String(call.args.channel_id)) ?? ''} ──`;
+    case 'conversations.archive':
+      return `── archived ${where} ──`;
+    case 'conversations.unarchive':
+      return `── unarchived ${where} ──`;
     case 'views.open': {
-      const form = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { callback_id?: string; title?: { text?: string }; blocks?: { block_id?: string; label?: { text?: string } }[] };
-      const inputs = (form.blocks ?? []).filter((block) => block.label).map((block) => `--field ${block.block_id}=… (${block.label?.text ?? ''})`).join(' ');
+      const form = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+        callback_id?: string;
+        title?: { text?: string };
+        blocks?: { block_id?: string; label?: { text?: string } }[];
+      };
+      const inputs = (form.blocks ?? [])
+        .filter((block) => block.label)
+        .map((block) => `--field ${block.block_id}=… (${block.label?.text ?? ''})`)
+        .join(' ');
       return `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -120,13 +192,17 @@ function parseBlocks(value: unknown): unknown[] {
 
 function required(value: string | undefined, what: string): string {
   if (!value) {
-    process.stderr.write(`missing ${what}\nusage: npm run slack -- --as <name> "/command text" [--channel <name>] | --click <action-id> --message <ts> | --react <emoji> --message <ts> | --say "text" --channel <name> | --submit <callback-id> --field <block>=<value> …\n`);
+    process.stderr.write(
+      `missing ${what}\nusage: npm run slack -- --as <name> "/command text" [--channel <name>] | --click <action-id> --message <ts> | --react <emoji> --message <ts> | --say "text" --channel <name> | --submit <callback-id> --field <block>=<value> …\n`,
+    );
     process.exit(2);
   }
   return value;
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n(is the sandbox running? npm run sandbox)\n`);
+  process.stderr.write(
+    `${error instanceof Error ? error.message : String(error)}\n(is the sandbox running? npm run sandbox)\n`,
+  );
   process.exit(1);
 });

@@ -7,9 +7,18 @@ import { RdsSimulator } from './rds/simulator.ts';
 
 // The example catalog's databases, for the sandbox: orders and analytics live in a simulated RDS
 // (reached by the real client-rds), ledger is a real local PostgreSQL database dumped with pg_dump.
-export type SandboxDatabases = { rds: RdsSimulator; gateway: RdsGateway; catalogPath: string; stop: () => Promise<void> };
+export type SandboxDatabases = {
+  rds: RdsSimulator;
+  gateway: RdsGateway;
+  catalogPath: string;
+  stop: () => Promise<void>;
+};
 
-export async function startDatabases(options: { dir: string; exampleCatalog: string; ledgerUrl: string }): Promise<SandboxDatabases> {
+export async function startDatabases(options: {
+  dir: string;
+  exampleCatalog: string;
+  ledgerUrl: string;
+}): Promise<SandboxDatabases> {
   const rds = new RdsSimulator({ snapshotMs: 3_000, restoreMs: 5_000, deleteMs: 1_000 });
   await rds.start();
   rds.addInstance('orders-prod');
@@ -25,7 +34,10 @@ export async function startDatabases(options: { dir: string; exampleCatalog: str
   const catalogPath = join(options.dir, 'catalog.yml');
   await writeFile(catalogPath, catalog);
 
-  const gateway = new RdsGateway({ endpoint: rds.url, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+  const gateway = new RdsGateway({
+    endpoint: rds.url,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
   return { rds, gateway, catalogPath, stop: () => rds.stop() };
 }
 

@@ -12,5 +12,9 @@ export async function listenOn(server: Server, port: number, host: string): Prom
 }
 
 export async function closeNow(server: Server | undefined): Promise<void> {
-  if (server) await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  if (server)
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 }

@@ -21,16 +21,40 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
   const clusters = contexts.map(() => new KubeSimulator({ podReadyMs: 1_500, secondMs: 1_000 }));
   await Promise.all(clusters.map((cluster) => cluster.start()));
   for (const cluster of clusters) {
-    cluster.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: 'registry.example.com/shop/checkout:1.4.1', replicas: 3 });
-    cluster.addDeployment({ namespace: 'shop', name: 'search', container: 'api', image: 'registry.example.com/shop/search:2.0.0', replicas: 4 });
-    cluster.addDeployment({ namespace: 'shop', name: 'storefront-blue', container: 'web', image: 'registry.example.com/shop/storefront:3.1.0', replicas: 2, labels: { app: 'storefront', colour: 'blue' } });
+    cluster.addDeployment({
+      namespace: 'shop',
+      name: 'checkout',
+      container: 'app',
+      image: 'registry.example.com/shop/checkout:1.4.1',
+      replicas: 3,
+    });
+    cluster.addDeployment({
+      namespace: 'shop',
+      name: 'search',
+      container: 'api',
+      image: 'registry.example.com/shop/search:2.0.0',
+      replicas: 4,
+    });
+    cluster.addDeployment({
+      namespace: 'shop',
+      name: 'storefront-blue',
+      container: 'web',
+      image: 'registry.example.com/shop/storefront:3.1.0',
+      replicas: 2,
+      labels: { app: 'storefront', colour: 'blue' },
+    });
     cluster.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
     // Any tag ending in -broken never pulls: try it to see a failing rollout.
     cluster.failImage(/-broken$/, 'ImagePullBackOff');
   }
   await mkdir(DIR, { recursive: true });
   const kubeconfig = `${DIR}/kubeconfig`;
-  await writeFile(kubeconfig, kubeconfigFor(contexts.map((context, index) => ({ context, server: clusters[index]!.url, token: clusters[index]!.token }))));
+  await writeFile(
+    kubeconfig,
+    kubeconfigFor(
+      contexts.map((context, index) => ({ context, server: clusters[index]!.url, token: clusters[index]!.token })),
+    ),
+  );
   return { clusters, kubeconfig };
 }
 
@@ -40,8 +64,15 @@ async function main(): Promise<void> {
   const { clusters, kubeconfig } = await startClusters();
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
   process.env.KUBECONFIG = kubeconfig;
-  const databases = await startDatabases({ dir: DIR, exampleCatalog: 'config/catalog.example.yml', ledgerUrl: process.env.LEDGER_DATABASE_URL ?? 'postgres://127.0.0.1:5432/ledger_sandbox' }).catch((error: unknown) =>
-    fail(`The sandbox could not prepare its databases: ${error instanceof Error ? error.message : String(error)}\nIt needs PostgreSQL on 127.0.0.1:5432 (and pg_dump/pg_restore on PATH for the ledger); see README.md.`));
+  const databases = await startDatabases({
+    dir: DIR,
+    exampleCatalog: 'config/catalog.example.yml',
+    ledgerUrl: process.env.LEDGER_DATABASE_URL ?? 'postgres://127.0.0.1:5432/ledger_sandbox',
+  }).catch((error: unknown) =>
+    fail(
+      `The sandbox could not prepare its databases: ${error instanceof Error ? error.message : String(error)}\nIt needs PostgreSQL on 127.0.0.1:5432 (and pg_dump/pg_restore on PATH for the ledger); see README.md.`,
+    ),
+  );
   let env;
   try {
     env = parseEnv({
@@ -71,7 +102,9 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CatalogError) fail(error.message);
     const message = error instanceof Error ? error.message : String(error);
-    fail(`The sandbox could not start the bot: ${message}\nIt needs Redis (${env.REDIS_URL}) and PostgreSQL (${env.DATABASE_URL.replace(/\/[^/]*$/, '/…')}) running locally; see README.md.`);
+    fail(
+      `The sandbox could not start the bot: ${message}\nIt needs Redis (${env.REDIS_URL}) and PostgreSQL (${env.DATABASE_URL.replace(/\/[^/]*$/, '/…')}) running locally; see README.md.`,
+    );
   }
   sim.connectBot(bot.url, SIGNING_SECRET);
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));

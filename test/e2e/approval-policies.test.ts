@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IMAGE, approvalMessage, auditRows, currentImage, ephemeralsTo, finalText, seedCheckout } from '../support/approvals.ts';
+import {
+  IMAGE,
+  approvalMessage,
+  auditRows,
+  currentImage,
+  ephemeralsTo,
+  finalText,
+  seedCheckout,
+} from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { totalJobs } from '../support/queue-totals.ts';
@@ -24,9 +32,15 @@ describe('expiry', () => {
     const text = await finalText(stack, message, 'Expired at');
     expect(text).toContain('with 1 of 2 approvals (<@U0CAROL003>');
     await stack.slack.click('alice', { messageTs: message.ts, actionId: 'approval_approve', staleBlocks });
-    await eventually(() => expect(ephemeralsTo(stack, 'U0ALICE001').some((call) => String(call.args.text).includes('already expired'))).toBe(true));
+    await eventually(() =>
+      expect(ephemeralsTo(stack, 'U0ALICE001').some((call) => String(call.args.text).includes('already expired'))).toBe(
+        true,
+      ),
+    );
     expect(currentImage(stack)).toBe(`${IMAGE}:1.0.0`);
-    expect((await auditRows(stack, "event = 'expire'")).map((row) => [row.actor, row.decision])).toEqual([['ops-bot', 'expired']]);
+    expect((await auditRows(stack, "event = 'expire'")).map((row) => [row.actor, row.decision])).toEqual([
+      ['ops-bot', 'expired'],
+    ]);
   });
 });
 
@@ -38,13 +52,17 @@ describe('a freeze', () => {
   });
   afterAll(async () => stack.close());
 
-  it('refuses a production change with the window\'s name and end, and enqueues nothing', async () => {
+  it("refuses a production change with the window's name and end, and enqueues nothing", async () => {
     const jobsBefore = await totalJobs(stack.bot);
     const answer = await stack.slack.command('bob', '/deploy checkout 1.1.0 to production');
     expect(answer.json?.text).toContain('The freeze "launch-week" is in force until ');
     expect(answer.json?.text).toContain('--break-glass');
     expect(await totalJobs(stack.bot)).toBe(jobsBefore);
-    await eventually(async () => expect((await auditRows(stack, "decision = 'refused' AND action = 'deploy.run'")).map((row) => row.reason)).toEqual([expect.stringContaining('launch-week')]));
+    await eventually(async () =>
+      expect(
+        (await auditRows(stack, "decision = 'refused' AND action = 'deploy.run'")).map((row) => row.reason),
+      ).toEqual([expect.stringContaining('launch-week')]),
+    );
   });
 
   it('lets staging through, and /ops freeze shows what is frozen until when', async () => {
@@ -56,7 +74,10 @@ describe('a freeze', () => {
   });
 
   it('with --break-glass needs the break-glass approvers as well, and says BREAK-GLASS in the message and the audit log', async () => {
-    await stack.slack.command('bob', '/deploy checkout 1.1.0 to production --break-glass "checkout is down for everyone"');
+    await stack.slack.command(
+      'bob',
+      '/deploy checkout 1.1.0 to production --break-glass "checkout is down for everyone"',
+    );
     const message = await approvalMessage(stack, '1.1.0');
     expect(message.text).toContain('BREAK-GLASS');
     expect(JSON.stringify(message.blocks)).toContain('plus 1 break-glass of @incident-commanders');
@@ -80,13 +101,21 @@ describe('a freeze', () => {
     expect(audit.json?.text).toContain('approve/approved');
     expect(audit.json?.text).toContain('checkout/production');
     const csv = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [new URL('../../scripts/audit-export.ts', import.meta.url).pathname, '--since', '1d', '--format', 'csv'], { env: { ...process.env, DATABASE_URL: stack.databaseUrl } });
+      const child = spawn(
+        process.execPath,
+        [new URL('../../scripts/audit-export.ts', import.meta.url).pathname, '--since', '1d', '--format', 'csv'],
+        { env: { ...process.env, DATABASE_URL: stack.databaseUrl } },
+      );
       let out = '';
-      child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
       child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
     });
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('id,at,event,decision,actor,team,channel,command,action,target,reason,correlationId,jobId,planHash,permalink,details');
+    expect(lines[0]).toBe(
+      'id,at,event,decision,actor,team,channel,command,action,target,reason,correlationId,jobId,planHash,permalink,details',
+    );
     expect(lines.some((row) => row.includes('BREAK-GLASS'))).toBe(true);
   });
 });
@@ -115,7 +144,9 @@ describe('PostgreSQL unreachable', () => {
     const jobsBefore = await totalJobs(stack.bot);
     const answer = await stack.slack.command('bob', '/deploy checkout 1.1.0 to production');
     expect(answer.status).toBe(200);
-    expect(answer.json?.text).toContain('cannot write its audit log right now, so it will not start anything. Nothing was changed.');
+    expect(answer.json?.text).toContain(
+      'cannot write its audit log right now, so it will not start anything. Nothing was changed.',
+    );
     expect(await totalJobs(stack.bot)).toBe(jobsBefore);
     expect(currentImage(stack)).toBe(`${IMAGE}:1.0.0`);
   });

@@ -55,7 +55,9 @@ beforeAll(async () => {
   await admin.end();
   const client = new pg.Client({ connectionString: databaseUrl(ledger) });
   await client.connect();
-  await client.query('CREATE TABLE accounts (id serial PRIMARY KEY, name text); CREATE TABLE entries (id serial PRIMARY KEY, account int, cents bigint); CREATE SCHEMA archive; CREATE TABLE archive.closed (id int)');
+  await client.query(
+    'CREATE TABLE accounts (id serial PRIMARY KEY, name text); CREATE TABLE entries (id serial PRIMARY KEY, account int, cents bigint); CREATE SCHEMA archive; CREATE TABLE archive.closed (id int)',
+  );
   await client.query("INSERT INTO accounts (name) SELECT 'acct-' || g FROM generate_series(1, 100) g");
   await client.query('INSERT INTO entries (account, cents) SELECT g % 100, g * 7 FROM generate_series(1, 50) g');
   await client.query('INSERT INTO archive.closed SELECT generate_series(1, 7)');
@@ -65,7 +67,13 @@ beforeAll(async () => {
   stack.rds.addInstance('orders-prod');
   stack.rds.addCluster('analytics-prod');
   stack.rds.addInstance('sessions-prod');
-  stack.kube.prod.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 2 });
+  stack.kube.prod.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0.0`,
+    replicas: 2,
+  });
 });
 
 afterAll(async () => {
@@ -74,15 +82,21 @@ afterAll(async () => {
 });
 
 function lastMessage(prefix: string) {
-  return stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((message) => message.text.startsWith(prefix)).at(-1);
+  return stack.sim.workspace
+    .channelMessages('C0DEPLOYS01')
+    .filter((message) => message.text.startsWith(prefix))
+    .at(-1);
 }
 
 async function finished(prefix: string, word: string) {
-  return eventually(() => {
-    const message = lastMessage(prefix);
-    if (!message?.text.includes(word)) throw new Error(`message: ${message?.text}`);
-    return message;
-  }, { timeoutMs: 20_000, what: `${prefix} ${word}` });
+  return eventually(
+    () => {
+      const message = lastMessage(prefix);
+      if (!message?.text.includes(word)) throw new Error(`message: ${message?.text}`);
+      return message;
+    },
+    { timeoutMs: 20_000, what: `${prefix} ${word}` },
+  );
 }
 
 const idOf = (text: string) => /([a-z]+-\d{8}-\d{6}-[0-9a-f]{6})/.exec(text)![1]!;
@@ -95,8 +109,17 @@ describe('/backup of RDS', () => {
     expect(id).toMatch(/^orders-\d{8}-\d{6}-[0-9a-f]{6}$/);
     const snapshot = stack.rds.state.snapshots.get(id)!;
     expect(stack.rds.state.snapshotProgress(snapshot).status).toBe('available');
-    expect(Object.fromEntries(snapshot.tags.map((tag) => [tag.Key, tag.Value]))).toMatchObject({ 'created-by': 'ops-bot', 'requested-by': 'U0DAVE0004', reason: 'before migration', 'job-id': expect.stringMatching(/^backup-/), 'retain-until': expect.any(String) });
-    const percents = stack.sim.callsTo('chat.update').map((call) => /(\d+)%/.exec(JSON.stringify(call.args.blocks))?.[1]).filter(Boolean);
+    expect(Object.fromEntries(snapshot.tags.map((tag) => [tag.Key, tag.Value]))).toMatchObject({
+      'created-by': 'ops-bot',
+      'requested-by': 'U0DAVE0004',
+      reason: 'before migration',
+      'job-id': expect.stringMatching(/^backup-/),
+      'retain-until': expect.any(String),
+    });
+    const percents = stack.sim
+      .callsTo('chat.update')
+      .map((call) => /(\d+)%/.exec(JSON.stringify(call.args.blocks))?.[1])
+      .filter(Boolean);
     expect(new Set(percents).size).toBeGreaterThan(1);
   });
 
@@ -110,20 +133,30 @@ describe('/backup of RDS', () => {
 });
 
 describe('/backup verify of RDS', () => {
-  const deletedWithoutFinalSnapshot = (action: string, id: string) => stack.rds.calls.some((call) => call.action === action && Object.values(call.params).includes(id) && call.params.SkipFinalSnapshot === 'true');
+  const deletedWithoutFinalSnapshot = (action: string, id: string) =>
+    stack.rds.calls.some(
+      (call) =>
+        call.action === action && Object.values(call.params).includes(id) && call.params.SkipFinalSnapshot === 'true',
+    );
 
   it('restores an Aurora snapshot into a temporary cluster, waits until available, and deletes it without a final snapshot', async () => {
     const id = idOf(lastMessage('Backup of analytics')!.text);
     await stack.slack.command('erin', `/backup verify ${id}`);
     const verified = await finished(`Verify of ${id}`, 'verified');
-    const scratch = /opsbot-verify-[0-9a-f]{8}/.exec(JSON.stringify(stack.rds.calls.find((call) => call.action === 'RestoreDBClusterFromSnapshot')?.params))![0];
-    expect(stack.rds.calls.find((call) => call.action === 'RestoreDBClusterFromSnapshot')?.params.SnapshotIdentifier).toBe(id);
+    const scratch = /opsbot-verify-[0-9a-f]{8}/.exec(
+      JSON.stringify(stack.rds.calls.find((call) => call.action === 'RestoreDBClusterFromSnapshot')?.params),
+    )![0];
+    expect(
+      stack.rds.calls.find((call) => call.action === 'RestoreDBClusterFromSnapshot')?.params.SnapshotIdentifier,
+    ).toBe(id);
     await eventually(() => expect(deletedWithoutFinalSnapshot('DeleteDBCluster', scratch)).toBe(true));
     expect(JSON.stringify(verified.blocks)).toContain('it has been deleted');
-    await eventually(async () => expect((await auditRows(stack, "action = 'backup.verify' AND decision = 'passed'")).length).toBeGreaterThan(0));
+    await eventually(async () =>
+      expect((await auditRows(stack, "action = 'backup.verify' AND decision = 'passed'")).length).toBeGreaterThan(0),
+    );
   });
 
-  it('runs the catalog\'s SQL check on a temporary instance; a failing check fails the verify and the instance is still deleted', async () => {
+  it("runs the catalog's SQL check on a temporary instance; a failing check fails the verify and the instance is still deleted", async () => {
     const id = idOf(lastMessage('Backup of orders')!.text);
     stack.rds.state.endpoint = { host: '127.0.0.1', port: Number(new URL(databaseUrl(ledger)).port || 5432) };
     try {
@@ -138,7 +171,8 @@ describe('/backup verify of RDS', () => {
       const failed = await finished(`Verify of ${id}`, 'verify failed');
       expect(failed.text).toContain('could not run on the restored copy');
       expect(failed.text).toContain('relation "accounts" does not exist');
-      const scratch = stack.rds.calls.slice(before).find((call) => call.action === 'RestoreDBInstanceFromDBSnapshot')!.params.DBInstanceIdentifier!;
+      const scratch = stack.rds.calls.slice(before).find((call) => call.action === 'RestoreDBInstanceFromDBSnapshot')!
+        .params.DBInstanceIdentifier!;
       await eventually(() => expect(deletedWithoutFinalSnapshot('DeleteDBInstance', scratch)).toBe(true));
     } finally {
       stack.rds.state.endpoint = undefined;
@@ -152,7 +186,10 @@ describe('/backup verify of RDS', () => {
     const refused = await stack.slack.command('dave', `/backup verify ${id}`);
     expect(refused.json?.text).toContain('Verifying sessions is not allowed by the catalog');
     expect(refused.json?.text).toContain('verify.allowed: true');
-    const plan = await stack.slack.command('dave', `/backup verify ${idOf(lastMessage('Backup of analytics')!.text)} --plan`);
+    const plan = await stack.slack.command(
+      'dave',
+      `/backup verify ${idOf(lastMessage('Backup of analytics')!.text)} --plan`,
+    );
     expect(plan.json?.text).toContain('Verify would restore');
     expect(stack.rds.calls.filter((call) => call.action.startsWith('Restore')).length).toBe(restores);
   });
@@ -164,9 +201,22 @@ describe('/backup of PostgreSQL', () => {
   it('dumps with a manifest of sha256, server version and per-table rows, and verify restores it with identical counts', async () => {
     await stack.slack.command('dave', '/backup ledger');
     id = idOf((await finished('Backup of ledger', 'backed up')).text);
-    const manifest = JSON.parse(await readFile(join(dumps, `${id}.manifest.json`), 'utf8')) as { sha256: string; serverVersion: string; tables: { schema: string; name: string; rows: number }[]; createdBy: string };
-    expect(manifest).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), serverVersion: expect.stringMatching(/^\d+/), createdBy: 'ops-bot' });
-    expect(manifest.tables.map((table) => [`${table.schema}.${table.name}`, table.rows])).toEqual([['archive.closed', 7], ['public.accounts', 100], ['public.entries', 50]]);
+    const manifest = JSON.parse(await readFile(join(dumps, `${id}.manifest.json`), 'utf8')) as {
+      sha256: string;
+      serverVersion: string;
+      tables: { schema: string; name: string; rows: number }[];
+      createdBy: string;
+    };
+    expect(manifest).toMatchObject({
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      serverVersion: expect.stringMatching(/^\d+/),
+      createdBy: 'ops-bot',
+    });
+    expect(manifest.tables.map((table) => [`${table.schema}.${table.name}`, table.rows])).toEqual([
+      ['archive.closed', 7],
+      ['public.accounts', 100],
+      ['public.entries', 50],
+    ]);
     await stack.slack.command('dave', `/backup verify ${id}`);
     const verified = await finished(`Verify of ${id}`, 'verified');
     const shown = JSON.stringify(verified.blocks);
@@ -182,7 +232,13 @@ describe('/backup of PostgreSQL', () => {
     await stack.slack.command('dave', `/backup verify ${id}`);
     const failed = await finished(`Verify of ${id}`, 'verify failed');
     expect(failed.text).toContain('Checksum mismatch');
-    await eventually(async () => expect((await auditRows(stack, "action = 'backup.verify' AND decision = 'failed' AND target = 'ledger'")).map((row) => row.reason)).toEqual([expect.stringContaining('Checksum mismatch')]));
+    await eventually(async () =>
+      expect(
+        (await auditRows(stack, "action = 'backup.verify' AND decision = 'failed' AND target = 'ledger'")).map(
+          (row) => row.reason,
+        ),
+      ).toEqual([expect.stringContaining('Checksum mismatch')]),
+    );
   });
 
   it('shows backups in /backup list with Verify and Restore buttons', async () => {
@@ -200,7 +256,10 @@ describe('/restore', () => {
     expect(existing.json?.text).toContain('An RDS instance `orders-prod` already exists');
     await stack.slack.command('dave', `/restore ${orders} to orders-copy --reason "inspect data"`);
     const request = await eventually(() => {
-      const found = stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((message) => message.text.includes(`restore ${orders} into orders-copy`)).at(-1);
+      const found = stack.sim.workspace
+        .channelMessages('C0DEPLOYS01')
+        .filter((message) => message.text.includes(`restore ${orders} into orders-copy`))
+        .at(-1);
       if (!found || !JSON.stringify(found.blocks).includes('approval_approve')) throw new Error('no request');
       return found;
     });
@@ -208,7 +267,14 @@ describe('/restore', () => {
     await stack.slack.click('frank', { messageTs: request.ts, actionId: 'approval_approve' });
     const done = await finished(`Restore of ${orders}`, 'restored at');
     expect(done.text).toContain('orders-copy.c0ffee.eu-central-1.rds.amazonaws.com:5432');
-    expect(stack.rds.calls.filter((call) => call.action === 'RestoreDBInstanceFromDBSnapshot' && call.params.DBInstanceIdentifier === 'orders-copy' && call.status === 200)).toHaveLength(1);
+    expect(
+      stack.rds.calls.filter(
+        (call) =>
+          call.action === 'RestoreDBInstanceFromDBSnapshot' &&
+          call.params.DBInstanceIdentifier === 'orders-copy' &&
+          call.status === 200,
+      ),
+    ).toHaveLength(1);
     expect(await auditRows(stack, "action = 'restore.start'")).toHaveLength(1);
   });
 });
@@ -217,7 +283,10 @@ describe('a deploy with backupBefore', () => {
   async function approvedDeploy(version: string) {
     await stack.slack.command('bob', `/deploy checkout ${version} to production`);
     const request = await eventually(() => {
-      const found = stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((message) => message.text.includes(`deploy checkout ${version} to production`)).at(-1);
+      const found = stack.sim.workspace
+        .channelMessages('C0DEPLOYS01')
+        .filter((message) => message.text.includes(`deploy checkout ${version} to production`))
+        .at(-1);
       if (!found || !JSON.stringify(found.blocks).includes('approval_approve')) throw new Error('no request');
       return found;
     });
@@ -232,10 +301,16 @@ describe('a deploy with backupBefore', () => {
     expect(JSON.stringify(message.blocks)).toMatch(/Backed up orders first: `orders-\d{8}-\d{6}-[0-9a-f]{6}`/);
     expect(stack.rds.state.snapshots.size).toBe(before + 1);
     expect(currentImage(stack)).toBe(`${IMAGE}:1.1.0`);
-    await eventually(async () => {
-      const rows = await auditRows(stack, "action IN ('backup.result', 'deploy.result') AND target IN ('orders', 'checkout/production')");
-      expect(rows.slice(-2).map((row) => row.action)).toEqual(['backup.result', 'deploy.result']);
-    }, { what: 'the backup, then the deploy, in the audit log' });
+    await eventually(
+      async () => {
+        const rows = await auditRows(
+          stack,
+          "action IN ('backup.result', 'deploy.result') AND target IN ('orders', 'checkout/production')",
+        );
+        expect(rows.slice(-2).map((row) => row.action)).toEqual(['backup.result', 'deploy.result']);
+      },
+      { what: 'the backup, then the deploy, in the audit log' },
+    );
   });
 
   it('does not deploy when the backup fails', async () => {
@@ -252,22 +327,59 @@ describe('a deploy with backupBefore', () => {
 describe('bad requests and RDS failures', () => {
   it('refuses an unknown database and an invalid id at once, with no job', async () => {
     const before = await totalJobs(stack.bot);
-    expect((await stack.slack.command('dave', '/backup ordrs')).json?.text).toContain('There is no database `ordrs` in the catalog');
-    expect((await stack.slack.command('dave', '/backup verify orders--x')).json?.text).toContain('is not a valid backup id');
-    expect((await stack.slack.command('dave', '/restore nosuch-20260101-000000-abcdef to x')).json?.text).toContain('ops-bot has no backup `nosuch-20260101-000000-abcdef`');
+    expect((await stack.slack.command('dave', '/backup ordrs')).json?.text).toContain(
+      'There is no database `ordrs` in the catalog',
+    );
+    expect((await stack.slack.command('dave', '/backup verify orders--x')).json?.text).toContain(
+      'is not a valid backup id',
+    );
+    expect((await stack.slack.command('dave', '/restore nosuch-20260101-000000-abcdef to x')).json?.text).toContain(
+      'ops-bot has no backup `nosuch-20260101-000000-abcdef`',
+    );
     expect(await totalJobs(stack.bot)).toBe(before);
   });
 
   it.each([
-    ['an instance that is not available', () => { stack.rds.state.instances.get('orders-prod')!.readyAt = Date.now() + 60_000; }, 'is not available for this right now', () => { stack.rds.state.instances.get('orders-prod')!.readyAt = 0; }],
-    ['the snapshot quota', () => { stack.rds.state.snapshotQuota = 0; }, 'quota of manual snapshots', () => { stack.rds.state.snapshotQuota = 100; }],
-    ['AccessDenied', () => stack.rds.deny('CreateDBSnapshot'), 'AWS refused ops-bot (AWS: AccessDenied)', () => undefined],
+    [
+      'an instance that is not available',
+      () => {
+        stack.rds.state.instances.get('orders-prod')!.readyAt = Date.now() + 60_000;
+      },
+      'is not available for this right now',
+      () => {
+        stack.rds.state.instances.get('orders-prod')!.readyAt = 0;
+      },
+    ],
+    [
+      'the snapshot quota',
+      () => {
+        stack.rds.state.snapshotQuota = 0;
+      },
+      'quota of manual snapshots',
+      () => {
+        stack.rds.state.snapshotQuota = 100;
+      },
+    ],
+    [
+      'AccessDenied',
+      () => stack.rds.deny('CreateDBSnapshot'),
+      'AWS refused ops-bot (AWS: AccessDenied)',
+      () => undefined,
+    ],
   ])('explain %s to the requester, and the audit row says why', async (_label, arrange, message, restore) => {
     arrange();
     try {
       await stack.slack.command('dave', '/backup orders');
-      await eventually(() => expect(stack.sim.callsTo('response_url').some((call) => String(call.args.text).includes(message))).toBe(true));
-      await eventually(async () => expect((await auditRows(stack, "action = 'backup.result' AND decision = 'failed'")).some((row) => String(row.reason).includes(message))).toBe(true));
+      await eventually(() =>
+        expect(stack.sim.callsTo('response_url').some((call) => String(call.args.text).includes(message))).toBe(true),
+      );
+      await eventually(async () =>
+        expect(
+          (await auditRows(stack, "action = 'backup.result' AND decision = 'failed'")).some((row) =>
+            String(row.reason).includes(message),
+          ),
+        ).toBe(true),
+      );
     } finally {
       restore();
     }
@@ -277,22 +389,40 @@ describe('bad requests and RDS failures', () => {
 describe('retention', () => {
   it('lists only backups ops-bot created that are past retention, and Delete removes one', async () => {
     const past = new Date(Date.now() - 86_400_000).toISOString();
-    stack.rds.addSnapshot('orders-20200101-000000-aaaaaa', 'orders-prod', { ageMs: 400 * 86_400_000, tags: [{ Key: 'created-by', Value: 'ops-bot' }, { Key: 'retain-until', Value: past }] });
+    stack.rds.addSnapshot('orders-20200101-000000-aaaaaa', 'orders-prod', {
+      ageMs: 400 * 86_400_000,
+      tags: [
+        { Key: 'created-by', Value: 'ops-bot' },
+        { Key: 'retain-until', Value: past },
+      ],
+    });
     stack.rds.addSnapshot('orders-handmade-2020', 'orders-prod', { ageMs: 400 * 86_400_000 });
     await stack.bot.queues.enqueue('backup-retention', 'backup-retention-test', { correlationId: 'c-retention' });
     const report = await eventually(() => {
-      const found = stack.sim.workspace.channelMessages('C0DEPLOYS01').find((message) => message.text.startsWith('Retention:'));
+      const found = stack.sim.workspace
+        .channelMessages('C0DEPLOYS01')
+        .find((message) => message.text.startsWith('Retention:'));
       if (!found) throw new Error('no report');
       return found;
     });
     expect(report.text).toContain('orders-20200101-000000-aaaaaa');
     expect(report.text).not.toContain('orders-handmade-2020');
     await stack.slack.click('bob', { messageTs: report.ts, actionId: 'backup_delete' });
-    await eventually(() => expect(stack.sim.callsTo('response_url').some((call) => String(call.args.text).includes('it needs the role `backup`'))).toBe(true), { what: 'bob refused' });
+    await eventually(
+      () =>
+        expect(
+          stack.sim
+            .callsTo('response_url')
+            .some((call) => String(call.args.text).includes('it needs the role `backup`')),
+        ).toBe(true),
+      { what: 'bob refused' },
+    );
     expect(stack.rds.state.snapshots.get('orders-20200101-000000-aaaaaa')?.gone).toBeUndefined();
     await stack.slack.click('dave', { messageTs: report.ts, actionId: 'backup_delete' });
     await eventually(() => expect(stack.rds.state.snapshots.get('orders-20200101-000000-aaaaaa')?.gone).toBe(true));
     expect(stack.rds.state.snapshots.get('orders-handmade-2020')?.gone).toBeUndefined();
-    await eventually(async () => expect((await auditRows(stack, "action = 'backup.delete'")).map((row) => row.actor)).toEqual(['U0DAVE0004']));
+    await eventually(async () =>
+      expect((await auditRows(stack, "action = 'backup.delete'")).map((row) => row.actor)).toEqual(['U0DAVE0004']),
+    );
   });
 });

@@ -17,7 +17,9 @@ describe('logs', () => {
     await stack.slack.command('carol', '/ops whoami');
     await eventually(() => expect(stack.sim.callsTo('response_url')).toHaveLength(1));
     const rows = await eventually(async () => {
-      const found = (await stack.bot.pool.query("SELECT correlation_id, job_id FROM audit_events WHERE action = 'ops.whoami'")).rows;
+      const found = (
+        await stack.bot.pool.query("SELECT correlation_id, job_id FROM audit_events WHERE action = 'ops.whoami'")
+      ).rows;
       expect(found).toHaveLength(1);
       return found;
     });
@@ -29,8 +31,18 @@ describe('logs', () => {
       return found;
     });
     const messages = lines.map((line) => line.msg);
-    expect(messages).toEqual(expect.arrayContaining(['audit request accepted', 'job started', 'slack api call', 'slack response_url post', 'job completed']));
-    expect(lines.filter((line) => line.msg === 'slack api call').map((line) => line.method)).toEqual(expect.arrayContaining(['usergroups.list', 'usergroups.users.list']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'audit request accepted',
+        'job started',
+        'slack api call',
+        'slack response_url post',
+        'job completed',
+      ]),
+    );
+    expect(lines.filter((line) => line.msg === 'slack api call').map((line) => line.method)).toEqual(
+      expect.arrayContaining(['usergroups.list', 'usergroups.users.list']),
+    );
     expect(lines.find((line) => line.msg === 'job started')?.jobId).toBe(rows[0]!.job_id);
     expect(lines.find((line) => line.audit === true)).toMatchObject({ actor: 'U0CAROL003', decision: 'accepted' });
   });

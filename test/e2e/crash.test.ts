@@ -16,10 +16,27 @@ const startWorker = () => workers.start();
 beforeAll(async () => {
   stack = await startStack({ catalogYaml: testCatalog(), env: { ROLE: 'bot', JOB_LOCK_MS: '1500' } });
   const kubeconfig = join(await mkdtemp(join(tmpdir(), 'opsbot-kube-')), 'kubeconfig');
-  await writeFile(kubeconfig, kubeconfigFor([{ context: 'staging', server: stack.kube.staging.url, token: stack.kube.staging.token }, { context: 'prod', server: stack.kube.prod.url, token: stack.kube.prod.token }]));
+  await writeFile(
+    kubeconfig,
+    kubeconfigFor([
+      { context: 'staging', server: stack.kube.staging.url, token: stack.kube.staging.token },
+      { context: 'prod', server: stack.kube.prod.url, token: stack.kube.prod.token },
+    ]),
+  );
   workers = await WorkerProcesses.for(stack, testCatalog(), { KUBECONFIG: kubeconfig });
-  stack.kube.staging.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 4, progressDeadlineSeconds: 6_000 });
-  await eventually(() => expect((stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number }).availableReplicas).toBe(4));
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0.0`,
+    replicas: 4,
+    progressDeadlineSeconds: 6_000,
+  });
+  await eventually(() =>
+    expect(
+      (stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number }).availableReplicas,
+    ).toBe(4),
+  );
 });
 
 afterAll(async () => {
@@ -32,26 +49,55 @@ describe('a worker killed in the middle of a rollout', () => {
     stack.kube.staging.controller.setTiming({ podReadyMs: 1_500 });
     const first = startWorker();
     await stack.slack.command('bob', '/deploy checkout 1.1.0 to staging');
-    await eventually(() => expect(realPatches(stack, 'staging')).toHaveLength(1), { timeoutMs: 15_000, what: 'the first worker to patch' });
+    await eventually(() => expect(realPatches(stack, 'staging')).toHaveLength(1), {
+      timeoutMs: 15_000,
+      what: 'the first worker to patch',
+    });
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     startWorker();
-    const message = await eventually(() => {
-      const found = stack.sim.workspace.channelMessages('C0DEPLOYS01').find((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging: succeeded'));
-      if (!found) throw new Error('no final state yet');
-      return found;
-    }, { timeoutMs: 25_000, what: 'the final state' }).catch(async (error: Error) => {
+    const message = await eventually(
+      () => {
+        const found = stack.sim.workspace
+          .channelMessages('C0DEPLOYS01')
+          .find((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging: succeeded'));
+        if (!found) throw new Error('no final state yet');
+        return found;
+      },
+      { timeoutMs: 25_000, what: 'the final state' },
+    ).catch(async (error: Error) => {
       // Two processes and a kill: when this fails, say what each side saw.
-      const jobs = await stack.bot.queues.queue('deploy').getJobs(['active', 'waiting', 'failed', 'completed', 'delayed']);
-      const seen = { messages: stack.sim.workspace.channelMessages('C0DEPLOYS01').map((m) => m.text), audit: (await auditRows(stack)).map((r) => [r.event, r.decision, r.reason]), jobs: jobs.map((job) => ({ id: job.id, failed: job.failedReason, stalled: job.stalledCounter, resume: (job.data as { resume?: unknown }).resume })) };
+      const jobs = await stack.bot.queues
+        .queue('deploy')
+        .getJobs(['active', 'waiting', 'failed', 'completed', 'delayed']);
+      const seen = {
+        messages: stack.sim.workspace.channelMessages('C0DEPLOYS01').map((m) => m.text),
+        audit: (await auditRows(stack)).map((r) => [r.event, r.decision, r.reason]),
+        jobs: jobs.map((job) => ({
+          id: job.id,
+          failed: job.failedReason,
+          stalled: job.stalledCounter,
+          resume: (job.data as { resume?: unknown }).resume,
+        })),
+      };
       throw new Error(`${error.message}\n${JSON.stringify(seen, null, 1)}`);
     });
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1.0`);
     expect(realPatches(stack, 'staging')).toHaveLength(1);
-    expect(stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging'))).toEqual([message]);
+    expect(
+      stack.sim.workspace
+        .channelMessages('C0DEPLOYS01')
+        .filter((candidate) => candidate.text.startsWith('checkout 1.1.0 to staging')),
+    ).toEqual([message]);
     await eventually(async () => {
-      const events = (await auditRows(stack, "action IN ('deploy.start', 'deploy.resume', 'deploy.result')")).map((row) => [row.event, row.decision]);
-      expect(events).toEqual([['start', 'started'], ['resume', 'resumed'], ['result', 'succeeded']]);
+      const events = (await auditRows(stack, "action IN ('deploy.start', 'deploy.resume', 'deploy.result')")).map(
+        (row) => [row.event, row.decision],
+      );
+      expect(events).toEqual([
+        ['start', 'started'],
+        ['resume', 'resumed'],
+        ['result', 'succeeded'],
+      ]);
     });
   });
 });

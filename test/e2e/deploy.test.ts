@@ -76,18 +76,53 @@ const STOREFRONT = 'registry.example.com/shop/storefront';
 const SEARCH = 'registry.example.com/shop/search';
 
 beforeAll(async () => {
-  health = createServer((_req, res) => { res.writeHead(healthy ? 200 : 503); res.end(); });
+  health = createServer((_req, res) => {
+    res.writeHead(healthy ? 200 : 503);
+    res.end();
+  });
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
   const healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}`;
   stack = await startStack({ catalogYaml: catalog(healthUrl) });
   const kube = stack.kube.staging;
-  kube.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 3, progressDeadlineSeconds: 300 });
-  stack.kube.prod.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0.0`, replicas: 3 });
-  kube.addDeployment({ namespace: 'shop', name: 'storefront-blue', container: 'web', image: `${STOREFRONT}:3.1.0`, replicas: 2, labels: { app: 'storefront', colour: 'blue' } });
+  kube.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0.0`,
+    replicas: 3,
+    progressDeadlineSeconds: 300,
+  });
+  stack.kube.prod.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0.0`,
+    replicas: 3,
+  });
+  kube.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-blue',
+    container: 'web',
+    image: `${STOREFRONT}:3.1.0`,
+    replicas: 2,
+    labels: { app: 'storefront', colour: 'blue' },
+  });
   kube.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
   kube.addDeployment({ namespace: 'shop', name: 'search', container: 'api', image: `${SEARCH}:2.0.0`, replicas: 10 });
-  kube.addDeployment({ namespace: 'shop', name: 'slowsearch', container: 'api', image: `${SEARCH}:2.0.0`, replicas: 5 });
-  kube.addDeployment({ namespace: 'money', name: 'ledger', container: 'app', image: 'registry.example.com/money/ledger:7.0.0', replicas: 2 });
+  kube.addDeployment({
+    namespace: 'shop',
+    name: 'slowsearch',
+    container: 'api',
+    image: `${SEARCH}:2.0.0`,
+    replicas: 5,
+  });
+  kube.addDeployment({
+    namespace: 'money',
+    name: 'ledger',
+    container: 'app',
+    image: 'registry.example.com/money/ledger:7.0.0',
+    replicas: 2,
+  });
 });
 
 afterAll(async () => {
@@ -96,18 +131,26 @@ afterAll(async () => {
 });
 
 function deployMessage(service: string, version: string, env = 'staging') {
-  return stack.sim.workspace.channelMessages('C0DEPLOYS01').find((message) => message.text.startsWith(`${service} ${version} to ${env}:`));
+  return stack.sim.workspace
+    .channelMessages('C0DEPLOYS01')
+    .find((message) => message.text.startsWith(`${service} ${version} to ${env}:`));
 }
 
 async function finished(service: string, version: string, outcome: string, env = 'staging') {
-  return eventually(() => {
-    const message = deployMessage(service, version, env);
-    if (!message?.text.startsWith(`${service} ${version} to ${env}: ${outcome}`)) throw new Error(`message: ${message?.text}`);
-    return message;
-  }, { timeoutMs: 20_000, what: `${service} ${version} ${outcome}` });
+  return eventually(
+    () => {
+      const message = deployMessage(service, version, env);
+      if (!message?.text.startsWith(`${service} ${version} to ${env}: ${outcome}`))
+        throw new Error(`message: ${message?.text}`);
+      return message;
+    },
+    { timeoutMs: 20_000, what: `${service} ${version} ${outcome}` },
+  );
 }
 
-const image = (object: KubeObject | undefined) => (object?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec.containers[0]?.image;
+const image = (object: KubeObject | undefined) =>
+  (object?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec.containers[0]
+    ?.image;
 
 describe('a rolling deploy to staging', () => {
   it('patches the image with a change cause, follows the rollout with a watch, and ends in success with the duration', async () => {
@@ -115,10 +158,22 @@ describe('a rolling deploy to staging', () => {
     const message = await finished('checkout', '1.1.0', 'succeeded');
     expect(JSON.stringify(message.blocks)).toMatch(/took \d+(ms|s)/);
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1.0`);
-    expect(stack.kube.staging.requests.some((request) => request.query.watch === 'true' && request.path.endsWith('/deployments'))).toBe(true);
-    const sets = stack.kube.staging.store.list('ReplicaSet', 'shop').filter((rs) => rs.metadata.name.startsWith('checkout-'));
-    const newest = sets.sort((a, b) => Number(b.metadata.annotations!['deployment.kubernetes.io/revision']) - Number(a.metadata.annotations!['deployment.kubernetes.io/revision']))[0]!;
-    expect(newest.metadata.annotations!['kubernetes.io/change-cause']).toBe('ops-bot: 1.1.0 by <@U0BOB00002> — tax fix');
+    expect(
+      stack.kube.staging.requests.some(
+        (request) => request.query.watch === 'true' && request.path.endsWith('/deployments'),
+      ),
+    ).toBe(true);
+    const sets = stack.kube.staging.store
+      .list('ReplicaSet', 'shop')
+      .filter((rs) => rs.metadata.name.startsWith('checkout-'));
+    const newest = sets.sort(
+      (a, b) =>
+        Number(b.metadata.annotations!['deployment.kubernetes.io/revision']) -
+        Number(a.metadata.annotations!['deployment.kubernetes.io/revision']),
+    )[0]!;
+    expect(newest.metadata.annotations!['kubernetes.io/change-cause']).toBe(
+      'ops-bot: 1.1.0 by <@U0BOB00002> — tax fix',
+    );
   });
 
   it('rolls back by itself when the new image fails, and the message says both', async () => {
@@ -130,7 +185,13 @@ describe('a rolling deploy to staging', () => {
     expect(shown).toContain('ImagePullBackOff');
     expect(shown).toContain('rolled back to `1.1.0`');
     expect(message.text).toContain('exceeded its progress deadline');
-    await eventually(async () => expect((await auditRows(stack, "action = 'deploy.result' AND details->>'to' = $1", [`${IMAGE}:6.6.6`])).map((row) => row.decision)).toEqual(['rolled-back']));
+    await eventually(async () =>
+      expect(
+        (await auditRows(stack, "action = 'deploy.result' AND details->>'to' = $1", [`${IMAGE}:6.6.6`])).map(
+          (row) => row.decision,
+        ),
+      ).toEqual(['rolled-back']),
+    );
   });
 });
 
@@ -138,9 +199,15 @@ describe('blue-green', () => {
   it('rolls the idle colour, checks health, and switches the Service only once the new colour is ready', async () => {
     const switches: { greenReady: number; greenDesired: number }[] = [];
     stack.kube.staging.store.subscribe((event) => {
-      if (event.object.kind === 'Service' && (event.object.spec as { selector: Record<string, string> }).selector.colour === 'green') {
+      if (
+        event.object.kind === 'Service' &&
+        (event.object.spec as { selector: Record<string, string> }).selector.colour === 'green'
+      ) {
         const green = stack.kube.staging.deployment('shop', 'storefront-green');
-        switches.push({ greenReady: Number((green?.status as { availableReplicas?: number })?.availableReplicas ?? 0), greenDesired: Number((green?.spec as { replicas: number }).replicas) });
+        switches.push({
+          greenReady: Number((green?.status as { availableReplicas?: number })?.availableReplicas ?? 0),
+          greenDesired: Number((green?.spec as { replicas: number }).replicas),
+        });
       }
     });
     await stack.slack.command('bob', '/deploy storefront 3.2.0 to staging');
@@ -149,7 +216,9 @@ describe('blue-green', () => {
     expect(image(stack.kube.staging.deployment('shop', 'storefront-green'))).toBe(`${STOREFRONT}:3.2.0`);
     expect(image(stack.kube.staging.deployment('shop', 'storefront-blue'))).toBe(`${STOREFRONT}:3.1.0`);
     // After the grace period the old colour is scaled to zero.
-    await eventually(() => expect((stack.kube.staging.deployment('shop', 'storefront-blue')!.spec as { replicas: number }).replicas).toBe(0));
+    await eventually(() =>
+      expect((stack.kube.staging.deployment('shop', 'storefront-blue')!.spec as { replicas: number }).replicas).toBe(0),
+    );
   });
 
   it('does not switch when the health check fails; traffic stays on the live colour', async () => {
@@ -157,7 +226,10 @@ describe('blue-green', () => {
     try {
       await stack.slack.command('bob', '/deploy storefront 3.3.0 to staging');
       await finished('storefront', '3.3.0', 'failed and rolled back');
-      expect((stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> }).selector.colour).toBe('green');
+      expect(
+        (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> })
+          .selector.colour,
+      ).toBe('green');
       expect((stack.kube.staging.deployment('shop', 'storefront-blue')!.spec as { replicas: number }).replicas).toBe(0);
     } finally {
       healthy = true;
@@ -169,7 +241,11 @@ describe('canary', () => {
   it('steps through 10, 25, 50 and 100 % of stable, then updates stable and removes the canary', async () => {
     const sizes: number[] = [];
     stack.kube.staging.store.subscribe((event) => {
-      if (event.object.kind === 'Deployment' && event.object.metadata.name === 'search-canary' && event.type !== 'DELETED') {
+      if (
+        event.object.kind === 'Deployment' &&
+        event.object.metadata.name === 'search-canary' &&
+        event.type !== 'DELETED'
+      ) {
         const replicas = Number((event.object.spec as { replicas: number }).replicas);
         if (sizes.at(-1) !== replicas) sizes.push(replicas);
       }
@@ -183,17 +259,24 @@ describe('canary', () => {
 
   it('Abort scales the canary to 0 and leaves stable untouched', async () => {
     await stack.slack.command('bob', '/deploy slowsearch 2.1.0 to staging');
-    const message = await eventually(() => {
-      const found = deployMessage('slowsearch', '2.1.0');
-      if (!found || !JSON.stringify(found.blocks).includes('canary_abort')) throw new Error('not holding yet');
-      return found;
-    }, { timeoutMs: 15_000 });
+    const message = await eventually(
+      () => {
+        const found = deployMessage('slowsearch', '2.1.0');
+        if (!found || !JSON.stringify(found.blocks).includes('canary_abort')) throw new Error('not holding yet');
+        return found;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(JSON.stringify(message.blocks)).toContain('canary_promote');
     await stack.slack.click('carol', { messageTs: message.ts, actionId: 'canary_abort' });
     await finished('slowsearch', '2.1.0', 'canary aborted');
     expect((stack.kube.staging.deployment('shop', 'slowsearch-canary')!.spec as { replicas: number }).replicas).toBe(0);
     expect(image(stack.kube.staging.deployment('shop', 'slowsearch'))).toBe(`${SEARCH}:2.0.0`);
-    await eventually(async () => expect((await auditRows(stack, "action = 'deploy.canary-abort'")).map((row) => row.actor)).toEqual(['U0CAROL003']));
+    await eventually(async () =>
+      expect((await auditRows(stack, "action = 'deploy.canary-abort'")).map((row) => row.actor)).toEqual([
+        'U0CAROL003',
+      ]),
+    );
   });
 });
 
@@ -217,9 +300,17 @@ describe('one change per target', () => {
 
 describe('bad requests', () => {
   it.each([
-    ['an unknown service', '/deploy chekout 1.2.0 to staging', 'There is no service `chekout` in the catalog. Did you mean `checkout`?'],
+    [
+      'an unknown service',
+      '/deploy chekout 1.2.0 to staging',
+      'There is no service `chekout` in the catalog. Did you mean `checkout`?',
+    ],
     ['an unknown environment', '/deploy checkout 1.2.0 to prodd', 'There is no environment `prodd`'],
-    ['a service not enabled in the environment', '/deploy storefront 3.4.0 to production', '`storefront` is not deployed to `production`'],
+    [
+      'a service not enabled in the environment',
+      '/deploy storefront 3.4.0 to production',
+      '`storefront` is not deployed to `production`',
+    ],
     ['a bad tag', '/deploy checkout 1.2.0!! to staging', 'is not a valid version'],
   ])('refuse %s at once, with no job', async (_label, line, message) => {
     const before = await totalJobs(stack.bot);
@@ -228,8 +319,14 @@ describe('bad requests', () => {
     expect(await totalJobs(stack.bot)).toBe(before);
   });
 
-  it('refuse a Deployment without the catalog\'s container, and an RBAC 403, in the reply, with no job', async () => {
-    stack.kube.staging.addDeployment({ namespace: 'money', name: 'wrongname', container: 'sidecar', image: 'x/y:1', replicas: 1 });
+  it("refuse a Deployment without the catalog's container, and an RBAC 403, in the reply, with no job", async () => {
+    stack.kube.staging.addDeployment({
+      namespace: 'money',
+      name: 'wrongname',
+      container: 'sidecar',
+      image: 'x/y:1',
+      replicas: 1,
+    });
     const before = await totalJobs(stack.bot);
     const missing = await stack.slack.command('bob', '/deploy sidecarry 2.0.0 to staging');
     expect(missing.json?.text).toContain('The Deployment money/wrongname has no container `app` (it has `sidecar`).');

@@ -11,7 +11,19 @@ beforeAll(async () => {
   const posted = await fetch(`${stack.sim.apiUrl}chat.postMessage`, {
     method: 'POST',
     headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ channel: 'C0DEPLOYS01', text: 'old message', blocks: [{ type: 'actions', block_id: 'old', elements: [{ type: 'button', action_id: 'retired_button', text: { type: 'plain_text', text: 'Do it' }, value: 'x' }] }] }),
+    body: JSON.stringify({
+      channel: 'C0DEPLOYS01',
+      text: 'old message',
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'old',
+          elements: [
+            { type: 'button', action_id: 'retired_button', text: { type: 'plain_text', text: 'Do it' }, value: 'x' },
+          ],
+        },
+      ],
+    }),
   });
   messageTs = ((await posted.json()) as { ts: string }).ts;
 });
@@ -33,7 +45,9 @@ describe('interactions ops-bot does not (or no longer) handle', () => {
     expect(reply.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(reply.args.text)).toContain('That button is no longer handled by ops-bot; nothing was changed.');
     await eventually(async () => {
-      const { rows } = await stack.bot.pool.query("SELECT decision, action FROM audit_events WHERE actor = 'U0ALICE001'");
+      const { rows } = await stack.bot.pool.query(
+        "SELECT decision, action FROM audit_events WHERE actor = 'U0ALICE001'",
+      );
       expect(rows).toEqual([{ decision: 'refused', action: 'button.retired_button' }]);
     });
   });

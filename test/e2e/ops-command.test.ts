@@ -12,14 +12,14 @@ afterAll(async () => {
   await stack.close();
 });
 
-
 describe('/ops help', () => {
   it('answers a signed request with the usage of every command', async () => {
     const answer = await stack.slack.command('alice', '/ops help');
 
     expect(answer.status).toBe(200);
     expect(answer.json?.response_type).toBe('ephemeral');
-    for (const command of ['/deploy', '/rollback', '/backup', '/restore', '/incident', '/ops']) expect(answer.json?.text).toContain(command);
+    for (const command of ['/deploy', '/rollback', '/backup', '/restore', '/incident', '/ops'])
+      expect(answer.json?.text).toContain(command);
     expect(answer.json?.text).toContain('/deploy checkout 1.4.2 to production');
   });
 });
@@ -45,7 +45,9 @@ describe('/ops whoami', () => {
 describe('/metrics', () => {
   it('counts requests and times acks by command, and counts jobs by kind and outcome with queue depth', async () => {
     await stack.slack.command('dave', '/ops whoami');
-    await eventually(() => expect(stack.sim.callsTo('response_url').some((call) => call.args.user === 'U0DAVE0004')).toBe(true));
+    await eventually(() =>
+      expect(stack.sim.callsTo('response_url').some((call) => call.args.user === 'U0DAVE0004')).toBe(true),
+    );
     const text = await eventually(async () => {
       const scraped = await (await fetch(`${stack.bot.url}/metrics`)).text();
       expect(scraped).toMatch(/opsbot_jobs_total\{kind="whoami",outcome="completed"\} [1-9]/);

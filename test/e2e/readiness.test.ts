@@ -28,7 +28,10 @@ async function readyz() {
 describe('/healthz and /readyz', () => {
   it('is alive and ready when Redis, PostgreSQL and the catalog are', async () => {
     expect((await fetch(`${stack.bot.url}/healthz`)).status).toBe(200);
-    expect(await readyz()).toEqual({ status: 200, body: expect.objectContaining({ checks: { catalog: 'ok', redis: 'ok', postgres: 'ok' } }) });
+    expect(await readyz()).toEqual({
+      status: 200,
+      body: expect.objectContaining({ checks: { catalog: 'ok', redis: 'ok', postgres: 'ok' } }),
+    });
   });
 
   it('answers 503 naming Redis while it is unreachable, and 200 again once it is back', async () => {

@@ -40,9 +40,29 @@ roles:
 
 beforeAll(async () => {
   stack = await startStack({ catalogYaml: CATALOG });
-  stack.kube.staging.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0`, replicas: 3, progressDeadlineSeconds: 300 });
-  stack.kube.prod.addDeployment({ namespace: 'shop', name: 'checkout', container: 'app', image: `${IMAGE}:1.0`, replicas: 3 });
-  stack.kube.staging.addDeployment({ namespace: 'shop', name: 'storefront-blue', container: 'web', image: `${STOREFRONT}:3.1.0`, replicas: 2, labels: { app: 'storefront', colour: 'blue' } });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0`,
+    replicas: 3,
+    progressDeadlineSeconds: 300,
+  });
+  stack.kube.prod.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0`,
+    replicas: 3,
+  });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-blue',
+    container: 'web',
+    image: `${STOREFRONT}:3.1.0`,
+    replicas: 2,
+    labels: { app: 'storefront', colour: 'blue' },
+  });
   stack.kube.staging.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
 });
 
@@ -50,16 +70,30 @@ afterAll(async () => stack.close());
 
 // The newest message that starts so: several rollbacks to one version leave several such messages.
 function message(startsWith: string, after = '0') {
-  return stack.sim.workspace.channelMessages('C0DEPLOYS01').filter((candidate) => candidate.text.startsWith(startsWith) && Number(candidate.ts) > Number(after)).at(-1);
+  return stack.sim.workspace
+    .channelMessages('C0DEPLOYS01')
+    .filter((candidate) => candidate.text.startsWith(startsWith) && Number(candidate.ts) > Number(after))
+    .at(-1);
 }
 
 async function settled(startsWith: string, after = '0') {
-  const found = await eventually(() => {
-    const candidate = message(startsWith, after);
-    if (!candidate) throw new Error(`no "${startsWith}" yet; last: ${stack.sim.workspace.channelMessages('C0DEPLOYS01').at(-1)?.text}`);
-    return candidate;
-  }, { timeoutMs: 20_000, what: startsWith });
-  await eventually(async () => expect((await stack.bot.queues.queue('deploy').getActiveCount()) + (await stack.bot.queues.queue('rollback').getActiveCount())).toBe(0));
+  const found = await eventually(
+    () => {
+      const candidate = message(startsWith, after);
+      if (!candidate)
+        throw new Error(
+          `no "${startsWith}" yet; last: ${stack.sim.workspace.channelMessages('C0DEPLOYS01').at(-1)?.text}`,
+        );
+      return candidate;
+    },
+    { timeoutMs: 20_000, what: startsWith },
+  );
+  await eventually(async () =>
+    expect(
+      (await stack.bot.queues.queue('deploy').getActiveCount()) +
+        (await stack.bot.queues.queue('rollback').getActiveCount()),
+    ).toBe(0),
+  );
   return found;
 }
 
@@ -126,7 +160,7 @@ describe('/rollback', () => {
     await stack.slack.click('erin', { messageTs: request.ts, actionId: 'approval_approve' });
     await settled('checkout rollback to 1.0 in production: rolled back');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.0`);
-    expect((await auditRows(stack, "action = 'rollback.start' AND target = 'checkout/production'"))).toHaveLength(1);
+    expect(await auditRows(stack, "action = 'rollback.start' AND target = 'checkout/production'")).toHaveLength(1);
   });
 
   it('starts from the Rollback button of a failed deploy, for that service and environment; a second press meanwhile is refused', async () => {
@@ -140,7 +174,17 @@ describe('/rollback', () => {
       stack.slack.click('erin', { messageTs: failed.ts, actionId: 'deploy_rollback' }),
       stack.slack.click('dave', { messageTs: failed.ts, actionId: 'deploy_rollback' }),
     ]);
-    await eventually(() => expect(stack.sim.callsTo('response_url').filter((call) => ['U0ERIN0005', 'U0DAVE0004'].includes(String(call.args.user)) && /is being (planned|changed) right now/.test(String(call.args.text)))).toHaveLength(1));
+    await eventually(() =>
+      expect(
+        stack.sim
+          .callsTo('response_url')
+          .filter(
+            (call) =>
+              ['U0ERIN0005', 'U0DAVE0004'].includes(String(call.args.user)) &&
+              /is being (planned|changed) right now/.test(String(call.args.text)),
+          ),
+      ).toHaveLength(1),
+    );
     await settled('checkout rollback to 1.2 in staging: rolled back', failed.ts);
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.2`);
     expect((await auditRows(stack, "action = 'rollback.start'")).length).toBe(startsBefore + 1);
@@ -152,16 +196,25 @@ describe('blue-green rollback', () => {
   it('switches the Service back to the previous colour without touching any pod', async () => {
     await stack.slack.command('bob', '/deploy storefront 3.2.0 to staging');
     await settled('storefront 3.2.0 to staging: succeeded');
-    const selector = () => (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> }).selector.colour;
+    const selector = () =>
+      (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> })
+        .selector.colour;
     expect(selector()).toBe('green');
     const podEvents: string[] = [];
-    const unsubscribe = stack.kube.staging.store.subscribe((event) => { if (event.object.kind === 'Pod' || event.object.kind === 'ReplicaSet') podEvents.push(`${event.type} ${event.object.metadata.name}`); });
+    const unsubscribe = stack.kube.staging.store.subscribe((event) => {
+      if (event.object.kind === 'Pod' || event.object.kind === 'ReplicaSet')
+        podEvents.push(`${event.type} ${event.object.metadata.name}`);
+    });
     const patchesBefore = realPatches(stack, 'staging').length;
     await stack.slack.command('carol', '/rollback storefront staging');
     await settled('storefront rollback to 3.1.0 in staging: rolled back');
     unsubscribe();
     expect(selector()).toBe('blue');
     expect(podEvents).toEqual([]);
-    expect(realPatches(stack, 'staging').slice(patchesBefore).map((patch) => patch.path)).toEqual(['/api/v1/namespaces/shop/services/storefront']);
+    expect(
+      realPatches(stack, 'staging')
+        .slice(patchesBefore)
+        .map((patch) => patch.path),
+    ).toEqual(['/api/v1/namespaces/shop/services/storefront']);
   });
 });

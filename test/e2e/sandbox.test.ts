@@ -25,13 +25,28 @@ describe('the sandbox', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsbot-sandbox-'));
     env = {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SANDBOX_DIR: dir, SANDBOX_SLACK_PORT: '0', PORT: '0',
-      REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl(database), LEDGER_DATABASE_URL: databaseUrl(ledger), LOG_LEVEL: 'warn',
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      SANDBOX_DIR: dir,
+      SANDBOX_SLACK_PORT: '0',
+      PORT: '0',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      DATABASE_URL: databaseUrl(database),
+      LEDGER_DATABASE_URL: databaseUrl(ledger),
+      LOG_LEVEL: 'warn',
     };
     child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    await eventually(() => expect(output).toContain('ops-bot sandbox is running'), { what: 'the sandbox to start', timeoutMs: 30_000 });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await eventually(() => expect(output).toContain('ops-bot sandbox is running'), {
+      what: 'the sandbox to start',
+      timeoutMs: 30_000,
+    });
   });
 
   afterAll(async () => {
@@ -46,7 +61,8 @@ describe('the sandbox', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const slack = async (...args: string[]) => (await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, env })).stdout;
+  const slack = async (...args: string[]) =>
+    (await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, env })).stdout;
 
   it('answers /ops whoami as the README shows', async () => {
     const text = await slack('--as', 'carol', '--wait', '4', '/ops whoami');
@@ -57,16 +73,28 @@ describe('the sandbox', () => {
   // What the simulated Slack received, read the way the CLI reads it.
   const slackCalls = async () => {
     const { simulator } = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { simulator: string };
-    return ((await (await fetch(`${simulator}/_sim/calls?after=0`)).json()) as { calls: { method: string; args: { text?: string } }[] }).calls;
+    return (
+      (await (await fetch(`${simulator}/_sim/calls?after=0`)).json()) as {
+        calls: { method: string; args: { text?: string } }[];
+      }
+    ).calls;
   };
-  const posted = (pattern: RegExp) => eventually(async () => {
-    const found = (await slackCalls()).find((call) => /^chat\.(postMessage|update)$/.test(call.method) && pattern.test(String(call.args.text)));
-    if (!found) throw new Error(`nothing matching ${String(pattern)} yet`);
-    return String(found.args.text);
-  }, { what: String(pattern), timeoutMs: 20_000 });
+  const posted = (pattern: RegExp) =>
+    eventually(
+      async () => {
+        const found = (await slackCalls()).find(
+          (call) => /^chat\.(postMessage|update)$/.test(call.method) && pattern.test(String(call.args.text)),
+        );
+        if (!found) throw new Error(`nothing matching ${String(pattern)} yet`);
+        return String(found.args.text);
+      },
+      { what: String(pattern), timeoutMs: 20_000 },
+    );
 
   it('backs up the ledger with pg_dump and snapshots orders in the simulated RDS', async () => {
-    expect(await slack('--as', 'carol', '--wait', '0', '/backup ledger --reason "sandbox test"')).toContain('Backing up ledger');
+    expect(await slack('--as', 'carol', '--wait', '0', '/backup ledger --reason "sandbox test"')).toContain(
+      'Backing up ledger',
+    );
     expect(await posted(/ledger.*backed up/s)).toMatch(/ledger-\d{8}-\d{6}-[0-9a-f]{6}/);
     expect(await slack('--as', 'carol', '--wait', '0', '/backup list ledger')).toContain('sandbox test');
     expect(await slack('--as', 'carol', '--wait', '0', '/backup orders')).toContain('Backing up orders');
@@ -74,16 +102,49 @@ describe('the sandbox', () => {
   });
 
   it('runs an incident from declaration to summary with the commands the README shows', async () => {
-    const declared = await slack('--as', 'bob', '--channel', 'general', '--wait', '3', '/incident declare P1 "sandbox checkout errors" --service checkout');
+    const declared = await slack(
+      '--as',
+      'bob',
+      '--channel',
+      'general',
+      '--wait',
+      '3',
+      '/incident declare P1 "sandbox checkout errors" --service checkout',
+    );
     expect(declared).toContain('── created channel #inc-');
     expect(declared).toContain('is ready: people invited, bridge and status card pinned');
     const card = /── pinned message (\d+\.\d+) in (#inc-[a-z0-9-]+) ──/.exec(declared);
     expect(card).not.toBeNull();
     const [, cardTs, channel] = card!;
-    expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_ack', '--message', cardTs!)).toContain('You are the commander');
-    expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_update', '--message', cardTs!)).toContain('--submit incident_update_modal');
-    expect(await slack('--as', 'erin', '--wait', '1', '--submit', 'incident_update_modal', '--field', 'status=identified', '--field', 'text=bad config')).toContain('*Update* (identified)');
-    const resolved = await slack('--as', 'erin', '--wait', '3', '--channel', channel!.slice(1), '/incident resolve "rolled back"');
+    expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_ack', '--message', cardTs!)).toContain(
+      'You are the commander',
+    );
+    expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_update', '--message', cardTs!)).toContain(
+      '--submit incident_update_modal',
+    );
+    expect(
+      await slack(
+        '--as',
+        'erin',
+        '--wait',
+        '1',
+        '--submit',
+        'incident_update_modal',
+        '--field',
+        'status=identified',
+        '--field',
+        'text=bad config',
+      ),
+    ).toContain('*Update* (identified)');
+    const resolved = await slack(
+      '--as',
+      'erin',
+      '--wait',
+      '3',
+      '--channel',
+      channel!.slice(1),
+      '/incident resolve "rolled back"',
+    );
     expect(resolved).toContain('Time to acknowledge');
     expect(resolved).toContain('Postmortem draft');
   });

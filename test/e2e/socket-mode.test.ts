@@ -26,7 +26,9 @@ describe('Socket Mode', () => {
     await stack.slack.command('carol', '/ops whoami', { triggerId });
     const retry = await stack.slack.command('carol', '/ops whoami', { triggerId, retryNum: 1 });
     expect(retry.json).toBeUndefined();
-    await eventually(() => expect(stack.sim.callsTo('response_url').filter((call) => call.args.user === 'U0CAROL003')).toHaveLength(1));
+    await eventually(() =>
+      expect(stack.sim.callsTo('response_url').filter((call) => call.args.user === 'U0CAROL003')).toHaveLength(1),
+    );
   });
 
   it('takes no Slack requests over HTTP, but still serves health and metrics', async () => {

@@ -33,7 +33,12 @@ describe('channel pacing', () => {
 
   it('applies the same rule within one process without Redis', async () => {
     const pacer = new LocalChannelPacer({ intervalMs: 1_000, burst: 2 });
-    const waits = [await pacer.reserve('C1'), await pacer.reserve('C1'), await pacer.reserve('C1'), await pacer.reserve('C2')];
+    const waits = [
+      await pacer.reserve('C1'),
+      await pacer.reserve('C1'),
+      await pacer.reserve('C1'),
+      await pacer.reserve('C2'),
+    ];
     expect(waits[0]).toBe(0);
     expect(waits[1]).toBe(0);
     expect(waits[2]).toBeGreaterThan(900);

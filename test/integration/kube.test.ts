@@ -42,20 +42,33 @@ describe('the Kubernetes simulator through client-node', () => {
     expect(imageOf((await cluster.readDeployment('shop', 'checkout'))!, 'app')).toBe(`${IMAGE}:1.0.0`);
     expect((await cluster.readDeployment('shop', 'checkout'))!.resourceVersion).toBe(before.resourceVersion);
     const patch = sim.requests.filter((request) => request.method === 'PATCH').at(-1)!;
-    expect(patch).toMatchObject({ contentType: 'application/strategic-merge-patch+json', query: { dryRun: 'All', fieldManager: 'ops-bot' } });
+    expect(patch).toMatchObject({
+      contentType: 'application/strategic-merge-patch+json',
+      query: { dryRun: 'All', fieldManager: 'ops-bot' },
+    });
   });
 
   it('patches the image, records the change cause on the new ReplicaSet, and a watch sees it complete', async () => {
     const start = (await cluster.readDeployment('shop', 'checkout'))!;
     const seen: string[] = [];
-    const watching = await cluster.watchDeployment(start, start.resourceVersion, (state) => seen.push(rolloutVerdict(state).state), () => undefined);
-    await cluster.setImage('shop', 'checkout', 'app', `${IMAGE}:1.1.0`, 'ops-bot: 1.1.0 by <@U1> — test', { dryRun: false });
+    const watching = await cluster.watchDeployment(
+      start,
+      start.resourceVersion,
+      (state) => seen.push(rolloutVerdict(state).state),
+      () => undefined,
+    );
+    await cluster.setImage('shop', 'checkout', 'app', `${IMAGE}:1.1.0`, 'ops-bot: 1.1.0 by <@U1> — test', {
+      dryRun: false,
+    });
     await eventually(() => expect(seen.at(-1)).toBe('complete'));
     watching.abort();
     expect(seen).toContain('waiting');
     const state = (await cluster.readDeployment('shop', 'checkout'))!;
     const sets = await cluster.replicaSets(state);
-    expect(sets.map((rs) => [rs.revision, rs.replicas, rs.containers[0]!.image])).toEqual([[2, 3, `${IMAGE}:1.1.0`], [1, 0, `${IMAGE}:1.0.0`]]);
+    expect(sets.map((rs) => [rs.revision, rs.replicas, rs.containers[0]!.image])).toEqual([
+      [2, 3, `${IMAGE}:1.1.0`],
+      [1, 0, `${IMAGE}:1.0.0`],
+    ]);
     expect(sets[0]!.annotations['kubernetes.io/change-cause']).toBe('ops-bot: 1.1.0 by <@U1> — test');
   });
 
@@ -63,7 +76,13 @@ describe('the Kubernetes simulator through client-node', () => {
     const state = (await cluster.readDeployment('shop', 'checkout'))!;
     const previous = (await cluster.replicaSets(state)).find((rs) => rs.revision === 1)!;
     const { ['pod-template-hash']: _, ...labels } = previous.template.metadata?.labels ?? {};
-    await cluster.replaceTemplate('shop', 'checkout', state.resourceVersion, { ...previous.template, metadata: { ...previous.template.metadata, labels } }, state.annotations);
+    await cluster.replaceTemplate(
+      'shop',
+      'checkout',
+      state.resourceVersion,
+      { ...previous.template, metadata: { ...previous.template.metadata, labels } },
+      state.annotations,
+    );
     const after = await settled('checkout');
     expect(after.revision).toBe(3);
     expect(imageOf(after, 'app')).toBe(`${IMAGE}:1.0.0`);
@@ -72,12 +91,21 @@ describe('the Kubernetes simulator through client-node', () => {
 
   it('refuses a JSON Patch whose resourceVersion test no longer holds', async () => {
     const state = (await cluster.readDeployment('shop', 'checkout'))!;
-    await expect(cluster.replaceTemplate('shop', 'checkout', '1', {}, state.annotations)).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(cluster.replaceTemplate('shop', 'checkout', '1', {}, state.annotations)).rejects.toMatchObject({
+      kind: 'invalid',
+    });
   });
 
-  it('shows a failing image: ProgressDeadlineExceeded, with the pods\' reasons', async () => {
+  it("shows a failing image: ProgressDeadlineExceeded, with the pods' reasons", async () => {
     sim.failImage(`${IMAGE}:9.9.9`, 'ImagePullBackOff');
-    sim.addDeployment({ namespace: 'shop', name: 'broken', container: 'app', image: `${IMAGE}:9.9.9`, replicas: 2, progressDeadlineSeconds: 30 });
+    sim.addDeployment({
+      namespace: 'shop',
+      name: 'broken',
+      container: 'app',
+      image: `${IMAGE}:9.9.9`,
+      replicas: 2,
+      progressDeadlineSeconds: 30,
+    });
     const state = await settled('broken');
     expect(rolloutVerdict(state).state).toBe('failed');
     const problems = await cluster.podProblems(state);
@@ -88,16 +116,27 @@ describe('the Kubernetes simulator through client-node', () => {
   it('maps 404 to nothing and RBAC 403 to a forbidden error', async () => {
     expect(await cluster.readDeployment('shop', 'missing')).toBeUndefined();
     sim.forbid('patch', 'deployments', 'shop', 'checkout');
-    const failure = await cluster.setImage('shop', 'checkout', 'app', `${IMAGE}:2.0.0`, 'x', { dryRun: true }).catch((error: unknown) => error);
+    const failure = await cluster
+      .setImage('shop', 'checkout', 'app', `${IMAGE}:2.0.0`, 'x', { dryRun: true })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KubeError);
     expect(failure).toMatchObject({ kind: 'forbidden', status: 403 });
-    expect((failure as KubeError).message).toContain('cannot patch resource "deployments" in API group "apps" in the namespace "shop"');
+    expect((failure as KubeError).message).toContain(
+      'cannot patch resource "deployments" in API group "apps" in the namespace "shop"',
+    );
   });
 
   it('ends watches when the server drops them, so the caller can re-watch from its resourceVersion', async () => {
     const state = (await cluster.readDeployment('shop', 'checkout'))!;
     let ended = false;
-    await cluster.watchDeployment(state, state.resourceVersion, () => undefined, () => { ended = true; });
+    await cluster.watchDeployment(
+      state,
+      state.resourceVersion,
+      () => undefined,
+      () => {
+        ended = true;
+      },
+    );
     await eventually(() => expect(sim.requests.some((request) => request.query.watch === 'true')).toBe(true));
     sim.dropWatches();
     await eventually(() => expect(ended).toBe(true));

@@ -29,7 +29,12 @@ describe('target locks', () => {
 
   it('let the same job adopt its own lease after a crash, extend it and release it', async () => {
     // What a worker that died left behind: its record, with no heartbeat any more.
-    await redis.set(`${prefix}:lock:deploy:b:staging`, JSON.stringify({ jobId: 'deploy-9', userId: 'U1', what: 'crashed', token: 't', since: new Date().toISOString() }), 'PX', 1_500);
+    await redis.set(
+      `${prefix}:lock:deploy:b:staging`,
+      JSON.stringify({ jobId: 'deploy-9', userId: 'U1', what: 'crashed', token: 't', since: new Date().toISOString() }),
+      'PX',
+      1_500,
+    );
     const adopted = await locks.acquire('deploy:b:staging', { jobId: 'deploy-9', userId: 'U1', what: 'resumed' });
     expect('lease' in adopted).toBe(true);
     if ('lease' in adopted) {
@@ -43,8 +48,12 @@ describe('target locks', () => {
   });
 
   it('reserve a target for planning, release it only for its own job', async () => {
-    expect(await locks.reserve('planning:c:prod', { jobId: 'plan-1', userId: 'U1', what: 'deploy' }, 10_000)).toBeUndefined();
-    expect(await locks.reserve('planning:c:prod', { jobId: 'plan-2', userId: 'U2', what: 'deploy' }, 10_000)).toMatchObject({ jobId: 'plan-1' });
+    expect(
+      await locks.reserve('planning:c:prod', { jobId: 'plan-1', userId: 'U1', what: 'deploy' }, 10_000),
+    ).toBeUndefined();
+    expect(
+      await locks.reserve('planning:c:prod', { jobId: 'plan-2', userId: 'U2', what: 'deploy' }, 10_000),
+    ).toMatchObject({ jobId: 'plan-1' });
     await locks.unreserve('planning:c:prod', 'plan-2');
     expect(await locks.holder('planning:c:prod')).toMatchObject({ jobId: 'plan-1' });
     await locks.unreserve('planning:c:prod', 'plan-1');

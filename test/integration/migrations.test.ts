@@ -24,7 +24,12 @@ describe('migrations', () => {
     expect(ran.flat()).toEqual([1, 2, 3, 4]);
     expect(await migrate(pools[0]!, logger)).toEqual([]);
     const { rows } = await pools[0]!.query('SELECT version, name FROM schema_migrations');
-    expect(rows).toEqual([{ version: 1, name: 'audit_events' }, { version: 2, name: 'approval_requests' }, { version: 3, name: 'backups' }, { version: 4, name: 'incidents' }]);
+    expect(rows).toEqual([
+      { version: 1, name: 'audit_events' },
+      { version: 2, name: 'approval_requests' },
+      { version: 3, name: 'backups' },
+      { version: 4, name: 'incidents' },
+    ]);
   });
 
   it('create the database when it does not exist yet, and leave an existing one alone', async () => {

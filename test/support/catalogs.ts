@@ -1,19 +1,30 @@
 // Catalogs for tests: the example catalog's shape, with the knobs a test needs (expiry, freezes)
 // and no weekly freeze, so no test depends on the day CI happens to run.
-export type TestCatalogOptions = { expires?: string; required?: number; freezeToday?: boolean; breakGlass?: boolean; approvalChannel?: boolean };
+export type TestCatalogOptions = {
+  expires?: string;
+  required?: number;
+  freezeToday?: boolean;
+  breakGlass?: boolean;
+  approvalChannel?: boolean;
+};
 
 function isoDay(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
 
 export function testCatalog(options: TestCatalogOptions = {}): string {
-  const freeze = options.freezeToday ? `
+  const freeze = options.freezeToday
+    ? `
     freeze:
       - name: launch-week
         start: ${isoDay(-1)}
         end: ${isoDay(1)}
-        tz: UTC` : '';
-  const breakGlass = options.breakGlass === false ? '' : `
+        tz: UTC`
+    : '';
+  const breakGlass =
+    options.breakGlass === false
+      ? ''
+      : `
     breakGlass:
       approvers: ["@incident-commanders"]
       required: 1`;

@@ -5,6 +5,8 @@ import type { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
 
 export function clustersFor(sims: Record<string, KubeSimulator>): KubeClusters {
   const config = new KubeConfig();
-  config.loadFromString(kubeconfigFor(Object.entries(sims).map(([context, sim]) => ({ context, server: sim.url, token: sim.token }))));
+  config.loadFromString(
+    kubeconfigFor(Object.entries(sims).map(([context, sim]) => ({ context, server: sim.url, token: sim.token }))),
+  );
   return new KubeClusters(config);
 }

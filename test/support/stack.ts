@@ -30,14 +30,24 @@ export type Stack = {
   close(): Promise<void>;
 };
 
-export type StackOptions = { catalogYaml?: string; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string; socketMode?: boolean; progressIntervalMs?: number };
+export type StackOptions = {
+  catalogYaml?: string;
+  env?: Record<string, string>;
+  redisUrl?: string;
+  databaseUrl?: string;
+  socketMode?: boolean;
+  progressIntervalMs?: number;
+};
 
 // The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
 // PostgreSQL database: what a test needs to send signed requests in and read effects out.
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = new SlackSimulator({ token: BOT_TOKEN });
   await sim.start();
-  const kube = { staging: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }), prod: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }) };
+  const kube = {
+    staging: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }),
+    prod: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }),
+  };
   const rds = new RdsSimulator({ snapshotMs: 400, restoreMs: 300 });
   await Promise.all([kube.staging.start(), kube.prod.start(), rds.start()]);
   const database = uniqueName('opsbot_test');
@@ -49,14 +59,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await writeFile(catalog, options.catalogYaml);
   }
   const env = parseEnv({
-    SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: sim.apiUrl,
-    HOST: '127.0.0.1', PORT: '0', REDIS_URL: options.redisUrl ?? REDIS_URL, REDIS_PREFIX: prefix,
-    DATABASE_URL: options.databaseUrl ?? databaseUrl(database), OPS_CATALOG: catalog, LOG_LEVEL: 'debug',
-    ...(options.socketMode ? { SLACK_APP_TOKEN: sim.appToken } : {}), ...options.env,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: sim.apiUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    REDIS_PREFIX: prefix,
+    DATABASE_URL: options.databaseUrl ?? databaseUrl(database),
+    OPS_CATALOG: catalog,
+    LOG_LEVEL: 'debug',
+    ...(options.socketMode ? { SLACK_APP_TOKEN: sim.appToken } : {}),
+    ...options.env,
   });
   let bot: RunningOpsBot;
   try {
-    bot = await startOpsBot({ env, logDestination: logs.stream, slackRetry: 'rapid', kube: clustersFor(kube), rds: new RdsGateway({ endpoint: rds.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 }), rdsPollMs: 40, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) });
+    bot = await startOpsBot({
+      env,
+      logDestination: logs.stream,
+      slackRetry: 'rapid',
+      kube: clustersFor(kube),
+      rds: new RdsGateway({
+        endpoint: rds.url,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      }),
+      rdsPollMs: 40,
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    });
   } catch (error) {
     await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop(), rds.stop()]);
     await dropDatabase(database).catch(() => undefined);
@@ -64,7 +94,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const slack = options.socketMode ? sim.connectSocketModeBot() : sim.connectBot(bot.url, SIGNING_SECRET);
   return {
-    sim, slack, kube, rds, bot, logs, database, databaseUrl: databaseUrl(database), prefix,
+    sim,
+    slack,
+    kube,
+    rds,
+    bot,
+    logs,
+    database,
+    databaseUrl: databaseUrl(database),
+    prefix,
     close: async () => {
       await bot.close();
       await sim.stop();

@@ -7,7 +7,13 @@ import { createPool, ensureDatabase, migrate } from '../../src/adapters/postgres
 import { JobQueues } from '../../src/jobs/queues.ts';
 import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './services.ts';
 
-export type StoreFixture = { pool: pg.Pool; audit: AuditStore; queues: JobQueues; logger: pino.Logger; close(): Promise<void> };
+export type StoreFixture = {
+  pool: pg.Pool;
+  audit: AuditStore;
+  queues: JobQueues;
+  logger: pino.Logger;
+  close(): Promise<void>;
+};
 
 // A fresh, migrated database and a fresh Redis prefix with the job queues: what store tests need.
 export async function openStores(name: string): Promise<StoreFixture> {
@@ -20,7 +26,10 @@ export async function openStores(name: string): Promise<StoreFixture> {
   const redis = new Redis(REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
   const queues = new JobQueues(redis, prefix, createMetrics());
   return {
-    pool, audit: new AuditStore(pool, logger), queues, logger,
+    pool,
+    audit: new AuditStore(pool, logger),
+    queues,
+    logger,
     close: async () => {
       await queues.close();
       redis.disconnect();

@@ -21,13 +21,27 @@ export class WorkerProcesses {
     const catalog = join(await mkdtemp(join(tmpdir(), 'opsbot-worker-')), 'catalog.yml');
     await writeFile(catalog, catalogYaml);
     return new WorkerProcesses({
-      ROLE: 'worker', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: stack.sim.apiUrl, HOST: '127.0.0.1', PORT: '0',
-      REDIS_URL, REDIS_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, OPS_CATALOG: catalog, JOB_LOCK_MS: '1500', LOG_LEVEL: 'warn', ...extra,
+      ROLE: 'worker',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: stack.sim.apiUrl,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      REDIS_URL,
+      REDIS_PREFIX: stack.prefix,
+      DATABASE_URL: stack.databaseUrl,
+      OPS_CATALOG: catalog,
+      JOB_LOCK_MS: '1500',
+      LOG_LEVEL: 'warn',
+      ...extra,
     });
   }
 
   start(): ChildProcess {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.#env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.#env },
+      stdio: 'ignore',
+    });
     this.#children.push(child);
     return child;
   }

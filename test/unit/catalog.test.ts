@@ -35,17 +35,37 @@ describe('the catalog contract', () => {
   it('loads the reference catalog as it is, with the meaning of its comments', async () => {
     const catalog = await loadCatalog(REFERENCE);
     const production = catalog.environments.production!;
-    expect(production.approval).toEqual({ approvers: [{ kind: 'group', handle: 'sre-leads' }, { kind: 'user', id: 'U0ALICE001' }], required: 2, expires: 30 * 60_000 });
+    expect(production.approval).toEqual({
+      approvers: [
+        { kind: 'group', handle: 'sre-leads' },
+        { kind: 'user', id: 'U0ALICE001' },
+      ],
+      required: 2,
+      expires: 30 * 60_000,
+    });
     expect(production.rollbackApproval).toMatchObject({ required: 1, expires: 15 * 60_000 });
     expect(production.freeze).toEqual([
       { name: 'weekend', days: ['fri', 'sat', 'sun'], from: '16:00', to: '08:00', tz: 'Europe/Berlin' },
       { name: 'year-end', start: '2026-12-20', end: '2027-01-04', tz: 'UTC' },
     ]);
     expect(catalog.environments.staging!.approval).toBe('none');
-    expect(catalog.services.checkout).toMatchObject({ strategy: 'rolling', autoRollback: true, timeout: 15 * 60_000, backupBefore: 'orders', healthCheck: { expectStatus: 200 } });
+    expect(catalog.services.checkout).toMatchObject({
+      strategy: 'rolling',
+      autoRollback: true,
+      timeout: 15 * 60_000,
+      backupBefore: 'orders',
+      healthCheck: { expectStatus: 200 },
+    });
     expect(catalog.services.search!.canary).toEqual({ steps: [10, 25, 50, 100], hold: 5 * 60_000 });
-    expect(catalog.databases.analytics).toMatchObject({ engine: 'rds-cluster', verify: { allowed: true, instanceClass: 'db.t3.medium' } });
-    expect(catalog.databases.ledger).toMatchObject({ engine: 'postgres', url: 'env:LEDGER_DATABASE_URL', retention: 90 * 86_400_000 });
+    expect(catalog.databases.analytics).toMatchObject({
+      engine: 'rds-cluster',
+      verify: { allowed: true, instanceClass: 'db.t3.medium' },
+    });
+    expect(catalog.databases.ledger).toMatchObject({
+      engine: 'postgres',
+      url: 'env:LEDGER_DATABASE_URL',
+      retention: 90 * 86_400_000,
+    });
     expect(catalog.roles.incident).toEqual([{ kind: 'everyone' }]);
     expect(catalog.incidents.severities.P0).toMatchObject({ ackWithin: 15 * 60_000, updateEvery: 30 * 60_000 });
   });
@@ -71,8 +91,12 @@ describe('the catalog contract', () => {
 
 describe('a broken catalog', () => {
   it('names the file, the line and the field, and says what was expected', () => {
-    const problems = problemsOf(MINIMAL.replace('    environments: [staging]', '    strategy: blue\n    environments: [staging]'));
-    expect(problems).toEqual(['catalog.yml:10:15: services.checkout.strategy: expected rolling, bluegreen or canary (got "blue")']);
+    const problems = problemsOf(
+      MINIMAL.replace('    environments: [staging]', '    strategy: blue\n    environments: [staging]'),
+    );
+    expect(problems).toEqual([
+      'catalog.yml:10:15: services.checkout.strategy: expected rolling, bluegreen or canary (got "blue")',
+    ]);
   });
 
   it('catches a misspelt key instead of silently dropping a safety rule', () => {
@@ -82,21 +106,44 @@ describe('a broken catalog', () => {
 
   it('checks references between sections', () => {
     const problems = problemsOf(MINIMAL.replace('[staging]', '[staging, prod]'));
-    expect(problems[0]).toContain('services.checkout.environments.1: unknown environment "prod" (environments: staging)');
+    expect(problems[0]).toContain(
+      'services.checkout.environments.1: unknown environment "prod" (environments: staging)',
+    );
   });
 
   it.each([
-    ['a duration without a unit', MINIMAL.replace('    environments: [staging]', '    timeout: 15\n    environments: [staging]'), 'expected a duration such as 30s'],
-    ['an unknown time zone', MINIMAL.replace('    context: staging', '    context: staging\n    freeze:\n      - { name: x, start: 2026-12-20, end: 2026-12-21, tz: Mars/Base }'), 'expected an IANA time zone'],
-    ['a person that is neither id nor handle', `${MINIMAL}roles:\n  deploy: ["alice"]\n`, 'expected a Slack user id (U…), a user-group handle (@handle) or "*"'],
-    ['a reserved word as a service name', MINIMAL.replace('  checkout:', '  history:'), 'is a word of the command grammar'],
+    [
+      'a duration without a unit',
+      MINIMAL.replace('    environments: [staging]', '    timeout: 15\n    environments: [staging]'),
+      'expected a duration such as 30s',
+    ],
+    [
+      'an unknown time zone',
+      MINIMAL.replace(
+        '    context: staging',
+        '    context: staging\n    freeze:\n      - { name: x, start: 2026-12-20, end: 2026-12-21, tz: Mars/Base }',
+      ),
+      'expected an IANA time zone',
+    ],
+    [
+      'a person that is neither id nor handle',
+      `${MINIMAL}roles:\n  deploy: ["alice"]\n`,
+      'expected a Slack user id (U…), a user-group handle (@handle) or "*"',
+    ],
+    [
+      'a reserved word as a service name',
+      MINIMAL.replace('  checkout:', '  history:'),
+      'is a word of the command grammar',
+    ],
     ['a YAML syntax error', 'environments:\n  staging: [\n', 'YAML:'],
   ])('explains %s', (_label, yaml, expected) => {
     expect(problemsOf(yaml).join('\n')).toContain(expected);
   });
 
   it('says where the catalog should be when the file is missing', async () => {
-    await expect(loadCatalog('/nonexistent/catalog.yml')).rejects.toThrow('cannot read the catalog: ENOENT (set OPS_CATALOG');
+    await expect(loadCatalog('/nonexistent/catalog.yml')).rejects.toThrow(
+      'cannot read the catalog: ENOENT (set OPS_CATALOG',
+    );
   });
 });
 

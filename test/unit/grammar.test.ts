@@ -40,17 +40,34 @@ describe('tokenize', () => {
 describe('/deploy', () => {
   it('reads service, version and environment, with or without "to"', () => {
     const withTo = parseCommand('/deploy', 'checkout 1.4.2 to production --reason "fix tax" --dry-run');
-    expect(withTo).toEqual({ command: 'deploy', sub: 'run', service: 'checkout', version: '1.4.2', env: 'production', reason: 'fix tax', dryRun: true });
+    expect(withTo).toEqual({
+      command: 'deploy',
+      sub: 'run',
+      service: 'checkout',
+      version: '1.4.2',
+      env: 'production',
+      reason: 'fix tax',
+      dryRun: true,
+    });
     expect(parseCommand('/deploy', 'checkout 1.4.2 staging')).toMatchObject({ env: 'staging', dryRun: false });
   });
 
   it('accepts a sha256 digest and --flag=value', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    expect(parseCommand('/deploy', `search ${digest} to staging --strategy=canary`)).toMatchObject({ version: digest, strategy: 'canary' });
+    expect(parseCommand('/deploy', `search ${digest} to staging --strategy=canary`)).toMatchObject({
+      version: digest,
+      strategy: 'canary',
+    });
   });
 
   it('reads history with a limit', () => {
-    expect(parseCommand('/deploy', 'history checkout production --limit 5')).toEqual({ command: 'deploy', sub: 'history', service: 'checkout', env: 'production', limit: 5 });
+    expect(parseCommand('/deploy', 'history checkout production --limit 5')).toEqual({
+      command: 'deploy',
+      sub: 'history',
+      service: 'checkout',
+      env: 'production',
+      limit: 5,
+    });
   });
 
   it.each([
@@ -80,9 +97,24 @@ describe('/rollback, /backup, /restore', () => {
   });
 
   it('reads the backup subcommands', () => {
-    expect(parseCommand('/backup', 'orders --reason "before migration"')).toEqual({ command: 'backup', sub: 'run', database: 'orders', reason: 'before migration' });
-    expect(parseCommand('/backup', 'list orders')).toEqual({ command: 'backup', sub: 'list', database: 'orders', limit: 10 });
-    expect(parseCommand('/backup', 'verify ledger-20261123-071500-a1b2c3 --plan')).toEqual({ command: 'backup', sub: 'verify', backupId: 'ledger-20261123-071500-a1b2c3', plan: true });
+    expect(parseCommand('/backup', 'orders --reason "before migration"')).toEqual({
+      command: 'backup',
+      sub: 'run',
+      database: 'orders',
+      reason: 'before migration',
+    });
+    expect(parseCommand('/backup', 'list orders')).toEqual({
+      command: 'backup',
+      sub: 'list',
+      database: 'orders',
+      limit: 10,
+    });
+    expect(parseCommand('/backup', 'verify ledger-20261123-071500-a1b2c3 --plan')).toEqual({
+      command: 'backup',
+      sub: 'verify',
+      backupId: 'ledger-20261123-071500-a1b2c3',
+      plan: true,
+    });
   });
 
   it('refuses backup ids that break RDS identifier rules', () => {
@@ -91,15 +123,30 @@ describe('/rollback, /backup, /restore', () => {
   });
 
   it('reads /restore with or without "to"', () => {
-    expect(parseCommand('/restore', 'orders-20261123-071500-a1b2c3 to orders-restored')).toMatchObject({ backupId: 'orders-20261123-071500-a1b2c3', target: 'orders-restored' });
+    expect(parseCommand('/restore', 'orders-20261123-071500-a1b2c3 to orders-restored')).toMatchObject({
+      backupId: 'orders-20261123-071500-a1b2c3',
+      target: 'orders-restored',
+    });
     expect(refusal('/restore', 'orders-20261123-071500-a1b2c3').message).toContain('NEW instance');
   });
 });
 
 describe('/incident', () => {
   it('takes the title verbatim, quoted or not', () => {
-    expect(parseCommand('/incident', 'declare P1 "checkout errors"')).toEqual({ command: 'incident', sub: 'declare', severity: 'P1', title: 'checkout errors', services: [] });
-    expect(parseCommand('/incident', 'declare p0 checkout is down --service checkout')).toEqual({ command: 'incident', sub: 'declare', severity: 'P0', title: 'checkout is down', services: ['checkout'] });
+    expect(parseCommand('/incident', 'declare P1 "checkout errors"')).toEqual({
+      command: 'incident',
+      sub: 'declare',
+      severity: 'P1',
+      title: 'checkout errors',
+      services: [],
+    });
+    expect(parseCommand('/incident', 'declare p0 checkout is down --service checkout')).toEqual({
+      command: 'incident',
+      sub: 'declare',
+      severity: 'P0',
+      title: 'checkout is down',
+      services: ['checkout'],
+    });
   });
 
   it('opens the modal when declare has no arguments', () => {
@@ -123,14 +170,29 @@ describe('/ops', () => {
     expect(parseCommand('/ops', '')).toEqual({ command: 'ops', sub: 'help' });
     expect(parseCommand('/ops', 'help deploy')).toEqual({ command: 'ops', sub: 'help', topic: 'deploy' });
     expect(parseCommand('/ops', 'whoami')).toEqual({ command: 'ops', sub: 'whoami' });
-    expect(parseCommand('/ops', 'status deploy-3f9a2c71d0e4b5a6')).toEqual({ command: 'ops', sub: 'status', jobId: 'deploy-3f9a2c71d0e4b5a6' });
-    expect(parseCommand('/ops', 'audit production --since 1d')).toEqual({ command: 'ops', sub: 'audit', filter: 'production', sinceMs: 86_400_000 });
-    expect(parseCommand('/ops', 'cancel deploy-3f9a2c71d0e4b5a6')).toEqual({ command: 'ops', sub: 'cancel', jobId: 'deploy-3f9a2c71d0e4b5a6' });
+    expect(parseCommand('/ops', 'status deploy-3f9a2c71d0e4b5a6')).toEqual({
+      command: 'ops',
+      sub: 'status',
+      jobId: 'deploy-3f9a2c71d0e4b5a6',
+    });
+    expect(parseCommand('/ops', 'audit production --since 1d')).toEqual({
+      command: 'ops',
+      sub: 'audit',
+      filter: 'production',
+      sinceMs: 86_400_000,
+    });
+    expect(parseCommand('/ops', 'cancel deploy-3f9a2c71d0e4b5a6')).toEqual({
+      command: 'ops',
+      sub: 'cancel',
+      jobId: 'deploy-3f9a2c71d0e4b5a6',
+    });
   });
 
   it('names an unknown subcommand and shows usage', () => {
     const error = refusal('/ops', 'frobnicate now');
-    expect(error.message).toBe('`frobnicate` is not a /ops subcommand (try help, whoami, status, history, audit, freeze, cancel).');
+    expect(error.message).toBe(
+      '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, audit, freeze, cancel).',
+    );
     expect(error.hint).toContain('/ops whoami');
   });
 });
@@ -139,15 +201,42 @@ describe('any text at all', () => {
   it('either parses or is refused with a UserError that names the problem', () => {
     const commands = ['/deploy', '/rollback', '/backup', '/restore', '/incident', '/ops'];
     fc.assert(
-      fc.property(fc.constantFrom(...commands), fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 100 }), fc.array(fc.constantFrom('checkout', '1.4.2', 'to', 'production', '--reason', '"', 'x y', '--dry-run', 'history', 'P1', 'declare', '—', '&amp;', '\u0000')).map((words) => words.join(' '))), (command, text) => {
-        try {
-          parseCommand(command, text);
-        } catch (error) {
-          expect(error).toBeInstanceOf(UserError);
-          expect((error as UserError).message.length).toBeGreaterThan(10);
-          expect((error as UserError).message.length).toBeLessThan(400);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...commands),
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: 'grapheme', maxLength: 100 }),
+          fc
+            .array(
+              fc.constantFrom(
+                'checkout',
+                '1.4.2',
+                'to',
+                'production',
+                '--reason',
+                '"',
+                'x y',
+                '--dry-run',
+                'history',
+                'P1',
+                'declare',
+                '—',
+                '&amp;',
+                '\u0000',
+              ),
+            )
+            .map((words) => words.join(' ')),
+        ),
+        (command, text) => {
+          try {
+            parseCommand(command, text);
+          } catch (error) {
+            expect(error).toBeInstanceOf(UserError);
+            expect((error as UserError).message.length).toBeGreaterThan(10);
+            expect((error as UserError).message.length).toBeLessThan(400);
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

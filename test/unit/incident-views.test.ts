@@ -7,37 +7,96 @@ const declaredAt = new Date('2026-11-23T03:00:00Z');
 
 function incident(overrides: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
-    id: '0123456789abcdef', deliveryKey: 'command:x', title: 'checkout errors', description: undefined, setup: 'done', declaredBy: 'U0BOB00002', services: ['checkout'],
-    originChannel: 'C0GENERAL01', channelName: 'inc-20261123-checkout-errors', channelId: 'C0INC000001', correlationId: 'c-1', declaredAt, archivedAt: undefined,
-    cardTs: '1.000001', cardVersion: 0, steps: {}, status: 'investigating', severity: 'P1', commander: undefined, acknowledgedAt: undefined, acknowledgedBy: undefined,
-    resolvedAt: undefined, firstResolvedAt: undefined, resolvedBy: undefined, summary: undefined, lastUpdateAt: declaredAt,
-    severityHistory: [{ at: declaredAt.toISOString(), from: null, to: 'P1', by: 'U0BOB00002' }], version: 0, clockGen: 0, ...overrides,
+    id: '0123456789abcdef',
+    deliveryKey: 'command:x',
+    title: 'checkout errors',
+    description: undefined,
+    setup: 'done',
+    declaredBy: 'U0BOB00002',
+    services: ['checkout'],
+    originChannel: 'C0GENERAL01',
+    channelName: 'inc-20261123-checkout-errors',
+    channelId: 'C0INC000001',
+    correlationId: 'c-1',
+    declaredAt,
+    archivedAt: undefined,
+    cardTs: '1.000001',
+    cardVersion: 0,
+    steps: {},
+    status: 'investigating',
+    severity: 'P1',
+    commander: undefined,
+    acknowledgedAt: undefined,
+    acknowledgedBy: undefined,
+    resolvedAt: undefined,
+    firstResolvedAt: undefined,
+    resolvedBy: undefined,
+    summary: undefined,
+    lastUpdateAt: declaredAt,
+    severityHistory: [{ at: declaredAt.toISOString(), from: null, to: 'P1', by: 'U0BOB00002' }],
+    version: 0,
+    clockGen: 0,
+    ...overrides,
   };
 }
 
-const row = (minute: number, kind: string, actor: string, text: string): TimelineRow => ({ id: minute, at: new Date(declaredAt.getTime() + minute * 60_000), kind, actor, text, permalink: undefined, sourceTs: undefined });
+const row = (minute: number, kind: string, actor: string, text: string): TimelineRow => ({
+  id: minute,
+  at: new Date(declaredAt.getTime() + minute * 60_000),
+  kind,
+  actor,
+  text,
+  permalink: undefined,
+  sourceTs: undefined,
+});
 
 describe('the status card', () => {
   it('has the four buttons and a Roll back button per affected service while open, none once resolved', () => {
-    const open = JSON.stringify(incidentCardView(incident(), 'https://meet.example.com/x', [{ service: 'checkout', env: 'production' }]).blocks);
-    for (const action of ['incident_ack', 'incident_severity', 'incident_update', 'incident_resolve', 'deploy_rollback']) expect(open).toContain(`"action_id":"${action}"`);
-    const resolved = JSON.stringify(incidentCardView(incident({ status: 'resolved', resolvedAt: declaredAt, resolvedBy: 'U0ERIN0005' }), undefined, [{ service: 'checkout', env: 'production' }]).blocks);
+    const open = JSON.stringify(
+      incidentCardView(incident(), 'https://meet.example.com/x', [{ service: 'checkout', env: 'production' }]).blocks,
+    );
+    for (const action of [
+      'incident_ack',
+      'incident_severity',
+      'incident_update',
+      'incident_resolve',
+      'deploy_rollback',
+    ])
+      expect(open).toContain(`"action_id":"${action}"`);
+    const resolved = JSON.stringify(
+      incidentCardView(incident({ status: 'resolved', resolvedAt: declaredAt, resolvedBy: 'U0ERIN0005' }), undefined, [
+        { service: 'checkout', env: 'production' },
+      ]).blocks,
+    );
     expect(resolved).not.toContain('"action_id"');
     expect(resolved).toContain('Resolved by <@U0ERIN0005>');
   });
 
   it('keeps the topic within Slack’s 250 characters', () => {
-    expect(topicOf(incident({ commander: 'U0ERIN0005' }), 'https://meet.example.com/inc-20261123-checkout-errors')).toBe('P1 · investigating · commander <@U0ERIN0005> · bridge https://meet.example.com/inc-20261123-checkout-errors');
+    expect(
+      topicOf(incident({ commander: 'U0ERIN0005' }), 'https://meet.example.com/inc-20261123-checkout-errors'),
+    ).toBe(
+      'P1 · investigating · commander <@U0ERIN0005> · bridge https://meet.example.com/inc-20261123-checkout-errors',
+    );
     expect(topicOf(incident(), `https://meet.example.com/${'x'.repeat(300)}`).length).toBe(250);
   });
 });
 
 describe('the summary and the postmortem draft', () => {
   const resolved = incident({
-    status: 'resolved', commander: 'U0ERIN0005', acknowledgedAt: new Date(declaredAt.getTime() + 4 * 60_000), resolvedAt: new Date(declaredAt.getTime() + 42 * 60_000),
-    firstResolvedAt: new Date(declaredAt.getTime() + 42 * 60_000), resolvedBy: 'U0ERIN0005', summary: 'bad release &amp; slow rollback',
+    status: 'resolved',
+    commander: 'U0ERIN0005',
+    acknowledgedAt: new Date(declaredAt.getTime() + 4 * 60_000),
+    resolvedAt: new Date(declaredAt.getTime() + 42 * 60_000),
+    firstResolvedAt: new Date(declaredAt.getTime() + 42 * 60_000),
+    resolvedBy: 'U0ERIN0005',
+    summary: 'bad release &amp; slow rollback',
   });
-  const rows = [row(0, 'declared', 'U0BOB00002', 'P1 declared by <@U0BOB00002>: checkout errors'), row(3, 'pin', 'U0CAROL003', 'errors at 40% &lt;here&gt;'), row(42, 'resolved', 'U0ERIN0005', 'Resolved by <@U0ERIN0005>')];
+  const rows = [
+    row(0, 'declared', 'U0BOB00002', 'P1 declared by <@U0BOB00002>: checkout errors'),
+    row(3, 'pin', 'U0CAROL003', 'errors at 40% &lt;here&gt;'),
+    row(42, 'resolved', 'U0ERIN0005', 'Resolved by <@U0ERIN0005>'),
+  ];
 
   it('summarises durations, severity history and participants', () => {
     const text = JSON.stringify(summaryView(resolved, rows, 'summary.v3', new Date()).blocks);
@@ -59,7 +118,9 @@ describe('the summary and the postmortem draft', () => {
   });
 
   it('fits a long timeline into Slack’s 50 blocks, saying what it left out', () => {
-    const many = Array.from({ length: 3_000 }, (_, index) => row(index, 'note', 'U0BOB00002', `note number ${index} ${'x'.repeat(80)}`));
+    const many = Array.from({ length: 3_000 }, (_, index) =>
+      row(index, 'note', 'U0BOB00002', `note number ${index} ${'x'.repeat(80)}`),
+    );
     const rendered = timelineView(resolved, many);
     expect(rendered.blocks.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(rendered.blocks)).toContain('earlier part(s) of the timeline');

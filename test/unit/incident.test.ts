@@ -6,8 +6,20 @@ const at = new Date('2026-11-23T03:04:05Z');
 
 function state(overrides: Partial<IncidentState> = {}): IncidentState {
   return {
-    status: 'investigating', severity: 'P1', commander: undefined, acknowledgedAt: undefined, acknowledgedBy: undefined, resolvedAt: undefined, firstResolvedAt: undefined,
-    resolvedBy: undefined, summary: undefined, lastUpdateAt: at, severityHistory: [{ at: at.toISOString(), from: null, to: 'P1', by: 'U0ALICE001' }], version: 0, clockGen: 0, ...overrides,
+    status: 'investigating',
+    severity: 'P1',
+    commander: undefined,
+    acknowledgedAt: undefined,
+    acknowledgedBy: undefined,
+    resolvedAt: undefined,
+    firstResolvedAt: undefined,
+    resolvedBy: undefined,
+    summary: undefined,
+    lastUpdateAt: at,
+    severityHistory: [{ at: at.toISOString(), from: null, to: 'P1', by: 'U0ALICE001' }],
+    version: 0,
+    clockGen: 0,
+    ...overrides,
   };
 }
 
@@ -39,9 +51,17 @@ describe('incident transitions', () => {
     const acked = applyIncidentEvent(state(), { type: 'acknowledge', actor: 'U0BOB00002', admin: false }, at);
     expect(acked.ok && acked.state.commander).toBe('U0BOB00002');
     expect(acked.ok && acked.effects).toEqual(['acknowledged']);
-    const taken = applyIncidentEvent(acked.ok ? acked.state : state(), { type: 'acknowledge', actor: 'U0DAVE0004', admin: false }, at);
+    const taken = applyIncidentEvent(
+      acked.ok ? acked.state : state(),
+      { type: 'acknowledge', actor: 'U0DAVE0004', admin: false },
+      at,
+    );
     expect(taken).toMatchObject({ ok: false, code: 'not_commander' });
-    const handedOver = applyIncidentEvent(acked.ok ? acked.state : state(), { type: 'acknowledge', actor: 'U0FRANK006', admin: true }, at);
+    const handedOver = applyIncidentEvent(
+      acked.ok ? acked.state : state(),
+      { type: 'acknowledge', actor: 'U0FRANK006', admin: true },
+      at,
+    );
     expect(handedOver.ok && handedOver.state.commander).toBe('U0FRANK006');
   });
 
@@ -50,16 +70,28 @@ describe('incident transitions', () => {
     expect(changed).toMatchObject({ ok: true, clocks: 'restart', effects: ['announce-severity'] });
     expect(changed.ok && changed.state.clockGen).toBe(1);
     expect(changed.ok && changed.state.severityHistory.map((change) => change.to)).toEqual(['P1', 'P0']);
-    expect(applyIncidentEvent(state(), { type: 'severity', actor: 'U0FRANK006', to: 'P1' }, at)).toMatchObject({ ok: false, code: 'same_severity' });
+    expect(applyIncidentEvent(state(), { type: 'severity', actor: 'U0FRANK006', to: 'P1' }, at)).toMatchObject({
+      ok: false,
+      code: 'same_severity',
+    });
   });
 
   it('resolve stops the clocks; nothing but reopen is accepted afterwards, and reopen only within 24 hours', () => {
     const resolved = applyIncidentEvent(state(), { type: 'resolve', actor: 'U0FRANK006', summary: 'bad release' }, at);
     expect(resolved).toMatchObject({ ok: true, clocks: 'stop', effects: ['resolve'] });
     const after = resolved.ok ? resolved.state : state();
-    expect(applyIncidentEvent(after, { type: 'severity', actor: 'U0FRANK006', to: 'P0' }, at)).toMatchObject({ ok: false, code: 'resolved' });
-    expect(applyIncidentEvent(after, { type: 'reopen', actor: 'U0FRANK006' }, new Date(at.getTime() + 25 * 3_600_000))).toMatchObject({ ok: false, code: 'reopen_too_late' });
-    const reopened = applyIncidentEvent(after, { type: 'reopen', actor: 'U0FRANK006' }, new Date(at.getTime() + 3_600_000));
+    expect(applyIncidentEvent(after, { type: 'severity', actor: 'U0FRANK006', to: 'P0' }, at)).toMatchObject({
+      ok: false,
+      code: 'resolved',
+    });
+    expect(
+      applyIncidentEvent(after, { type: 'reopen', actor: 'U0FRANK006' }, new Date(at.getTime() + 25 * 3_600_000)),
+    ).toMatchObject({ ok: false, code: 'reopen_too_late' });
+    const reopened = applyIncidentEvent(
+      after,
+      { type: 'reopen', actor: 'U0FRANK006' },
+      new Date(at.getTime() + 3_600_000),
+    );
     expect(reopened.ok && reopened.state.status).toBe('investigating');
     expect(reopened.ok && reopened.state.firstResolvedAt).toEqual(at);
   });
@@ -67,12 +99,20 @@ describe('incident transitions', () => {
 
 describe('incident figures', () => {
   it('time to acknowledge and to resolve count from the declaration; duration runs to the last resolution', () => {
-    const figures = figuresOf({ declaredAt: at, acknowledgedAt: new Date(at.getTime() + 90_000), firstResolvedAt: new Date(at.getTime() + 600_000), resolvedAt: new Date(at.getTime() + 900_000) });
+    const figures = figuresOf({
+      declaredAt: at,
+      acknowledgedAt: new Date(at.getTime() + 90_000),
+      firstResolvedAt: new Date(at.getTime() + 600_000),
+      resolvedAt: new Date(at.getTime() + 900_000),
+    });
     expect(figures).toEqual({ timeToAcknowledgeMs: 90_000, timeToResolveMs: 600_000, durationMs: 900_000 });
   });
 
   it('the archive heads-up comes a day before, or halfway for short delays', () => {
     expect(archiveTimes(at, 7 * 86_400_000).notice).toEqual(new Date(at.getTime() + 6 * 86_400_000));
-    expect(archiveTimes(at, 4_000)).toEqual({ notice: new Date(at.getTime() + 2_000), archive: new Date(at.getTime() + 4_000) });
+    expect(archiveTimes(at, 4_000)).toEqual({
+      notice: new Date(at.getTime() + 2_000),
+      archive: new Date(at.getTime() + 4_000),
+    });
   });
 });

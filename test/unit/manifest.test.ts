@@ -14,7 +14,12 @@ type Manifest = {
 // Records what the routing table registers; Bolt itself is exercised by the e2e tests.
 function registeredCommands(): string[] {
   const commands: string[] = [];
-  const recorder = { command: (name: string) => commands.push(name), action: () => undefined, event: () => undefined, view: () => undefined };
+  const recorder = {
+    command: (name: string) => commands.push(name),
+    action: () => undefined,
+    event: () => undefined,
+    view: () => undefined,
+  };
   registerHandlers(recorder as unknown as App, {} as HandlerDeps);
   return commands;
 }
@@ -22,13 +27,27 @@ function registeredCommands(): string[] {
 describe('manifest.yml', () => {
   it('lists exactly the slash commands the code answers', async () => {
     const manifest = parse(await readFile(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
-    expect(manifest.features.slash_commands.map((command) => command.command).sort()).toEqual(registeredCommands().sort());
+    expect(manifest.features.slash_commands.map((command) => command.command).sort()).toEqual(
+      registeredCommands().sort(),
+    );
   });
 
   it('asks for the scopes and events the bot relies on', async () => {
     const manifest = parse(await readFile(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
-    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'reactions:read', 'usergroups:read', 'channels:manage', 'pins:write', 'bookmarks:write']));
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['reaction_added', 'reaction_removed', 'member_joined_channel']));
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining([
+        'commands',
+        'chat:write',
+        'reactions:read',
+        'usergroups:read',
+        'channels:manage',
+        'pins:write',
+        'bookmarks:write',
+      ]),
+    );
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['reaction_added', 'reaction_removed', 'member_joined_channel']),
+    );
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     for (const command of manifest.features.slash_commands) expect(command.url).toMatch(/\/slack\/events$/);
   });

@@ -6,11 +6,25 @@ describe('log redaction', () => {
   it('removes Slack tokens, bearer headers, URL passwords and response_urls wherever they appear', () => {
     const capture = new LogCapture();
     const logger = createLogger({ level: 'debug', destination: capture.stream });
-    logger.info({ token: 'xoxb-111-222-secret', headers: { authorization: 'Bearer xoxb-111-222-secret' }, signingSecret: 'shh' }, 'calling with xoxb-111-222-secret');
+    logger.info(
+      { token: 'xoxb-111-222-secret', headers: { authorization: 'Bearer xoxb-111-222-secret' }, signingSecret: 'shh' },
+      'calling with xoxb-111-222-secret',
+    );
     logger.warn({ err: new Error('request to redis://ops:hunter2@redis:6379 failed for xapp-1-A1-secret') }, 'failed');
-    logger.info({ responseUrl: 'https://hooks.slack.com/commands/T1/2/abc', nested: { deeper: { value: 'Bearer abc.def' } } }, 'reply');
+    logger.info(
+      { responseUrl: 'https://hooks.slack.com/commands/T1/2/abc', nested: { deeper: { value: 'Bearer abc.def' } } },
+      'reply',
+    );
     const text = capture.text();
-    for (const secret of ['xoxb-111-222-secret', 'shh', 'hunter2', 'xapp-1-A1-secret', 'hooks.slack.com/commands/T1', 'abc.def']) expect(text).not.toContain(secret);
+    for (const secret of [
+      'xoxb-111-222-secret',
+      'shh',
+      'hunter2',
+      'xapp-1-A1-secret',
+      'hooks.slack.com/commands/T1',
+      'abc.def',
+    ])
+      expect(text).not.toContain(secret);
     expect(text).toContain('[REDACTED]');
   });
 

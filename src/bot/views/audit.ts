@@ -13,5 +13,8 @@ export function auditView(rows: AuditRow[], filter: string | undefined, sinceMs:
   const scope = `${filter ? `for ${code(filter)} ` : ''}in the last ${formatDuration(sinceMs)}`;
   if (rows.length === 0) return view(`No audit entries ${scope}.`, [section(`No audit entries ${scope}.`)]);
   const text = rows.map(line).join('\n');
-  return view(`Audit ${scope}:\n${text}`, [section(`*Audit ${scope}* (newest first, UTC)\n${text}`), context('`npm run audit:export -- --since 30d --format csv` exports everything.')]);
+  return view(`Audit ${scope}:\n${text}`, [
+    section(`*Audit ${scope}* (newest first, UTC)\n${text}`),
+    context('`npm run audit:export -- --since 30d --format csv` exports everything.'),
+  ]);
 }

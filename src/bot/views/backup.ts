@@ -6,8 +6,19 @@ import { actions, ago, code, context, section, view, type Block, type View } fro
 
 export type BackupPhase = 'running' | 'available' | 'failed';
 export type BackupViewState = {
-  database: string; engine: string; source: string; jobId: string; requester: string; reason: string | undefined;
-  phase: BackupPhase; id: string | undefined; percent?: number | undefined; bytes?: number | undefined; sizeBytes?: number | undefined; durationMs?: number | undefined; failure?: string | undefined;
+  database: string;
+  engine: string;
+  source: string;
+  jobId: string;
+  requester: string;
+  reason: string | undefined;
+  phase: BackupPhase;
+  id: string | undefined;
+  percent?: number | undefined;
+  bytes?: number | undefined;
+  sizeBytes?: number | undefined;
+  durationMs?: number | undefined;
+  failure?: string | undefined;
 };
 
 export const BACKUP_VERIFY = 'backup_verify';
@@ -28,65 +39,159 @@ export function backupView(state: BackupViewState): View {
     else if (state.bytes !== undefined) lines.push(`${formatBytes(state.bytes)} written`);
   }
   if (state.id) lines.push(`Backup ${code(state.id)}`);
-  if (state.phase === 'available') lines.push(`${formatBytes(state.sizeBytes)} in ${formatDuration(state.durationMs ?? 0)}`);
+  if (state.phase === 'available')
+    lines.push(`${formatBytes(state.sizeBytes)} in ${formatDuration(state.durationMs ?? 0)}`);
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
-  const blocks: Block[] = [section(lines.join('\n')), context(`by <@${state.requester}>${state.reason ? ` · ${esc(state.reason)}` : ''} · job ${code(state.jobId)}`)];
-  if (state.phase === 'available' && state.id) blocks.push(actions(`backup:${state.id}`, [{ actionId: BACKUP_VERIFY, text: 'Verify', value: state.id }, { actionId: BACKUP_RESTORE, text: 'Restore…', value: state.id }]));
+  const blocks: Block[] = [
+    section(lines.join('\n')),
+    context(`by <@${state.requester}>${state.reason ? ` · ${esc(state.reason)}` : ''} · job ${code(state.jobId)}`),
+  ];
+  if (state.phase === 'available' && state.id)
+    blocks.push(
+      actions(`backup:${state.id}`, [
+        { actionId: BACKUP_VERIFY, text: 'Verify', value: state.id },
+        { actionId: BACKUP_RESTORE, text: 'Restore…', value: state.id },
+      ]),
+    );
   const text = `Backup of ${state.database}: ${words}${state.id ? ` ${state.id}` : ''}${state.phase === 'available' ? ` (${formatBytes(state.sizeBytes)}, ${formatDuration(state.durationMs ?? 0)})` : ''}${state.failure ? ` — ${state.failure}` : ''}`;
   return view(text, blocks);
 }
 
 export function backupListView(database: string, records: BackupRecord[], now: Date): View {
-  if (records.length === 0) return view(`No backups of ${database} yet.`, [section(`No backups of *${database}* yet. \`/backup ${database}\` takes one.`)]);
+  if (records.length === 0)
+    return view(`No backups of ${database} yet.`, [
+      section(`No backups of *${database}* yet. \`/backup ${database}\` takes one.`),
+    ]);
   const blocks: Block[] = [section(`*Backups of ${database}* (newest first)`)];
   const lines: string[] = [];
   for (const record of records.slice(0, 15)) {
-    const icon = { available: ':white_check_mark:', creating: ':hourglass_flowing_sand:', failed: ':x:' }[record.status] ?? ':grey_question:';
+    const icon =
+      { available: ':white_check_mark:', creating: ':hourglass_flowing_sand:', failed: ':x:' }[record.status] ??
+      ':grey_question:';
     const line = `${icon} ${code(record.id)} ${record.status} · ${ago(record.createdAt, now)} · ${formatBytes(record.sizeBytes)} · <@${record.requestedBy}>${record.reason ? ` — ${esc(record.reason)}` : ''}`;
     lines.push(line);
     blocks.push(section(line));
-    if (record.status === 'available') blocks.push(actions(`backup:${record.id}`, [{ actionId: BACKUP_VERIFY, text: 'Verify', value: record.id }, { actionId: BACKUP_RESTORE, text: 'Restore…', value: record.id }]));
+    if (record.status === 'available')
+      blocks.push(
+        actions(`backup:${record.id}`, [
+          { actionId: BACKUP_VERIFY, text: 'Verify', value: record.id },
+          { actionId: BACKUP_RESTORE, text: 'Restore…', value: record.id },
+        ]),
+      );
   }
   return view(`Backups of ${database}:\n${lines.join('\n')}`, blocks);
 }
 
 export type TableCheck = { table: string; expected: number; actual: number | undefined };
-export type VerifyViewState = { backupId: string; database: string; engine: string; jobId: string; requester: string; phase: 'running' | 'passed' | 'failed'; step: string; checks: TableCheck[]; failure?: string | undefined; durationMs?: number | undefined };
+export type VerifyViewState = {
+  backupId: string;
+  database: string;
+  engine: string;
+  jobId: string;
+  requester: string;
+  phase: 'running' | 'passed' | 'failed';
+  step: string;
+  checks: TableCheck[];
+  failure?: string | undefined;
+  durationMs?: number | undefined;
+};
 
 export function verifyView(state: VerifyViewState): View {
   const head = { running: ':mag:', passed: ':white_check_mark:', failed: ':x:' }[state.phase];
   const words = { running: 'verifying', passed: 'restores — verified', failed: 'verify failed' }[state.phase];
   const lines = [`${head} Backup ${code(state.backupId)} of *${state.database}* — ${words}`, state.step];
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
-  for (const check of state.checks.slice(0, 30)) lines.push(`${check.actual === check.expected ? ':white_check_mark:' : ':x:'} ${code(check.table)} ${check.actual ?? '—'} / ${check.expected} rows`);
+  for (const check of state.checks.slice(0, 30))
+    lines.push(
+      `${check.actual === check.expected ? ':white_check_mark:' : ':x:'} ${code(check.table)} ${check.actual ?? '—'} / ${check.expected} rows`,
+    );
   const text = `Verify of ${state.backupId}: ${words}${state.failure ? ` — ${state.failure}` : ''}`;
-  return view(text, [section(lines.join('\n')), context(`${state.engine} · by <@${state.requester}> · job ${code(state.jobId)}${state.durationMs !== undefined ? ` · took ${formatDuration(state.durationMs)}` : ''}`)]);
+  return view(text, [
+    section(lines.join('\n')),
+    context(
+      `${state.engine} · by <@${state.requester}> · job ${code(state.jobId)}${state.durationMs !== undefined ? ` · took ${formatDuration(state.durationMs)}` : ''}`,
+    ),
+  ]);
 }
 
-export type RestoreViewState = { backupId: string; database: string; target: string; engine: string; jobId: string; requester: string; phase: 'restoring' | 'available' | 'failed'; endpoint?: string | undefined; failure?: string | undefined; durationMs?: number | undefined };
+export type RestoreViewState = {
+  backupId: string;
+  database: string;
+  target: string;
+  engine: string;
+  jobId: string;
+  requester: string;
+  phase: 'restoring' | 'available' | 'failed';
+  endpoint?: string | undefined;
+  failure?: string | undefined;
+  durationMs?: number | undefined;
+};
 
 export function restoreView(state: RestoreViewState): View {
   const head = { restoring: ':package:', available: ':white_check_mark:', failed: ':x:' }[state.phase];
   const words = { restoring: 'restoring', available: 'restored', failed: 'restore failed' }[state.phase];
   const kind = state.engine === 'postgres' ? 'database' : state.engine === 'rds-cluster' ? 'cluster' : 'instance';
-  const lines = [`${head} ${code(state.backupId)} of *${state.database}* into new ${kind} ${code(state.target)} — ${words}`];
+  const lines = [
+    `${head} ${code(state.backupId)} of *${state.database}* into new ${kind} ${code(state.target)} — ${words}`,
+  ];
   if (state.endpoint) lines.push(`*Endpoint:* ${code(state.endpoint)}`);
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
-  return view(`Restore of ${state.backupId} into ${state.target}: ${words}${state.endpoint ? ` at ${state.endpoint}` : ''}${state.failure ? ` — ${state.failure}` : ''}`, [
-    section(lines.join('\n')), context(`by <@${state.requester}> · job ${code(state.jobId)}${state.durationMs !== undefined ? ` · took ${formatDuration(state.durationMs)}` : ''}`),
-  ]);
+  return view(
+    `Restore of ${state.backupId} into ${state.target}: ${words}${state.endpoint ? ` at ${state.endpoint}` : ''}${state.failure ? ` — ${state.failure}` : ''}`,
+    [
+      section(lines.join('\n')),
+      context(
+        `by <@${state.requester}> · job ${code(state.jobId)}${state.durationMs !== undefined ? ` · took ${formatDuration(state.durationMs)}` : ''}`,
+      ),
+    ],
+  );
 }
 
-export type ExpiredBackup = { database: string; id: string; createdAt: Date | undefined; retainUntil: Date; sizeBytes: number | undefined };
+export type ExpiredBackup = {
+  database: string;
+  id: string;
+  createdAt: Date | undefined;
+  retainUntil: Date;
+  sizeBytes: number | undefined;
+};
 
 export function retentionView(expired: ExpiredBackup[], now: Date): View {
-  if (expired.length === 0) return view('Retention: no ops-bot backup is past its retention.', [section(':broom: Retention: no ops-bot backup is past its retention.')]);
-  const blocks: Block[] = [section(`:broom: *Retention:* ${expired.length} backup${expired.length === 1 ? '' : 's'} taken by ops-bot ${expired.length === 1 ? 'is' : 'are'} past ${expired.length === 1 ? 'its' : 'their'} retention. Deleting needs the backup or admin role and is audited; ops-bot never deletes what it did not create.`)];
+  if (expired.length === 0)
+    return view('Retention: no ops-bot backup is past its retention.', [
+      section(':broom: Retention: no ops-bot backup is past its retention.'),
+    ]);
+  const blocks: Block[] = [
+    section(
+      `:broom: *Retention:* ${expired.length} backup${expired.length === 1 ? '' : 's'} taken by ops-bot ${expired.length === 1 ? 'is' : 'are'} past ${expired.length === 1 ? 'its' : 'their'} retention. Deleting needs the backup or admin role and is audited; ops-bot never deletes what it did not create.`,
+    ),
+  ];
   for (const backup of expired.slice(0, 20)) {
-    blocks.push(section(`${code(backup.id)} of *${backup.database}* · kept until ${backup.retainUntil.toISOString().slice(0, 10)} (${ago(backup.retainUntil, now)}) · ${formatBytes(backup.sizeBytes)}`));
-    blocks.push(actions(`retention:${backup.id}`, [{ actionId: BACKUP_DELETE, text: 'Delete', value: JSON.stringify({ database: backup.database, id: backup.id }), style: 'danger', confirm: { title: 'Delete this backup?', text: `${backup.id} will be gone for good.`, confirm: 'Delete', deny: 'Keep' } }]));
+    blocks.push(
+      section(
+        `${code(backup.id)} of *${backup.database}* · kept until ${backup.retainUntil.toISOString().slice(0, 10)} (${ago(backup.retainUntil, now)}) · ${formatBytes(backup.sizeBytes)}`,
+      ),
+    );
+    blocks.push(
+      actions(`retention:${backup.id}`, [
+        {
+          actionId: BACKUP_DELETE,
+          text: 'Delete',
+          value: JSON.stringify({ database: backup.database, id: backup.id }),
+          style: 'danger',
+          confirm: {
+            title: 'Delete this backup?',
+            text: `${backup.id} will be gone for good.`,
+            confirm: 'Delete',
+            deny: 'Keep',
+          },
+        },
+      ]),
+    );
   }
   // Slack takes 50 blocks; the rest come back in tomorrow's report once these are dealt with.
   if (expired.length > 20) blocks.push(section(`…and ${expired.length - 20} more, listed in the next report.`));
-  return view(`Retention: ${expired.map((backup) => `${backup.id} (${backup.database})`).join(', ')} past retention.`, blocks);
+  return view(
+    `Retention: ${expired.map((backup) => `${backup.id} (${backup.database})`).join(', ')} past retention.`,
+    blocks,
+  );
 }

@@ -16,18 +16,31 @@ export function section(markdown: string): Block {
 }
 
 export function fields(pairs: [string, string][]): Block {
-  return { type: 'section', fields: pairs.slice(0, 10).map(([label, value]) => ({ type: 'mrkdwn', text: fit(`*${label}*\n${value}`, 2000) })) };
+  return {
+    type: 'section',
+    fields: pairs.slice(0, 10).map(([label, value]) => ({ type: 'mrkdwn', text: fit(`*${label}*\n${value}`, 2000) })),
+  };
 }
 
 export function context(...markdown: string[]): Block {
-  return { type: 'context', elements: markdown.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: fit(text, 2000) })) };
+  return {
+    type: 'context',
+    elements: markdown.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: fit(text, 2000) })),
+  };
 }
 
 export function divider(): Block {
   return { type: 'divider' };
 }
 
-export type Button = { actionId: string; text: string; value?: string; style?: 'primary' | 'danger'; url?: string; confirm?: { title: string; text: string; confirm: string; deny: string } };
+export type Button = {
+  actionId: string;
+  text: string;
+  value?: string;
+  style?: 'primary' | 'danger';
+  url?: string;
+  confirm?: { title: string; text: string; confirm: string; deny: string };
+};
 
 export function actions(blockId: string, buttons: Button[]): Block {
   return {
@@ -40,14 +53,16 @@ export function actions(blockId: string, buttons: Button[]): Block {
       ...(button.value !== undefined ? { value: fit(button.value, 2000) } : {}),
       ...(button.style ? { style: button.style } : {}),
       ...(button.url ? { url: button.url } : {}),
-      ...(button.confirm ? {
-        confirm: {
-          title: { type: 'plain_text', text: button.confirm.title },
-          text: { type: 'mrkdwn', text: button.confirm.text },
-          confirm: { type: 'plain_text', text: button.confirm.confirm },
-          deny: { type: 'plain_text', text: button.confirm.deny },
-        },
-      } : {}),
+      ...(button.confirm
+        ? {
+            confirm: {
+              title: { type: 'plain_text', text: button.confirm.title },
+              text: { type: 'mrkdwn', text: button.confirm.text },
+              confirm: { type: 'plain_text', text: button.confirm.confirm },
+              deny: { type: 'plain_text', text: button.confirm.deny },
+            },
+          }
+        : {}),
     })),
   };
 }

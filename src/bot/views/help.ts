@@ -12,7 +12,13 @@ export function helpView(topic?: CommandName): View {
     if (index > 0) blocks.push(divider());
     blocks.push(section(commandSection(command)));
   });
-  blocks.push(context('Production changes need approval from other people (button or :white_check_mark: reaction). Everything is written to the audit log. `/ops help <command>` shows one command.'));
-  const text = commands.map((command) => USAGE[command].map((line) => `${line.syntax}\n    e.g. ${line.example}`).join('\n')).join('\n');
+  blocks.push(
+    context(
+      'Production changes need approval from other people (button or :white_check_mark: reaction). Everything is written to the audit log. `/ops help <command>` shows one command.',
+    ),
+  );
+  const text = commands
+    .map((command) => USAGE[command].map((line) => `${line.syntax}\n    e.g. ${line.example}`).join('\n'))
+    .join('\n');
   return view(text, blocks);
 }

@@ -1,17 +1,41 @@
 import { actions, code, context, section, view, type Block, type View } from './blocks.ts';
 import { rollbackButtonValue } from './deploy.ts';
 
-export type HistoryRow = { revision: number; version: string; at: Date | undefined; who: string | undefined; why: string | undefined; live: boolean };
+export type HistoryRow = {
+  revision: number;
+  version: string;
+  at: Date | undefined;
+  who: string | undefined;
+  why: string | undefined;
+  live: boolean;
+};
 
 export const ROLLBACK_TO = 'rollback_to';
 
 // /deploy history: the revisions the cluster still holds, newest first, with who and why, the live one
 // marked, and a Rollback-to button on each older one (at most 25 buttons: Slack's limit per block).
 export function historyView(service: string, env: string, rows: HistoryRow[], kept: number): View {
-  const lines = rows.map((row) => `${row.live ? ':large_green_circle: *live*' : ':white_circle:'} rev *${row.revision}* ${code(row.version)}${row.at ? ` · ${row.at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}${row.who ? ` · ${row.who}` : ''}${row.why ? ` — ${row.why}` : ''}`);
+  const lines = rows.map(
+    (row) =>
+      `${row.live ? ':large_green_circle: *live*' : ':white_circle:'} rev *${row.revision}* ${code(row.version)}${row.at ? ` · ${row.at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}${row.who ? ` · ${row.who}` : ''}${row.why ? ` — ${row.why}` : ''}`,
+  );
   const blocks: Block[] = [section(`*Deploy history of ${service} in ${env}* (newest first)\n${lines.join('\n')}`)];
   const older = rows.filter((row) => !row.live).slice(0, 25);
-  if (older.length > 0) blocks.push(actions(`history:${service}:${env}`, older.map((row) => ({ actionId: ROLLBACK_TO, text: `Roll back to rev ${row.revision} (${row.version})`, value: rollbackButtonValue(service, env, row.revision) }))));
-  blocks.push(context(`The cluster keeps ${kept} ReplicaSet${kept === 1 ? '' : 's'} (revisionHistoryLimit); older revisions can no longer be rolled back to.`));
+  if (older.length > 0)
+    blocks.push(
+      actions(
+        `history:${service}:${env}`,
+        older.map((row) => ({
+          actionId: ROLLBACK_TO,
+          text: `Roll back to rev ${row.revision} (${row.version})`,
+          value: rollbackButtonValue(service, env, row.revision),
+        })),
+      ),
+    );
+  blocks.push(
+    context(
+      `The cluster keeps ${kept} ReplicaSet${kept === 1 ? '' : 's'} (revisionHistoryLimit); older revisions can no longer be rolled back to.`,
+    ),
+  );
   return view(`Deploy history of ${service} in ${env}:\n${lines.join('\n').replace(/\*/g, '')}`, blocks);
 }

@@ -10,7 +10,12 @@ export const INCIDENT_UPDATE = 'incident_update';
 export const INCIDENT_RESOLVE = 'incident_resolve';
 export const INCIDENT_CHECKLIST = 'incident_checklist';
 
-export const SEVERITY_EMOJI: Record<Severity, string> = { P0: ':red_circle:', P1: ':large_orange_circle:', P2: ':large_yellow_circle:', P3: ':large_blue_circle:' };
+export const SEVERITY_EMOJI: Record<Severity, string> = {
+  P0: ':red_circle:',
+  P1: ':large_orange_circle:',
+  P2: ':large_yellow_circle:',
+  P3: ':large_blue_circle:',
+};
 
 // Every message ops-bot posts for an incident carries a block_id naming the incident and the step,
 // so a post whose answer was lost (a crash, a timeout) can be found in the channel's history
@@ -19,7 +24,11 @@ export function markerOf(incidentId: string, step: string): string {
   return `incident:${incidentId}:${step}`;
 }
 
-export function slackDate(at: Date, format: string, fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'): string {
+export function slackDate(
+  at: Date,
+  format: string,
+  fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+): string {
   return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
 }
 
@@ -29,7 +38,12 @@ export function commanderText(record: IncidentRecord): string {
 
 // The topic is plain text of at most 250 characters: severity · status · commander · bridge.
 export function topicOf(record: IncidentRecord, bridge: string | undefined): string {
-  const parts = [record.severity, record.status, record.commander ? `commander <@${record.commander}>` : 'no commander yet', ...(bridge ? [`bridge ${bridge}`] : [])];
+  const parts = [
+    record.severity,
+    record.status,
+    record.commander ? `commander <@${record.commander}>` : 'no commander yet',
+    ...(bridge ? [`bridge ${bridge}`] : []),
+  ];
   const topic = parts.join(' · ');
   return topic.length <= 250 ? topic : topic.slice(0, 250);
 }
@@ -41,12 +55,18 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
   const resolved = record.status === 'resolved';
   const emoji = resolved ? ':white_check_mark:' : SEVERITY_EMOJI[record.severity];
   const blocks: Block[] = [
-    { ...header(`${resolved ? 'Resolved' : record.severity} · ${record.title}`), block_id: markerOf(record.id, 'card') },
+    {
+      ...header(`${resolved ? 'Resolved' : record.severity} · ${record.title}`),
+      block_id: markerOf(record.id, 'card'),
+    },
     fields([
       ['Status', `${emoji} ${record.status}`],
       ['Severity', record.severity],
       ['Commander', commanderText(record)],
-      ['Started', `${slackDate(record.declaredAt, '{date_short_pretty} {time}')} (${slackDate(record.declaredAt, '{ago}', 'see start')})`],
+      [
+        'Started',
+        `${slackDate(record.declaredAt, '{date_short_pretty} {time}')} (${slackDate(record.declaredAt, '{ago}', 'see start')})`,
+      ],
       ['Declared by', `<@${record.declaredBy}>`],
       ['Last update', slackDate(record.lastUpdateAt, '{ago}', record.lastUpdateAt.toISOString())],
     ]),
@@ -55,45 +75,101 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
   if (bridge) blocks.push(section(`:telephone_receiver: *Bridge:* <${bridge}>`));
   for (const target of services.slice(0, 10)) {
     const line = section(`*Affected:* \`${target.service}\` in ${target.env}`);
-    blocks.push(resolved ? line : {
-      ...line,
-      accessory: {
-        type: 'button', action_id: DEPLOY_ROLLBACK, text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) }, style: 'danger', value: rollbackButtonValue(target.service, target.env),
-        confirm: { title: { type: 'plain_text', text: 'Plan a rollback?' }, text: { type: 'mrkdwn', text: `ops-bot plans a rollback of ${target.service} in ${target.env} to the revision before the current one, with the approvals ${target.env} asks for.` }, confirm: { type: 'plain_text', text: 'Plan rollback' }, deny: { type: 'plain_text', text: 'Back' } },
-      },
-    });
+    blocks.push(
+      resolved
+        ? line
+        : {
+            ...line,
+            accessory: {
+              type: 'button',
+              action_id: DEPLOY_ROLLBACK,
+              text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) },
+              style: 'danger',
+              value: rollbackButtonValue(target.service, target.env),
+              confirm: {
+                title: { type: 'plain_text', text: 'Plan a rollback?' },
+                text: {
+                  type: 'mrkdwn',
+                  text: `ops-bot plans a rollback of ${target.service} in ${target.env} to the revision before the current one, with the approvals ${target.env} asks for.`,
+                },
+                confirm: { type: 'plain_text', text: 'Plan rollback' },
+                deny: { type: 'plain_text', text: 'Back' },
+              },
+            },
+          },
+    );
   }
   if (resolved) {
-    blocks.push(context(`Resolved by <@${record.resolvedBy ?? 'unknown'}> ${record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : ''}${record.summary ? ` — ${esc(record.summary)}` : ''}`));
+    blocks.push(
+      context(
+        `Resolved by <@${record.resolvedBy ?? 'unknown'}> ${record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : ''}${record.summary ? ` — ${esc(record.summary)}` : ''}`,
+      ),
+    );
   } else {
-    blocks.push(actions(`incident-buttons:${record.id}`, [
-      { actionId: INCIDENT_ACK, text: record.acknowledgedAt ? "I'm commander" : "Acknowledge / I'm commander", value: record.id, style: 'primary' },
-      { actionId: INCIDENT_SEVERITY, text: 'Change severity', value: record.id },
-      { actionId: INCIDENT_UPDATE, text: 'Post update', value: record.id },
-      { actionId: INCIDENT_RESOLVE, text: 'Resolve', value: record.id, style: 'danger' },
-    ]));
+    blocks.push(
+      actions(`incident-buttons:${record.id}`, [
+        {
+          actionId: INCIDENT_ACK,
+          text: record.acknowledgedAt ? "I'm commander" : "Acknowledge / I'm commander",
+          value: record.id,
+          style: 'primary',
+        },
+        { actionId: INCIDENT_SEVERITY, text: 'Change severity', value: record.id },
+        { actionId: INCIDENT_UPDATE, text: 'Post update', value: record.id },
+        { actionId: INCIDENT_RESOLVE, text: 'Resolve', value: record.id, style: 'danger' },
+      ]),
+    );
   }
-  return view(`${record.severity} incident: ${esc(record.title)} — ${record.status}, commander ${record.commander ? `<@${record.commander}>` : 'nobody yet'}`, blocks);
+  return view(
+    `${record.severity} incident: ${esc(record.title)} — ${record.status}, commander ${record.commander ? `<@${record.commander}>` : 'nobody yet'}`,
+    blocks,
+  );
 }
 
 export function introView(record: IncidentRecord, bridge: string | undefined): View {
   const text = `:rotating_light: *${record.severity}: ${esc(record.title)}* — declared by <@${record.declaredBy}>.${bridge ? `\n:telephone_receiver: Bridge: <${bridge}>` : ''}\nThe status card below is pinned; \`/incident note <text>\` adds to the timeline, and a :pushpin: on any message does too.`;
-  return view(`${record.severity}: ${esc(record.title)}${bridge ? ` — bridge ${bridge}` : ''}`, [{ ...section(text), block_id: markerOf(record.id, 'intro') }]);
+  return view(`${record.severity}: ${esc(record.title)}${bridge ? ` — bridge ${bridge}` : ''}`, [
+    { ...section(text), block_id: markerOf(record.id, 'intro') },
+  ]);
 }
 
 export function checklistView(record: IncidentRecord, items: string[], checked: ReadonlySet<string>): View {
-  const options = items.slice(0, 10).map((item, index) => ({ text: { type: 'mrkdwn', text: item.slice(0, 150) }, value: `item-${index}` }));
+  const options = items
+    .slice(0, 10)
+    .map((item, index) => ({ text: { type: 'mrkdwn', text: item.slice(0, 150) }, value: `item-${index}` }));
   const initial = options.filter((option) => checked.has(option.value));
   return view(`Checklist for ${record.severity}: ${items.join('; ')}`, [
-    { ...section(`:clipboard: *Checklist (${record.severity})* — tick items as they are done; each tick goes into the timeline.`), block_id: markerOf(record.id, 'checklist') },
-    { type: 'actions', block_id: `incident-checklist:${record.id}`, elements: [{ type: 'checkboxes', action_id: INCIDENT_CHECKLIST, options, ...(initial.length > 0 ? { initial_options: initial } : {}) }] },
+    {
+      ...section(
+        `:clipboard: *Checklist (${record.severity})* — tick items as they are done; each tick goes into the timeline.`,
+      ),
+      block_id: markerOf(record.id, 'checklist'),
+    },
+    {
+      type: 'actions',
+      block_id: `incident-checklist:${record.id}`,
+      elements: [
+        {
+          type: 'checkboxes',
+          action_id: INCIDENT_CHECKLIST,
+          options,
+          ...(initial.length > 0 ? { initial_options: initial } : {}),
+        },
+      ],
+    },
   ]);
 }
 
 export function broadcastView(record: IncidentRecord, step: string, headline: string): View {
   const channel = record.channelId ? `<#${record.channelId}>` : `#${record.channelName ?? '?'}`;
-  const text = record.status === 'resolved' ? `${headline} (${channel})` : `${SEVERITY_EMOJI[record.severity]} ${headline} — join ${channel}`;
-  return view(text, [{ ...section(text), block_id: markerOf(record.id, step) }, context(`Commander: ${commanderText(record)} · declared by <@${record.declaredBy}>`)]);
+  const text =
+    record.status === 'resolved'
+      ? `${headline} (${channel})`
+      : `${SEVERITY_EMOJI[record.severity]} ${headline} — join ${channel}`;
+  return view(text, [
+    { ...section(text), block_id: markerOf(record.id, step) },
+    context(`Commander: ${commanderText(record)} · declared by <@${record.declaredBy}>`),
+  ]);
 }
 
 export function noticeView(record: IncidentRecord, step: string, text: string): View {

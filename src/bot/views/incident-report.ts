@@ -34,7 +34,12 @@ function timelineBlocks(rows: TimelineRow[], maxBlocks: number): Block[] {
   if (current) chunks.push(current);
   const kept = chunks.slice(-maxBlocks);
   const blocks = kept.map((chunk) => section(chunk));
-  if (kept.length < chunks.length) blocks.unshift(context(`…${chunks.length - kept.length} earlier part(s) of the timeline are in \`/incident timeline\` and the postmortem draft.`));
+  if (kept.length < chunks.length)
+    blocks.unshift(
+      context(
+        `…${chunks.length - kept.length} earlier part(s) of the timeline are in \`/incident timeline\` and the postmortem draft.`,
+      ),
+    );
   return blocks;
 }
 
@@ -54,18 +59,28 @@ export function participantsOf(record: IncidentRecord, rows: TimelineRow[]): str
 function figureLines(figures: IncidentFigures): [string, string][] {
   return [
     ['Duration', formatDuration(figures.durationMs)],
-    ['Time to acknowledge', figures.timeToAcknowledgeMs === undefined ? 'never acknowledged' : formatDuration(figures.timeToAcknowledgeMs)],
+    [
+      'Time to acknowledge',
+      figures.timeToAcknowledgeMs === undefined ? 'never acknowledged' : formatDuration(figures.timeToAcknowledgeMs),
+    ],
     ['Time to resolve', formatDuration(figures.timeToResolveMs)],
   ];
 }
 
 function severityPath(record: IncidentRecord): string {
-  return record.severityHistory.map((change) => `${change.to} (${utc(new Date(change.at))}, <@${change.by}>)`).join(' → ');
+  return record.severityHistory
+    .map((change) => `${change.to} (${utc(new Date(change.at))}, <@${change.by}>)`)
+    .join(' → ');
 }
 
 // `now` stands in for the resolution of an incident that is still open (a draft written early).
 export function incidentFigures(record: IncidentRecord, now: Date): IncidentFigures {
-  return figuresOf({ declaredAt: record.declaredAt, acknowledgedAt: record.acknowledgedAt, firstResolvedAt: record.firstResolvedAt, resolvedAt: record.resolvedAt ?? now });
+  return figuresOf({
+    declaredAt: record.declaredAt,
+    acknowledgedAt: record.acknowledgedAt,
+    firstResolvedAt: record.firstResolvedAt,
+    resolvedAt: record.resolvedAt ?? now,
+  });
 }
 
 export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: string, now: Date): View {
@@ -74,7 +89,12 @@ export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: s
   const lines = figureLines(figures);
   return view(`Resolved: ${esc(record.title)}. ${lines.map(([label, value]) => `${label} ${value}`).join(', ')}.`, [
     { ...header(`Resolved · ${record.title}`), block_id: markerOf(record.id, step) },
-    fields([...lines, ['Commander', commanderText(record)], ['Severity', severityPath(record)], ['Participants', participants.map((id) => `<@${id}>`).join(' ')]]),
+    fields([
+      ...lines,
+      ['Commander', commanderText(record)],
+      ['Severity', severityPath(record)],
+      ['Participants', participants.map((id) => `<@${id}>`).join(' ')],
+    ]),
     ...(record.summary ? [section(`*Summary:* ${esc(record.summary)}`)] : []),
     section('*Timeline*'),
     ...timelineBlocks(rows, 40),
@@ -83,10 +103,17 @@ export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: s
 }
 
 // The postmortem draft: facts filled in, the questions only people can answer left open.
-export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], names: (userId: string) => string, now: Date): string {
+export function postmortemMarkdown(
+  record: IncidentRecord,
+  rows: TimelineRow[],
+  names: (userId: string) => string,
+  now: Date,
+): string {
   const figures = incidentFigures(record, now);
   const who = (text: string) => unesc(text.replace(/<@([UW][A-Z0-9]+)>/g, (_match, id: string) => `@${names(id)}`));
-  const participants = participantsOf(record, rows).map((id) => `@${names(id)}`).join(', ');
+  const participants = participantsOf(record, rows)
+    .map((id) => `@${names(id)}`)
+    .join(', ');
   return [
     `# Postmortem: ${record.title}`,
     '',
@@ -107,7 +134,10 @@ export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], 
     '',
     '| Time | Kind | Who | What |',
     '|---|---|---|---|',
-    ...rows.map((row) => `| ${row.at.toISOString().slice(0, 19).replace('T', ' ')} | ${row.kind} | @${names(row.actor)} | ${who(row.text).replace(/\|/g, '\\|').replace(/\n+/g, ' ')}${row.permalink ? ` ([link](${row.permalink}))` : ''} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.at.toISOString().slice(0, 19).replace('T', ' ')} | ${row.kind} | @${names(row.actor)} | ${who(row.text).replace(/\|/g, '\\|').replace(/\n+/g, ' ')}${row.permalink ? ` ([link](${row.permalink}))` : ''} |`,
+    ),
     '',
     '## Impact',
     '',
@@ -132,25 +162,45 @@ export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], 
 
 export function incidentListView(incidents: IncidentRecord[], now: Date): View {
   if (incidents.length === 0) return view('No open incidents.', [section(':white_check_mark: No open incidents.')]);
-  const lines = incidents.map((record) => `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${record.channelId ? `<#${record.channelId}>` : `_${record.setup === 'pending' ? 'setting up' : '?'}_`} ${esc(record.title)} — ${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`);
+  const lines = incidents.map(
+    (record) =>
+      `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${record.channelId ? `<#${record.channelId}>` : `_${record.setup === 'pending' ? 'setting up' : '?'}_`} ${esc(record.title)} — ${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`,
+  );
   // A section holds 3000 characters: as many sections as the lines need.
   const sections: string[] = [];
   for (const line of lines) {
     const last = sections.at(-1);
-    if (last !== undefined && last.length + line.length + 1 <= 2_900) sections[sections.length - 1] = `${last}\n${line}`;
+    if (last !== undefined && last.length + line.length + 1 <= 2_900)
+      sections[sections.length - 1] = `${last}\n${line}`;
     else sections.push(line.slice(0, 2_900));
   }
-  return view(`${incidents.length} open incident(s)`, [header(`Open incidents (${incidents.length})`), ...sections.map((text) => section(text))]);
+  return view(`${incidents.length} open incident(s)`, [
+    header(`Open incidents (${incidents.length})`),
+    ...sections.map((text) => section(text)),
+  ]);
 }
 
 export type DeclareAsk = { severity: string; title: string; services: string[]; description?: string | undefined };
 
 export function duplicatePromptView(existing: IncidentRecord, ask: DeclareAsk, now: Date): View {
-  const where = existing.channelId ? `<#${existing.channelId}>` : `#${existing.channelName ?? 'its channel (being set up)'}`;
+  const where = existing.channelId
+    ? `<#${existing.channelId}>`
+    : `#${existing.channelName ?? 'its channel (being set up)'}`;
   return view(`Is this the same as ${where}?`, [
-    section(`:eyes: *Is this the same as ${where}?* "${esc(existing.title)}" (${existing.severity}) was declared ${ago(existing.declaredAt, now)} by <@${existing.declaredBy}>.`),
+    section(
+      `:eyes: *Is this the same as ${where}?* "${esc(existing.title)}" (${existing.severity}) was declared ${ago(existing.declaredAt, now)} by <@${existing.declaredBy}>.`,
+    ),
     actions('incident-duplicate', [
-      ...(existing.channelId ? [{ actionId: INCIDENT_JOIN, text: `Join #${existing.channelName ?? 'channel'}`.slice(0, 75), value: existing.id, style: 'primary' as const }] : []),
+      ...(existing.channelId
+        ? [
+            {
+              actionId: INCIDENT_JOIN,
+              text: `Join #${existing.channelName ?? 'channel'}`.slice(0, 75),
+              value: existing.id,
+              style: 'primary' as const,
+            },
+          ]
+        : []),
       { actionId: INCIDENT_DECLARE_ANYWAY, text: 'Declare anyway', value: JSON.stringify(ask).slice(0, 2_000) },
     ]),
   ]);

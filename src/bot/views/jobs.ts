@@ -2,8 +2,14 @@ import type { JobSummary } from '../../jobs/queues.ts';
 import { ago, code, context, fields, section, view, type View } from './blocks.ts';
 
 const STATE_ICONS: Record<string, string> = {
-  active: ':arrows_counterclockwise:', waiting: ':hourglass_flowing_sand:', prioritized: ':hourglass_flowing_sand:', delayed: ':alarm_clock:',
-  'waiting-children': ':hourglass_flowing_sand:', completed: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:',
+  active: ':arrows_counterclockwise:',
+  waiting: ':hourglass_flowing_sand:',
+  prioritized: ':hourglass_flowing_sand:',
+  delayed: ':alarm_clock:',
+  'waiting-children': ':hourglass_flowing_sand:',
+  completed: ':white_check_mark:',
+  failed: ':x:',
+  unknown: ':grey_question:',
 };
 
 function stateOf(job: JobSummary): string {
@@ -11,7 +17,9 @@ function stateOf(job: JobSummary): string {
 }
 
 export function queuedView(jobId: string, what: string): View {
-  return view(`:hourglass_flowing_sand: ${what} (job ${jobId})`, [context(`:hourglass_flowing_sand: ${what} — job ${code(jobId)}`)]);
+  return view(`:hourglass_flowing_sand: ${what} (job ${jobId})`, [
+    context(`:hourglass_flowing_sand: ${what} — job ${code(jobId)}`),
+  ]);
 }
 
 export function jobStatusView(job: JobSummary, now: Date): View {
@@ -30,12 +38,24 @@ export function jobStatusView(job: JobSummary, now: Date): View {
 
 export function recentJobsView(jobs: JobSummary[], now: Date): View {
   if (jobs.length === 0) {
-    return view('You have no recent jobs.', [section('You have no recent jobs. `/ops status <job>` shows any job by id.')]);
+    return view('You have no recent jobs.', [
+      section('You have no recent jobs. `/ops status <job>` shows any job by id.'),
+    ]);
   }
-  const lines = jobs.map((job) => `${stateOf(job)}  ${code(job.id)}  ${job.command ? code(job.command) : job.kind}  ${ago(job.createdAt, now)}`);
-  return view(`Your recent jobs:\n${lines.join('\n')}`, [section(`*Your recent jobs*\n${lines.join('\n')}`), context('`/ops status <job>` for one job in detail.')]);
+  const lines = jobs.map(
+    (job) =>
+      `${stateOf(job)}  ${code(job.id)}  ${job.command ? code(job.command) : job.kind}  ${ago(job.createdAt, now)}`,
+  );
+  return view(`Your recent jobs:\n${lines.join('\n')}`, [
+    section(`*Your recent jobs*\n${lines.join('\n')}`),
+    context('`/ops status <job>` for one job in detail.'),
+  ]);
 }
 
 export function unknownJobView(jobId: string): View {
-  return view(`There is no job ${jobId} (finished jobs are kept 7 days).`, [section(`:grey_question: There is no job ${code(jobId)}. Finished jobs are kept for 7 days; the audit log keeps everything (\`/ops audit\`).`)]);
+  return view(`There is no job ${jobId} (finished jobs are kept 7 days).`, [
+    section(
+      `:grey_question: There is no job ${code(jobId)}. Finished jobs are kept for 7 days; the audit log keeps everything (\`/ops audit\`).`,
+    ),
+  ]);
 }

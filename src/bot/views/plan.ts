@@ -7,14 +7,20 @@ export function planFields(plan: Plan): Block {
     return fields([
       ['Plan', code(planSummary(plan))],
       ['Backup', code(plan.backupId)],
-      ['Into', `${code(plan.target)} (new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'})`],
+      [
+        'Into',
+        `${code(plan.target)} (new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'})`,
+      ],
       ['Reason', plan.reason ? esc(plan.reason) : '_none given_'],
     ]);
   }
   return fields([
     ['Plan', code(planSummary(plan))],
     ['Image', `${code(plan.from.image)}\n→ ${code(plan.to.image)}`],
-    ['Where', `${plan.namespace}/${plan.deployment} (container ${code(plan.container)}) in context ${code(plan.context)}`],
+    [
+      'Where',
+      `${plan.namespace}/${plan.deployment} (container ${code(plan.container)}) in context ${code(plan.context)}`,
+    ],
     ['Reason', plan.reason ? esc(plan.reason) : '_none given_'],
   ]);
 }
@@ -24,7 +30,9 @@ export function dryRunView(plan: Plan, needsApproval: string | undefined): View 
   return view(text, [
     header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
-    context(`:white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`),
+    context(
+      `:white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`,
+    ),
   ]);
 }
 

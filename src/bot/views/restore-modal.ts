@@ -10,9 +10,30 @@ export function restoreModal(backupId: string, database: string, channel: string
     submit: { type: 'plain_text', text: 'Plan restore' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Restore \`${backupId}\` of *${database}* into a *new* target. An existing name is refused; production restores need approval.` } },
-      { type: 'input', block_id: 'target', label: { type: 'plain_text', text: 'New instance or database name' }, element: { type: 'plain_text_input', action_id: 'value', placeholder: { type: 'plain_text', text: `${database}-restored` } } },
-      { type: 'input', block_id: 'reason', optional: true, label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: 'value' } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Restore \`${backupId}\` of *${database}* into a *new* target. An existing name is refused; production restores need approval.`,
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'target',
+        label: { type: 'plain_text', text: 'New instance or database name' },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          placeholder: { type: 'plain_text', text: `${database}-restored` },
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'reason',
+        optional: true,
+        label: { type: 'plain_text', text: 'Reason' },
+        element: { type: 'plain_text_input', action_id: 'value' },
+      },
     ],
   };
 }

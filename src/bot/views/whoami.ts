@@ -3,8 +3,13 @@ import { describePeople } from '../../core/people.ts';
 import { context, fields, section, view, type View } from './blocks.ts';
 
 const ROLE_WORDS: Record<string, string> = {
-  deploy: 'deploy', rollback: 'roll back', backup: 'back up', restore: 'restore', incident: 'declare incidents',
-  incidentAdmin: 'run incidents (severity, resolve)', admin: 'administer (cancel others\' jobs, audit export)',
+  deploy: 'deploy',
+  rollback: 'roll back',
+  backup: 'back up',
+  restore: 'restore',
+  incident: 'declare incidents',
+  incidentAdmin: 'run incidents (severity, resolve)',
+  admin: "administer (cancel others' jobs, audit export)",
 };
 
 export type WhoamiState = { userId: string; teamId: string | undefined; groups: string[]; permissions: Permissions };
@@ -17,8 +22,13 @@ export function whoamiView(state: WhoamiState): View {
     ...permissions.approvesRollbacks.map((env) => `${env} rollbacks`),
     ...permissions.breaksGlass.map((env) => `${env} break-glass`),
   ];
-  const lacking = permissions.lacking.map(({ role, heldBy }) => `${ROLE_WORDS[role] ?? role} (needs ${describePeople(heldBy)})`);
-  const groups = state.groups.length > 0 ? state.groups.map((handle) => `@${handle}`).join(', ') : 'none of the groups the catalog names';
+  const lacking = permissions.lacking.map(
+    ({ role, heldBy }) => `${ROLE_WORDS[role] ?? role} (needs ${describePeople(heldBy)})`,
+  );
+  const groups =
+    state.groups.length > 0
+      ? state.groups.map((handle) => `@${handle}`).join(', ')
+      : 'none of the groups the catalog names';
   const text = `You are <@${state.userId}> (${state.userId}). Groups: ${groups}. You may: ${may.join(', ') || 'nothing yet'}.`;
   return view(text, [
     section(`You are <@${state.userId}> — \`${state.userId}\`${state.teamId ? ` in team \`${state.teamId}\`` : ''}`),
@@ -28,6 +38,8 @@ export function whoamiView(state: WhoamiState): View {
       ['You approve', approves.length > 0 ? approves.join(', ') : 'nothing'],
       ['You may not', lacking.length > 0 ? lacking.join('\n') : 'nothing: you hold every role'],
     ]),
-    context('Groups are read from Slack user groups and cached for a minute. Roles and approvers come from the catalog.'),
+    context(
+      'Groups are read from Slack user groups and cached for a minute. Roles and approvers come from the catalog.',
+    ),
   ]);
 }

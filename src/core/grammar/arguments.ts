@@ -34,14 +34,23 @@ export function parseArguments(command: CommandName, raw: string, spec: FlagSpec
     const match = token.quoted ? null : FLAG.exec(token.text);
     if (!match) {
       if (!token.quoted && token.text.startsWith('-') && token.text.length > 1 && !/^-\d/.test(token.text)) {
-        throw usageError(command, `\`${clip(token.text)}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`, 'unknown_flag');
+        throw usageError(
+          command,
+          `\`${clip(token.text)}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`,
+          'unknown_flag',
+        );
       }
       positionals.push(token);
       continue;
     }
     const name = match[1]!;
     const kind = spec[name];
-    if (kind === undefined) throw usageError(command, `\`--${clip(name)}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`, 'unknown_flag');
+    if (kind === undefined)
+      throw usageError(
+        command,
+        `\`--${clip(name)}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`,
+        'unknown_flag',
+      );
     if (flags.has(name)) throw usageError(command, `\`--${name}\` is given twice.`, 'repeated_flag');
     if (kind === 'switch') {
       if (match[2] !== undefined) throw usageError(command, `\`--${name}\` takes no value.`, 'flag_value');
@@ -55,7 +64,8 @@ export function parseArguments(command: CommandName, raw: string, spec: FlagSpec
       continue;
     }
     const next = tokens[index + 1];
-    if (next === undefined || (!next.quoted && FLAG.test(next.text))) throw usageError(command, `\`--${name}\` needs a value.`, 'flag_value');
+    if (next === undefined || (!next.quoted && FLAG.test(next.text)))
+      throw usageError(command, `\`--${name}\` needs a value.`, 'flag_value');
     flags.set(name, next.text);
     index += 1;
   }
@@ -77,6 +87,8 @@ export function restOf(args: Arguments, from: number): string {
   if (taken.length === 1 && first.quoted) return first.text;
   const verbatim = args.text.slice(first.position, last.end);
   // A flag in the middle of the text must not become part of it; then words are joined instead.
-  const flagInside = /(^|\s)--[a-z]/.test(taken.reduce((text, token) => text.replace(args.text.slice(token.position, token.end), ' '), verbatim));
+  const flagInside = /(^|\s)--[a-z]/.test(
+    taken.reduce((text, token) => text.replace(args.text.slice(token.position, token.end), ' '), verbatim),
+  );
   return (flagInside ? taken.map((token) => token.text).join(' ') : verbatim).trim();
 }

@@ -3,8 +3,16 @@ import { clip, parseArguments, restOf, usageError, type Arguments, type FlagSpec
 import type { Token } from './tokenize.ts';
 import type { CommandName } from './usage.ts';
 import {
-  backupIdValue, jobIdValue, limitValue, nameValue, reasonValue, revisionOrVersionValue,
-  severityValue, sinceValue, versionValue, type Severity,
+  backupIdValue,
+  jobIdValue,
+  limitValue,
+  nameValue,
+  reasonValue,
+  revisionOrVersionValue,
+  severityValue,
+  sinceValue,
+  versionValue,
+  type Severity,
 } from './values.ts';
 
 export type Strategy = 'rolling' | 'bluegreen' | 'canary';
@@ -19,17 +27,40 @@ export type OpsRequest =
   | { command: 'ops'; sub: 'cancel'; jobId: string };
 
 export type DeployRequest =
-  | { command: 'deploy'; sub: 'run'; service: string; version: string; env: string; strategy?: Strategy; reason?: string; dryRun: boolean; breakGlass?: string }
+  | {
+      command: 'deploy';
+      sub: 'run';
+      service: string;
+      version: string;
+      env: string;
+      strategy?: Strategy;
+      reason?: string;
+      dryRun: boolean;
+      breakGlass?: string;
+    }
   | { command: 'deploy'; sub: 'history'; service: string; env: string; limit: number };
 
-export type RollbackRequest = { command: 'rollback'; service: string; env: string; to?: { revision: number } | { version: string }; reason?: string; breakGlass?: string };
+export type RollbackRequest = {
+  command: 'rollback';
+  service: string;
+  env: string;
+  to?: { revision: number } | { version: string };
+  reason?: string;
+  breakGlass?: string;
+};
 
 export type BackupRequest =
   | { command: 'backup'; sub: 'run'; database: string; reason?: string }
   | { command: 'backup'; sub: 'list'; database: string; limit: number }
   | { command: 'backup'; sub: 'verify'; backupId: string; plan: boolean };
 
-export type RestoreRequest = { command: 'restore'; backupId: string; target: string; reason?: string; breakGlass?: string };
+export type RestoreRequest = {
+  command: 'restore';
+  backupId: string;
+  target: string;
+  reason?: string;
+  breakGlass?: string;
+};
 
 export type IncidentRequest =
   | { command: 'incident'; sub: 'declare'; severity?: Severity; title?: string; services: string[] }
@@ -38,7 +69,8 @@ export type IncidentRequest =
   | { command: 'incident'; sub: 'resolve'; summary?: string }
   | { command: 'incident'; sub: 'reopen' | 'list' | 'timeline' };
 
-export type CommandRequest = OpsRequest | DeployRequest | RollbackRequest | BackupRequest | RestoreRequest | IncidentRequest;
+export type CommandRequest =
+  OpsRequest | DeployRequest | RollbackRequest | BackupRequest | RestoreRequest | IncidentRequest;
 
 const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
 const DEFAULT_LIMIT = 10;
@@ -56,17 +88,27 @@ function readFlag<T>(command: CommandName, args: Arguments, flag: string, schema
   return read(command, schema, raw === true ? '' : raw, `--${flag}`);
 }
 
-function expectCount(command: CommandName, args: Arguments, from: number, min: number, max: number, missing: string): Token[] {
+function expectCount(
+  command: CommandName,
+  args: Arguments,
+  from: number,
+  min: number,
+  max: number,
+  missing: string,
+): Token[] {
   const taken = args.positionals.slice(from);
   if (taken.length < min) throw usageError(command, missing, 'missing_argument');
-  if (taken.length > max) throw usageError(command, `Unexpected \`${clip(taken[max]!.text)}\`: it is one word too many.`, 'extra_argument');
+  if (taken.length > max)
+    throw usageError(command, `Unexpected \`${clip(taken[max]!.text)}\`: it is one word too many.`, 'extra_argument');
   return taken;
 }
 
 // "[to]" is optional sugar: "/deploy checkout 1.4.2 to production" and "… 1.4.2 production".
 function dropTo(tokens: Token[], at: number): Token[] {
   const word = tokens[at];
-  return word !== undefined && !word.quoted && word.text.toLowerCase() === 'to' && tokens.length > at + 1 ? tokens.filter((_, index) => index !== at) : tokens;
+  return word !== undefined && !word.quoted && word.text.toLowerCase() === 'to' && tokens.length > at + 1
+    ? tokens.filter((_, index) => index !== at)
+    : tokens;
 }
 
 function subcommandOf(args: Arguments): string | undefined {
@@ -75,7 +117,11 @@ function subcommandOf(args: Arguments): string | undefined {
 }
 
 function unknownSubcommand(command: CommandName, word: string, known: string[]): never {
-  throw usageError(command, `\`${clip(word)}\` is not a /${command} subcommand (try ${known.join(', ')}).`, 'unknown_subcommand');
+  throw usageError(
+    command,
+    `\`${clip(word)}\` is not a /${command} subcommand (try ${known.join(', ')}).`,
+    'unknown_subcommand',
+  );
 }
 
 function parseOps(text: string): OpsRequest {
@@ -92,7 +138,12 @@ function parseOps(text: string): OpsRequest {
       const [topic] = expectCount('ops', args, 1, 0, 1, '');
       if (topic === undefined) return { command: 'ops', sub: 'help' };
       const name = topic.text.replace(/^\//, '').toLowerCase();
-      if (!isCommandName(name)) throw usageError('ops', `There is no command \`${clip(topic.text)}\` to explain (try deploy, rollback, backup, restore, incident, ops).`, 'unknown_topic');
+      if (!isCommandName(name))
+        throw usageError(
+          'ops',
+          `There is no command \`${clip(topic.text)}\` to explain (try deploy, rollback, backup, restore, incident, ops).`,
+          'unknown_topic',
+        );
       return { command: 'ops', sub: 'help', topic: name };
     }
     case 'whoami':
@@ -102,27 +153,47 @@ function parseOps(text: string): OpsRequest {
     case 'status': {
       only(false);
       const [job] = expectCount('ops', args, 1, 0, 1, '');
-      return job === undefined ? { command: 'ops', sub: 'status' } : { command: 'ops', sub: 'status', jobId: read('ops', jobIdValue, job.text, 'Job') };
+      return job === undefined
+        ? { command: 'ops', sub: 'status' }
+        : { command: 'ops', sub: 'status', jobId: read('ops', jobIdValue, job.text, 'Job') };
     }
     case 'history': {
       only(false);
       const [service] = expectCount('ops', args, 1, 0, 1, '');
-      return service === undefined ? { command: 'ops', sub: 'history' } : { command: 'ops', sub: 'history', service: read('ops', nameValue('service'), service.text, 'Service') };
+      return service === undefined
+        ? { command: 'ops', sub: 'history' }
+        : { command: 'ops', sub: 'history', service: read('ops', nameValue('service'), service.text, 'Service') };
     }
     case 'audit': {
       only(true);
       const [filter] = expectCount('ops', args, 1, 0, 1, '');
       const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? DEFAULT_AUDIT_SINCE_MS;
-      return filter === undefined ? { command: 'ops', sub: 'audit', sinceMs } : { command: 'ops', sub: 'audit', filter: read('ops', nameValue('service or environment'), filter.text, 'Filter'), sinceMs };
+      return filter === undefined
+        ? { command: 'ops', sub: 'audit', sinceMs }
+        : {
+            command: 'ops',
+            sub: 'audit',
+            filter: read('ops', nameValue('service or environment'), filter.text, 'Filter'),
+            sinceMs,
+          };
     }
     case 'freeze': {
       only(false);
       const [env] = expectCount('ops', args, 1, 0, 1, '');
-      return env === undefined ? { command: 'ops', sub: 'freeze' } : { command: 'ops', sub: 'freeze', env: read('ops', nameValue('environment'), env.text, 'Environment') };
+      return env === undefined
+        ? { command: 'ops', sub: 'freeze' }
+        : { command: 'ops', sub: 'freeze', env: read('ops', nameValue('environment'), env.text, 'Environment') };
     }
     case 'cancel': {
       only(false);
-      const [job] = expectCount('ops', args, 1, 1, 1, 'Which job? Give its id, e.g. `/ops cancel deploy-3f9a2c71d0e4b5a6` (`/ops status` lists yours).');
+      const [job] = expectCount(
+        'ops',
+        args,
+        1,
+        1,
+        1,
+        'Which job? Give its id, e.g. `/ops cancel deploy-3f9a2c71d0e4b5a6` (`/ops status` lists yours).',
+      );
       return { command: 'ops', sub: 'cancel', jobId: read('ops', jobIdValue, job!.text, 'Job') };
     }
     default:
@@ -131,12 +202,28 @@ function parseOps(text: string): OpsRequest {
 }
 
 function parseDeploy(text: string): DeployRequest {
-  const args = parseArguments('deploy', text, { strategy: 'value', reason: 'value', 'dry-run': 'switch', 'break-glass': 'value', limit: 'value' });
+  const args = parseArguments('deploy', text, {
+    strategy: 'value',
+    reason: 'value',
+    'dry-run': 'switch',
+    'break-glass': 'value',
+    limit: 'value',
+  });
   if (subcommandOf(args) === 'history') {
-    for (const flag of args.flags.keys()) if (flag !== 'limit') throw usageError('deploy', `\`--${flag}\` does not apply to /deploy history.`, 'unknown_flag');
-    const [service, env] = expectCount('deploy', args, 1, 2, 2, 'Which service and environment? e.g. `/deploy history checkout production`.');
+    for (const flag of args.flags.keys())
+      if (flag !== 'limit')
+        throw usageError('deploy', `\`--${flag}\` does not apply to /deploy history.`, 'unknown_flag');
+    const [service, env] = expectCount(
+      'deploy',
+      args,
+      1,
+      2,
+      2,
+      'Which service and environment? e.g. `/deploy history checkout production`.',
+    );
     return {
-      command: 'deploy', sub: 'history',
+      command: 'deploy',
+      sub: 'history',
       service: read('deploy', nameValue('service'), service!.text, 'Service'),
       env: read('deploy', nameValue('environment'), env!.text, 'Environment'),
       limit: readFlag('deploy', args, 'limit', limitValue) ?? DEFAULT_LIMIT,
@@ -145,12 +232,19 @@ function parseDeploy(text: string): DeployRequest {
   if (args.flags.has('limit')) throw usageError('deploy', '`--limit` only applies to /deploy history.', 'unknown_flag');
   const words = dropTo(args.positionals, 2);
   if (words.length < 3) throw usageError('deploy', missingDeployPart(words.length), 'missing_argument');
-  if (words.length > 3) throw usageError('deploy', `Unexpected \`${clip(words[3]!.text)}\`: /deploy takes a service, a version and an environment.`, 'extra_argument');
+  if (words.length > 3)
+    throw usageError(
+      'deploy',
+      `Unexpected \`${clip(words[3]!.text)}\`: /deploy takes a service, a version and an environment.`,
+      'extra_argument',
+    );
   const [service, version, env] = words as [Token, Token, Token];
   // "/deploy checkout to production" forgot the version; "to" must not be taken for a tag.
-  if (!version.quoted && version.text.toLowerCase() === 'to') throw usageError('deploy', missingDeployPart(1), 'missing_argument');
+  if (!version.quoted && version.text.toLowerCase() === 'to')
+    throw usageError('deploy', missingDeployPart(1), 'missing_argument');
   return {
-    command: 'deploy', sub: 'run',
+    command: 'deploy',
+    sub: 'run',
     service: read('deploy', nameValue('service'), service.text, 'Service'),
     version: read('deploy', versionValue, version.text, 'Version'),
     env: read('deploy', nameValue('environment'), env.text, 'Environment'),
@@ -162,10 +256,16 @@ function parseDeploy(text: string): DeployRequest {
 }
 
 function missingDeployPart(given: number): string {
-  return ['What should be deployed? e.g. `/deploy checkout 1.4.2 to staging`.', 'Which version? e.g. `/deploy checkout 1.4.2 to staging`.', 'To which environment? e.g. `/deploy checkout 1.4.2 to staging`.'][given]!;
+  return [
+    'What should be deployed? e.g. `/deploy checkout 1.4.2 to staging`.',
+    'Which version? e.g. `/deploy checkout 1.4.2 to staging`.',
+    'To which environment? e.g. `/deploy checkout 1.4.2 to staging`.',
+  ][given]!;
 }
 
-const strategyValue = z.enum(['rolling', 'bluegreen', 'canary'], { error: 'is not a strategy: use rolling, bluegreen or canary' });
+const strategyValue = z.enum(['rolling', 'bluegreen', 'canary'], {
+  error: 'is not a strategy: use rolling, bluegreen or canary',
+});
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
@@ -173,7 +273,16 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 function parseRollback(text: string): RollbackRequest {
   const args = parseArguments('rollback', text, { to: 'value', reason: 'value', 'break-glass': 'value' });
-  const [service, env] = expectCount('rollback', args, 0, 2, 2, args.positionals.length === 0 ? 'What should be rolled back? e.g. `/rollback checkout production`.' : 'In which environment? e.g. `/rollback checkout production`.');
+  const [service, env] = expectCount(
+    'rollback',
+    args,
+    0,
+    2,
+    2,
+    args.positionals.length === 0
+      ? 'What should be rolled back? e.g. `/rollback checkout production`.'
+      : 'In which environment? e.g. `/rollback checkout production`.',
+  );
   return {
     command: 'rollback',
     service: read('rollback', nameValue('service'), service!.text, 'Service'),
@@ -188,28 +297,70 @@ function parseBackup(text: string): BackupRequest {
   const args = parseArguments('backup', text, { reason: 'value', limit: 'value', plan: 'switch' });
   const sub = subcommandOf(args);
   const allowFlags = (...names: string[]) => {
-    for (const flag of args.flags.keys()) if (!names.includes(flag)) throw usageError('backup', `\`--${flag}\` does not apply here.`, 'unknown_flag');
+    for (const flag of args.flags.keys())
+      if (!names.includes(flag)) throw usageError('backup', `\`--${flag}\` does not apply here.`, 'unknown_flag');
   };
   if (sub === 'list') {
     allowFlags('limit');
     const [database] = expectCount('backup', args, 1, 1, 1, 'Which database? e.g. `/backup list orders`.');
-    return { command: 'backup', sub: 'list', database: read('backup', nameValue('database'), database!.text, 'Database'), limit: readFlag('backup', args, 'limit', limitValue) ?? DEFAULT_LIMIT };
+    return {
+      command: 'backup',
+      sub: 'list',
+      database: read('backup', nameValue('database'), database!.text, 'Database'),
+      limit: readFlag('backup', args, 'limit', limitValue) ?? DEFAULT_LIMIT,
+    };
   }
   if (sub === 'verify') {
     allowFlags('plan');
-    const [id] = expectCount('backup', args, 1, 1, 1, 'Which backup? e.g. `/backup verify ledger-20261123-071500-a1b2c3` (`/backup list <database>` shows ids).');
-    return { command: 'backup', sub: 'verify', backupId: read('backup', backupIdValue, id!.text, 'Backup id'), plan: args.flags.has('plan') };
+    const [id] = expectCount(
+      'backup',
+      args,
+      1,
+      1,
+      1,
+      'Which backup? e.g. `/backup verify ledger-20261123-071500-a1b2c3` (`/backup list <database>` shows ids).',
+    );
+    return {
+      command: 'backup',
+      sub: 'verify',
+      backupId: read('backup', backupIdValue, id!.text, 'Backup id'),
+      plan: args.flags.has('plan'),
+    };
   }
   allowFlags('reason');
-  const [database] = expectCount('backup', args, 0, 1, 1, 'Which database? e.g. `/backup orders --reason "before migration"`.');
-  return { command: 'backup', sub: 'run', database: read('backup', nameValue('database'), database!.text, 'Database'), ...optional('reason', readFlag('backup', args, 'reason', reasonValue)) };
+  const [database] = expectCount(
+    'backup',
+    args,
+    0,
+    1,
+    1,
+    'Which database? e.g. `/backup orders --reason "before migration"`.',
+  );
+  return {
+    command: 'backup',
+    sub: 'run',
+    database: read('backup', nameValue('database'), database!.text, 'Database'),
+    ...optional('reason', readFlag('backup', args, 'reason', reasonValue)),
+  };
 }
 
 function parseRestore(text: string): RestoreRequest {
   const args = parseArguments('restore', text, { reason: 'value', 'break-glass': 'value' });
   const words = dropTo(args.positionals, 1);
-  if (words.length < 2) throw usageError('restore', words.length === 0 ? 'Which backup? e.g. `/restore orders-20261123-071500-a1b2c3 to orders-restored`.' : 'Restore into what? Give a NEW instance or database name, e.g. `… to orders-restored`.', 'missing_argument');
-  if (words.length > 2) throw usageError('restore', `Unexpected \`${clip(words[2]!.text)}\`: /restore takes a backup id and a new target name.`, 'extra_argument');
+  if (words.length < 2)
+    throw usageError(
+      'restore',
+      words.length === 0
+        ? 'Which backup? e.g. `/restore orders-20261123-071500-a1b2c3 to orders-restored`.'
+        : 'Restore into what? Give a NEW instance or database name, e.g. `… to orders-restored`.',
+      'missing_argument',
+    );
+  if (words.length > 2)
+    throw usageError(
+      'restore',
+      `Unexpected \`${clip(words[2]!.text)}\`: /restore takes a backup id and a new target name.`,
+      'extra_argument',
+    );
   return {
     command: 'restore',
     backupId: read('restore', backupIdValue, words[0]!.text, 'Backup id'),
@@ -225,22 +376,50 @@ export const TITLE_MAX = 150;
 function parseIncident(text: string): IncidentRequest {
   const args = parseArguments('incident', text, { service: 'value' });
   const sub = subcommandOf(args);
-  if (sub !== 'declare' && args.flags.size > 0) throw usageError('incident', '`--service` only applies to /incident declare.', 'unknown_flag');
+  if (sub !== 'declare' && args.flags.size > 0)
+    throw usageError('incident', '`--service` only applies to /incident declare.', 'unknown_flag');
   switch (sub) {
     case 'declare': {
-      if (args.positionals.length === 1 && args.flags.size === 0) return { command: 'incident', sub: 'declare', services: [] };
+      if (args.positionals.length === 1 && args.flags.size === 0)
+        return { command: 'incident', sub: 'declare', services: [] };
       const severity = args.positionals[1];
-      if (severity === undefined) throw usageError('incident', 'Which severity? e.g. `/incident declare P1 "checkout errors"`.', 'missing_argument');
+      if (severity === undefined)
+        throw usageError(
+          'incident',
+          'Which severity? e.g. `/incident declare P1 "checkout errors"`.',
+          'missing_argument',
+        );
       // A title of spaces is no title (a quoted "   " would otherwise name a channel inc-…-incident).
       const title = restOf(args, 2).trim();
-      if (title.length === 0) throw usageError('incident', 'The incident needs a title, e.g. `/incident declare P1 "checkout errors"`.', 'missing_argument');
-      if (title.length > TITLE_MAX) throw usageError('incident', `The title is ${title.length} characters long; keep it under ${TITLE_MAX} and put details in a note.`, 'invalid_value');
+      if (title.length === 0)
+        throw usageError(
+          'incident',
+          'The incident needs a title, e.g. `/incident declare P1 "checkout errors"`.',
+          'missing_argument',
+        );
+      if (title.length > TITLE_MAX)
+        throw usageError(
+          'incident',
+          `The title is ${title.length} characters long; keep it under ${TITLE_MAX} and put details in a note.`,
+          'invalid_value',
+        );
       const service = readFlag('incident', args, 'service', nameValue('service'));
-      return { command: 'incident', sub: 'declare', severity: read('incident', severityValue, severity.text, 'Severity'), title, services: service === undefined ? [] : [service] };
+      return {
+        command: 'incident',
+        sub: 'declare',
+        severity: read('incident', severityValue, severity.text, 'Severity'),
+        title,
+        services: service === undefined ? [] : [service],
+      };
     }
     case 'note': {
       const note = restOf(args, 1);
-      if (note.length === 0) throw usageError('incident', 'What should the note say? e.g. `/incident note rolled back checkout`.', 'missing_argument');
+      if (note.length === 0)
+        throw usageError(
+          'incident',
+          'What should the note say? e.g. `/incident note rolled back checkout`.',
+          'missing_argument',
+        );
       return { command: 'incident', sub: 'note', text: read('incident', reasonValue, note, 'The note') };
     }
     case 'sev':
@@ -250,7 +429,9 @@ function parseIncident(text: string): IncidentRequest {
     }
     case 'resolve': {
       const summary = restOf(args, 1);
-      return summary.length === 0 ? { command: 'incident', sub: 'resolve' } : { command: 'incident', sub: 'resolve', summary: read('incident', reasonValue, summary, 'The summary') };
+      return summary.length === 0
+        ? { command: 'incident', sub: 'resolve' }
+        : { command: 'incident', sub: 'resolve', summary: read('incident', reasonValue, summary, 'The summary') };
     }
     case 'reopen':
     case 'list':
@@ -258,7 +439,11 @@ function parseIncident(text: string): IncidentRequest {
       expectCount('incident', args, 1, 0, 0, '');
       return { command: 'incident', sub };
     case undefined:
-      throw usageError('incident', 'What should happen? e.g. `/incident declare P1 "checkout errors"`.', 'missing_argument');
+      throw usageError(
+        'incident',
+        'What should happen? e.g. `/incident declare P1 "checkout errors"`.',
+        'missing_argument',
+      );
     default:
       return unknownSubcommand('incident', sub, ['declare', 'note', 'sev', 'resolve', 'reopen', 'list', 'timeline']);
   }
@@ -269,13 +454,19 @@ function isCommandName(name: string): name is CommandName {
 }
 
 const PARSERS: Record<CommandName, (text: string) => CommandRequest> = {
-  ops: parseOps, deploy: parseDeploy, rollback: parseRollback, backup: parseBackup, restore: parseRestore, incident: parseIncident,
+  ops: parseOps,
+  deploy: parseDeploy,
+  rollback: parseRollback,
+  backup: parseBackup,
+  restore: parseRestore,
+  incident: parseIncident,
 };
 
 // `slashCommand` is what Slack sends in `command` ("/deploy"); `text` is everything after it.
 export function parseCommand(slashCommand: string, text: string): CommandRequest {
   const name = slashCommand.replace(/^\//, '');
-  if (!isCommandName(name)) throw usageError('ops', `ops-bot does not answer \`${clip(slashCommand)}\`.`, 'unknown_command');
+  if (!isCommandName(name))
+    throw usageError('ops', `ops-bot does not answer \`${clip(slashCommand)}\`.`, 'unknown_command');
   return PARSERS[name](text);
 }
 

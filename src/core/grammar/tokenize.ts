@@ -13,7 +13,13 @@ function decodeSlackEntities(text: string): string {
 
 // Phones and macOS turn "--" into an em dash and straight quotes into curly ones;
 // at 3 a.m. nobody should have to retype a command because of autocorrect.
-const OPENING_QUOTES: Record<string, string> = { '"': '"', "'": "'", '\u201c': '\u201d', '\u2018': '\u2019', '\u201e': '\u201c' };
+const OPENING_QUOTES: Record<string, string> = {
+  '"': '"',
+  "'": "'",
+  '\u201c': '\u201d',
+  '\u2018': '\u2019',
+  '\u201e': '\u201c',
+};
 const DASHES = /^[\u2014\u2013]/;
 
 function controlCharacter(text: string): { index: number; code: number } | undefined {
@@ -31,23 +37,35 @@ function describeCode(code: number): string {
 
 export function tokenize(raw: string): Tokenized {
   if (raw.length > MAX_COMMAND_TEXT) {
-    throw new UserError(`That command is ${raw.length.toLocaleString('en')} characters long; the most ops-bot reads is ${MAX_COMMAND_TEXT.toLocaleString('en')}.`, { code: 'too_long' });
+    throw new UserError(
+      `That command is ${raw.length.toLocaleString('en')} characters long; the most ops-bot reads is ${MAX_COMMAND_TEXT.toLocaleString('en')}.`,
+      { code: 'too_long' },
+    );
   }
   const text = decodeSlackEntities(raw);
   const control = controlCharacter(text);
   if (control) {
-    throw new UserError(`The command contains a control character (${describeCode(control.code)}) at position ${control.index + 1}.`, { code: 'control_character' });
+    throw new UserError(
+      `The command contains a control character (${describeCode(control.code)}) at position ${control.index + 1}.`,
+      { code: 'control_character' },
+    );
   }
   const tokens: Token[] = [];
   let index = 0;
   while (index < text.length) {
     const char = text[index]!;
-    if (/\s/.test(char)) { index += 1; continue; }
+    if (/\s/.test(char)) {
+      index += 1;
+      continue;
+    }
     const closing = OPENING_QUOTES[char];
     if (closing !== undefined) {
       const end = findClosingQuote(text, index + 1, char, closing);
       // A lone apostrophe ('til, 'n') is text; a lone double quote is a mistake worth naming.
-      if (end < 0 && isDouble(char)) throw new UserError(`The quote that opens at position ${index + 1} is never closed.`, { code: 'unclosed_quote' });
+      if (end < 0 && isDouble(char))
+        throw new UserError(`The quote that opens at position ${index + 1} is never closed.`, {
+          code: 'unclosed_quote',
+        });
       if (end >= 0) {
         tokens.push({ text: text.slice(index + 1, end), quoted: true, position: index, end: end + 1 });
         index = end + 1;
@@ -66,7 +84,8 @@ function findClosingQuote(text: string, from: number, opening: string, closing: 
   for (let index = from; index < text.length; index += 1) {
     const char = text[index];
     // Curly quotes are often mismatched by editors (“…" or "…”), so any double closes a double.
-    if (char === closing || (isDouble(opening) && isDouble(char)) || (isSingle(opening) && isSingle(char))) return index;
+    if (char === closing || (isDouble(opening) && isDouble(char)) || (isSingle(opening) && isSingle(char)))
+      return index;
   }
   return -1;
 }

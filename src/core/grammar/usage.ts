@@ -6,35 +6,96 @@ export type UsageLine = { syntax: string; example: string; what: string };
 
 export const USAGE: Record<CommandName, UsageLine[]> = {
   deploy: [
-    { syntax: '/deploy <service> <version> [to] <env> [--strategy rolling|bluegreen|canary] [--reason "…"] [--dry-run] [--break-glass "…"]', example: '/deploy checkout 1.4.2 to production --reason "fix tax rounding"', what: 'roll a service out (production asks for approval)' },
-    { syntax: '/deploy history <service> <env> [--limit N]', example: '/deploy history checkout production', what: 'revisions the cluster holds, who deployed them and why' },
+    {
+      syntax:
+        '/deploy <service> <version> [to] <env> [--strategy rolling|bluegreen|canary] [--reason "…"] [--dry-run] [--break-glass "…"]',
+      example: '/deploy checkout 1.4.2 to production --reason "fix tax rounding"',
+      what: 'roll a service out (production asks for approval)',
+    },
+    {
+      syntax: '/deploy history <service> <env> [--limit N]',
+      example: '/deploy history checkout production',
+      what: 'revisions the cluster holds, who deployed them and why',
+    },
   ],
   rollback: [
-    { syntax: '/rollback <service> <env> [--to <revision|version>] [--reason "…"] [--break-glass "…"]', example: '/rollback checkout production --reason "5xx after 1.4.2"', what: 'put the previous (or a named) revision back' },
+    {
+      syntax: '/rollback <service> <env> [--to <revision|version>] [--reason "…"] [--break-glass "…"]',
+      example: '/rollback checkout production --reason "5xx after 1.4.2"',
+      what: 'put the previous (or a named) revision back',
+    },
   ],
   backup: [
-    { syntax: '/backup <database> [--reason "…"]', example: '/backup orders --reason "before schema change"', what: 'snapshot or dump a database and record it' },
-    { syntax: '/backup list <database> [--limit N]', example: '/backup list orders', what: 'recent backups with status, age and size' },
-    { syntax: '/backup verify <backup-id> [--plan]', example: '/backup verify ledger-20261123-071500-a1b2c3', what: 'prove a backup restores' },
+    {
+      syntax: '/backup <database> [--reason "…"]',
+      example: '/backup orders --reason "before schema change"',
+      what: 'snapshot or dump a database and record it',
+    },
+    {
+      syntax: '/backup list <database> [--limit N]',
+      example: '/backup list orders',
+      what: 'recent backups with status, age and size',
+    },
+    {
+      syntax: '/backup verify <backup-id> [--plan]',
+      example: '/backup verify ledger-20261123-071500-a1b2c3',
+      what: 'prove a backup restores',
+    },
   ],
   restore: [
-    { syntax: '/restore <backup-id> [to] <new-target> [--reason "…"] [--break-glass "…"]', example: '/restore orders-20261123-071500-a1b2c3 to orders-restored', what: 'restore into a NEW instance or database' },
+    {
+      syntax: '/restore <backup-id> [to] <new-target> [--reason "…"] [--break-glass "…"]',
+      example: '/restore orders-20261123-071500-a1b2c3 to orders-restored',
+      what: 'restore into a NEW instance or database',
+    },
   ],
   incident: [
-    { syntax: '/incident declare <P0|P1|P2|P3> <title> [--service <name>]', example: '/incident declare P1 "checkout errors" --service checkout', what: 'open an incident channel with people, bridge and clocks' },
-    { syntax: '/incident note <text>', example: '/incident note rolled back checkout, errors dropping', what: 'add a line to the timeline' },
+    {
+      syntax: '/incident declare <P0|P1|P2|P3> <title> [--service <name>]',
+      example: '/incident declare P1 "checkout errors" --service checkout',
+      what: 'open an incident channel with people, bridge and clocks',
+    },
+    {
+      syntax: '/incident note <text>',
+      example: '/incident note rolled back checkout, errors dropping',
+      what: 'add a line to the timeline',
+    },
     { syntax: '/incident sev <P0|P1|P2|P3>', example: '/incident sev P0', what: 'change the severity' },
-    { syntax: '/incident resolve [summary]', example: '/incident resolve "bad release, rolled back"', what: 'close the incident and post the summary' },
-    { syntax: '/incident reopen | list | timeline', example: '/incident list', what: 'reopen, list open incidents, show the timeline' },
+    {
+      syntax: '/incident resolve [summary]',
+      example: '/incident resolve "bad release, rolled back"',
+      what: 'close the incident and post the summary',
+    },
+    {
+      syntax: '/incident reopen | list | timeline',
+      example: '/incident list',
+      what: 'reopen, list open incidents, show the timeline',
+    },
   ],
   ops: [
     { syntax: '/ops help [command]', example: '/ops help deploy', what: 'this help' },
-    { syntax: '/ops whoami', example: '/ops whoami', what: 'your Slack id, your groups and what the catalog lets you do' },
+    {
+      syntax: '/ops whoami',
+      example: '/ops whoami',
+      what: 'your Slack id, your groups and what the catalog lets you do',
+    },
     { syntax: '/ops status [job]', example: '/ops status', what: 'your recent jobs, or one job in detail' },
-    { syntax: '/ops history [service]', example: '/ops history checkout', what: 'recent jobs, optionally for one service' },
-    { syntax: '/ops audit [service|env] [--since 7d]', example: '/ops audit production --since 1d', what: 'the latest audit entries' },
+    {
+      syntax: '/ops history [service]',
+      example: '/ops history checkout',
+      what: 'recent jobs, optionally for one service',
+    },
+    {
+      syntax: '/ops audit [service|env] [--since 7d]',
+      example: '/ops audit production --since 1d',
+      what: 'the latest audit entries',
+    },
     { syntax: '/ops freeze [env]', example: '/ops freeze production', what: 'current and next freeze windows' },
-    { syntax: '/ops cancel <job>', example: '/ops cancel deploy-3f9a2c71d0e4b5a6', what: 'cancel a queued, waiting or running job' },
+    {
+      syntax: '/ops cancel <job>',
+      example: '/ops cancel deploy-3f9a2c71d0e4b5a6',
+      what: 'cancel a queued, waiting or running job',
+    },
   ],
 };
 

@@ -15,15 +15,24 @@ export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 export const nameValue = (what: string) =>
-  z.string().regex(NAME_PATTERN, { error: `is not a valid ${what} name: use lowercase letters, digits and hyphens, starting with a letter` }).max(63, { error: `is too long for a ${what} name (at most 63 characters)` });
+  z
+    .string()
+    .regex(NAME_PATTERN, {
+      error: `is not a valid ${what} name: use lowercase letters, digits and hyphens, starting with a letter`,
+    })
+    .max(63, { error: `is too long for a ${what} name (at most 63 characters)` });
 
 export const versionValue = z.string().refine((text) => TAG.test(text) || DIGEST.test(text), {
   error: 'is not a valid version: use an image tag (letters, digits, . _ -, at most 128) or a sha256: digest',
 });
 
-export const jobIdValue = z.string().regex(JOB_ID_PATTERN, { error: 'is not a job id (job ids look like deploy-3f9a2c71d0e4b5a6)' });
+export const jobIdValue = z
+  .string()
+  .regex(JOB_ID_PATTERN, { error: 'is not a job id (job ids look like deploy-3f9a2c71d0e4b5a6)' });
 
-export const backupIdValue = z.string().regex(BACKUP_ID, { error: 'is not a valid backup id (letters, digits and single hyphens, starting with a letter)' });
+export const backupIdValue = z
+  .string()
+  .regex(BACKUP_ID, { error: 'is not a valid backup id (letters, digits and single hyphens, starting with a letter)' });
 
 export const severityValue = z
   .string()
@@ -45,14 +54,20 @@ export const sinceValue = z.string().transform((text, context) => {
   return ms;
 });
 
-export const revisionOrVersionValue = z.string().transform((text, context): { revision: number } | { version: string } => {
-  if (/^\d+$/.test(text)) return { revision: Number(text) };
-  const version = versionValue.safeParse(text);
-  if (!version.success) {
-    context.addIssue({ code: 'custom', message: 'is neither a revision number nor a version' });
-    return z.NEVER;
-  }
-  return { version: version.data };
-});
+export const revisionOrVersionValue = z
+  .string()
+  .transform((text, context): { revision: number } | { version: string } => {
+    if (/^\d+$/.test(text)) return { revision: Number(text) };
+    const version = versionValue.safeParse(text);
+    if (!version.success) {
+      context.addIssue({ code: 'custom', message: 'is neither a revision number nor a version' });
+      return z.NEVER;
+    }
+    return { version: version.data };
+  });
 
-export const reasonValue = z.string().trim().min(1, { error: 'must not be empty' }).max(500, { error: 'is too long (at most 500 characters)' });
+export const reasonValue = z
+  .string()
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(500, { error: 'is too long (at most 500 characters)' });

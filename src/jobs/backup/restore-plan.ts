@@ -14,20 +14,48 @@ export type RestoreDeps = Pick<ProcessorDeps, 'catalog' | 'backups' | 'rds'>;
 // overwritten. The backup must be one ops-bot recorded, and available.
 export async function planRestore(deps: RestoreDeps, change: RestoreChange): Promise<RestorePlan> {
   const record = await deps.backups.get(change.backupId);
-  if (!record) throw new UserError(`ops-bot has no backup \`${change.backupId}\`.`, { hint: '`/backup list <database>` shows the backups ops-bot took.', code: 'unknown_backup' });
-  if (record.status !== 'available') throw new UserError(`Backup \`${change.backupId}\` is ${record.status}, not available, so it cannot be restored.`, { code: 'backup_not_available' });
+  if (!record)
+    throw new UserError(`ops-bot has no backup \`${change.backupId}\`.`, {
+      hint: '`/backup list <database>` shows the backups ops-bot took.',
+      code: 'unknown_backup',
+    });
+  if (record.status !== 'available')
+    throw new UserError(`Backup \`${change.backupId}\` is ${record.status}, not available, so it cannot be restored.`, {
+      code: 'backup_not_available',
+    });
   const database = databaseOf(deps as ProcessorDeps, record.database);
   if (database.engine === 'postgres') {
     if (await databaseExists(connectionString(database, record.database), change.target)) {
-      throw new UserError(`A database \`${change.target}\` already exists on ${record.database}'s server; restores go into a new database only.`, { hint: 'Pick a name that does not exist.', code: 'target_exists' });
+      throw new UserError(
+        `A database \`${change.target}\` already exists on ${record.database}'s server; restores go into a new database only.`,
+        { hint: 'Pick a name that does not exist.', code: 'target_exists' },
+      );
     }
   } else {
-    if (change.target.length > 63) throw new UserError(`\`${change.target}\` is longer than the 63 characters RDS allows for a new ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'}.`, { code: 'target_too_long' });
-    const existing = await deps.rds.resource(database.region, database.engine, change.target).catch((error: unknown) => { throw explainRds(error, change.target, database.region); });
-    if (existing) throw new UserError(`An RDS ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'} \`${change.target}\` already exists (${existing.status}); restores go into a new one only.`, { hint: 'Pick a name that does not exist.', code: 'target_exists' });
+    if (change.target.length > 63)
+      throw new UserError(
+        `\`${change.target}\` is longer than the 63 characters RDS allows for a new ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'}.`,
+        { code: 'target_too_long' },
+      );
+    const existing = await deps.rds
+      .resource(database.region, database.engine, change.target)
+      .catch((error: unknown) => {
+        throw explainRds(error, change.target, database.region);
+      });
+    if (existing)
+      throw new UserError(
+        `An RDS ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'} \`${change.target}\` already exists (${existing.status}); restores go into a new one only.`,
+        { hint: 'Pick a name that does not exist.', code: 'target_exists' },
+      );
   }
   return {
-    kind: 'restore', database: record.database, env: database.environment, engine: database.engine, backupId: record.id, target: change.target,
-    ...(change.reason ? { reason: change.reason } : {}), ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
+    kind: 'restore',
+    database: record.database,
+    env: database.environment,
+    engine: database.engine,
+    backupId: record.id,
+    target: change.target,
+    ...(change.reason ? { reason: change.reason } : {}),
+    ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
   };
 }

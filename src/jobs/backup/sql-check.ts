@@ -12,18 +12,31 @@ export async function runSqlCheck(check: SqlCheck, endpoint: string, name: strin
   const [host, port] = endpoint.split(':');
   url.hostname = host!;
   url.port = port ?? '5432';
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 30_000, statement_timeout: 300_000 });
+  const client = new pg.Client({
+    connectionString: url.toString(),
+    connectionTimeoutMillis: 30_000,
+    statement_timeout: 300_000,
+  });
   try {
     await client.connect();
     const result = await client.query({ text: check.sql, rowMode: 'array' });
     const value: unknown = (result.rows as unknown[][])[0]?.[0];
-    const passed = value === true || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && /^(t|true|[1-9]\d*)$/.test(value));
+    const passed =
+      value === true ||
+      (typeof value === 'number' && value !== 0) ||
+      (typeof value === 'string' && /^(t|true|[1-9]\d*)$/.test(value));
     const shown = value === undefined ? 'no rows' : String(value);
-    if (!passed) throw new UserError(`The verify check \`${check.sql}\` on the restored copy answered ${shown}, not true.`, { code: 'check_failed' });
+    if (!passed)
+      throw new UserError(`The verify check \`${check.sql}\` on the restored copy answered ${shown}, not true.`, {
+        code: 'check_failed',
+      });
     return shown;
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`The verify check \`${check.sql}\` could not run on the restored copy: ${(error as Error).message}`, { code: 'check_failed' });
+    throw new UserError(
+      `The verify check \`${check.sql}\` could not run on the restored copy: ${(error as Error).message}`,
+      { code: 'check_failed' },
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -10,25 +10,71 @@ import type { DeployRun } from './run.ts';
 export async function backupFirst(run: DeployRun<DeployPlan>): Promise<DeployOutcome | undefined> {
   const name = run.service.backupBefore;
   const database = name ? run.deps.catalog.databases[name] : undefined;
-  if (!name || !database || database.environment !== run.plan.env || (run.resumedAt && run.resumedAt !== 'started')) return undefined;
+  if (!name || !database || database.environment !== run.plan.env || (run.resumedAt && run.resumedAt !== 'started'))
+    return undefined;
   const { deps, data, jobId } = run;
   run.set({ phase: 'starting', note: `:floppy_disk: Backing up ${name} first…` });
-  const lock = await deps.locks.acquire(backupLockKey(name), { jobId, userId: data.requestedBy.userId, what: `backup of ${name} before ${run.plan.service} ${run.plan.to.version}` });
+  const lock = await deps.locks.acquire(backupLockKey(name), {
+    jobId,
+    userId: data.requestedBy.userId,
+    what: `backup of ${name} before ${run.plan.service} ${run.plan.to.version}`,
+  });
   if ('busy' in lock) {
-    run.set({ phase: 'failed', failure: `a backup of ${name} is already running (job ${lock.busy.jobId}); nothing was deployed`, note: undefined });
+    run.set({
+      phase: 'failed',
+      failure: `a backup of ${name} is already running (job ${lock.busy.jobId}); nothing was deployed`,
+      note: undefined,
+    });
     return { decision: 'failed', detail: `backup of ${name} busy; nothing was deployed` };
   }
   try {
-    const backup = await takeBackup(deps, { database: name, requester: data.requestedBy.userId, reason: `before deploying ${run.plan.service} ${run.plan.to.version}`, jobId, correlationId: data.correlationId }, (progress) => {
-      run.set({ note: `:floppy_disk: Backing up ${name} first: ${progress.percent !== undefined ? `${progress.percent}%` : progress.bytes !== undefined ? `${Math.round(progress.bytes / 1_048_576)} MB written` : 'starting'}` });
+    const backup = await takeBackup(
+      deps,
+      {
+        database: name,
+        requester: data.requestedBy.userId,
+        reason: `before deploying ${run.plan.service} ${run.plan.to.version}`,
+        jobId,
+        correlationId: data.correlationId,
+      },
+      (progress) => {
+        run.set({
+          note: `:floppy_disk: Backing up ${name} first: ${progress.percent !== undefined ? `${progress.percent}%` : progress.bytes !== undefined ? `${Math.round(progress.bytes / 1_048_576)} MB written` : 'starting'}`,
+        });
+      },
+    );
+    await deps.audit.record({
+      event: 'result',
+      decision: 'succeeded',
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      action: 'backup.result',
+      target: name,
+      jobId,
+      reason: `before deploying ${run.plan.service} ${run.plan.to.version}`,
+      details: { backupId: backup.id, sizeBytes: backup.sizeBytes },
     });
-    await deps.audit.record({ event: 'result', decision: 'succeeded', actor: data.requestedBy.userId, correlationId: data.correlationId, action: 'backup.result', target: name, jobId, reason: `before deploying ${run.plan.service} ${run.plan.to.version}`, details: { backupId: backup.id, sizeBytes: backup.sizeBytes } });
     run.set({ note: `:floppy_disk: Backed up ${name} first: \`${backup.id}\`` });
     return undefined;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    await deps.audit.record({ event: 'result', decision: 'failed', actor: data.requestedBy.userId, correlationId: data.correlationId, action: 'backup.result', target: name, jobId, reason: why }).catch(() => undefined);
-    run.set({ phase: 'failed', failure: `the backup of ${name} failed, so nothing was deployed: ${why}`, note: undefined });
+    await deps.audit
+      .record({
+        event: 'result',
+        decision: 'failed',
+        actor: data.requestedBy.userId,
+        correlationId: data.correlationId,
+        action: 'backup.result',
+        target: name,
+        jobId,
+        reason: why,
+      })
+      .catch(() => undefined);
+    run.set({
+      phase: 'failed',
+      failure: `the backup of ${name} failed, so nothing was deployed: ${why}`,
+      note: undefined,
+    });
     return { decision: 'failed', detail: `backup of ${name} failed; nothing was deployed` };
   } finally {
     await lock.lease.release();

@@ -13,7 +13,10 @@ export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOu
   const canary = plan.canary;
   if (!canary) throw new UserError('This canary plan has no steps; plan it again.', { code: 'plan_incomplete' });
   const stable = await cluster.readDeployment(plan.namespace, plan.deployment);
-  if (!stable) throw new UserError(`The stable Deployment ${plan.namespace}/${plan.deployment} disappeared.`, { code: 'deployment_missing' });
+  if (!stable)
+    throw new UserError(`The stable Deployment ${plan.namespace}/${plan.deployment} disappeared.`, {
+      code: 'deployment_missing',
+    });
   const steps = canary.steps.filter((step) => step < 100);
   const firstStep = run.resumedAt === 'canary-step' ? (run.data.resume?.step ?? 0) : 0;
   for (let index = firstStep; index < steps.length && run.resumedAt !== 'stable-patched'; index += 1) {
@@ -24,12 +27,19 @@ export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOu
     await run.checkpoint('canary-step', { step: index });
     const result = await run.follow(state);
     if (result.verdict.state === 'cancelled') return abort(run, 'cancelled during the canary');
-    if (result.verdict.state !== 'complete') return abort(run, `step ${index + 1} (${percent}%): ${result.verdict.message}`);
+    if (result.verdict.state !== 'complete')
+      return abort(run, `step ${index + 1} (${percent}%): ${result.verdict.message}`);
     run.set({ phase: 'holding' });
     const held = await run.hold(canary.holdMs);
-    if (held === 'abort' || held === 'cancel') return abort(run, held === 'abort' ? 'aborted by a person' : 'cancelled during the canary');
+    if (held === 'abort' || held === 'cancel')
+      return abort(run, held === 'abort' ? 'aborted by a person' : 'cancelled during the canary');
     if (run.service.healthCheck) {
-      const health = await checkHealth(run.service.healthCheck.url, plan.env, run.service.healthCheck.expectStatus, run.service.healthCheck.timeout);
+      const health = await checkHealth(
+        run.service.healthCheck.url,
+        plan.env,
+        run.service.healthCheck.expectStatus,
+        run.service.healthCheck.timeout,
+      );
       if (!health.ok) return abort(run, `step ${index + 1} (${percent}%): ${health.detail}`);
     }
     if (held === 'promote') {
@@ -44,24 +54,55 @@ export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOu
   return outcome;
 }
 
-async function scaleCanary(run: DeployRun<DeployPlan>, stable: NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>, replicas: number) {
+async function scaleCanary(
+  run: DeployRun<DeployPlan>,
+  stable: NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>,
+  replicas: number,
+) {
   const { plan, cluster } = run;
   const name = plan.canary!.name;
   const cause = changeCause(plan, run.data.requestedBy.userId);
   const existing = await cluster.readDeployment(plan.namespace, name);
-  if (existing) return cluster.scaleDeployment(plan.namespace, name, replicas, { container: plan.container, image: plan.to.image, changeCause: cause }).catch((error: unknown) => { throw explainKube(error, `scale ${name}`); });
+  if (existing)
+    return cluster
+      .scaleDeployment(plan.namespace, name, replicas, {
+        container: plan.container,
+        image: plan.to.image,
+        changeCause: cause,
+      })
+      .catch((error: unknown) => {
+        throw explainKube(error, `scale ${name}`);
+      });
   const labels: Record<string, string> = { ...stable.template.metadata?.labels, track: 'canary' };
   delete labels['pod-template-hash'];
-  const containers = (stable.template.spec.containers as { name: string; image: string }[]).map((container) => (container.name === plan.container ? { ...container, image: plan.to.image } : container));
-  return cluster.createDeployment(plan.namespace, {
-    name, labels, selector: { ...stable.selector, track: 'canary' }, replicas,
-    template: { ...stable.template, metadata: { ...stable.template.metadata, labels }, spec: { ...stable.template.spec, containers } }, annotations: { 'kubernetes.io/change-cause': cause },
-  }).catch((error: unknown) => { throw explainKube(error, `create ${name}`); });
+  const containers = (stable.template.spec.containers as { name: string; image: string }[]).map((container) =>
+    container.name === plan.container ? { ...container, image: plan.to.image } : container,
+  );
+  return cluster
+    .createDeployment(plan.namespace, {
+      name,
+      labels,
+      selector: { ...stable.selector, track: 'canary' },
+      replicas,
+      template: {
+        ...stable.template,
+        metadata: { ...stable.template.metadata, labels },
+        spec: { ...stable.template.spec, containers },
+      },
+      annotations: { 'kubernetes.io/change-cause': cause },
+    })
+    .catch((error: unknown) => {
+      throw explainKube(error, `create ${name}`);
+    });
 }
 
 async function abort(run: DeployRun<DeployPlan>, why: string): Promise<DeployOutcome> {
   await run.cluster.scaleDeployment(run.plan.namespace, run.plan.canary!.name, 0).catch(() => undefined);
-  run.set({ phase: 'aborted', failure: why, note: `The canary was scaled to 0; stable still runs ${tagOf(run.plan.from.image)}, untouched.` });
+  run.set({
+    phase: 'aborted',
+    failure: why,
+    note: `The canary was scaled to 0; stable still runs ${tagOf(run.plan.from.image)}, untouched.`,
+  });
   await run.note(`:no_entry_sign: Canary aborted (${why}). Stable untouched.`);
   return { decision: 'aborted', detail: why };
 }

@@ -15,28 +15,64 @@ import { DeployRun, type ChangeData } from './run.ts';
 // is the one approved (or the environment needs no approval), its image is the catalog's, no freeze
 // started meanwhile, its audit row is written, the target lock is ours, and the target is still what
 // the plan was made from. A job resumed after its worker died continues from its last checkpoint.
-export async function runGuarded<P extends WorkloadPlan>(input: ProcessorInput<'deploy' | 'rollback'>, execute: (run: DeployRun<P>) => Promise<DeployOutcome>): Promise<DeployOutcome> {
+export async function runGuarded<P extends WorkloadPlan>(
+  input: ProcessorInput<'deploy' | 'rollback'>,
+  execute: (run: DeployRun<P>) => Promise<DeployOutcome>,
+): Promise<DeployOutcome> {
   const { deps, job, signal } = input;
   const data = input.data as ChangeData<P>;
   const { plan } = data;
   const jobId = job.id ?? `${plan.kind}-unknown`;
   const resumed = data.resume !== undefined && data.resume.stage !== 'started';
   const target = serviceTarget(deps.catalog, plan.service, plan.env);
-  if (!fromCatalog(plan, target.service)) throw new UserError('The job\'s image is not the catalog\'s image for this service; it was not run.', { code: 'plan_tampered' });
+  if (!fromCatalog(plan, target.service))
+    throw new UserError("The job's image is not the catalog's image for this service; it was not run.", {
+      code: 'plan_tampered',
+    });
   await ensureAllowed(deps, data, resumed);
   const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
-    deps.audit.record({ event, decision, actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: `${plan.kind}.${event}`, target: planTarget(plan), jobId, planHash: data.planHash, reason, details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy, ...details } });
-  await audit(resumed ? 'resume' : 'start', resumed ? 'resumed' : 'started', undefined, data.approvalId ? { approvalId: data.approvalId } : {});
+    deps.audit.record({
+      event,
+      decision,
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      channel: data.channelId,
+      action: `${plan.kind}.${event}`,
+      target: planTarget(plan),
+      jobId,
+      planHash: data.planHash,
+      reason,
+      details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy, ...details },
+    });
+  await audit(
+    resumed ? 'resume' : 'start',
+    resumed ? 'resumed' : 'started',
+    undefined,
+    data.approvalId ? { approvalId: data.approvalId } : {},
+  );
   if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
-  const what = plan.kind === 'rollback' ? `rollback of ${plan.service} to ${plan.to.version} in ${plan.env}` : `${plan.strategy} deploy of ${plan.service} ${plan.to.version} to ${plan.env}`;
-  if (!resumed) await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
-  const lock = await deps.locks.acquire(deployLockKey(plan.service, plan.env), { jobId, userId: data.requestedBy.userId, what });
-  if ('busy' in lock) throw new UserError(`${plan.service} in ${plan.env} is being changed by <@${lock.busy.userId}> (job \`${lock.busy.jobId}\`: ${lock.busy.what}); this ${plan.kind} was not run.`, { code: 'locked' });
+  const what =
+    plan.kind === 'rollback'
+      ? `rollback of ${plan.service} to ${plan.to.version} in ${plan.env}`
+      : `${plan.strategy} deploy of ${plan.service} ${plan.to.version} to ${plan.env}`;
+  if (!resumed)
+    await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
+  const lock = await deps.locks.acquire(deployLockKey(plan.service, plan.env), {
+    jobId,
+    userId: data.requestedBy.userId,
+    what,
+  });
+  if ('busy' in lock)
+    throw new UserError(
+      `${plan.service} in ${plan.env} is being changed by <@${lock.busy.userId}> (job \`${lock.busy.jobId}\`: ${lock.busy.what}); this ${plan.kind} was not run.`,
+      { code: 'locked' },
+    );
   let run: DeployRun<P> | undefined;
   let outcome: DeployOutcome;
   try {
     const cluster = deps.kube.cluster(plan.context);
-    if (!resumed) await ensureUnchanged(deps, cluster, plan, data.requestedBy.userId, data.correlationId, jobId, data.planHash);
+    if (!resumed)
+      await ensureUnchanged(deps, cluster, plan, data.requestedBy.userId, data.correlationId, jobId, data.planHash);
     run = new DeployRun<P>(deps, job, data, cluster, target.service, signal);
     await run.open();
     outcome = await execute(run);
@@ -44,10 +80,14 @@ export async function runGuarded<P extends WorkloadPlan>(input: ProcessorInput<'
     const explained = explainKube(error, `${plan.kind} ${plan.service}`);
     const why = explained instanceof Error ? explained.message : String(explained);
     run?.set({ phase: 'failed', failure: why });
-    await audit('result', 'failed', why).catch((auditError: unknown) => deps.logger.error({ err: auditError }, 'audit write failed'));
+    await audit('result', 'failed', why).catch((auditError: unknown) =>
+      deps.logger.error({ err: auditError }, 'audit write failed'),
+    );
     throw explained;
   } finally {
-    await run?.close().catch((error: unknown) => deps.logger.error({ err: error }, 'could not write the final message'));
+    await run
+      ?.close()
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'could not write the final message'));
     await lock.lease.release();
   }
   await audit('result', outcome.decision, outcome.detail, { revision: outcome.revision });
@@ -62,18 +102,45 @@ function fromCatalog(plan: WorkloadPlan, service: CatalogService): boolean {
 }
 
 // The plan was made from what ran then; if something else changed the target since, nothing runs.
-async function ensureUnchanged(deps: ProcessorDeps, cluster: KubeCluster, plan: WorkloadPlan, requester: string, correlationId: string, jobId: string, hash: string): Promise<void> {
+async function ensureUnchanged(
+  deps: ProcessorDeps,
+  cluster: KubeCluster,
+  plan: WorkloadPlan,
+  requester: string,
+  correlationId: string,
+  jobId: string,
+  hash: string,
+): Promise<void> {
   const where = `${plan.namespace}/${plan.deployment}`;
-  const current = await cluster.readDeployment(plan.namespace, plan.deployment).catch((error: unknown) => { throw explainKube(error, `read ${where}`); });
-  if (!current) throw new UserError(`The Deployment ${where} no longer exists; nothing was changed.`, { code: 'deployment_missing' });
+  const current = await cluster.readDeployment(plan.namespace, plan.deployment).catch((error: unknown) => {
+    throw explainKube(error, `read ${where}`);
+  });
+  if (!current)
+    throw new UserError(`The Deployment ${where} no longer exists; nothing was changed.`, {
+      code: 'deployment_missing',
+    });
   const running = imageOf(current, plan.container);
-  let changed = running !== plan.from.image || (plan.from.revision !== undefined && current.revision !== plan.from.revision);
+  let changed =
+    running !== plan.from.image || (plan.from.revision !== undefined && current.revision !== plan.from.revision);
   if (!changed && plan.bluegreen) {
     const service = await cluster.readService(plan.namespace, plan.bluegreen.service);
     changed = service?.selector[plan.bluegreen.colourKey] !== plan.bluegreen.liveColour;
   }
   if (!changed) return;
   const now = `${tagOf(running ?? '?')} (rev ${current.revision ?? '?'})`;
-  await deps.audit.record({ event: 'result', decision: 'refused', actor: requester, correlationId, action: `${plan.kind}.result`, target: planTarget(plan), jobId, planHash: hash, reason: `target changed since the plan: now ${now}` });
-  throw new UserError(`${plan.service} in ${plan.env} changed since this was planned and approved: it now runs ${now}, not ${tagOf(plan.from.image)} (rev ${plan.from.revision ?? '?'}). Nothing was changed; run the command again to plan and approve against what runs now.`, { code: 'plan_changed' });
+  await deps.audit.record({
+    event: 'result',
+    decision: 'refused',
+    actor: requester,
+    correlationId,
+    action: `${plan.kind}.result`,
+    target: planTarget(plan),
+    jobId,
+    planHash: hash,
+    reason: `target changed since the plan: now ${now}`,
+  });
+  throw new UserError(
+    `${plan.service} in ${plan.env} changed since this was planned and approved: it now runs ${now}, not ${tagOf(plan.from.image)} (rev ${plan.from.revision ?? '?'}). Nothing was changed; run the command again to plan and approve against what runs now.`,
+    { code: 'plan_changed' },
+  );
 }

@@ -1,7 +1,12 @@
 // The catalog's optional health check: one HTTP GET that must answer the expected status in time.
 export type HealthResult = { ok: boolean; detail: string };
 
-export async function checkHealth(urlTemplate: string, env: string, expectStatus: number, timeoutMs: number): Promise<HealthResult> {
+export async function checkHealth(
+  urlTemplate: string,
+  env: string,
+  expectStatus: number,
+  timeoutMs: number,
+): Promise<HealthResult> {
   const url = urlTemplate.replace(/\{env\}/g, env);
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
@@ -10,6 +15,9 @@ export async function checkHealth(urlTemplate: string, env: string, expectStatus
       ? { ok: true, detail: `${url} answered ${response.status}` }
       : { ok: false, detail: `health check ${url} answered ${response.status}, expected ${expectStatus}` };
   } catch (error) {
-    return { ok: false, detail: `health check ${url} failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message}` };
+    return {
+      ok: false,
+      detail: `health check ${url} failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message}`,
+    };
   }
 }

@@ -16,12 +16,25 @@ export async function undoRollback(run: DeployRun<RollbackPlan>): Promise<Deploy
   const current = await cluster.readDeployment(plan.namespace, plan.deployment);
   if (!current) throw new UserError(`The Deployment ${where} disappeared.`, { code: 'deployment_missing' });
   let started = current;
-  const landed = imageOf(current, plan.container) === plan.to.image && run.resumedAt !== undefined && ['patching', 'patched'].includes(run.resumedAt);
+  const landed =
+    imageOf(current, plan.container) === plan.to.image &&
+    run.resumedAt !== undefined &&
+    ['patching', 'patched'].includes(run.resumedAt);
   if (!landed) {
     const sets = await cluster.replicaSets(current);
-    const target = chooseTarget(sets, current, plan.container, plan.to.revision !== undefined ? { revision: plan.to.revision } : { version: plan.to.version }, `${plan.service} in ${plan.env}`);
+    const target = chooseTarget(
+      sets,
+      current,
+      plan.container,
+      plan.to.revision !== undefined ? { revision: plan.to.revision } : { version: plan.to.version },
+      `${plan.service} in ${plan.env}`,
+    );
     await run.checkpoint('patching');
-    const undone = await undoTo(cluster, current, target, changeCause(plan, run.data.requestedBy.userId)).catch((error: unknown) => { throw explainKube(error, `roll back ${where}`); });
+    const undone = await undoTo(cluster, current, target, changeCause(plan, run.data.requestedBy.userId)).catch(
+      (error: unknown) => {
+        throw explainKube(error, `roll back ${where}`);
+      },
+    );
     started = undone.state;
     await run.checkpoint('patched');
   } else {
@@ -30,7 +43,11 @@ export async function undoRollback(run: DeployRun<RollbackPlan>): Promise<Deploy
   const result = await run.follow(started);
   if (result.verdict.state === 'complete') {
     run.set({ phase: 'succeeded', ready: result.state.available });
-    return { decision: 'succeeded', detail: `rolled back to ${plan.to.version} (now rev ${result.state.revision ?? '?'})`, revision: result.state.revision };
+    return {
+      decision: 'succeeded',
+      detail: `rolled back to ${plan.to.version} (now rev ${result.state.revision ?? '?'})`,
+      revision: result.state.revision,
+    };
   }
   if (result.verdict.state === 'cancelled') {
     run.set({ phase: 'cancelled', note: 'ops-bot stopped following the rollback; the cluster keeps rolling it out.' });
@@ -45,20 +62,43 @@ export async function undoRollback(run: DeployRun<RollbackPlan>): Promise<Deploy
 export async function switchBack(run: DeployRun<RollbackPlan>): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const colours = plan.bluegreen;
-  if (!colours) throw new UserError('This blue-green rollback has no colours; plan it again.', { code: 'plan_incomplete' });
+  if (!colours)
+    throw new UserError('This blue-green rollback has no colours; plan it again.', { code: 'plan_incomplete' });
   run.set({ phase: 'switching', colour: { from: colours.liveColour, to: colours.idleColour, switched: false } });
   if (run.resumedAt !== 'switched') {
     const service = await cluster.readService(plan.namespace, colours.service);
     const target = await cluster.readDeployment(plan.namespace, colours.idle);
-    if (!service || !target) throw new UserError(`${colours.idle} or the Service ${colours.service} is gone; traffic was not switched.`, { code: 'deployment_missing' });
-    if (target.available < target.desired || target.desired === 0) throw new UserError(`${colours.idle} is not fully up (${target.available}/${target.desired}); traffic was not switched. Roll back with --to instead.`, { code: 'colour_down' });
-    await cluster.switchService(plan.namespace, colours.service, service.resourceVersion, target.selector).catch((error: unknown) => { throw explainKube(error, `switch ${plan.namespace}/${colours.service}`); });
+    if (!service || !target)
+      throw new UserError(`${colours.idle} or the Service ${colours.service} is gone; traffic was not switched.`, {
+        code: 'deployment_missing',
+      });
+    if (target.available < target.desired || target.desired === 0)
+      throw new UserError(
+        `${colours.idle} is not fully up (${target.available}/${target.desired}); traffic was not switched. Roll back with --to instead.`,
+        { code: 'colour_down' },
+      );
+    await cluster
+      .switchService(plan.namespace, colours.service, service.resourceVersion, target.selector)
+      .catch((error: unknown) => {
+        throw explainKube(error, `switch ${plan.namespace}/${colours.service}`);
+      });
     await run.checkpoint('switched');
     run.set({ ready: target.available, desired: target.desired });
   }
   run.set({ phase: 'succeeded', colour: { from: colours.liveColour, to: colours.idleColour, switched: true } });
-  await run.deps.queues.enqueue('bluegreen-retire', `bluegreen-retire-${run.jobId.slice(run.jobId.indexOf('-') + 1)}`, {
-    correlationId: run.data.correlationId, context: plan.context, namespace: plan.namespace, deployment: colours.live, service: colours.service, colourKey: colours.colourKey, colour: colours.liveColour,
-  }, { delayMs: run.service.gracePeriod });
+  await run.deps.queues.enqueue(
+    'bluegreen-retire',
+    `bluegreen-retire-${run.jobId.slice(run.jobId.indexOf('-') + 1)}`,
+    {
+      correlationId: run.data.correlationId,
+      context: plan.context,
+      namespace: plan.namespace,
+      deployment: colours.live,
+      service: colours.service,
+      colourKey: colours.colourKey,
+      colour: colours.liveColour,
+    },
+    { delayMs: run.service.gracePeriod },
+  );
   return { decision: 'succeeded', detail: `traffic back on ${colours.idleColour} (${tagOf(plan.to.image)})` };
 }

@@ -34,7 +34,14 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   #poller: NodeJS.Timeout | undefined;
   #permalink: string | undefined;
 
-  constructor(deps: ProcessorDeps, job: Job, data: ChangeData<P>, cluster: KubeCluster, service: CatalogService, jobAbort: AbortSignal) {
+  constructor(
+    deps: ProcessorDeps,
+    job: Job,
+    data: ChangeData<P>,
+    cluster: KubeCluster,
+    service: CatalogService,
+    jobAbort: AbortSignal,
+  ) {
     this.deps = deps;
     this.job = job;
     this.data = data;
@@ -42,7 +49,13 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     this.jobId = job.id ?? 'deploy-unknown';
     this.cluster = cluster;
     this.service = service;
-    this.progress = { phase: 'starting', startedAt: new Date(data.resume?.startedAt ?? Date.now()), ready: 0, desired: data.plan.replicas, problems: [] };
+    this.progress = {
+      phase: 'starting',
+      startedAt: new Date(data.resume?.startedAt ?? Date.now()),
+      ready: 0,
+      desired: data.plan.replicas,
+      problems: [],
+    };
     jobAbort.addEventListener('abort', () => this.stop.abort());
   }
 
@@ -53,15 +66,25 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   async open(): Promise<void> {
     const channel = this.data.channelId ?? this.data.resume?.message?.channel;
     if (!channel) throw new Error('a deploy needs a channel for its progress message');
-    this.reporter = await ProgressReporter.open(this.deps.slack, channel, () => this.view(), { logger: this.deps.logger, existing: this.data.resume?.message, minIntervalMs: this.deps.progressIntervalMs });
+    this.reporter = await ProgressReporter.open(this.deps.slack, channel, () => this.view(), {
+      logger: this.deps.logger,
+      existing: this.data.resume?.message,
+      minIntervalMs: this.deps.progressIntervalMs,
+    });
     // The link people are given when they ask to change this target while it is busy.
-    this.#permalink = this.data.resume?.permalink ?? await this.deps.slack.permalink(this.reporter.ref).catch(() => undefined);
+    this.#permalink =
+      this.data.resume?.permalink ?? (await this.deps.slack.permalink(this.reporter.ref).catch(() => undefined));
     await this.checkpoint(this.resumedAt ?? 'started');
     this.#poller = setInterval(() => void this.#pollSignals(), SIGNAL_POLL_MS);
   }
 
   view() {
-    return deployView({ plan: this.plan, jobId: this.jobId, requester: this.data.requestedBy.userId, progress: this.progress });
+    return deployView({
+      plan: this.plan,
+      jobId: this.jobId,
+      requester: this.data.requestedBy.userId,
+      progress: this.progress,
+    });
   }
 
   set(change: Partial<DeployProgress>): void {
@@ -76,7 +99,16 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   // Saved in the job's data: where the deploy is and which message shows it.
   async checkpoint(stage: Stage, extra: { step?: number } = {}): Promise<void> {
     const message: MessageRef | undefined = this.reporter?.ref;
-    await this.job.updateData({ ...this.data, resume: { stage, startedAt: this.progress.startedAt.getTime(), ...(message ? { message } : {}), ...(this.#permalink ? { permalink: this.#permalink } : {}), ...extra } });
+    await this.job.updateData({
+      ...this.data,
+      resume: {
+        stage,
+        startedAt: this.progress.startedAt.getTime(),
+        ...(message ? { message } : {}),
+        ...(this.#permalink ? { permalink: this.#permalink } : {}),
+        ...extra,
+      },
+    });
   }
 
   signalled(): JobSignal | undefined {

@@ -2,7 +2,12 @@ import type { ProcessorDeps } from '../processor.ts';
 
 // Deploys and rollbacks started from an incident channel belong to its timeline. Best effort: the
 // change itself never waits on, or fails because of, the incident's bookkeeping.
-export async function noteIncidentAction(deps: Pick<ProcessorDeps, 'incidents' | 'logger' | 'now'>, channelId: string | undefined, actor: string, text: string): Promise<void> {
+export async function noteIncidentAction(
+  deps: Pick<ProcessorDeps, 'incidents' | 'logger' | 'now'>,
+  channelId: string | undefined,
+  actor: string,
+  text: string,
+): Promise<void> {
   if (!channelId) return;
   try {
     const incident = await deps.incidents.byChannel(channelId);

@@ -3,7 +3,14 @@ import { esc } from '../../core/mrkdwn.ts';
 import type { IncidentRecord } from '../../adapters/incident-store.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { section, view } from '../../bot/views/blocks.ts';
-import { broadcastView, checklistView, incidentCardView, introView, noticeView, topicOf } from '../../bot/views/incident-card.ts';
+import {
+  broadcastView,
+  checklistView,
+  incidentCardView,
+  introView,
+  noticeView,
+  topicOf,
+} from '../../bot/views/incident-card.ts';
 import { channelNameFor, isMajor, servicesOf } from '../../core/incident.ts';
 import { isLastAttempt, type Processor, type ProcessorDeps } from '../processor.ts';
 import { replyToRequester } from '../reply.ts';
@@ -12,10 +19,19 @@ import { enqueueCardRefresh } from './effects.ts';
 import { bridgeOf, postOnce, step, usersOf } from './steps.ts';
 
 const created = z.object({ channel: z.object({ id: z.string(), name: z.string() }) });
-const info = z.object({ channel: z.object({ id: z.string(), creator: z.string().optional(), created: z.number().optional() }) });
+const info = z.object({
+  channel: z.object({ id: z.string(), creator: z.string().optional(), created: z.number().optional() }),
+});
 const bookmarks = z.object({ bookmarks: z.array(z.object({ link: z.string() }).loose()).default([]) });
 // Invite answers that mean "nothing more to do for these people".
-const INVITE_DONE = new Set(['already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite', 'user_is_restricted', 'user_is_ultra_restricted']);
+const INVITE_DONE = new Set([
+  'already_in_channel',
+  'cant_invite_self',
+  'user_not_found',
+  'cant_invite',
+  'user_is_restricted',
+  'user_is_ultra_restricted',
+]);
 const INVITE_BATCH = 100;
 const MAX_NAME_ATTEMPTS = 50;
 
@@ -51,12 +67,24 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
           if (existing.bookmarks.some((bookmark) => bookmark.link === bridge)) return true;
         }
         await deps.incidents.markStep(record.id, 'bookmark.sent', true);
-        await deps.slack.call('bookmarks.add', { channel_id: channel, title: 'Bridge', type: 'link', link: bridge, emoji: ':telephone_receiver:' });
+        await deps.slack.call('bookmarks.add', {
+          channel_id: channel,
+          title: 'Bridge',
+          type: 'link',
+          link: bridge,
+          emoji: ':telephone_receiver:',
+        });
         return true;
       });
     }
     current = 'post the status card';
-    const card = await postOnce(deps, record, 'card', channel, incidentCardView(record, bridge, servicesOf(deps.catalog, record.services)));
+    const card = await postOnce(
+      deps,
+      record,
+      'card',
+      channel,
+      incidentCardView(record, bridge, servicesOf(deps.catalog, record.services)),
+    );
     if (card && record.cardTs !== card) {
       await deps.incidents.setCard(record.id, card);
       await deps.incidents.markCardRendered(record.id, record.version);
@@ -76,33 +104,61 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
     });
     current = 'post the checklist';
     const severity = deps.catalog.incidents.severities[record.severity];
-    await postOnce(deps, record, 'checklist', channel, checklistView(record, severity.checklist ?? deps.catalog.incidents.checklist, new Set()));
+    await postOnce(
+      deps,
+      record,
+      'checklist',
+      channel,
+      checklistView(record, severity.checklist ?? deps.catalog.incidents.checklist, new Set()),
+    );
     current = 'announce the incident';
     const headline = `*${record.severity} incident declared:* ${esc(record.title)}`;
     const { broadcastChannel, escalationChannel } = deps.catalog.incidents;
-    if (broadcastChannel) await postOnce(deps, record, 'broadcast', broadcastChannel, broadcastView(record, 'broadcast', headline));
-    if (escalationChannel && isMajor(record.severity)) await postOnce(deps, record, 'escalation', escalationChannel, broadcastView(record, 'escalation', headline));
+    if (broadcastChannel)
+      await postOnce(deps, record, 'broadcast', broadcastChannel, broadcastView(record, 'broadcast', headline));
+    if (escalationChannel && isMajor(record.severity))
+      await postOnce(deps, record, 'escalation', escalationChannel, broadcastView(record, 'escalation', headline));
     current = 'start the clocks';
     await step(deps, record, 'clocks', async () => {
       await scheduleClocks(deps, record, 'restart');
       return true;
     });
     await deps.incidents.setSetup(record.id, 'done');
-    await replyToRequester(deps.slack, data, view(`#${record.channelName} is ready.`, [section(`:rotating_light: <#${channel}> is ready: people invited, bridge and status card pinned, clocks running.`)])).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the declarer'));
+    await replyToRequester(
+      deps.slack,
+      data,
+      view(`#${record.channelName} is ready.`, [
+        section(
+          `:rotating_light: <#${channel}> is ready: people invited, bridge and status card pinned, clocks running.`,
+        ),
+      ]),
+    ).catch((error: unknown) => logger.warn({ err: error }, 'could not tell the declarer'));
     return { channel, steps: Object.keys(record.steps).length };
   } catch (error) {
     const lastAttempt = isLastAttempt(job);
     logger.warn({ err: error, step: current, lastAttempt }, 'incident set-up step failed');
-    if (lastAttempt) await reportStuck(deps, record, data, current, error).catch((reportError: unknown) => logger.error({ err: reportError }, 'could not report the stuck set-up'));
+    if (lastAttempt)
+      await reportStuck(deps, record, data, current, error).catch((reportError: unknown) =>
+        logger.error({ err: reportError }, 'could not report the stuck set-up'),
+      );
     throw error;
   }
 };
 
 // A failed step is retried; one that keeps failing is said out loud, never dropped in silence.
-async function reportStuck(deps: ProcessorDeps, record: IncidentRecord, data: Parameters<typeof replyToRequester>[1], current: string, error: unknown): Promise<void> {
+async function reportStuck(
+  deps: ProcessorDeps,
+  record: IncidentRecord,
+  data: Parameters<typeof replyToRequester>[1],
+  current: string,
+  error: unknown,
+): Promise<void> {
   const why = platformErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
   const text = `:warning: ops-bot could not ${current} for *${esc(record.title)}* after several tries (${why}). Everything before that step is done; do this step by hand or declare again.`;
-  if (record.channelId) await deps.slack.postMessage(record.channelId, noticeView(record, 'stuck', text), undefined, { paced: true }).catch(() => undefined);
+  if (record.channelId)
+    await deps.slack
+      .postMessage(record.channelId, noticeView(record, 'stuck', text), undefined, { paced: true })
+      .catch(() => undefined);
   await replyToRequester(deps.slack, data, view(text, [section(text)]));
   // With a channel the incident is live (people work in it; the missing step was named); without
   // one there is no incident to list. Either way the set-up stops here: retrying is for a new request.
@@ -118,7 +174,10 @@ async function ensureChannel(deps: ProcessorDeps, record: IncidentRecord): Promi
   for (let attempt = start; attempt <= MAX_NAME_ATTEMPTS; attempt += 1) {
     const name = channelNameFor(record.title, record.declaredAt, attempt);
     const sentBefore = record.steps[`create.${name}`];
-    await deps.incidents.markSteps(record.id, { 'name.attempt': attempt, [`create.${name}`]: typeof sentBefore === 'number' ? sentBefore : Date.now() });
+    await deps.incidents.markSteps(record.id, {
+      'name.attempt': attempt,
+      [`create.${name}`]: typeof sentBefore === 'number' ? sentBefore : Date.now(),
+    });
     try {
       const answer = created.parse(await deps.slack.call('conversations.create', { name, is_private: false }));
       return await adopt(deps, record, answer.channel.id, name);
@@ -142,7 +201,12 @@ async function adopt(deps: ProcessorDeps, record: IncidentRecord, channelId: str
 
 // No conversations.list: the bot posts the channel's first message by name (it can only if it is
 // a member), which answers with the id; conversations.info then says who created it and when.
-async function findOurs(deps: ProcessorDeps, record: IncidentRecord, name: string, sentAt: number): Promise<string | undefined> {
+async function findOurs(
+  deps: ProcessorDeps,
+  record: IncidentRecord,
+  name: string,
+  sentAt: number,
+): Promise<string | undefined> {
   const botUser = await deps.slack.botUserId();
   let posted;
   try {
@@ -154,7 +218,10 @@ async function findOurs(deps: ProcessorDeps, record: IncidentRecord, name: strin
   }
   const channel = info.parse(await deps.slack.call('conversations.info', { channel: posted.channel })).channel;
   const other = await deps.incidents.byChannel(channel.id);
-  const ours = channel.creator === botUser && (channel.created ?? 0) * 1000 >= sentAt - 60_000 && (!other || other.id === record.id);
+  const ours =
+    channel.creator === botUser &&
+    (channel.created ?? 0) * 1000 >= sentAt - 60_000 &&
+    (!other || other.id === record.id);
   if (!ours) {
     await deps.slack.call('chat.delete', { channel: posted.channel, ts: posted.ts }).catch(() => undefined);
     return undefined;
@@ -169,7 +236,12 @@ async function invite(deps: ProcessorDeps, record: IncidentRecord, channel: stri
   const { incidents } = deps.catalog;
   const severity = incidents.severities[record.severity];
   const bot = await deps.slack.botUserId();
-  const people = new Set([record.declaredBy, ...(record.commander ? [record.commander] : []), ...(await usersOf(deps, severity.responders)), ...(await usersOf(deps, incidents.oncall))]);
+  const people = new Set([
+    record.declaredBy,
+    ...(record.commander ? [record.commander] : []),
+    ...(await usersOf(deps, severity.responders)),
+    ...(await usersOf(deps, incidents.oncall)),
+  ]);
   people.delete(bot);
   const everyone = [...people];
   for (let index = 0; index * INVITE_BATCH < everyone.length; index += 1) {

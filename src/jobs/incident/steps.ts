@@ -8,11 +8,24 @@ import type { Person } from '../../core/people.ts';
 import type { ProcessorDeps } from '../processor.ts';
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
-const history = z.object({ messages: z.array(z.object({ ts: z.string(), blocks: z.array(z.object({ block_id: z.string().optional() }).loose()).optional() }).loose()).default([]) });
+const history = z.object({
+  messages: z
+    .array(
+      z
+        .object({ ts: z.string(), blocks: z.array(z.object({ block_id: z.string().optional() }).loose()).optional() })
+        .loose(),
+    )
+    .default([]),
+});
 
 // A step of an incident's set-up or effects runs once: its result is recorded in `steps`; a step
 // that was sent but whose answer was lost is looked up before it is tried again.
-export async function step<T>(deps: ProcessorDeps, record: IncidentRecord, name: string, run: () => Promise<T>): Promise<T> {
+export async function step<T>(
+  deps: ProcessorDeps,
+  record: IncidentRecord,
+  name: string,
+  run: () => Promise<T>,
+): Promise<T> {
   if (Object.hasOwn(record.steps, name)) return record.steps[name] as T;
   const value = await run();
   await deps.incidents.markStep(record.id, name, value ?? true);
@@ -23,7 +36,13 @@ export async function step<T>(deps: ProcessorDeps, record: IncidentRecord, name:
 // Posts a message once. The message carries a block_id naming the incident and the step; when an
 // earlier attempt was sent but not recorded (the worker died, the answer timed out), the channel's
 // recent history is searched for it before posting again.
-export async function postOnce(deps: ProcessorDeps, record: IncidentRecord, name: string, channel: string, message: View): Promise<string | undefined> {
+export async function postOnce(
+  deps: ProcessorDeps,
+  record: IncidentRecord,
+  name: string,
+  channel: string,
+  message: View,
+): Promise<string | undefined> {
   const done = record.steps[name];
   if (typeof done === 'string') return done;
   if (record.archivedAt && channel === record.channelId) return undefined; // never into an archived channel
@@ -52,8 +71,20 @@ export async function postOnce(deps: ProcessorDeps, record: IncidentRecord, name
   return ref.ts;
 }
 
-async function findMarked(deps: ProcessorDeps, channel: string, marker: string, sentAt: number): Promise<string | undefined> {
-  const answer = history.parse(await deps.slack.call('conversations.history', { channel, oldest: String(Math.floor(sentAt / 1000) - 5), limit: 100, inclusive: true }));
+async function findMarked(
+  deps: ProcessorDeps,
+  channel: string,
+  marker: string,
+  sentAt: number,
+): Promise<string | undefined> {
+  const answer = history.parse(
+    await deps.slack.call('conversations.history', {
+      channel,
+      oldest: String(Math.floor(sentAt / 1000) - 5),
+      limit: 100,
+      inclusive: true,
+    }),
+  );
   return answer.messages.find((message) => message.blocks?.some((block) => block.block_id === marker))?.ts;
 }
 
@@ -69,12 +100,14 @@ export async function usersOf(deps: ProcessorDeps, people: readonly Person[]): P
 
 // Mentions that notify: <!subteam^ID> for groups, <@U…> for people.
 export async function mentionsOf(deps: ProcessorDeps, people: readonly Person[]): Promise<string> {
-  const parts = await Promise.all(people.map(async (person) => {
-    if (person.kind === 'user') return `<@${person.id}>`;
-    if (person.kind === 'everyone') return '<!channel>';
-    const id = await deps.directory.groupId(person.handle).catch(() => undefined);
-    return id ? `<!subteam^${id}>` : `@${person.handle}`;
-  }));
+  const parts = await Promise.all(
+    people.map(async (person) => {
+      if (person.kind === 'user') return `<@${person.id}>`;
+      if (person.kind === 'everyone') return '<!channel>';
+      const id = await deps.directory.groupId(person.handle).catch(() => undefined);
+      return id ? `<!subteam^${id}>` : `@${person.handle}`;
+    }),
+  );
   return parts.join(' ');
 }
 

@@ -6,12 +6,22 @@ import type { Processor } from '../processor.ts';
 // enqueue many refreshes; each renders whatever is stored now, under a short per-request lock, so
 // the last one to run always shows the latest state and an older render never lands after it.
 export const approvalMessageProcessor: Processor<'approval-message'> = async ({ data, deps, job }) => {
-  const lock = await deps.locks.acquire(`approval-message:${data.approvalId}`, { jobId: job.id ?? 'refresh', userId: 'ops-bot', what: 'refresh approval message' });
+  const lock = await deps.locks.acquire(`approval-message:${data.approvalId}`, {
+    jobId: job.id ?? 'refresh',
+    userId: 'ops-bot',
+    what: 'refresh approval message',
+  });
   if ('busy' in lock) throw new Error('another refresh of this approval message is running; retrying');
   try {
     const record = await deps.approvals.get(data.approvalId);
     if (!record?.message) return { skipped: true };
-    const state = { request: record.request, plan: record.plan, breakGlass: record.breakGlass, freeze: record.freeze, executionJobId: record.executionJobId };
+    const state = {
+      request: record.request,
+      plan: record.plan,
+      breakGlass: record.breakGlass,
+      freeze: record.freeze,
+      executionJobId: record.executionJobId,
+    };
     try {
       await deps.slack.updateMessage(record.message, approvalRequestView(state));
     } catch (error) {
@@ -20,10 +30,19 @@ export const approvalMessageProcessor: Processor<'approval-message'> = async ({ 
       if (code !== 'message_not_found' && code !== 'channel_not_found') throw error;
       deps.logger.warn({ code, approvalId: data.approvalId }, 'the approval message is gone; not refreshing it');
     }
-    if (record.mirror) await deps.slack.updateMessage(record.mirror, approvalRequestView(state)).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not update the mirrored approval request'));
+    if (record.mirror)
+      await deps.slack
+        .updateMessage(record.mirror, approvalRequestView(state))
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not update the mirrored approval request'));
     if (record.request.status !== 'pending' && record.responseUrl) {
       // The requester's private "waiting" note learns the outcome too (response_url lasts 30 minutes).
-      await deps.slack.respond(record.responseUrl, { response_type: 'ephemeral', replace_original: true, ...approvalWaitingView(state, record.channel) }).catch(() => undefined);
+      await deps.slack
+        .respond(record.responseUrl, {
+          response_type: 'ephemeral',
+          replace_original: true,
+          ...approvalWaitingView(state, record.channel),
+        })
+        .catch(() => undefined);
     }
     return { version: record.request.version, status: record.request.status };
   } finally {

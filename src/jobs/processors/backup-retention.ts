@@ -9,19 +9,40 @@ export async function expiredBackups(deps: ProcessorDeps, now: Date): Promise<Ex
     if (database.engine === 'postgres') continue;
     for (const snapshot of await deps.rds.snapshots(database.region, database.engine, database.identifier)) {
       const until = snapshot.tags['retain-until'] ? new Date(snapshot.tags['retain-until']) : undefined;
-      if (snapshot.tags['created-by'] !== 'ops-bot' || !until || Number.isNaN(until.getTime()) || until >= now) continue;
-      expired.push({ database: name, id: snapshot.id, createdAt: snapshot.created, retainUntil: until, sizeBytes: snapshot.sizeGb !== undefined ? snapshot.sizeGb * 2 ** 30 : undefined });
+      if (snapshot.tags['created-by'] !== 'ops-bot' || !until || Number.isNaN(until.getTime()) || until >= now)
+        continue;
+      expired.push({
+        database: name,
+        id: snapshot.id,
+        createdAt: snapshot.created,
+        retainUntil: until,
+        sizeBytes: snapshot.sizeGb !== undefined ? snapshot.sizeGb * 2 ** 30 : undefined,
+      });
     }
   }
   for (const record of await deps.backups.expired(now)) {
-    if (record.engine === 'postgres' && deps.catalog.databases[record.database]) expired.push({ database: record.database, id: record.id, createdAt: record.createdAt, retainUntil: record.retainUntil, sizeBytes: record.sizeBytes });
+    if (record.engine === 'postgres' && deps.catalog.databases[record.database])
+      expired.push({
+        database: record.database,
+        id: record.id,
+        createdAt: record.createdAt,
+        retainUntil: record.retainUntil,
+        sizeBytes: record.sizeBytes,
+      });
   }
   return expired;
 }
 
 export const backupRetentionProcessor: Processor<'backup-retention'> = async ({ data, deps }) => {
   const expired = await expiredBackups(deps, deps.now());
-  await deps.audit.record({ event: 'retention', decision: 'reported', actor: 'ops-bot', correlationId: data.correlationId, action: 'backup.retention', details: { expired: expired.map((backup) => backup.id) } });
+  await deps.audit.record({
+    event: 'retention',
+    decision: 'reported',
+    actor: 'ops-bot',
+    correlationId: data.correlationId,
+    action: 'backup.retention',
+    details: { expired: expired.map((backup) => backup.id) },
+  });
   const channel = deps.catalog.backups.reportChannel;
   if (channel && expired.length > 0) await deps.slack.postMessage(channel, retentionView(expired, deps.now()));
   return { expired: expired.length };

@@ -10,4 +10,5 @@ const STRATEGIES = { rolling: rollingDeploy, bluegreen: blueGreenDeploy, canary:
 
 // What happens on /deploy, once it is planned and allowed: see deploy/guarded.ts for the checks
 // that come first, and deploy/<strategy>.ts for each strategy.
-export const deployProcessor: Processor<'deploy'> = (input) => runGuarded<DeployPlan>(input, async (run) => (await backupFirst(run)) ?? STRATEGIES[run.plan.strategy](run));
+export const deployProcessor: Processor<'deploy'> = (input) =>
+  runGuarded<DeployPlan>(input, async (run) => (await backupFirst(run)) ?? STRATEGIES[run.plan.strategy](run));

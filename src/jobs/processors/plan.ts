@@ -20,13 +20,37 @@ export const planProcessor: Processor<'plan'> = async ({ data, deps, job }) => {
   }
 };
 
-async function planAndSubmit(data: ProcessorInput<'plan'>['data'], deps: ProcessorInput<'plan'>['deps'], jobId: string) {
+async function planAndSubmit(
+  data: ProcessorInput<'plan'>['data'],
+  deps: ProcessorInput<'plan'>['deps'],
+  jobId: string,
+) {
   const { change } = data;
-  const plan = data.plan ?? (change.kind === 'deploy' ? await planDeploy(deps, change, data.requestedBy.userId) : change.kind === 'rollback' ? await planRollback(deps, change, data.requestedBy.userId) : await planRestore(deps, change));
+  const plan =
+    data.plan ??
+    (change.kind === 'deploy'
+      ? await planDeploy(deps, change, data.requestedBy.userId)
+      : change.kind === 'rollback'
+        ? await planRollback(deps, change, data.requestedBy.userId)
+        : await planRestore(deps, change));
   if (change.dryRun) {
     const gate = gateFor(environmentOf(deps.catalog, plan.env), plan.kind, change.breakGlass, deps.now());
     const needs = gate.verdict === 'proceed' && gate.policy ? describePolicy(gate.policy, utcTime) : undefined;
-    await deps.audit.record({ event: 'result', decision: 'dry-run', actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: `${plan.kind}.dry-run`, target: planTarget(plan), jobId, reason: planSummary(plan), details: plan.kind === 'restore' ? { backupId: plan.backupId, target: plan.target } : { from: tagOf(plan.from.image), to: plan.to.version } });
+    await deps.audit.record({
+      event: 'result',
+      decision: 'dry-run',
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      channel: data.channelId,
+      action: `${plan.kind}.dry-run`,
+      target: planTarget(plan),
+      jobId,
+      reason: planSummary(plan),
+      details:
+        plan.kind === 'restore'
+          ? { backupId: plan.backupId, target: plan.target }
+          : { from: tagOf(plan.from.image), to: plan.to.version },
+    });
     await replyToRequester(deps.slack, data, dryRunView(plan, needs));
     return { dryRun: true, plan: planSummary(plan) };
   }

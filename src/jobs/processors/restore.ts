@@ -18,22 +18,65 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
   const jobId = job.id ?? 'restore-unknown';
   await ensureAllowed(deps, data, false);
   const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
-    deps.audit.record({ event, decision, actor: data.requestedBy.userId, correlationId: data.correlationId, channel: data.channelId, action: `restore.${event}`, target: planTarget(plan), jobId, planHash: data.planHash, reason, details: { backupId: plan.backupId, into: plan.target, ...details } });
+    deps.audit.record({
+      event,
+      decision,
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      channel: data.channelId,
+      action: `restore.${event}`,
+      target: planTarget(plan),
+      jobId,
+      planHash: data.planHash,
+      reason,
+      details: { backupId: plan.backupId, into: plan.target, ...details },
+    });
   await audit('start', 'started');
   if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
-  const lock = await deps.locks.acquire(`restore:${plan.engine}:${plan.target}`, { jobId, userId: data.requestedBy.userId, what: `restore of ${plan.backupId} into ${plan.target}` });
-  if ('busy' in lock) throw new UserError(`Something is already being restored into ${plan.target} (job \`${lock.busy.jobId}\`).`, { code: 'locked' });
+  const lock = await deps.locks.acquire(`restore:${plan.engine}:${plan.target}`, {
+    jobId,
+    userId: data.requestedBy.userId,
+    what: `restore of ${plan.backupId} into ${plan.target}`,
+  });
+  if ('busy' in lock)
+    throw new UserError(`Something is already being restored into ${plan.target} (job \`${lock.busy.jobId}\`).`, {
+      code: 'locked',
+    });
   const started = Date.now();
-  const state: RestoreViewState = { backupId: plan.backupId, database: plan.database, target: plan.target, engine: plan.engine, jobId, requester: data.requestedBy.userId, phase: 'restoring' };
-  const reporter = data.channelId ? await ProgressReporter.open(deps.slack, data.channelId, () => restoreView(state), { logger: deps.logger, minIntervalMs: deps.progressIntervalMs }) : undefined;
+  const state: RestoreViewState = {
+    backupId: plan.backupId,
+    database: plan.database,
+    target: plan.target,
+    engine: plan.engine,
+    jobId,
+    requester: data.requestedBy.userId,
+    phase: 'restoring',
+  };
+  const reporter = data.channelId
+    ? await ProgressReporter.open(deps.slack, data.channelId, () => restoreView(state), {
+        logger: deps.logger,
+        minIntervalMs: deps.progressIntervalMs,
+      })
+    : undefined;
   try {
-    await planRestore(deps, { kind: 'restore', backupId: plan.backupId, target: plan.target, service: plan.database, env: plan.env, dryRun: false });
+    await planRestore(deps, {
+      kind: 'restore',
+      backupId: plan.backupId,
+      target: plan.target,
+      service: plan.database,
+      env: plan.env,
+      dryRun: false,
+    });
     state.endpoint = await restoreNow({ data, deps, job } as ProcessorInput<'restore'>);
     Object.assign(state, { phase: 'available', durationMs: Date.now() - started });
     await audit('result', 'succeeded', undefined, { endpoint: state.endpoint });
     return { endpoint: state.endpoint };
   } catch (error) {
-    Object.assign(state, { phase: 'failed', failure: error instanceof Error ? error.message : String(error), durationMs: Date.now() - started });
+    Object.assign(state, {
+      phase: 'failed',
+      failure: error instanceof Error ? error.message : String(error),
+      durationMs: Date.now() - started,
+    });
     await audit('result', 'failed', state.failure);
     throw error;
   } finally {
@@ -55,14 +98,27 @@ async function restoreNow({ data, deps }: ProcessorInput<'restore'>): Promise<st
     return `${endpoint.hostname}:${endpoint.port || 5432}/${plan.target}`;
   }
   const tags = { 'created-by': 'ops-bot', 'restored-from': plan.backupId, 'requested-by': data.requestedBy.userId };
-  await deps.rds.restore(database.region, database.engine, plan.backupId, plan.target, { tags, ...(database.subnetGroup ? { subnetGroup: database.subnetGroup } : {}) })
-    .catch((error: unknown) => { throw explainRds(error, plan.target, database.region); });
+  await deps.rds
+    .restore(database.region, database.engine, plan.backupId, plan.target, {
+      tags,
+      ...(database.subnetGroup ? { subnetGroup: database.subnetGroup } : {}),
+    })
+    .catch((error: unknown) => {
+      throw explainRds(error, plan.target, database.region);
+    });
   const deadline = Date.now() + RESTORE_TIMEOUT_MS;
   for (;;) {
     const resource = await deps.rds.resource(database.region, database.engine, plan.target);
     if (resource?.status === 'available' && resource.endpoint) return resource.endpoint;
-    if (resource && ['failed', 'incompatible-restore', 'incompatible-parameters', 'storage-full'].includes(resource.status)) throw new UserError(`RDS reports ${plan.target} as ${resource.status}.`, { code: 'restore_failed' });
-    if (Date.now() > deadline) throw new UserError(`${plan.target} was not available after ${RESTORE_TIMEOUT_MS / 3_600_000} hours.`, { code: 'restore_timeout' });
+    if (
+      resource &&
+      ['failed', 'incompatible-restore', 'incompatible-parameters', 'storage-full'].includes(resource.status)
+    )
+      throw new UserError(`RDS reports ${plan.target} as ${resource.status}.`, { code: 'restore_failed' });
+    if (Date.now() > deadline)
+      throw new UserError(`${plan.target} was not available after ${RESTORE_TIMEOUT_MS / 3_600_000} hours.`, {
+        code: 'restore_timeout',
+      });
     await new Promise((resolve) => setTimeout(resolve, deps.rdsPollMs ?? 15_000));
   }
 }

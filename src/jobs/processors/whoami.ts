@@ -8,6 +8,15 @@ import { replyToRequester } from '../reply.ts';
 export const whoamiProcessor: Processor<'whoami'> = async ({ data, deps }) => {
   const identity = await deps.directory.identify(data.requestedBy.userId, catalogHandles(deps.catalog));
   const groups = [...identity.groups].sort();
-  await replyToRequester(deps.slack, data, whoamiView({ userId: identity.userId, teamId: data.requestedBy.teamId, groups, permissions: permissionsOf(identity, deps.catalog) }));
+  await replyToRequester(
+    deps.slack,
+    data,
+    whoamiView({
+      userId: identity.userId,
+      teamId: data.requestedBy.teamId,
+      groups,
+      permissions: permissionsOf(identity, deps.catalog),
+    }),
+  );
   return { groups };
 };

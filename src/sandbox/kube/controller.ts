@@ -13,12 +13,25 @@ const HISTORY = 'deployment.kubernetes.io/revision-history';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 const HASH = 'pod-template-hash';
 
-type Template = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { containers?: { name: string; image: string }[] } };
-type Spec = { replicas?: number; paused?: boolean; progressDeadlineSeconds?: number; selector?: { matchLabels?: Record<string, string> }; template?: Template };
+type Template = {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { containers?: { name: string; image: string }[] };
+};
+type Spec = {
+  replicas?: number;
+  paused?: boolean;
+  progressDeadlineSeconds?: number;
+  selector?: { matchLabels?: Record<string, string> };
+  template?: Template;
+};
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -26,7 +39,10 @@ function canonical(value: unknown): string {
 export function templateHash(template: Template): string {
   const labels = { ...template.metadata?.labels };
   delete labels[HASH];
-  return createHash('sha256').update(canonical({ ...template, metadata: { ...template.metadata, labels } })).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(canonical({ ...template, metadata: { ...template.metadata, labels } }))
+    .digest('hex')
+    .slice(0, 10);
 }
 
 const now = () => new Date().toISOString();
@@ -48,7 +64,11 @@ export class DeploymentController {
   }
 
   failImage(pattern: string | RegExp, mode: FailureMode): void {
-    this.#failures.push({ pattern: typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern, mode });
+    this.#failures.push({
+      pattern:
+        typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern,
+      mode,
+    });
   }
 
   setTiming(options: Partial<ControllerOptions>): void {
@@ -102,7 +122,12 @@ export class DeploymentController {
         // remembers the numbers it had (deployment.kubernetes.io/revision-history), as the real one does.
         const previous = current.metadata.annotations?.[REVISION];
         const history = [current.metadata.annotations?.[HISTORY], previous].filter(Boolean).join(',');
-        current.metadata.annotations = { ...current.metadata.annotations, [REVISION]: String(maxRevision + 1), ...(history ? { [HISTORY]: history } : {}), ...copyCause(deployment) };
+        current.metadata.annotations = {
+          ...current.metadata.annotations,
+          [REVISION]: String(maxRevision + 1),
+          ...(history ? { [HISTORY]: history } : {}),
+          ...copyCause(deployment),
+        };
         current = this.#store.update(current);
         this.#progressStarted.set(deployment.metadata.uid, Date.now());
       }
@@ -113,7 +138,8 @@ export class DeploymentController {
       const oldReplicas = olds.reduce((sum, rs) => sum + Number((rs.spec as Spec).replicas ?? 0), 0);
       const surge = Math.max(1, Math.ceil(desired * 0.25));
       const currentReplicas = Number((current.spec as Spec).replicas ?? 0);
-      const newReplicas = oldReplicas === 0 ? desired : Math.min(desired, Math.max(currentReplicas, desired + surge - oldReplicas));
+      const newReplicas =
+        oldReplicas === 0 ? desired : Math.min(desired, Math.max(currentReplicas, desired + surge - oldReplicas));
       this.#scale(current, newReplicas);
       const newReady = this.#readyPods(current).length;
       let oldBudget = Math.max(0, desired - newReady);
@@ -123,8 +149,20 @@ export class DeploymentController {
         this.#scale(old, keep);
       }
       // A scale-up of the new set that was held back by old pods can proceed now they are gone.
-      const remainingOld = olds.reduce((sum, rs) => sum + Number((this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name)?.spec as Spec | undefined)?.replicas ?? 0), 0);
-      if (remainingOld < oldReplicas) this.#scale(this.#store.get('ReplicaSet', current.metadata.namespace, current.metadata.name)!, Math.min(desired, desired + surge - remainingOld));
+      const remainingOld = olds.reduce(
+        (sum, rs) =>
+          sum +
+          Number(
+            (this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name)?.spec as Spec | undefined)
+              ?.replicas ?? 0,
+          ),
+        0,
+      );
+      if (remainingOld < oldReplicas)
+        this.#scale(
+          this.#store.get('ReplicaSet', current.metadata.namespace, current.metadata.name)!,
+          Math.min(desired, desired + surge - remainingOld),
+        );
       this.#pruneHistory(deployment, current);
     }
     this.#updateDeploymentStatus(namespace, name, current);
@@ -134,8 +172,15 @@ export class DeploymentController {
   #pruneHistory(deployment: KubeObject, current: KubeObject): void {
     const limit = Number((deployment.spec as { revisionHistoryLimit?: number }).revisionHistoryLimit ?? 10);
     const old = this.#owned('ReplicaSet', deployment)
-      .filter((rs) => rs.metadata.uid !== current.metadata.uid && Number((rs.spec as Spec).replicas ?? 0) === 0 && this.#owned('Pod', rs).length === 0)
-      .sort((a, b) => Number(b.metadata.annotations?.[REVISION] ?? 0) - Number(a.metadata.annotations?.[REVISION] ?? 0));
+      .filter(
+        (rs) =>
+          rs.metadata.uid !== current.metadata.uid &&
+          Number((rs.spec as Spec).replicas ?? 0) === 0 &&
+          this.#owned('Pod', rs).length === 0,
+      )
+      .sort(
+        (a, b) => Number(b.metadata.annotations?.[REVISION] ?? 0) - Number(a.metadata.annotations?.[REVISION] ?? 0),
+      );
     for (const rs of old.slice(limit)) this.#store.delete('ReplicaSet', rs.metadata.namespace, rs.metadata.name);
   }
 
@@ -144,7 +189,10 @@ export class DeploymentController {
     const deployment = this.#store.get('Deployment', namespace, name);
     const revision = current.metadata.annotations?.[REVISION];
     if (!deployment || !revision || deployment.metadata.annotations?.[REVISION] === revision) return;
-    this.#store.update({ ...deployment, metadata: { ...deployment.metadata, annotations: { ...deployment.metadata.annotations, [REVISION]: revision } } });
+    this.#store.update({
+      ...deployment,
+      metadata: { ...deployment.metadata, annotations: { ...deployment.metadata.annotations, [REVISION]: revision } },
+    });
   }
 
   #createReplicaSet(deployment: KubeObject, template: Template, revision: number): KubeObject {
@@ -158,9 +206,21 @@ export class DeploymentController {
         namespace: deployment.metadata.namespace,
         labels,
         annotations: { [REVISION]: String(revision), ...copyCause(deployment) },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid: deployment.metadata.uid, controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: deployment.metadata.name,
+            uid: deployment.metadata.uid,
+            controller: true,
+          },
+        ],
       },
-      spec: { replicas: 0, selector: { matchLabels: { ...(deployment.spec as Spec).selector?.matchLabels, [HASH]: hash } }, template: { ...template, metadata: { ...template.metadata, labels } } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { ...(deployment.spec as Spec).selector?.matchLabels, [HASH]: hash } },
+        template: { ...template, metadata: { ...template.metadata, labels } },
+      },
       status: { replicas: 0, readyReplicas: 0, availableReplicas: 0 },
     });
   }
@@ -172,11 +232,18 @@ export class DeploymentController {
     }
     const pods = this.#owned('Pod', rs);
     for (let index = pods.length; index < replicas; index += 1) this.#createPod(rs);
-    for (const pod of pods.slice(replicas).reverse()) this.#store.delete('Pod', pod.metadata.namespace, pod.metadata.name);
+    for (const pod of pods.slice(replicas).reverse())
+      this.#store.delete('Pod', pod.metadata.namespace, pod.metadata.name);
     const remaining = this.#owned('Pod', rs);
     const ready = remaining.filter(isReady).length;
-    const status = { replicas: remaining.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: rs.metadata.generation ?? 1 };
-    if (JSON.stringify(rs.status) !== JSON.stringify(status)) this.#store.update({ ...this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name)!, status });
+    const status = {
+      replicas: remaining.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    if (JSON.stringify(rs.status) !== JSON.stringify(status))
+      this.#store.update({ ...this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name)!, status });
   }
 
   #createPod(rs: KubeObject): void {
@@ -190,7 +257,9 @@ export class DeploymentController {
         name: `${rs.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`,
         namespace: rs.metadata.namespace,
         labels: template.metadata?.labels ?? {},
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true }],
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true },
+        ],
       },
       spec: { containers },
       status: podStatus(containers, failure, false),
@@ -214,18 +283,38 @@ export class DeploymentController {
     this.#store.update({ ...current, status: podStatus(containers, mode, false) });
     const image = containers[0]?.image ?? '';
     const [reason, message] = {
-      ImagePullBackOff: ['Failed', `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to resolve reference "${image}": not found`],
-      CrashLoopBackOff: ['BackOff', `Back-off restarting failed container ${containers[0]?.name ?? ''} in pod ${pod.metadata.name}`],
+      ImagePullBackOff: [
+        'Failed',
+        `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to resolve reference "${image}": not found`,
+      ],
+      CrashLoopBackOff: [
+        'BackOff',
+        `Back-off restarting failed container ${containers[0]?.name ?? ''} in pod ${pod.metadata.name}`,
+      ],
       NeverReady: ['Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503'],
-      Unschedulable: ['FailedScheduling', '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.'],
+      Unschedulable: [
+        'FailedScheduling',
+        '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+      ],
     }[mode];
     this.#store.create({
-      apiVersion: 'v1', kind: 'Event',
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: pod.metadata.namespace },
       involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace },
-      reason, message, type: 'Warning', count: 1, firstTimestamp: now(), lastTimestamp: now(), source: { component: mode === 'Unschedulable' ? 'default-scheduler' : 'kubelet' },
+      reason,
+      message,
+      type: 'Warning',
+      count: 1,
+      firstTimestamp: now(),
+      lastTimestamp: now(),
+      source: { component: mode === 'Unschedulable' ? 'default-scheduler' : 'kubelet' },
     });
-    const deploymentName = this.#store.get('ReplicaSet', pod.metadata.namespace, pod.metadata.ownerReferences?.[0]?.name ?? '')?.metadata.ownerReferences?.[0]?.name;
+    const deploymentName = this.#store.get(
+      'ReplicaSet',
+      pod.metadata.namespace,
+      pod.metadata.ownerReferences?.[0]?.name ?? '',
+    )?.metadata.ownerReferences?.[0]?.name;
     if (deploymentName) this.reconcile(pod.metadata.namespace, deploymentName);
   }
 
@@ -234,7 +323,9 @@ export class DeploymentController {
   }
 
   #owned(kind: string, owner: KubeObject): KubeObject[] {
-    return this.#store.list(kind, owner.metadata.namespace).filter((object) => object.metadata.ownerReferences?.some((reference) => reference.uid === owner.metadata.uid));
+    return this.#store
+      .list(kind, owner.metadata.namespace)
+      .filter((object) => object.metadata.ownerReferences?.some((reference) => reference.uid === owner.metadata.uid));
   }
 
   #readyPods(rs: KubeObject): KubeObject[] {
@@ -253,12 +344,33 @@ export class DeploymentController {
     const complete = updated.length === desired && updatedReady === desired && pods.length === desired;
     const started = this.#progressStarted.get(deployment.metadata.uid) ?? Date.now();
     const deadlineMs = (spec.progressDeadlineSeconds ?? 600) * this.#options.secondMs;
-    const previous = (deployment.status?.conditions as { type: string; reason: string }[] | undefined)?.find((condition) => condition.type === 'Progressing');
+    const previous = (deployment.status?.conditions as { type: string; reason: string }[] | undefined)?.find(
+      (condition) => condition.type === 'Progressing',
+    );
     let progressing: { status: string; reason: string; message: string };
-    if (complete) progressing = { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current?.metadata.name}" has successfully progressed.` };
-    else if (previous?.reason === 'ProgressDeadlineExceeded' || Date.now() - started > deadlineMs) progressing = { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${current?.metadata.name}" has timed out progressing.` };
-    else progressing = { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current?.metadata.name}" is progressing.` };
-    if (!complete && progressing.reason !== 'ProgressDeadlineExceeded' && !this.#deadlineChecks.has(deployment.metadata.uid)) {
+    if (complete)
+      progressing = {
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${current?.metadata.name}" has successfully progressed.`,
+      };
+    else if (previous?.reason === 'ProgressDeadlineExceeded' || Date.now() - started > deadlineMs)
+      progressing = {
+        status: 'False',
+        reason: 'ProgressDeadlineExceeded',
+        message: `ReplicaSet "${current?.metadata.name}" has timed out progressing.`,
+      };
+    else
+      progressing = {
+        status: 'True',
+        reason: 'ReplicaSetUpdated',
+        message: `ReplicaSet "${current?.metadata.name}" is progressing.`,
+      };
+    if (
+      !complete &&
+      progressing.reason !== 'ProgressDeadlineExceeded' &&
+      !this.#deadlineChecks.has(deployment.metadata.uid)
+    ) {
       this.#deadlineChecks.add(deployment.metadata.uid);
       this.later(deadlineMs - (Date.now() - started) + 5, () => {
         this.#deadlineChecks.delete(deployment.metadata.uid);
@@ -273,18 +385,45 @@ export class DeploymentController {
       availableReplicas: ready,
       unavailableReplicas: Math.max(0, desired - ready),
       conditions: [
-        { type: 'Available', status: ready >= desired ? 'True' : 'False', reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' },
+        {
+          type: 'Available',
+          status: ready >= desired ? 'True' : 'False',
+          reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+          message:
+            ready >= desired
+              ? 'Deployment has minimum availability.'
+              : 'Deployment does not have minimum availability.',
+        },
         { type: 'Progressing', ...progressing },
       ],
     };
     const comparable = (value: unknown) => JSON.stringify(value);
     if (comparable(stripTimes(deployment.status)) === comparable(status)) return;
-    this.#store.update({ ...deployment, status: { ...status, conditions: status.conditions.map((condition) => ({ ...condition, lastUpdateTime: now(), lastTransitionTime: now() })) } });
+    this.#store.update({
+      ...deployment,
+      status: {
+        ...status,
+        conditions: status.conditions.map((condition) => ({
+          ...condition,
+          lastUpdateTime: now(),
+          lastTransitionTime: now(),
+        })),
+      },
+    });
   }
 
   #deleteOwned(namespace: string, name: string): void {
-    for (const rs of this.#store.list('ReplicaSet', namespace).filter((object) => object.metadata.ownerReferences?.some((reference) => reference.kind === 'Deployment' && reference.name === name))) {
-      for (const pod of this.#store.list('Pod', namespace).filter((object) => object.metadata.ownerReferences?.some((reference) => reference.uid === rs.metadata.uid))) this.#store.delete('Pod', namespace, pod.metadata.name);
+    for (const rs of this.#store
+      .list('ReplicaSet', namespace)
+      .filter((object) =>
+        object.metadata.ownerReferences?.some(
+          (reference) => reference.kind === 'Deployment' && reference.name === name,
+        ),
+      )) {
+      for (const pod of this.#store
+        .list('Pod', namespace)
+        .filter((object) => object.metadata.ownerReferences?.some((reference) => reference.uid === rs.metadata.uid)))
+        this.#store.delete('Pod', namespace, pod.metadata.name);
       this.#store.delete('ReplicaSet', namespace, rs.metadata.name);
     }
   }
@@ -300,28 +439,64 @@ function copyCause(deployment: KubeObject): Record<string, string> {
 }
 
 function isReady(pod: KubeObject): boolean {
-  return (pod.status?.conditions as { type: string; status: string }[] | undefined)?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+  return (
+    (pod.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+      (condition) => condition.type === 'Ready' && condition.status === 'True',
+    ) ?? false
+  );
 }
 
 function stripTimes(status: Record<string, unknown> | undefined): unknown {
   if (!status) return status;
-  return { ...status, conditions: (status.conditions as Record<string, unknown>[] | undefined)?.map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...rest }) => rest) };
+  return {
+    ...status,
+    conditions: (status.conditions as Record<string, unknown>[] | undefined)?.map(
+      ({ lastUpdateTime: _u, lastTransitionTime: _t, ...rest }) => rest,
+    ),
+  };
 }
 
-function podStatus(containers: { name: string; image: string }[], failure: FailureMode | undefined, ready: boolean): Record<string, unknown> {
+function podStatus(
+  containers: { name: string; image: string }[],
+  failure: FailureMode | undefined,
+  ready: boolean,
+): Record<string, unknown> {
   const scheduled = failure !== 'Unschedulable';
-  const waiting = failure === 'ImagePullBackOff' || failure === 'CrashLoopBackOff' ? { waiting: { reason: failure, message: failure === 'ImagePullBackOff' ? `Back-off pulling image "${containers[0]?.image}"` : 'back-off 40s restarting failed container' } } : undefined;
+  const waiting =
+    failure === 'ImagePullBackOff' || failure === 'CrashLoopBackOff'
+      ? {
+          waiting: {
+            reason: failure,
+            message:
+              failure === 'ImagePullBackOff'
+                ? `Back-off pulling image "${containers[0]?.image}"`
+                : 'back-off 40s restarting failed container',
+          },
+        }
+      : undefined;
   return {
     phase: scheduled && (ready || failure === 'NeverReady' || failure === 'CrashLoopBackOff') ? 'Running' : 'Pending',
     conditions: [
-      { type: 'PodScheduled', status: scheduled ? 'True' : 'False', ...(scheduled ? {} : { reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }) },
+      {
+        type: 'PodScheduled',
+        status: scheduled ? 'True' : 'False',
+        ...(scheduled ? {} : { reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }),
+      },
       { type: 'Ready', status: ready ? 'True' : 'False' },
     ],
-    containerStatuses: scheduled ? containers.map((container) => ({
-      name: container.name, image: container.image, ready,
-      restartCount: failure === 'CrashLoopBackOff' ? 4 : 0,
-      state: waiting ?? (ready || failure === 'NeverReady' ? { running: { startedAt: now() } } : { waiting: { reason: 'ContainerCreating' } }),
-      ...(failure === 'CrashLoopBackOff' ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
-    })) : [],
+    containerStatuses: scheduled
+      ? containers.map((container) => ({
+          name: container.name,
+          image: container.image,
+          ready,
+          restartCount: failure === 'CrashLoopBackOff' ? 4 : 0,
+          state:
+            waiting ??
+            (ready || failure === 'NeverReady'
+              ? { running: { startedAt: now() } }
+              : { waiting: { reason: 'ContainerCreating' } }),
+          ...(failure === 'CrashLoopBackOff' ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
+        }))
+      : [],
   };
 }

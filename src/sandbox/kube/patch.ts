@@ -2,7 +2,8 @@
 type Json = unknown;
 type JsonObject = Record<string, Json>;
 
-const isObject = (value: Json): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: Json): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const clone = <T>(value: T): T => structuredClone(value);
 
 // RFC 7386: objects merge recursively, null deletes, anything else (arrays included) replaces.
@@ -18,8 +19,16 @@ export function mergePatch(target: Json, patch: Json): Json {
 
 // The lists Kubernetes merges by a key in strategic merge patch (from the API's patchMergeKey tags).
 const MERGE_KEYS: Record<string, string> = {
-  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', ports: 'containerPort',
-  volumes: 'name', volumeMounts: 'mountPath', imagePullSecrets: 'name', conditions: 'type', tolerations: 'key',
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  env: 'name',
+  ports: 'containerPort',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+  imagePullSecrets: 'name',
+  conditions: 'type',
+  tolerations: 'key',
 };
 
 // Strategic merge patch, the subset ops-bot and kubectl use: like merge patch, but lists with a merge
@@ -57,7 +66,10 @@ type Operation = { op: string; path: string; value?: Json };
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new PatchError(`invalid JSON pointer "${path}"`);
-  return path.slice(1).split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(document: Json, parts: string[]): { parent: JsonObject | Json[]; key: string } {
@@ -85,7 +97,8 @@ export function jsonPatch(target: Json, operations: Operation[]): Json {
   for (const operation of operations) {
     const parts = pointer(operation.path);
     if (operation.op === 'test') {
-      if (JSON.stringify(get(document, parts)) !== JSON.stringify(operation.value)) throw new PatchError(`test operation failed at ${operation.path}`);
+      if (JSON.stringify(get(document, parts)) !== JSON.stringify(operation.value))
+        throw new PatchError(`test operation failed at ${operation.path}`);
       continue;
     }
     if (parts.length === 0) {
@@ -93,7 +106,8 @@ export function jsonPatch(target: Json, operations: Operation[]): Json {
       else throw new PatchError(`cannot ${operation.op} the whole document`);
       continue;
     }
-    if (!['add', 'remove', 'replace'].includes(operation.op)) throw new PatchError(`unsupported operation "${operation.op}"`);
+    if (!['add', 'remove', 'replace'].includes(operation.op))
+      throw new PatchError(`unsupported operation "${operation.op}"`);
     const value = clone(operation.value);
     const { parent, key } = parentOf(document, parts);
     if (Array.isArray(parent)) {

@@ -46,13 +46,24 @@ export class ObjectStore {
   }
 
   list(kind: string, namespace: string | undefined): KubeObject[] {
-    return [...this.#objects.values()].filter((object) => object.kind === kind && (namespace === undefined || object.metadata.namespace === namespace)).map((object) => structuredClone(object));
+    return [...this.#objects.values()]
+      .filter((object) => object.kind === kind && (namespace === undefined || object.metadata.namespace === namespace))
+      .map((object) => structuredClone(object));
   }
 
-  create(object: Omit<KubeObject, 'metadata'> & { metadata: Partial<KubeObject['metadata']> & { name: string; namespace: string } }): KubeObject {
+  create(
+    object: Omit<KubeObject, 'metadata'> & {
+      metadata: Partial<KubeObject['metadata']> & { name: string; namespace: string };
+    },
+  ): KubeObject {
     const stored: KubeObject = {
       ...object,
-      metadata: { uid: randomUUID(), creationTimestamp: new Date().toISOString(), ...object.metadata, resourceVersion: '' },
+      metadata: {
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString(),
+        ...object.metadata,
+        resourceVersion: '',
+      },
     } as KubeObject;
     return this.#write('ADDED', stored);
   }
@@ -86,7 +97,10 @@ export class ObjectStore {
 
   #write(type: 'ADDED' | 'MODIFIED', object: KubeObject): KubeObject {
     this.#revision += 1;
-    const stored = structuredClone({ ...object, metadata: { ...object.metadata, resourceVersion: String(this.#revision) } });
+    const stored = structuredClone({
+      ...object,
+      metadata: { ...object.metadata, resourceVersion: String(this.#revision) },
+    });
     this.#objects.set(ObjectStore.key(stored.kind, stored.metadata.namespace, stored.metadata.name), stored);
     this.#emit({ type, object: structuredClone(stored), resourceVersion: this.#revision });
     return structuredClone(stored);
@@ -101,11 +115,15 @@ export class ObjectStore {
 
 export function matchesLabels(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
   if (!selector) return true;
-  return selector.split(',').map((part) => part.trim()).filter(Boolean).every((term) => {
-    const notEqual = /^([^!=]+)!=(.*)$/.exec(term);
-    if (notEqual) return labels?.[notEqual[1]!.trim()] !== notEqual[2]!.trim();
-    const equal = /^([^=]+)==?(.*)$/.exec(term);
-    if (equal) return labels?.[equal[1]!.trim()] === equal[2]!.trim();
-    return labels?.[term] !== undefined;
-  });
+  return selector
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .every((term) => {
+      const notEqual = /^([^!=]+)!=(.*)$/.exec(term);
+      if (notEqual) return labels?.[notEqual[1]!.trim()] !== notEqual[2]!.trim();
+      const equal = /^([^=]+)==?(.*)$/.exec(term);
+      if (equal) return labels?.[equal[1]!.trim()] === equal[2]!.trim();
+      return labels?.[term] !== undefined;
+    });
 }

@@ -25,7 +25,12 @@ function required(params: Params, key: string): string {
 
 function identifier(params: Params, key: string, max: number): string {
   const value = required(params, key);
-  if (value.length > max || !ID.test(value)) throw new RdsFault('InvalidParameterValue', 400, `The parameter ${key} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`);
+  if (value.length > max || !ID.test(value))
+    throw new RdsFault(
+      'InvalidParameterValue',
+      400,
+      `The parameter ${key} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
+    );
   return value.toLowerCase();
 }
 
@@ -42,7 +47,11 @@ function tagsOf(params: Params): Tags {
   return [...tags.entries()].sort(([a], [b]) => a - b).map(([, tag]) => tag);
 }
 
-const tagList = (tags: Tags) => list('Tag', tags.map((tag) => ({ Key: tag.Key, Value: tag.Value })));
+const tagList = (tags: Tags) =>
+  list(
+    'Tag',
+    tags.map((tag) => ({ Key: tag.Key, Value: tag.Value })),
+  );
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function endpoint(state: RdsState, id: string, cluster: boolean) {
@@ -53,27 +62,56 @@ function endpoint(state: RdsState, id: string, cluster: boolean) {
 function instanceXml(state: RdsState, instance: SimInstance): XmlValue {
   const status = state.instanceStatus(instance);
   return {
-    DBInstanceIdentifier: instance.id, DBInstanceClass: instance.instanceClass, Engine: instance.engine, DBInstanceStatus: status,
+    DBInstanceIdentifier: instance.id,
+    DBInstanceClass: instance.instanceClass,
+    Engine: instance.engine,
+    DBInstanceStatus: status,
     ...(status === 'available' ? { Endpoint: endpoint(state, instance.id, false) } : {}),
-    InstanceCreateTime: iso(instance.created), DBInstanceArn: state.arn('db', instance.id), TagList: tagList(instance.tags),
+    InstanceCreateTime: iso(instance.created),
+    DBInstanceArn: state.arn('db', instance.id),
+    TagList: tagList(instance.tags),
   };
 }
 
 function clusterXml(state: RdsState, cluster: SimCluster): XmlValue {
   const status = state.clusterStatus(cluster);
   return {
-    DBClusterIdentifier: cluster.id, Engine: cluster.engine, Status: status,
-    ...(status === 'available' ? { Endpoint: endpoint(state, cluster.id, true).Address, Port: endpoint(state, cluster.id, true).Port } : {}),
-    ClusterCreateTime: iso(cluster.created), DBClusterArn: state.arn('cluster', cluster.id), TagList: tagList(cluster.tags),
+    DBClusterIdentifier: cluster.id,
+    Engine: cluster.engine,
+    Status: status,
+    ...(status === 'available'
+      ? { Endpoint: endpoint(state, cluster.id, true).Address, Port: endpoint(state, cluster.id, true).Port }
+      : {}),
+    ClusterCreateTime: iso(cluster.created),
+    DBClusterArn: state.arn('cluster', cluster.id),
+    TagList: tagList(cluster.tags),
   };
 }
 
 function snapshotXml(state: RdsState, snapshot: SimSnapshot): XmlValue {
   const { status, percent } = state.snapshotProgress(snapshot);
-  const common = { Engine: snapshot.engine, Status: status, PercentProgress: percent, SnapshotCreateTime: iso(snapshot.created), AllocatedStorage: snapshot.sizeGb, SnapshotType: snapshot.type, TagList: tagList(snapshot.tags) };
+  const common = {
+    Engine: snapshot.engine,
+    Status: status,
+    PercentProgress: percent,
+    SnapshotCreateTime: iso(snapshot.created),
+    AllocatedStorage: snapshot.sizeGb,
+    SnapshotType: snapshot.type,
+    TagList: tagList(snapshot.tags),
+  };
   return snapshot.kind === 'instance'
-    ? { DBSnapshotIdentifier: snapshot.id, DBInstanceIdentifier: snapshot.source, DBSnapshotArn: state.arn('snapshot', snapshot.id), ...common }
-    : { DBClusterSnapshotIdentifier: snapshot.id, DBClusterIdentifier: snapshot.source, DBClusterSnapshotArn: state.arn('cluster-snapshot', snapshot.id), ...common };
+    ? {
+        DBSnapshotIdentifier: snapshot.id,
+        DBInstanceIdentifier: snapshot.source,
+        DBSnapshotArn: state.arn('snapshot', snapshot.id),
+        ...common,
+      }
+    : {
+        DBClusterSnapshotIdentifier: snapshot.id,
+        DBClusterIdentifier: snapshot.source,
+        DBClusterSnapshotArn: state.arn('cluster-snapshot', snapshot.id),
+        ...common,
+      };
 }
 
 function liveInstance(state: RdsState, id: string): SimInstance {
@@ -91,19 +129,51 @@ function liveCluster(state: RdsState, id: string): SimCluster {
 function snapshotOf(state: RdsState, id: string, kind: 'instance' | 'cluster'): SimSnapshot {
   const snapshot = state.snapshots.get(id.toLowerCase());
   if (!snapshot || snapshot.gone || snapshot.kind !== kind) {
-    throw kind === 'instance' ? new RdsFault('DBSnapshotNotFound', 404, `DBSnapshot ${id} not found.`) : new RdsFault('DBClusterSnapshotNotFoundFault', 404, `DBClusterSnapshot ${id} not found.`);
+    throw kind === 'instance'
+      ? new RdsFault('DBSnapshotNotFound', 404, `DBSnapshot ${id} not found.`)
+      : new RdsFault('DBClusterSnapshotNotFoundFault', 404, `DBClusterSnapshot ${id} not found.`);
   }
   return snapshot;
 }
 
-function takeSnapshot(state: RdsState, id: string, source: string, kind: 'instance' | 'cluster', engine: string, tags: Tags): SimSnapshot {
+function takeSnapshot(
+  state: RdsState,
+  id: string,
+  source: string,
+  kind: 'instance' | 'cluster',
+  engine: string,
+  tags: Tags,
+): SimSnapshot {
   if (state.snapshots.has(id)) {
-    throw kind === 'instance' ? new RdsFault('DBSnapshotAlreadyExists', 400, `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`) : new RdsFault('DBClusterSnapshotAlreadyExistsFault', 400, `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`);
+    throw kind === 'instance'
+      ? new RdsFault(
+          'DBSnapshotAlreadyExists',
+          400,
+          `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+        )
+      : new RdsFault(
+          'DBClusterSnapshotAlreadyExistsFault',
+          400,
+          `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
+        );
   }
-  const manual = [...state.snapshots.values()].filter((snapshot) => !snapshot.gone && snapshot.type === 'manual').length;
-  if (manual >= state.snapshotQuota) throw new RdsFault('SnapshotQuotaExceeded', 400, `Cannot create more than ${state.snapshotQuota} manual snapshots`);
+  const manual = [...state.snapshots.values()].filter(
+    (snapshot) => !snapshot.gone && snapshot.type === 'manual',
+  ).length;
+  if (manual >= state.snapshotQuota)
+    throw new RdsFault('SnapshotQuotaExceeded', 400, `Cannot create more than ${state.snapshotQuota} manual snapshots`);
   const now = state.now();
-  const snapshot: SimSnapshot = { id, source, kind, engine, created: now, readyAt: now + state.snapshotMs, sizeGb: 20, type: 'manual', tags };
+  const snapshot: SimSnapshot = {
+    id,
+    source,
+    kind,
+    engine,
+    created: now,
+    readyAt: now + state.snapshotMs,
+    sizeGb: 20,
+    type: 'manual',
+    tags,
+  };
   state.snapshots.set(id, snapshot);
   return snapshot;
 }
@@ -112,53 +182,116 @@ export const ACTIONS: Record<string, Action> = {
   DescribeDBInstances: (params, state) => {
     const id = params.DBInstanceIdentifier?.toLowerCase();
     const instances = id ? [liveInstance(state, id)] : state.liveInstances();
-    return { DBInstances: list('DBInstance', instances.map((instance) => instanceXml(state, instance))) };
+    return {
+      DBInstances: list(
+        'DBInstance',
+        instances.map((instance) => instanceXml(state, instance)),
+      ),
+    };
   },
   DescribeDBClusters: (params, state) => {
     const id = params.DBClusterIdentifier?.toLowerCase();
     const clusters = id ? [liveCluster(state, id)] : state.liveClusters();
-    return { DBClusters: list('DBCluster', clusters.map((cluster) => clusterXml(state, cluster))) };
+    return {
+      DBClusters: list(
+        'DBCluster',
+        clusters.map((cluster) => clusterXml(state, cluster)),
+      ),
+    };
   },
   CreateDBSnapshot: (params, state) => {
     const id = identifier(params, 'DBSnapshotIdentifier', 255);
     const instance = liveInstance(state, required(params, 'DBInstanceIdentifier').toLowerCase());
-    if (state.instanceStatus(instance) !== 'available') throw new RdsFault('InvalidDBInstanceState', 400, `DBInstance ${instance.id} is not in available state (it is ${state.instanceStatus(instance)}).`);
-    return { DBSnapshot: snapshotXml(state, takeSnapshot(state, id, instance.id, 'instance', instance.engine, tagsOf(params))) };
+    if (state.instanceStatus(instance) !== 'available')
+      throw new RdsFault(
+        'InvalidDBInstanceState',
+        400,
+        `DBInstance ${instance.id} is not in available state (it is ${state.instanceStatus(instance)}).`,
+      );
+    return {
+      DBSnapshot: snapshotXml(state, takeSnapshot(state, id, instance.id, 'instance', instance.engine, tagsOf(params))),
+    };
   },
   CreateDBClusterSnapshot: (params, state) => {
     const id = identifier(params, 'DBClusterSnapshotIdentifier', 63);
     const cluster = liveCluster(state, required(params, 'DBClusterIdentifier').toLowerCase());
-    if (state.clusterStatus(cluster) !== 'available') throw new RdsFault('InvalidDBClusterStateFault', 400, `DBCluster ${cluster.id} is not in available state.`);
-    return { DBClusterSnapshot: snapshotXml(state, takeSnapshot(state, id, cluster.id, 'cluster', cluster.engine, tagsOf(params))) };
+    if (state.clusterStatus(cluster) !== 'available')
+      throw new RdsFault('InvalidDBClusterStateFault', 400, `DBCluster ${cluster.id} is not in available state.`);
+    return {
+      DBClusterSnapshot: snapshotXml(
+        state,
+        takeSnapshot(state, id, cluster.id, 'cluster', cluster.engine, tagsOf(params)),
+      ),
+    };
   },
   DescribeDBSnapshots: (params, state) => {
     const snapshots = params.DBSnapshotIdentifier
       ? [snapshotOf(state, params.DBSnapshotIdentifier, 'instance')]
-      : [...state.snapshots.values()].filter((snapshot) => !snapshot.gone && snapshot.kind === 'instance' && (!params.DBInstanceIdentifier || snapshot.source === params.DBInstanceIdentifier.toLowerCase()) && (!params.SnapshotType || snapshot.type === params.SnapshotType));
-    return { DBSnapshots: list('DBSnapshot', snapshots.map((snapshot) => snapshotXml(state, snapshot))) };
+      : [...state.snapshots.values()].filter(
+          (snapshot) =>
+            !snapshot.gone &&
+            snapshot.kind === 'instance' &&
+            (!params.DBInstanceIdentifier || snapshot.source === params.DBInstanceIdentifier.toLowerCase()) &&
+            (!params.SnapshotType || snapshot.type === params.SnapshotType),
+        );
+    return {
+      DBSnapshots: list(
+        'DBSnapshot',
+        snapshots.map((snapshot) => snapshotXml(state, snapshot)),
+      ),
+    };
   },
   DescribeDBClusterSnapshots: (params, state) => {
     const snapshots = params.DBClusterSnapshotIdentifier
       ? [snapshotOf(state, params.DBClusterSnapshotIdentifier, 'cluster')]
-      : [...state.snapshots.values()].filter((snapshot) => !snapshot.gone && snapshot.kind === 'cluster' && (!params.DBClusterIdentifier || snapshot.source === params.DBClusterIdentifier.toLowerCase()) && (!params.SnapshotType || snapshot.type === params.SnapshotType));
-    return { DBClusterSnapshots: list('DBClusterSnapshot', snapshots.map((snapshot) => snapshotXml(state, snapshot))) };
+      : [...state.snapshots.values()].filter(
+          (snapshot) =>
+            !snapshot.gone &&
+            snapshot.kind === 'cluster' &&
+            (!params.DBClusterIdentifier || snapshot.source === params.DBClusterIdentifier.toLowerCase()) &&
+            (!params.SnapshotType || snapshot.type === params.SnapshotType),
+        );
+    return {
+      DBClusterSnapshots: list(
+        'DBClusterSnapshot',
+        snapshots.map((snapshot) => snapshotXml(state, snapshot)),
+      ),
+    };
   },
   RestoreDBInstanceFromDBSnapshot: (params, state) => {
     const id = identifier(params, 'DBInstanceIdentifier', 63);
     const snapshot = snapshotOf(state, required(params, 'DBSnapshotIdentifier'), 'instance');
-    if (state.snapshotProgress(snapshot).status !== 'available') throw new RdsFault('InvalidDBSnapshotState', 400, `DBSnapshot ${snapshot.id} is not available.`);
-    if (state.liveInstances().some((instance) => instance.id === id)) throw new RdsFault('DBInstanceAlreadyExists', 400, `DB instance already exists: ${id}`);
+    if (state.snapshotProgress(snapshot).status !== 'available')
+      throw new RdsFault('InvalidDBSnapshotState', 400, `DBSnapshot ${snapshot.id} is not available.`);
+    if (state.liveInstances().some((instance) => instance.id === id))
+      throw new RdsFault('DBInstanceAlreadyExists', 400, `DB instance already exists: ${id}`);
     const now = state.now();
-    const instance: SimInstance = { id, engine: snapshot.engine, instanceClass: params.DBInstanceClass ?? 'db.t3.medium', created: now, readyAt: now + state.restoreMs, tags: tagsOf(params), fromSnapshot: snapshot.id };
+    const instance: SimInstance = {
+      id,
+      engine: snapshot.engine,
+      instanceClass: params.DBInstanceClass ?? 'db.t3.medium',
+      created: now,
+      readyAt: now + state.restoreMs,
+      tags: tagsOf(params),
+      fromSnapshot: snapshot.id,
+    };
     state.instances.set(id, instance);
     return { DBInstance: instanceXml(state, instance) };
   },
   RestoreDBClusterFromSnapshot: (params, state) => {
     const id = identifier(params, 'DBClusterIdentifier', 63);
     const snapshot = snapshotOf(state, required(params, 'SnapshotIdentifier'), 'cluster');
-    if (state.liveClusters().some((cluster) => cluster.id === id)) throw new RdsFault('DBClusterAlreadyExistsFault', 400, `DB cluster already exists: ${id}`);
+    if (state.liveClusters().some((cluster) => cluster.id === id))
+      throw new RdsFault('DBClusterAlreadyExistsFault', 400, `DB cluster already exists: ${id}`);
     const now = state.now();
-    const cluster: SimCluster = { id, engine: params.Engine ?? snapshot.engine, created: now, readyAt: now + state.restoreMs, tags: tagsOf(params), fromSnapshot: snapshot.id };
+    const cluster: SimCluster = {
+      id,
+      engine: params.Engine ?? snapshot.engine,
+      created: now,
+      readyAt: now + state.restoreMs,
+      tags: tagsOf(params),
+      fromSnapshot: snapshot.id,
+    };
     state.clusters.set(id, cluster);
     return { DBCluster: clusterXml(state, cluster) };
   },
@@ -174,7 +307,12 @@ export const ACTIONS: Record<string, Action> = {
   },
   DeleteDBInstance: (params, state) => {
     const instance = liveInstance(state, required(params, 'DBInstanceIdentifier').toLowerCase());
-    if (params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier) throw new RdsFault('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+    if (params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier)
+      throw new RdsFault(
+        'InvalidParameterCombination',
+        400,
+        'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.',
+      );
     instance.deletingAt = state.now();
     return { DBInstance: instanceXml(state, instance) };
   },

@@ -27,32 +27,49 @@ export class RdsSimulator {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.#server = createServer((req, res) => void (async () => {
-      const body = await readBody(req);
-      const params = Object.fromEntries(new URLSearchParams(body)) as Params;
-      const action = params.Action ?? '';
-      const requestId = randomUUID();
-      const reply = (status: number, xml: string, code?: string) => {
-        this.calls.push({ action, params, status, ...(code ? { code } : {}) });
-        res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-        res.end(xml);
-      };
-      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) return reply(403, errorResponse('MissingAuthenticationToken', 'Request is missing Authentication Token', requestId), 'MissingAuthenticationToken');
-      const fault = this.#faults.get(action);
-      if (fault) {
-        fault.times -= 1;
-        if (fault.times <= 0) this.#faults.delete(action);
-        return reply(fault.status, errorResponse(fault.code, fault.message, requestId, fault.status >= 500 ? 'Receiver' : 'Sender'), fault.code);
-      }
-      const implementation = ACTIONS[action];
-      if (!implementation) return reply(400, errorResponse('InvalidAction', `The action ${action} is not valid for this web service.`, requestId), 'InvalidAction');
-      try {
-        reply(200, response(action, implementation(params, this.state), requestId));
-      } catch (error) {
-        if (!(error instanceof RdsFault)) throw error;
-        reply(error.status, errorResponse(error.code, error.message, requestId), error.code);
-      }
-    })());
+    this.#server = createServer(
+      (req, res) =>
+        void (async () => {
+          const body = await readBody(req);
+          const params = Object.fromEntries(new URLSearchParams(body)) as Params;
+          const action = params.Action ?? '';
+          const requestId = randomUUID();
+          const reply = (status: number, xml: string, code?: string) => {
+            this.calls.push({ action, params, status, ...(code ? { code } : {}) });
+            res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+            res.end(xml);
+          };
+          if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
+            return reply(
+              403,
+              errorResponse('MissingAuthenticationToken', 'Request is missing Authentication Token', requestId),
+              'MissingAuthenticationToken',
+            );
+          const fault = this.#faults.get(action);
+          if (fault) {
+            fault.times -= 1;
+            if (fault.times <= 0) this.#faults.delete(action);
+            return reply(
+              fault.status,
+              errorResponse(fault.code, fault.message, requestId, fault.status >= 500 ? 'Receiver' : 'Sender'),
+              fault.code,
+            );
+          }
+          const implementation = ACTIONS[action];
+          if (!implementation)
+            return reply(
+              400,
+              errorResponse('InvalidAction', `The action ${action} is not valid for this web service.`, requestId),
+              'InvalidAction',
+            );
+          try {
+            reply(200, response(action, implementation(params, this.state), requestId));
+          } catch (error) {
+            if (!(error instanceof RdsFault)) throw error;
+            reply(error.status, errorResponse(error.code, error.message, requestId), error.code);
+          }
+        })(),
+    );
     this.#url = await listenOn(this.#server, port, host);
     return this.#url;
   }
@@ -74,16 +91,39 @@ export class RdsSimulator {
   }
 
   // A snapshot made outside ops-bot (by hand, or automated), optionally in the past.
-  addSnapshot(id: string, source: string, options: { kind?: 'instance' | 'cluster'; ageMs?: number; tags?: Tags; type?: 'manual' | 'automated' } = {}): void {
+  addSnapshot(
+    id: string,
+    source: string,
+    options: { kind?: 'instance' | 'cluster'; ageMs?: number; tags?: Tags; type?: 'manual' | 'automated' } = {},
+  ): void {
     const created = this.state.now() - (options.ageMs ?? 0);
-    this.state.snapshots.set(id, { id, source, kind: options.kind ?? 'instance', engine: 'postgres', created, readyAt: created, sizeGb: 20, type: options.type ?? 'manual', tags: options.tags ?? [] });
+    this.state.snapshots.set(id, {
+      id,
+      source,
+      kind: options.kind ?? 'instance',
+      engine: 'postgres',
+      created,
+      readyAt: created,
+      sizeGb: 20,
+      type: options.type ?? 'manual',
+      tags: options.tags ?? [],
+    });
   }
 
   fail(action: string, code: string, options: { status?: number; message?: string; times?: number } = {}): void {
-    this.#faults.set(action, { code, status: options.status ?? 400, message: options.message ?? `${code} (simulated)`, times: options.times ?? 1 });
+    this.#faults.set(action, {
+      code,
+      status: options.status ?? 400,
+      message: options.message ?? `${code} (simulated)`,
+      times: options.times ?? 1,
+    });
   }
 
   deny(action: string, times = 1): void {
-    this.fail(action, 'AccessDenied', { status: 403, times, message: `User: arn:aws:iam::123456789012:user/ops-bot is not authorized to perform: rds:${action} because no identity-based policy allows the rds:${action} action` });
+    this.fail(action, 'AccessDenied', {
+      status: 403,
+      times,
+      message: `User: arn:aws:iam::123456789012:user/ops-bot is not authorized to perform: rds:${action} because no identity-based policy allows the rds:${action} action`,
+    });
   }
 }

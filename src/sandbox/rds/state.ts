@@ -1,9 +1,39 @@
 // What the simulated RDS account holds. Progress is computed from the clock when read, as the real
 // service's is observed: a snapshot's PercentProgress climbs to 100 and its status becomes available.
 export type Tags = { Key: string; Value: string }[];
-export type SimInstance = { id: string; engine: string; instanceClass: string; created: number; readyAt: number; deletingAt?: number | undefined; gone?: boolean; tags: Tags; fromSnapshot?: string | undefined };
-export type SimCluster = { id: string; engine: string; created: number; readyAt: number; deletingAt?: number | undefined; gone?: boolean; tags: Tags; fromSnapshot?: string | undefined };
-export type SimSnapshot = { id: string; source: string; kind: 'instance' | 'cluster'; engine: string; created: number; readyAt: number; sizeGb: number; type: 'manual' | 'automated'; tags: Tags; gone?: boolean };
+export type SimInstance = {
+  id: string;
+  engine: string;
+  instanceClass: string;
+  created: number;
+  readyAt: number;
+  deletingAt?: number | undefined;
+  gone?: boolean;
+  tags: Tags;
+  fromSnapshot?: string | undefined;
+};
+export type SimCluster = {
+  id: string;
+  engine: string;
+  created: number;
+  readyAt: number;
+  deletingAt?: number | undefined;
+  gone?: boolean;
+  tags: Tags;
+  fromSnapshot?: string | undefined;
+};
+export type SimSnapshot = {
+  id: string;
+  source: string;
+  kind: 'instance' | 'cluster';
+  engine: string;
+  created: number;
+  readyAt: number;
+  sizeGb: number;
+  type: 'manual' | 'automated';
+  tags: Tags;
+  gone?: boolean;
+};
 
 export const ACCOUNT = '123456789012';
 
@@ -20,7 +50,16 @@ export class RdsState {
   endpoint: { host: string; port: number } | undefined;
   readonly #clock: () => number;
 
-  constructor(options: { region?: string; snapshotMs?: number; restoreMs?: number; deleteMs?: number; snapshotQuota?: number; clock?: () => number } = {}) {
+  constructor(
+    options: {
+      region?: string;
+      snapshotMs?: number;
+      restoreMs?: number;
+      deleteMs?: number;
+      snapshotQuota?: number;
+      clock?: () => number;
+    } = {},
+  ) {
     this.region = options.region ?? 'eu-central-1';
     this.snapshotMs = options.snapshotMs ?? 300;
     this.restoreMs = options.restoreMs ?? 300;
@@ -57,12 +96,14 @@ export class RdsState {
 
   // Instances and clusters finish deleting on their own; reading them sweeps the ones that have.
   liveInstances(): SimInstance[] {
-    for (const instance of this.instances.values()) if (this.instanceStatus(instance) === 'deleted') this.instances.delete(instance.id);
+    for (const instance of this.instances.values())
+      if (this.instanceStatus(instance) === 'deleted') this.instances.delete(instance.id);
     return [...this.instances.values()];
   }
 
   liveClusters(): SimCluster[] {
-    for (const cluster of this.clusters.values()) if (this.clusterStatus(cluster) === 'deleted') this.clusters.delete(cluster.id);
+    for (const cluster of this.clusters.values())
+      if (this.clusterStatus(cluster) === 'deleted') this.clusters.delete(cluster.id);
     return [...this.clusters.values()];
   }
 

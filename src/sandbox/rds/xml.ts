@@ -1,6 +1,13 @@
 // The RDS Query API answers in XML: <ActionResponse><ActionResult>…</ActionResult>…, lists as
 // named members (<DBSnapshot>, <Tag>), errors as <ErrorResponse><Error>…</Error>.
-export type XmlValue = string | number | boolean | undefined | XmlValue[] | { [key: string]: XmlValue } | { $list: string; items: XmlValue[] };
+export type XmlValue =
+  | string
+  | number
+  | boolean
+  | undefined
+  | XmlValue[]
+  | { [key: string]: XmlValue }
+  | { $list: string; items: XmlValue[] };
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -17,7 +24,9 @@ export function toXml(name: string, value: XmlValue): string {
     return `<${name}>${listed.items.map((item) => toXml(listed.$list, item)).join('')}</${name}>`;
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    return `<${name}>${Object.entries(value).map(([key, item]) => toXml(key, item)).join('')}</${name}>`;
+    return `<${name}>${Object.entries(value)
+      .map(([key, item]) => toXml(key, item))
+      .join('')}</${name}>`;
   }
   return `<${name}>${escape(String(value))}</${name}>`;
 }
@@ -28,6 +37,11 @@ export function response(action: string, result: Record<string, XmlValue>, reque
   return `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="${NS}">${toXml(`${action}Result`, result)}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
 }
 
-export function errorResponse(code: string, message: string, requestId: string, type: 'Sender' | 'Receiver' = 'Sender'): string {
+export function errorResponse(
+  code: string,
+  message: string,
+  requestId: string,
+  type: 'Sender' | 'Receiver' = 'Sender',
+): string {
   return `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${escape(code)}</Code><Message>${escape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }

@@ -4,12 +4,19 @@ import { send } from './http-io.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
 // `npm run slack` uses to drive a running sandbox.
-export async function controlRoutes(sim: SlackSimulator, req: IncomingMessage, url: URL, body: string, res: ServerResponse): Promise<void> {
+export async function controlRoutes(
+  sim: SlackSimulator,
+  req: IncomingMessage,
+  url: URL,
+  body: string,
+  res: ServerResponse,
+): Promise<void> {
   const [, , route, id] = url.pathname.split('/');
   if (route === 'respond' && id && req.method === 'POST') return respond(sim, id, body, res);
   if (route === 'upload' && id && req.method === 'POST') return upload(sim, id, body, res);
   if (route === 'state' && req.method === 'GET') return send(res, 200, snapshot(sim));
-  if (route === 'calls' && req.method === 'GET') return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
+  if (route === 'calls' && req.method === 'GET')
+    return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
   if (route === 'drive' && req.method === 'POST') return drive(sim, body, res);
   send(res, 404, { ok: false, error: 'unknown_control_route' });
 }
@@ -38,13 +45,33 @@ function respond(sim: SlackSimulator, id: string, body: string, res: ServerRespo
   const workspace = sim.workspace;
   const text = String(message.text ?? '');
   const blocks = (message.blocks as unknown[] | undefined) ?? [];
-  const original = target.messageTs && !target.ephemeral ? workspace.message(target.channel, target.messageTs) : undefined;
+  const original =
+    target.messageTs && !target.ephemeral ? workspace.message(target.channel, target.messageTs) : undefined;
   if (message.delete_original === true && original) original.deleted = true;
-  else if (message.replace_original === true && original) Object.assign(original, { text, blocks, edited: Math.floor(Date.now() / 1000) });
-  else if (message.response_type === 'in_channel') workspace.messages.push({ ts: workspace.nextTs(), channel: target.channel, botId: workspace.botId, text, blocks, reactions: new Map() });
+  else if (message.replace_original === true && original)
+    Object.assign(original, { text, blocks, edited: Math.floor(Date.now() / 1000) });
+  else if (message.response_type === 'in_channel')
+    workspace.messages.push({
+      ts: workspace.nextTs(),
+      channel: target.channel,
+      botId: workspace.botId,
+      text,
+      blocks,
+      reactions: new Map(),
+    });
   else {
-    if (message.replace_original === true) for (const previous of workspace.ephemerals) if (previous.user === target.user && previous.channel === target.channel && !previous.replaced) previous.replaced = true;
-    workspace.ephemerals.push({ ts: workspace.nextTs(), channel: target.channel, user: target.user, text, blocks, via: 'response_url' });
+    if (message.replace_original === true)
+      for (const previous of workspace.ephemerals)
+        if (previous.user === target.user && previous.channel === target.channel && !previous.replaced)
+          previous.replaced = true;
+    workspace.ephemerals.push({
+      ts: workspace.nextTs(),
+      channel: target.channel,
+      user: target.user,
+      text,
+      blocks,
+      via: 'response_url',
+    });
   }
   send(res, 200, { ok: true });
 }
@@ -54,8 +81,20 @@ function snapshot(sim: SlackSimulator) {
   return {
     users: [...workspace.users.values()],
     groups: [...workspace.groups.values()].map((group) => ({ id: group.id, handle: group.handle })),
-    channels: [...workspace.channels.values()].map((channel) => ({ id: channel.id, name: channel.name, topic: channel.topic, members: [...channel.members], archived: channel.archived, pins: [...channel.pins] })),
-    messages: workspace.messages.filter((message) => !message.deleted).map((message) => ({ ...message, reactions: Object.fromEntries([...message.reactions].map(([name, users]) => [name, [...users]])) })),
+    channels: [...workspace.channels.values()].map((channel) => ({
+      id: channel.id,
+      name: channel.name,
+      topic: channel.topic,
+      members: [...channel.members],
+      archived: channel.archived,
+      pins: [...channel.pins],
+    })),
+    messages: workspace.messages
+      .filter((message) => !message.deleted)
+      .map((message) => ({
+        ...message,
+        reactions: Object.fromEntries([...message.reactions].map(([name, users]) => [name, [...users]])),
+      })),
     ephemerals: workspace.ephemerals.filter((message) => !message.replaced),
   };
 }
@@ -71,20 +110,40 @@ type ViewBlock = { block_id?: string; element?: { type?: string } };
 
 // Submits the form the bot opened most recently with this callback_id, filling its inputs from
 // `fields` (block_id → text; a select takes the option's value, a multi-select a comma list).
-async function submitLatest(sim: SlackSimulator, driver: NonNullable<SlackSimulator['driver']>, request: { as: string; callbackId: string; fields: Record<string, string> }) {
-  const opened = [...sim.workspace.views].reverse().map((entry) => entry.view as { callback_id?: string; private_metadata?: string; blocks?: ViewBlock[] }).find((view) => view.callback_id === request.callbackId);
+async function submitLatest(
+  sim: SlackSimulator,
+  driver: NonNullable<SlackSimulator['driver']>,
+  request: { as: string; callbackId: string; fields: Record<string, string> },
+) {
+  const opened = [...sim.workspace.views]
+    .reverse()
+    .map((entry) => entry.view as { callback_id?: string; private_metadata?: string; blocks?: ViewBlock[] })
+    .find((view) => view.callback_id === request.callbackId);
   if (!opened) throw new Error(`no form ${request.callbackId} was opened; press its button first`);
   const values: Record<string, Record<string, unknown>> = {};
   for (const block of opened.blocks ?? []) {
     const given = block.block_id ? request.fields[block.block_id] : undefined;
     if (!block.block_id || given === undefined) continue;
     const type = block.element?.type ?? 'plain_text_input';
-    const value = type === 'static_select' ? { type, selected_option: { value: given } }
-      : type === 'multi_static_select' ? { type, selected_options: given.split(',').filter(Boolean).map((item) => ({ value: item.trim() })) }
-        : { type, value: given };
+    const value =
+      type === 'static_select'
+        ? { type, selected_option: { value: given } }
+        : type === 'multi_static_select'
+          ? {
+              type,
+              selected_options: given
+                .split(',')
+                .filter(Boolean)
+                .map((item) => ({ value: item.trim() })),
+            }
+          : { type, value: given };
     values[block.block_id] = { value };
   }
-  return driver.submitView(request.as, { callbackId: request.callbackId, ...(opened.private_metadata ? { privateMetadata: opened.private_metadata } : {}), values });
+  return driver.submitView(request.as, {
+    callbackId: request.callbackId,
+    ...(opened.private_metadata ? { privateMetadata: opened.private_metadata } : {}),
+    values,
+  });
 }
 
 async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Promise<void> {
@@ -93,16 +152,31 @@ async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Pr
   const request = JSON.parse(body) as DriveRequest;
   try {
     const before = sim.lastSeq;
-    if (request.kind === 'say') return send(res, 200, { ok: true, ts: driver.say(request.as, request.channel, request.text), before });
+    if (request.kind === 'say')
+      return send(res, 200, { ok: true, ts: driver.say(request.as, request.channel, request.text), before });
     if (request.kind === 'submit') {
       const answer = await submitLatest(sim, driver, request);
-      return send(res, 200, { ok: true, status: answer.status, ack: answer.json ?? (answer.body || undefined), before });
+      return send(res, 200, {
+        ok: true,
+        status: answer.status,
+        ack: answer.json ?? (answer.body || undefined),
+        before,
+      });
     }
-    const answer = request.kind === 'command'
-      ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
-      : request.kind === 'click'
-        ? await driver.click(request.as, { messageTs: request.messageTs, actionId: request.actionId, ...(request.value ? { value: request.value } : {}) })
-        : await driver.react(request.as, { messageTs: request.messageTs, reaction: request.reaction, ...(request.removed ? { removed: true } : {}) });
+    const answer =
+      request.kind === 'command'
+        ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
+        : request.kind === 'click'
+          ? await driver.click(request.as, {
+              messageTs: request.messageTs,
+              actionId: request.actionId,
+              ...(request.value ? { value: request.value } : {}),
+            })
+          : await driver.react(request.as, {
+              messageTs: request.messageTs,
+              reaction: request.reaction,
+              ...(request.removed ? { removed: true } : {}),
+            });
     send(res, 200, { ok: true, status: answer.status, ack: answer.json ?? (answer.body || undefined), before });
   } catch (error) {
     send(res, 400, { ok: false, error: (error as Error).message });

@@ -44,33 +44,67 @@ export class SlackDriver {
   }
 
   // `line` is what the person typed: "/ops status deploy-1234".
-  async command(who: string, line: string, options: DeliveryOptions & { channel?: string } = {}): Promise<CommandResult> {
+  async command(
+    who: string,
+    line: string,
+    options: DeliveryOptions & { channel?: string } = {},
+  ): Promise<CommandResult> {
     const user = this.user(who);
     const [command = '', ...rest] = line.trim().split(/ (.*)/s);
     const channelId = this.channelId(options.channel);
     const channel = this.#sim.workspace.channels.get(channelId)!;
-    const triggerId = options.triggerId ?? `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+    const triggerId =
+      options.triggerId ?? `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
     const responseUrl = this.newResponseUrl({ channel: channelId, user: user.id, ephemeral: true });
     const form = new URLSearchParams({
-      token: 'legacy-verification-token', team_id: this.#sim.workspace.teamId, team_domain: this.#sim.workspace.teamDomain,
-      channel_id: channelId, channel_name: channel.name, user_id: user.id, user_name: user.name, command, text: rest.join(''),
-      api_app_id: this.#sim.workspace.appId, is_enterprise_install: 'false', response_url: responseUrl, trigger_id: triggerId,
+      token: 'legacy-verification-token',
+      team_id: this.#sim.workspace.teamId,
+      team_domain: this.#sim.workspace.teamDomain,
+      channel_id: channelId,
+      channel_name: channel.name,
+      user_id: user.id,
+      user_name: user.name,
+      command,
+      text: rest.join(''),
+      api_app_id: this.#sim.workspace.appId,
+      is_enterprise_install: 'false',
+      response_url: responseUrl,
+      trigger_id: triggerId,
     });
-    const answer = await this.#deliver('slash_commands', Object.fromEntries(form), () => ['form', form.toString()], options);
+    const answer = await this.#deliver(
+      'slash_commands',
+      Object.fromEntries(form),
+      () => ['form', form.toString()],
+      options,
+    );
     this.#recordAck(answer, channelId, user.id);
     return { ...answer, triggerId, responseUrl };
   }
 
   // Presses a button on a message (or on an ephemeral message) the bot posted. `staleBlocks` presses
   // it on an older rendering, as a client that has not refreshed yet still shows it.
-  async click(who: string, target: { messageTs: string; actionId: string; value?: string; staleBlocks?: unknown[]; selectedOptions?: { value: string }[] }, options: DeliveryOptions = {}): Promise<BotAnswer> {
+  async click(
+    who: string,
+    target: {
+      messageTs: string;
+      actionId: string;
+      value?: string;
+      staleBlocks?: unknown[];
+      selectedOptions?: { value: string }[];
+    },
+    options: DeliveryOptions = {},
+  ): Promise<BotAnswer> {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const message = workspace.messageByTs(target.messageTs);
     const ephemeral = message ? undefined : workspace.ephemeralByTs(target.messageTs);
     if (!message && !ephemeral) throw new Error(`no message with ts ${target.messageTs}`);
     const channelId = message?.channel ?? ephemeral!.channel;
-    const blocks = (target.staleBlocks ?? message?.blocks ?? ephemeral!.blocks) as { type?: string; block_id?: string; elements?: Record<string, unknown>[] }[];
+    const blocks = (target.staleBlocks ?? message?.blocks ?? ephemeral!.blocks) as {
+      type?: string;
+      block_id?: string;
+      elements?: Record<string, unknown>[];
+    }[];
     const found = findButton(blocks, target.actionId);
     if (!found) throw new Error(`no button ${target.actionId} on message ${target.messageTs}`);
     const channel = workspace.channels.get(channelId)!;
@@ -80,23 +114,63 @@ export class SlackDriver {
       user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId },
       api_app_id: workspace.appId,
       token: 'legacy-verification-token',
-      container: { type: 'message', message_ts: target.messageTs, channel_id: channelId, is_ephemeral: ephemeral !== undefined },
+      container: {
+        type: 'message',
+        message_ts: target.messageTs,
+        channel_id: channelId,
+        is_ephemeral: ephemeral !== undefined,
+      },
       trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
       team: { id: workspace.teamId, domain: workspace.teamDomain },
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: channelId, name: channel.name },
-      ...(message ? { message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, bot_id: message.botId, user: workspace.botUserId, team: workspace.teamId } } : {}),
+      ...(message
+        ? {
+            message: {
+              type: 'message',
+              ts: message.ts,
+              text: message.text,
+              blocks: message.blocks,
+              bot_id: message.botId,
+              user: workspace.botUserId,
+              team: workspace.teamId,
+            },
+          }
+        : {}),
       state: { values: {} },
-      response_url: this.newResponseUrl({ channel: channelId, user: user.id, messageTs: target.messageTs, ephemeral: ephemeral !== undefined }),
-      actions: [found.button.type === 'checkboxes'
-        ? { action_id: target.actionId, block_id: found.blockId, type: 'checkboxes', selected_options: target.selectedOptions ?? [], action_ts: actionTs }
-        : {
-          action_id: target.actionId, block_id: found.blockId, text: found.button.text, value: target.value ?? found.button.value,
-          ...(found.button.style ? { style: found.button.style } : {}), type: 'button', action_ts: actionTs,
-        }],
+      response_url: this.newResponseUrl({
+        channel: channelId,
+        user: user.id,
+        messageTs: target.messageTs,
+        ephemeral: ephemeral !== undefined,
+      }),
+      actions: [
+        found.button.type === 'checkboxes'
+          ? {
+              action_id: target.actionId,
+              block_id: found.blockId,
+              type: 'checkboxes',
+              selected_options: target.selectedOptions ?? [],
+              action_ts: actionTs,
+            }
+          : {
+              action_id: target.actionId,
+              block_id: found.blockId,
+              text: found.button.text,
+              value: target.value ?? found.button.value,
+              ...(found.button.style ? { style: found.button.style } : {}),
+              type: 'button',
+              action_ts: actionTs,
+            },
+      ],
     };
-    return this.#deliver('interactive', payload, () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`], options);
+    return this.#deliver(
+      'interactive',
+      payload,
+      () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`],
+      options,
+    );
   }
 
   // A person writes in a channel (no event is delivered: ops-bot does not subscribe to messages).
@@ -106,56 +180,115 @@ export class SlackDriver {
     const target = workspace.resolveChannel(channel);
     if (!target) throw new Error(`no such channel in the simulated workspace: ${channel}`);
     const ts = workspace.nextTs();
-    workspace.messages.push({ ts, channel: target.id, user: user.id, text, blocks: [], reactions: new Map(), ...(threadTs ? { threadTs } : {}) });
+    workspace.messages.push({
+      ts,
+      channel: target.id,
+      user: user.id,
+      text,
+      blocks: [],
+      reactions: new Map(),
+      ...(threadTs ? { threadTs } : {}),
+    });
     target.members.add(user.id);
     return ts;
   }
 
   // A person adds (or removes) an emoji reaction on a message: the Events API's reaction_added.
-  async react(who: string, target: { messageTs: string; reaction: string; removed?: boolean }, options: DeliveryOptions & { eventId?: string } = {}): Promise<BotAnswer> {
+  async react(
+    who: string,
+    target: { messageTs: string; reaction: string; removed?: boolean },
+    options: DeliveryOptions & { eventId?: string } = {},
+  ): Promise<BotAnswer> {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const message = workspace.messageByTs(target.messageTs);
     if (!message) throw new Error(`no message with ts ${target.messageTs}`);
     const users = message.reactions.get(target.reaction) ?? new Set<string>();
-    if (target.removed) users.delete(user.id); else users.add(user.id);
+    if (target.removed) users.delete(user.id);
+    else users.add(user.id);
     message.reactions.set(target.reaction, users);
     this.#eventCounter += 1;
     const eventTs = `${(Date.now() / 1000).toFixed(6)}`;
     const envelope = {
-      token: 'legacy-verification-token', team_id: workspace.teamId, api_app_id: workspace.appId, type: 'event_callback',
+      token: 'legacy-verification-token',
+      team_id: workspace.teamId,
+      api_app_id: workspace.appId,
+      type: 'event_callback',
       event: {
-        type: target.removed ? 'reaction_removed' : 'reaction_added', user: user.id, reaction: target.reaction,
-        item_user: message.botId ? workspace.botUserId : message.user, item: { type: 'message', channel: message.channel, ts: message.ts }, event_ts: eventTs,
+        type: target.removed ? 'reaction_removed' : 'reaction_added',
+        user: user.id,
+        reaction: target.reaction,
+        item_user: message.botId ? workspace.botUserId : message.user,
+        item: { type: 'message', channel: message.channel, ts: message.ts },
+        event_ts: eventTs,
       },
       event_id: options.eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${this.#eventCounter}`,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: workspace.teamId, user_id: workspace.botUserId, is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: workspace.teamId,
+          user_id: workspace.botUserId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
       is_ext_shared_channel: false,
       event_context: `4-${randomBytes(8).toString('hex')}`,
     };
     return this.#deliver('events_api', envelope, () => ['json', JSON.stringify(envelope)], options);
   }
 
-  async submitView(who: string, view: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, unknown>> }, options: DeliveryOptions = {}): Promise<BotAnswer> {
+  async submitView(
+    who: string,
+    view: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, unknown>> },
+    options: DeliveryOptions = {},
+  ): Promise<BotAnswer> {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const payload = {
-      type: 'view_submission', team: { id: workspace.teamId, domain: workspace.teamDomain },
-      user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId }, api_app_id: workspace.appId,
-      token: 'legacy-verification-token', trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
+      type: 'view_submission',
+      team: { id: workspace.teamId, domain: workspace.teamDomain },
+      user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId },
+      api_app_id: workspace.appId,
+      token: 'legacy-verification-token',
+      trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
       view: {
-        id: workspace.nextId('V'), team_id: workspace.teamId, type: 'modal', callback_id: view.callbackId, private_metadata: view.privateMetadata ?? '',
-        state: { values: view.values }, hash: randomBytes(6).toString('hex'), app_id: workspace.appId, bot_id: workspace.botId, blocks: [],
+        id: workspace.nextId('V'),
+        team_id: workspace.teamId,
+        type: 'modal',
+        callback_id: view.callbackId,
+        private_metadata: view.privateMetadata ?? '',
+        state: { values: view.values },
+        hash: randomBytes(6).toString('hex'),
+        app_id: workspace.appId,
+        bot_id: workspace.botId,
+        blocks: [],
       },
-      response_urls: [], is_enterprise_install: false, enterprise: null,
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
     };
-    return this.#deliver('interactive', payload, () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`], options);
+    return this.#deliver(
+      'interactive',
+      payload,
+      () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`],
+      options,
+    );
   }
 
-  async #deliver(type: EnvelopeType, payload: unknown, encode: () => ['form' | 'json', string], options: DeliveryOptions): Promise<BotAnswer> {
+  async #deliver(
+    type: EnvelopeType,
+    payload: unknown,
+    encode: () => ['form' | 'json', string],
+    options: DeliveryOptions,
+  ): Promise<BotAnswer> {
     if (this.#transport.kind === 'socket') {
-      const ack = await this.#sim.socketMode.deliver(type, payload, options.retryNum ? { retryAttempt: options.retryNum } : {});
+      const ack = await this.#sim.socketMode.deliver(
+        type,
+        payload,
+        options.retryNum ? { retryAttempt: options.retryNum } : {},
+      );
       const json = ack.payload && Object.keys(ack.payload).length > 0 ? ack.payload : undefined;
       return { status: 200, body: json ? JSON.stringify(json) : '', json };
     }
@@ -171,7 +304,9 @@ export class SlackDriver {
       'content-type': kind === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
       ...signSlackRequest(this.#transport.secret, body, timestamp),
       ...(options.signature ? { 'x-slack-signature': options.signature } : {}),
-      ...(options.retryNum ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
+      ...(options.retryNum
+        ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+        : {}),
     };
     const response = await fetch(`${this.#transport.botUrl}/slack/events`, { method: 'POST', headers, body });
     const text = await response.text();
@@ -185,17 +320,34 @@ export class SlackDriver {
   }
 
   #recordAck(answer: BotAnswer, channel: string, user: string): void {
-    const text = typeof answer.json?.text === 'string' ? answer.json.text : answer.body && !answer.json ? answer.body : undefined;
+    const text =
+      typeof answer.json?.text === 'string' ? answer.json.text : answer.body && !answer.json ? answer.body : undefined;
     if (!text) return;
     const workspace = this.#sim.workspace;
-    workspace.ephemerals.push({ ts: workspace.nextTs(), channel, user, text, blocks: (answer.json?.blocks as unknown[] | undefined) ?? [], via: 'ack' });
+    workspace.ephemerals.push({
+      ts: workspace.nextTs(),
+      channel,
+      user,
+      text,
+      blocks: (answer.json?.blocks as unknown[] | undefined) ?? [],
+      via: 'ack',
+    });
   }
 }
 
-function findButton(blocks: { type?: string; block_id?: string; elements?: Record<string, unknown>[]; accessory?: Record<string, unknown> }[], actionId: string) {
+function findButton(
+  blocks: {
+    type?: string;
+    block_id?: string;
+    elements?: Record<string, unknown>[];
+    accessory?: Record<string, unknown>;
+  }[],
+  actionId: string,
+) {
   for (const block of blocks) {
     const candidates = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])];
-    const button = candidates.find((element) => element.action_id === actionId) as { type?: string; text?: unknown; value?: string; style?: string } | undefined;
+    const button = candidates.find((element) => element.action_id === actionId) as
+      { type?: string; text?: unknown; value?: string; style?: string } | undefined;
     if (button) return { blockId: block.block_id ?? 'actions', button };
   }
   return undefined;

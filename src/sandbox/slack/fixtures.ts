@@ -18,12 +18,22 @@ export const SANDBOX_WORKSPACE: WorkspaceSeed = {
     { id: 'U0GUEST007', name: 'guest', realName: 'Gus Guest', tz: 'UTC' },
   ],
   groups: [
-    { id: 'S0ENGINEERS', handle: 'engineers', name: 'Engineers', users: ['U0ALICE001', 'U0BOB00002', 'U0CAROL003', 'U0DAVE0004', 'U0ERIN0005'] },
+    {
+      id: 'S0ENGINEERS',
+      handle: 'engineers',
+      name: 'Engineers',
+      users: ['U0ALICE001', 'U0BOB00002', 'U0CAROL003', 'U0DAVE0004', 'U0ERIN0005'],
+    },
     { id: 'S0SRELEADS1', handle: 'sre-leads', name: 'SRE leads', users: ['U0CAROL003', 'U0FRANK006'] },
     { id: 'S0ONCALL001', handle: 'oncall', name: 'On call', users: ['U0BOB00002', 'U0ERIN0005'] },
     { id: 'S0DBA000001', handle: 'dba', name: 'DBAs', users: ['U0DAVE0004'] },
     { id: 'S0SRE000001', handle: 'sre', name: 'SRE', users: ['U0CAROL003', 'U0ERIN0005', 'U0DAVE0004'] },
-    { id: 'S0INCCMDRS1', handle: 'incident-commanders', name: 'Incident commanders', users: ['U0FRANK006', 'U0CAROL003'] },
+    {
+      id: 'S0INCCMDRS1',
+      handle: 'incident-commanders',
+      name: 'Incident commanders',
+      users: ['U0FRANK006', 'U0CAROL003'],
+    },
     { id: 'S0ENGLEADS1', handle: 'eng-leads', name: 'Engineering leads', users: ['U0FRANK006'] },
   ],
   channels: [

@@ -6,8 +6,13 @@ export function renderMrkdwn(text: string, names: Map<string, string> = new Map(
   return text
     .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${names.get(id) ?? id}`)
     .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || names.get(id) || id}`)
-    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, handle?: string) => handle ?? `@${names.get(id) ?? 'group'}`)
-    .replace(/<!date\^(\d+)\^([^|>]*)(?:\|([^>]*))?>/g, (_, seconds: string, format: string, fallback?: string) => (format === '{ago}' ? ago(Number(seconds)) : fallback ?? seconds))
+    .replace(
+      /<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g,
+      (_, id: string, handle?: string) => handle ?? `@${names.get(id) ?? 'group'}`,
+    )
+    .replace(/<!date\^(\d+)\^([^|>]*)(?:\|([^>]*))?>/g, (_, seconds: string, format: string, fallback?: string) =>
+      format === '{ago}' ? ago(Number(seconds)) : (fallback ?? seconds),
+    )
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1');
 }
@@ -15,7 +20,11 @@ export function renderMrkdwn(text: string, names: Map<string, string> = new Map(
 // Slack renders {ago} live in the client; the terminal shows it as of printing.
 function ago(seconds: number): string {
   const elapsed = Math.max(0, Math.round(Date.now() / 1000 - seconds));
-  return elapsed < 60 ? `${elapsed}s ago` : elapsed < 3600 ? `${Math.floor(elapsed / 60)}m ago` : `${Math.floor(elapsed / 3600)}h ago`;
+  return elapsed < 60
+    ? `${elapsed}s ago`
+    : elapsed < 3600
+      ? `${Math.floor(elapsed / 60)}m ago`
+      : `${Math.floor(elapsed / 3600)}h ago`;
 }
 
 function plain(value: unknown): string {
@@ -38,12 +47,20 @@ export function renderBlocks(blocks: unknown[], fallback: string, names: Map<str
         break;
       case 'section': {
         if (raw.text) lines.push(renderMrkdwn(plain(raw.text), names));
-        for (const field of (raw.fields as Element[] | undefined) ?? []) lines.push(renderMrkdwn(plain(field), names).replace(/^\*([^*]+)\*\n/, '$1: ').replace(/\n/g, '\n    '));
-        if (raw.accessory && (raw.accessory as Element).type === 'button') lines.push(`  ${button(raw.accessory as Element)}`);
+        for (const field of (raw.fields as Element[] | undefined) ?? [])
+          lines.push(
+            renderMrkdwn(plain(field), names)
+              .replace(/^\*([^*]+)\*\n/, '$1: ')
+              .replace(/\n/g, '\n    '),
+          );
+        if (raw.accessory && (raw.accessory as Element).type === 'button')
+          lines.push(`  ${button(raw.accessory as Element)}`);
         break;
       }
       case 'context':
-        lines.push(`  ${((raw.elements as Element[] | undefined) ?? []).map((element) => renderMrkdwn(plain(element), names)).join(' · ')}`);
+        lines.push(
+          `  ${((raw.elements as Element[] | undefined) ?? []).map((element) => renderMrkdwn(plain(element), names)).join(' · ')}`,
+        );
         break;
       case 'divider':
         lines.push('  ────────');
@@ -52,8 +69,11 @@ export function renderBlocks(blocks: unknown[], fallback: string, names: Map<str
         for (const element of (raw.elements as Element[] | undefined) ?? []) {
           if (element.type === 'button') lines.push(`  ${button(element)}`);
           else if (element.type === 'checkboxes') {
-            const ticked = new Set(((element.initial_options as Element[] | undefined) ?? []).map((option) => option.value));
-            for (const option of (element.options as Element[] | undefined) ?? []) lines.push(`  [${ticked.has(option.value) ? 'x' : ' '}] ${renderMrkdwn(plain(option.text), names)}`);
+            const ticked = new Set(
+              ((element.initial_options as Element[] | undefined) ?? []).map((option) => option.value),
+            );
+            for (const option of (element.options as Element[] | undefined) ?? [])
+              lines.push(`  [${ticked.has(option.value) ? 'x' : ' '}] ${renderMrkdwn(plain(option.text), names)}`);
           } else lines.push(`  (${String(element.type)})`);
         }
         break;

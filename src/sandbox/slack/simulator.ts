@@ -12,7 +12,16 @@ import { SocketModeServer } from './socket-mode.ts';
 import { readBody, send } from './http-io.ts';
 import { closeNow, listenOn } from '../loopback.ts';
 
-export type RecordedCall = { seq: number; at: number; method: string; args: MethodArgs; ok: boolean; error?: string; status: number; result?: MethodResult };
+export type RecordedCall = {
+  seq: number;
+  at: number;
+  method: string;
+  args: MethodArgs;
+  ok: boolean;
+  error?: string;
+  status: number;
+  result?: MethodResult;
+};
 
 const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
 
@@ -101,9 +110,25 @@ export class SlackSimulator {
     return () => this.#listeners.delete(listener);
   }
 
-  record(method: string, args: MethodArgs, ok: boolean, status: number, error?: string, result?: MethodResult): RecordedCall {
+  record(
+    method: string,
+    args: MethodArgs,
+    ok: boolean,
+    status: number,
+    error?: string,
+    result?: MethodResult,
+  ): RecordedCall {
     this.#seq += 1;
-    const call: RecordedCall = { seq: this.#seq, at: Date.now(), method, args, ok, status, ...(error ? { error } : {}), ...(result ? { result } : {}) };
+    const call: RecordedCall = {
+      seq: this.#seq,
+      at: Date.now(),
+      method,
+      args,
+      ok,
+      status,
+      ...(error ? { error } : {}),
+      ...(result ? { result } : {}),
+    };
     this.calls.push(call);
     for (const listener of this.#listeners) listener(call);
     return call;
@@ -113,7 +138,8 @@ export class SlackSimulator {
     const url = new URL(req.url ?? '/', this.#url);
     const body = await readBody(req);
     try {
-      if (url.pathname.startsWith('/api/') && req.method === 'POST') return await this.#webApi(url.pathname.slice(5), req, body, res);
+      if (url.pathname.startsWith('/api/') && req.method === 'POST')
+        return await this.#webApi(url.pathname.slice(5), req, body, res);
       if (url.pathname.startsWith('/_sim/')) return await controlRoutes(this, req, url, body, res);
       send(res, 404, { ok: false, error: 'unknown_path' });
     } catch (error) {
@@ -144,7 +170,9 @@ export class SlackSimulator {
     };
     if (!token) return answer({}, 'not_authed');
     if (method === 'apps.connections.open') {
-      return token === this.appToken ? answer({ url: this.socketMode.connectionUrl(this.#url) }) : answer({}, 'invalid_auth');
+      return token === this.appToken
+        ? answer({ url: this.socketMode.connectionUrl(this.#url) })
+        : answer({}, 'invalid_auth');
     }
     if (token !== this.token) return answer({}, 'invalid_auth');
     if (fault && 'error' in fault) return answer({}, fault.error);

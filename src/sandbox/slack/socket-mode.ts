@@ -31,18 +31,35 @@ export class SocketModeServer {
   }
 
   // Sends one envelope to a connected app and waits for its acknowledgement.
-  async deliver(type: EnvelopeType, payload: unknown, options: { retryAttempt?: number; timeoutMs?: number } = {}): Promise<Ack> {
+  async deliver(
+    type: EnvelopeType,
+    payload: unknown,
+    options: { retryAttempt?: number; timeoutMs?: number } = {},
+  ): Promise<Ack> {
     const socket = [...this.#sockets][0];
     if (!socket) throw new Error('no Socket Mode app is connected');
     const envelopeId = randomBytes(12).toString('hex');
     const acked = new Promise<Ack>((resolve, reject) => {
-      const timer = setTimeout(() => { this.#pending.delete(envelopeId); reject(new Error('no acknowledgement within 3 s')); }, options.timeoutMs ?? 3_000);
-      this.#pending.set(envelopeId, (ack) => { clearTimeout(timer); resolve(ack); });
+      const timer = setTimeout(() => {
+        this.#pending.delete(envelopeId);
+        reject(new Error('no acknowledgement within 3 s'));
+      }, options.timeoutMs ?? 3_000);
+      this.#pending.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
     });
-    socket.send(JSON.stringify({
-      envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api',
-      ...(type === 'events_api' ? { retry_attempt: options.retryAttempt ?? 0, retry_reason: options.retryAttempt ? 'timeout' : '' } : {}),
-    }));
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        ...(type === 'events_api'
+          ? { retry_attempt: options.retryAttempt ?? 0, retry_reason: options.retryAttempt ? 'timeout' : '' }
+          : {}),
+      }),
+    );
     return acked;
   }
 
@@ -58,6 +75,13 @@ export class SocketModeServer {
       const message = JSON.parse(String(data)) as Ack;
       if (message.envelope_id) this.#pending.get(message.envelope_id)?.(message);
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.#sockets.size, debug_info: { host: 'simulator', approximate_connection_time: 3600 }, connection_info: { app_id: this.#appId } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.#sockets.size,
+        debug_info: { host: 'simulator', approximate_connection_time: 3600 },
+        connection_info: { app_id: this.#appId },
+      }),
+    );
   }
 }

@@ -14,7 +14,15 @@ export type SimMessage = {
   edited?: number;
   deleted?: boolean;
 };
-export type SimEphemeral = { ts: string; channel: string; user: string; text: string; blocks: unknown[]; via: 'response_url' | 'chat.postEphemeral' | 'ack'; replaced?: boolean };
+export type SimEphemeral = {
+  ts: string;
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  via: 'response_url' | 'chat.postEphemeral' | 'ack';
+  replaced?: boolean;
+};
 export type SimChannel = {
   id: string;
   name: string;
@@ -29,9 +37,25 @@ export type SimChannel = {
   created: number;
   creator?: string;
 };
-export type SimFile = { id: string; filename: string; title: string; length: number; content?: string; channels: string[] };
+export type SimFile = {
+  id: string;
+  filename: string;
+  title: string;
+  length: number;
+  content?: string;
+  channels: string[];
+};
 
-export type WorkspaceSeed = { teamId: string; teamDomain: string; botUserId: string; botId: string; appId: string; users: SimUser[]; groups: SimGroup[]; channels: { id: string; name: string; isPrivate?: boolean; members?: string[] }[] };
+export type WorkspaceSeed = {
+  teamId: string;
+  teamDomain: string;
+  botUserId: string;
+  botId: string;
+  appId: string;
+  users: SimUser[];
+  groups: SimGroup[];
+  channels: { id: string; name: string; isPrivate?: boolean; members?: string[] }[];
+};
 
 export class Workspace {
   readonly teamId: string;
@@ -60,9 +84,20 @@ export class Workspace {
     this.appId = seed.appId;
     this.#clock = clock;
     for (const user of seed.users) this.users.set(user.id, user);
-    this.users.set(seed.botUserId, { id: seed.botUserId, name: 'ops-bot', realName: 'ops-bot', tz: 'UTC', isBot: true });
+    this.users.set(seed.botUserId, {
+      id: seed.botUserId,
+      name: 'ops-bot',
+      realName: 'ops-bot',
+      tz: 'UTC',
+      isBot: true,
+    });
     for (const group of seed.groups) this.groups.set(group.id, group);
-    for (const channel of seed.channels) this.addChannel(channel.name, { id: channel.id, isPrivate: channel.isPrivate ?? false, members: channel.members ?? [...this.users.keys()] });
+    for (const channel of seed.channels)
+      this.addChannel(channel.name, {
+        id: channel.id,
+        isPrivate: channel.isPrivate ?? false,
+        members: channel.members ?? [...this.users.keys()],
+      });
   }
 
   // Message timestamps are unique and increasing, as Slack's are within a channel.
@@ -80,11 +115,22 @@ export class Workspace {
     return this.#clock();
   }
 
-  addChannel(name: string, options: { id?: string; isPrivate?: boolean; isIm?: boolean; members?: string[] } = {}): SimChannel {
+  addChannel(
+    name: string,
+    options: { id?: string; isPrivate?: boolean; isIm?: boolean; members?: string[] } = {},
+  ): SimChannel {
     const channel: SimChannel = {
       id: options.id ?? this.nextId(options.isIm ? 'D' : options.isPrivate ? 'G' : 'C'),
-      name, isPrivate: options.isPrivate ?? false, isIm: options.isIm ?? false, topic: '', purpose: '',
-      members: new Set(options.members ?? []), archived: false, pins: new Set(), bookmarks: [], created: Math.floor(this.#clock() / 1000),
+      name,
+      isPrivate: options.isPrivate ?? false,
+      isIm: options.isIm ?? false,
+      topic: '',
+      purpose: '',
+      members: new Set(options.members ?? []),
+      archived: false,
+      pins: new Set(),
+      bookmarks: [],
+      created: Math.floor(this.#clock() / 1000),
     };
     this.channels.set(channel.id, channel);
     return channel;

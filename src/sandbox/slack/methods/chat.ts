@@ -20,7 +20,14 @@ export const chatMethods: Record<string, Method> = {
     if (channel.archived) throw new SlackApiError('is_archived');
     const threadTs = text(args, 'thread_ts');
     if (threadTs && !workspace.message(channel.id, threadTs)) throw new SlackApiError('thread_not_found');
-    const message: SimMessage = { ts: workspace.nextTs(), channel: channel.id, botId: workspace.botId, ...content(args), reactions: new Map(), ...(threadTs ? { threadTs } : {}) };
+    const message: SimMessage = {
+      ts: workspace.nextTs(),
+      channel: channel.id,
+      botId: workspace.botId,
+      ...content(args),
+      reactions: new Map(),
+      ...(threadTs ? { threadTs } : {}),
+    };
     workspace.messages.push(message);
     return { channel: channel.id, ts: message.ts, message: messageJson(message, workspace) };
   },
@@ -55,6 +62,9 @@ export const chatMethods: Record<string, Method> = {
     const channel = channelArg(args, workspace);
     const ts = required(args, 'message_ts');
     if (!workspace.message(channel.id, ts)) throw new SlackApiError('message_not_found');
-    return { channel: channel.id, permalink: `https://${workspace.teamDomain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}` };
+    return {
+      channel: channel.id,
+      permalink: `https://${workspace.teamDomain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`,
+    };
   },
 };

@@ -23,7 +23,10 @@ export function text(args: MethodArgs, key: string): string | undefined {
 
 export function required(args: MethodArgs, key: string): string {
   const value = text(args, key);
-  if (value === undefined || value === '') throw new SlackApiError('invalid_arguments', { response_metadata: { messages: [`[ERROR] missing required field: ${key}`] } });
+  if (value === undefined || value === '')
+    throw new SlackApiError('invalid_arguments', {
+      response_metadata: { messages: [`[ERROR] missing required field: ${key}`] },
+    });
   return value;
 }
 
@@ -34,7 +37,9 @@ export function jsonArg(args: MethodArgs, key: string): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw new SlackApiError('invalid_arguments', { response_metadata: { messages: [`[ERROR] ${key} is not valid JSON`] } });
+    throw new SlackApiError('invalid_arguments', {
+      response_metadata: { messages: [`[ERROR] ${key} is not valid JSON`] },
+    });
   }
 }
 
@@ -50,7 +55,9 @@ export function messageJson(message: SimMessage, workspace: Workspace): MethodRe
     ts: message.ts,
     text: message.text,
     ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
-    ...(message.botId ? { bot_id: message.botId, user: workspace.botUserId, app_id: workspace.appId } : { user: message.user }),
+    ...(message.botId
+      ? { bot_id: message.botId, user: workspace.botUserId, app_id: workspace.appId }
+      : { user: message.user }),
     ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
     ...(message.files ? { files: message.files } : {}),
     ...(message.edited ? { edited: { user: workspace.botUserId, ts: String(message.edited) } } : {}),

@@ -4,7 +4,10 @@ import { SlackApiError, channelArg, channelJson, messageJson, required, text, ty
 const NAME = /^[a-z0-9_-]+$/;
 
 function userList(value: string): string[] {
-  return value.split(',').map((user) => user.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((user) => user.trim())
+    .filter(Boolean);
 }
 
 export const conversationMethods: Record<string, Method> = {
@@ -12,8 +15,12 @@ export const conversationMethods: Record<string, Method> = {
     const name = required(args, 'name');
     if (name.length > 80) throw new SlackApiError('invalid_name_maxlength');
     if (!NAME.test(name)) throw new SlackApiError('invalid_name_specials');
-    if ([...workspace.channels.values()].some((channel) => channel.name === name)) throw new SlackApiError('name_taken');
-    const channel = workspace.addChannel(name, { isPrivate: text(args, 'is_private') === 'true', members: [workspace.botUserId] });
+    if ([...workspace.channels.values()].some((channel) => channel.name === name))
+      throw new SlackApiError('name_taken');
+    const channel = workspace.addChannel(name, {
+      isPrivate: text(args, 'is_private') === 'true',
+      members: [workspace.botUserId],
+    });
     channel.creator = workspace.botUserId;
     return { channel: channelJson(channel) };
   },
@@ -75,7 +82,9 @@ export const conversationMethods: Record<string, Method> = {
     const message = workspace.message(channel.id, required(args, 'ts'));
     if (!message) throw new SlackApiError('thread_not_found');
     const parent = message.threadTs ?? message.ts;
-    const thread = workspace.channelMessages(channel.id).filter((candidate) => candidate.ts === parent || candidate.threadTs === parent);
+    const thread = workspace
+      .channelMessages(channel.id)
+      .filter((candidate) => candidate.ts === parent || candidate.threadTs === parent);
     return { messages: thread.map((candidate) => messageJson(candidate, workspace)), has_more: false };
   },
   'conversations.history': (args, workspace) => {
@@ -86,7 +95,13 @@ export const conversationMethods: Record<string, Method> = {
     const inclusive = text(args, 'inclusive') === 'true' || text(args, 'inclusive') === '1';
     const limit = Math.min(999, Number(text(args, 'limit') ?? '100') || 100);
     const within = (ts: number) => (inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest);
-    const messages = workspace.channelMessages(channel.id).filter((message) => !message.threadTs && within(Number(message.ts))).reverse();
-    return { messages: messages.slice(0, limit).map((message) => messageJson(message, workspace)), has_more: messages.length > limit };
+    const messages = workspace
+      .channelMessages(channel.id)
+      .filter((message) => !message.threadTs && within(Number(message.ts)))
+      .reverse();
+    return {
+      messages: messages.slice(0, limit).map((message) => messageJson(message, workspace)),
+      has_more: messages.length > limit,
+    };
   },
 };

@@ -2,18 +2,39 @@ import { SlackApiError, channelArg, jsonArg, required, text, type Method } from 
 
 export const miscMethods: Record<string, Method> = {
   'auth.test': (_args, workspace) => ({
-    url: `https://${workspace.teamDomain}.slack.com/`, team: workspace.teamDomain, user: 'ops-bot',
-    team_id: workspace.teamId, user_id: workspace.botUserId, bot_id: workspace.botId, is_enterprise_install: false,
+    url: `https://${workspace.teamDomain}.slack.com/`,
+    team: workspace.teamDomain,
+    user: 'ops-bot',
+    team_id: workspace.teamId,
+    user_id: workspace.botUserId,
+    bot_id: workspace.botId,
+    is_enterprise_install: false,
   }),
   'users.info': (args, workspace) => {
     const user = workspace.users.get(required(args, 'user'));
     if (!user) throw new SlackApiError('user_not_found');
-    return { user: { id: user.id, team_id: workspace.teamId, name: user.name, real_name: user.realName, tz: user.tz, is_bot: user.isBot ?? false, profile: { real_name: user.realName, display_name: user.name } } };
+    return {
+      user: {
+        id: user.id,
+        team_id: workspace.teamId,
+        name: user.name,
+        real_name: user.realName,
+        tz: user.tz,
+        is_bot: user.isBot ?? false,
+        profile: { real_name: user.realName, display_name: user.name },
+      },
+    };
   },
   'usergroups.list': (args, workspace) => ({
     usergroups: [...workspace.groups.values()].map((group) => ({
-      id: group.id, team_id: workspace.teamId, handle: group.handle, name: group.name, is_usergroup: true, date_delete: 0,
-      user_count: group.users.length, ...(text(args, 'include_users') === 'true' ? { users: group.users } : {}),
+      id: group.id,
+      team_id: workspace.teamId,
+      handle: group.handle,
+      name: group.name,
+      is_usergroup: true,
+      date_delete: 0,
+      user_count: group.users.length,
+      ...(text(args, 'include_users') === 'true' ? { users: group.users } : {}),
     })),
   }),
   'usergroups.users.list': (args, workspace) => {
@@ -40,7 +61,13 @@ export const miscMethods: Record<string, Method> = {
     channel.pins.add(ts);
     return {};
   },
-  'pins.list': (args, workspace) => ({ items: [...channelArg(args, workspace).pins].map((ts) => ({ type: 'message', channel: args.channel, message: { ts } })) }),
+  'pins.list': (args, workspace) => ({
+    items: [...channelArg(args, workspace).pins].map((ts) => ({
+      type: 'message',
+      channel: args.channel,
+      message: { ts },
+    })),
+  }),
   'bookmarks.add': (args, workspace) => {
     const channel = channelArg(args, workspace, 'channel_id');
     const bookmark = { id: workspace.nextId('Bk'), title: required(args, 'title'), link: required(args, 'link') };
@@ -70,8 +97,14 @@ export const miscMethods: Record<string, Method> = {
       const threadTs = text(args, 'thread_ts');
       for (const file of shared) file.channels.push(channel.id);
       workspace.messages.push({
-        ts: workspace.nextTs(), channel: channel.id, botId: workspace.botId, text: text(args, 'initial_comment') ?? '', blocks: [], reactions: new Map(),
-        files: shared.map((file) => ({ id: file.id, name: file.filename, title: file.title })), ...(threadTs ? { threadTs } : {}),
+        ts: workspace.nextTs(),
+        channel: channel.id,
+        botId: workspace.botId,
+        text: text(args, 'initial_comment') ?? '',
+        blocks: [],
+        reactions: new Map(),
+        files: shared.map((file) => ({ id: file.id, name: file.filename, title: file.title })),
+        ...(threadTs ? { threadTs } : {}),
       });
     }
     for (const file of shared) workspace.files.set(file.id, file);
