@@ -1,4 +1,4 @@
-import type { RecordedCall } from '../../src/sandbox/slack/simulator.ts';
+import type { RecordedCall } from '../../src/sandbox/slack/surface.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
 import { eventually } from './eventually.ts';
 import type { Stack } from './stack.ts';

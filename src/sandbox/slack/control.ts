@@ -1,28 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SlackSimulator } from './simulator.ts';
+import type { SlackDriver } from './driver.ts';
+import type { SimulatorSurface } from './surface.ts';
 import { send } from './http-io.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
 // `npm run slack` uses to drive a running sandbox.
 export async function controlRoutes(
-  sim: SlackSimulator,
+  sim: SimulatorSurface,
+  driver: SlackDriver | undefined,
   req: IncomingMessage,
   url: URL,
   body: string,
   res: ServerResponse,
 ): Promise<void> {
   const [, , route, id] = url.pathname.split('/');
-  if (route === 'respond' && id && req.method === 'POST') return respond(sim, id, body, res);
+  if (route === 'respond' && id && req.method === 'POST') return respond(sim, driver, id, body, res);
   if (route === 'upload' && id && req.method === 'POST') return upload(sim, id, body, res);
   if (route === 'state' && req.method === 'GET') return send(res, 200, snapshot(sim));
   if (route === 'calls' && req.method === 'GET')
     return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
-  if (route === 'drive' && req.method === 'POST') return drive(sim, body, res);
+  if (route === 'drive' && req.method === 'POST') return drive(sim, driver, body, res);
   send(res, 404, { ok: false, error: 'unknown_control_route' });
 }
 
 // The upload URL files.getUploadURLExternal hands out: the bytes of a file, before it is shared.
-function upload(sim: SlackSimulator, id: string, body: string, res: ServerResponse): void {
+function upload(sim: SimulatorSurface, id: string, body: string, res: ServerResponse): void {
   const file = sim.workspace.files.get(id);
   if (!file) return send(res, 404, { ok: false, error: 'file_not_found' });
   file.content = body;
@@ -31,8 +33,14 @@ function upload(sim: SlackSimulator, id: string, body: string, res: ServerRespon
   res.end(`OK - ${Buffer.byteLength(body)}`);
 }
 
-function respond(sim: SlackSimulator, id: string, body: string, res: ServerResponse): void {
-  const target = sim.driver?.responseTargets.get(id);
+function respond(
+  sim: SimulatorSurface,
+  driver: SlackDriver | undefined,
+  id: string,
+  body: string,
+  res: ServerResponse,
+): void {
+  const target = driver?.responseTargets.get(id);
   if (!target) return send(res, 404, { ok: false, error: 'expired_url' });
   let message: Record<string, unknown>;
   try {
@@ -76,7 +84,7 @@ function respond(sim: SlackSimulator, id: string, body: string, res: ServerRespo
   send(res, 200, { ok: true });
 }
 
-function snapshot(sim: SlackSimulator) {
+function snapshot(sim: SimulatorSurface) {
   const workspace = sim.workspace;
   return {
     users: [...workspace.users.values()],
@@ -111,8 +119,8 @@ type ViewBlock = { block_id?: string; element?: { type?: string } };
 // Submits the form the bot opened most recently with this callback_id, filling its inputs from
 // `fields` (block_id → text; a select takes the option's value, a multi-select a comma list).
 async function submitLatest(
-  sim: SlackSimulator,
-  driver: NonNullable<SlackSimulator['driver']>,
+  sim: SimulatorSurface,
+  driver: SlackDriver,
   request: { as: string; callbackId: string; fields: Record<string, string> },
 ) {
   const opened = [...sim.workspace.views]
@@ -146,8 +154,12 @@ async function submitLatest(
   });
 }
 
-async function drive(sim: SlackSimulator, body: string, res: ServerResponse): Promise<void> {
-  const driver = sim.driver;
+async function drive(
+  sim: SimulatorSurface,
+  driver: SlackDriver | undefined,
+  body: string,
+  res: ServerResponse,
+): Promise<void> {
   if (!driver) return send(res, 409, { ok: false, error: 'no bot connected to the simulator' });
   const request = JSON.parse(body) as DriveRequest;
   try {

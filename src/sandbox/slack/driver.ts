@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SlackSimulator } from './simulator.ts';
+import type { SimulatorSurface } from './surface.ts';
 import { signSlackRequest } from './signing.ts';
 import type { EnvelopeType } from './socket-mode.ts';
 import type { SimUser } from './workspace.ts';
@@ -15,12 +15,12 @@ type ResponseTarget = { channel: string; user: string; messageTs?: string; ephem
 // Plays Slack's side towards the bot: real-shaped payloads (slash commands, block_actions,
 // view_submission, event_callback), signed with the app's signing secret, sent over HTTP.
 export class SlackDriver {
-  readonly #sim: SlackSimulator;
+  readonly #sim: SimulatorSurface;
   readonly #transport: Transport;
   readonly responseTargets = new Map<string, ResponseTarget>();
   #eventCounter = 0;
 
-  constructor(sim: SlackSimulator, transport: Transport) {
+  constructor(sim: SimulatorSurface, transport: Transport) {
     this.#sim = sim;
     this.#transport = transport;
   }

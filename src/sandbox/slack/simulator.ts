@@ -11,17 +11,7 @@ import { controlRoutes } from './control.ts';
 import { SocketModeServer } from './socket-mode.ts';
 import { readBody, send } from './http-io.ts';
 import { closeNow, listenOn } from '../loopback.ts';
-
-export type RecordedCall = {
-  seq: number;
-  at: number;
-  method: string;
-  args: MethodArgs;
-  ok: boolean;
-  error?: string;
-  status: number;
-  result?: MethodResult;
-};
+import type { RecordedCall, SimulatorSurface } from './surface.ts';
 
 const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
 
@@ -29,7 +19,7 @@ export type SimulatorOptions = { token?: string; appToken?: string; seed?: Works
 
 // A Slack Web API that runs on loopback: the real @slack/web-api client talks to it through
 // SLACK_API_URL, every call is recorded, and failures can be scripted per method.
-export class SlackSimulator {
+export class SlackSimulator implements SimulatorSurface {
   readonly workspace: Workspace;
   readonly calls: RecordedCall[] = [];
   readonly faults = new FaultPlan();
@@ -140,7 +130,7 @@ export class SlackSimulator {
     try {
       if (url.pathname.startsWith('/api/') && req.method === 'POST')
         return await this.#webApi(url.pathname.slice(5), req, body, res);
-      if (url.pathname.startsWith('/_sim/')) return await controlRoutes(this, req, url, body, res);
+      if (url.pathname.startsWith('/_sim/')) return await controlRoutes(this, this.driver, req, url, body, res);
       send(res, 404, { ok: false, error: 'unknown_path' });
     } catch (error) {
       send(res, 500, { ok: false, error: 'simulator_error', detail: String(error) });

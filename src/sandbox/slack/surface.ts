@@ -1,0 +1,32 @@
+import type { MethodArgs, MethodResult } from './methods/common.ts';
+import type { SocketModeServer } from './socket-mode.ts';
+import type { Workspace } from './workspace.ts';
+
+export type RecordedCall = {
+  seq: number;
+  at: number;
+  method: string;
+  args: MethodArgs;
+  ok: boolean;
+  error?: string;
+  status: number;
+  result?: MethodResult;
+};
+
+// What the driver and the control routes use of the simulator. They take this instead of the
+// SlackSimulator class so that simulator.ts, which creates them, is the only file importing the others.
+export interface SimulatorSurface {
+  readonly workspace: Workspace;
+  readonly url: string;
+  readonly socketMode: SocketModeServer;
+  readonly lastSeq: number;
+  callsSince(seq: number): RecordedCall[];
+  record(
+    method: string,
+    args: MethodArgs,
+    ok: boolean,
+    status: number,
+    error?: string,
+    result?: MethodResult,
+  ): RecordedCall;
+}
