@@ -1,6 +1,7 @@
+import { type AuditRow } from '../src/core/audit.ts';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { AuditStore, type AuditRow } from '../src/adapters/audit-store.ts';
+import { AuditStore } from '../src/adapters/audit-store.ts';
 import { createPool } from '../src/adapters/postgres.ts';
 import { parseDuration } from '../src/core/duration.ts';
 

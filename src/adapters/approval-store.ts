@@ -1,9 +1,10 @@
+import { type AuditEntry } from '../core/audit.ts';
 import type pg from 'pg';
 import { inTransaction } from './postgres.ts';
 import { z } from 'zod';
 import type { ApprovalRequest, Decision } from '../core/approval.ts';
 import { planSchema, type Plan } from '../core/plan.ts';
-import type { AuditEntry, AuditStore } from './audit-store.ts';
+import type { AuditStore } from './audit-store.ts';
 import type { MessageRef } from './slack.ts';
 
 // Approval requests live in PostgreSQL: each transition locks its row, runs the pure decision,

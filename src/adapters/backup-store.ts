@@ -1,38 +1,9 @@
 import type pg from 'pg';
-import { z } from 'zod';
+import { manifestSchema, type BackupRecord, type Manifest } from '../core/backup.ts';
 
 // ops-bot's record of every backup it took: what, where, how big, the manifest, and until when it is
 // kept. RDS snapshots also carry this in their tags; the record is what `/backup list`, verify and
 // restore look up by id.
-export const manifestSchema = z.object({
-  database: z.string(),
-  format: z.literal('pg_dump custom'),
-  file: z.string(),
-  sizeBytes: z.number(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  serverVersion: z.string(),
-  takenAt: z.string(),
-  tables: z.array(z.object({ schema: z.string(), name: z.string(), rows: z.number(), estimate: z.number() })),
-});
-export type Manifest = z.output<typeof manifestSchema>;
-
-export type BackupRecord = {
-  id: string;
-  database: string;
-  engine: string;
-  env: string;
-  status: string;
-  requestedBy: string;
-  reason: string | undefined;
-  jobId: string | undefined;
-  createdAt: Date;
-  completedAt: Date | undefined;
-  sizeBytes: number | undefined;
-  location: string | undefined;
-  manifest: Manifest | undefined;
-  retainUntil: Date;
-  error: string | undefined;
-};
 
 function fromRow(row: Record<string, unknown>): BackupRecord {
   const text = (value: unknown) => (value === null || value === undefined ? undefined : String(value));

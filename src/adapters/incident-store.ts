@@ -1,63 +1,17 @@
+import type { IncidentRecord, NewIncident, TimelineRow } from '../core/incident-record.ts';
+import { type AuditEntry } from '../core/audit.ts';
 import type pg from 'pg';
 import { inTransaction } from './postgres.ts';
 import { esc } from '../core/mrkdwn.ts';
 import { z } from 'zod';
 import { SEVERITIES } from '../core/grammar/values.ts';
-import {
-  applyIncidentEvent,
-  type IncidentEvent,
-  type IncidentState,
-  type Transition,
-} from '../core/incident-events.ts';
+import { applyIncidentEvent, type IncidentEvent, type Transition } from '../core/incident-events.ts';
 import { INCIDENT_STATUSES, type SeverityChange } from '../core/incident.ts';
-import type { AuditEntry, AuditStore } from './audit-store.ts';
+import type { AuditStore } from './audit-store.ts';
 
 // Incidents and their timelines live in PostgreSQL. Every change locks the row, applies the pure
 // transition (core/incident-events.ts), and commits the new state, its timeline lines and its audit
 // rows together; `steps` records which side effects of the set-up and of each change are done.
-
-export type IncidentRecord = IncidentState & {
-  id: string;
-  deliveryKey: string;
-  title: string;
-  description: string | undefined;
-  setup: 'pending' | 'done' | 'failed';
-  declaredBy: string;
-  services: string[];
-  originChannel: string | undefined;
-  channelName: string | undefined;
-  channelId: string | undefined;
-  correlationId: string;
-  declaredAt: Date;
-  archivedAt: Date | undefined;
-  cardTs: string | undefined;
-  cardVersion: number;
-  steps: Record<string, unknown>;
-};
-
-export type NewIncident = Pick<
-  IncidentRecord,
-  | 'id'
-  | 'deliveryKey'
-  | 'title'
-  | 'description'
-  | 'severity'
-  | 'declaredBy'
-  | 'services'
-  | 'originChannel'
-  | 'correlationId'
-  | 'declaredAt'
->;
-
-export type TimelineRow = {
-  id: number;
-  at: Date;
-  kind: string;
-  actor: string;
-  text: string;
-  permalink: string | undefined;
-  sourceTs: string | undefined;
-};
 
 const date = z.coerce.date();
 const optionalDate = date.nullable().transform((value) => value ?? undefined);

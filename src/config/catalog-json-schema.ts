@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { catalogSchema } from './catalog-schema.ts';
+import { catalogSchema } from '../core/catalog.ts';
 
 // The catalog's JSON Schema, for editors (yaml-language-server) and other tools; generated from
 // the zod schema so they cannot disagree. config/catalog.schema.json is this, checked in.

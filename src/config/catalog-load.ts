@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isNode, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { catalogSchema, type Catalog } from './catalog-schema.ts';
+import { catalogSchema, type Catalog } from '../core/catalog.ts';
 
 export class CatalogError extends Error {
   override readonly name = 'CatalogError';

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.ts';
 import { describePeople } from '../core/people.ts';
 import { ROLE_NAMES } from '../core/roles.ts';
-import type { Catalog, CatalogEnvironment } from './catalog-schema.ts';
+import type { Catalog, CatalogEnvironment } from '../core/catalog.ts';
 
 function policyOf(env: CatalogEnvironment): string {
   if (env.approval === 'none') return 'no approval';

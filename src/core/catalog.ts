@@ -1,9 +1,9 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
-import { NAME_PATTERN, SEVERITIES } from '../core/grammar/values.ts';
-import { parsePerson, type Person } from '../core/people.ts';
-import { ROLE_NAMES } from '../core/roles.ts';
+import { parseDuration } from './duration.ts';
+import { NAME_PATTERN, SEVERITIES } from './grammar/values.ts';
+import { parsePerson, type Person } from './people.ts';
+import { ROLE_NAMES } from './roles.ts';
 
 // The catalog contract is ../shared/design/catalog.reference.yml; this schema gives each of its keys
 // the meaning the reference's comments give, and adds only optional keys. Objects are strict so that

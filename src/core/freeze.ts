@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { FreezeWindow } from '../config/catalog-schema.ts';
+import type { FreezeWindow } from './catalog.ts';
 
 export type FreezePeriod = { name: string; start: Date; end: Date };
 

@@ -1,4 +1,4 @@
-import type { Catalog } from '../config/catalog-schema.ts';
+import type { Catalog } from './catalog.ts';
 import type { Severity } from './grammar/values.ts';
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;

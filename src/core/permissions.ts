@@ -1,4 +1,4 @@
-import type { Catalog } from '../config/catalog-schema.ts';
+import type { Catalog } from './catalog.ts';
 import { groupHandles, isAmong, type Identity, type Person } from './people.ts';
 import { ROLE_NAMES, holdsRole, type RoleName } from './roles.ts';
 

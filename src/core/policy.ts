@@ -1,4 +1,4 @@
-import type { CatalogEnvironment } from '../config/catalog-schema.ts';
+import type { CatalogEnvironment } from './catalog.ts';
 import type { ApprovalPolicy, ApproverSet } from './approval.ts';
 import { activeFreeze, type FreezePeriod } from './freeze.ts';
 

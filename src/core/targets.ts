@@ -1,4 +1,4 @@
-import type { Catalog, CatalogEnvironment, CatalogService } from '../config/catalog-schema.ts';
+import type { Catalog, CatalogEnvironment, CatalogService } from './catalog.ts';
 import { UserError } from './user-error.ts';
 
 function distance(a: string, b: string): number {

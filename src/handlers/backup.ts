@@ -5,7 +5,7 @@ import { BACKUP_DELETE, BACKUP_RESTORE, BACKUP_VERIFY, backupListView } from '..
 import { section, view, type View } from '../bot/views/blocks.ts';
 import { queuedView } from '../bot/views/jobs.ts';
 import { restoreModal } from '../bot/views/restore-modal.ts';
-import type { CatalogDatabase } from '../config/catalog-schema.ts';
+import type { CatalogDatabase } from '../core/catalog.ts';
 import { jobIdFor } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';

@@ -1,6 +1,6 @@
+import { type AuditEntry } from '../core/audit.ts';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { currentContext } from '../adapters/log.ts';
-import type { AuditEntry } from '../adapters/audit-store.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { commandLabel, parseCommand, startsWork, type CommandRequest } from '../core/grammar/commands.ts';
 import { UserError } from '../core/user-error.ts';

@@ -11,7 +11,7 @@ import type { SlackGateway } from '../adapters/slack.ts';
 import type { DeliveryLedger } from '../adapters/dedupe.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
-import type { Catalog } from '../config/catalog-schema.ts';
+import type { Catalog } from '../core/catalog.ts';
 import type { JobQueues } from '../jobs/queues.ts';
 
 export type HandlerDeps = {

@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../adapters/incident-store.ts';
+import { type IncidentRecord } from '../core/incident-record.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
 import type { IncidentEvent, Transition } from '../core/incident-events.ts';
 import { describePeople } from '../core/people.ts';

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit-store.ts';
+import { type AuditEntry } from '../core/audit.ts';
 import { esc } from '../core/mrkdwn.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
 import { declareModal } from '../bot/views/incident-modals.ts';

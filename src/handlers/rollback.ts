@@ -1,3 +1,4 @@
+import { type AuditEntry } from '../core/audit.ts';
 import { z } from 'zod';
 import { queuedView } from '../bot/views/jobs.ts';
 import { dryRunView } from '../bot/views/plan.ts';
@@ -10,7 +11,6 @@ import { planSummary } from '../core/plan.ts';
 import { gateFor, utcTime } from '../core/policy.ts';
 import { deployLockKey, planningKey, serviceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
-import type { AuditEntry } from '../adapters/audit-store.ts';
 import { currentContext } from '../adapters/log.ts';
 import { frozenError } from '../jobs/change-gate.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit-store.ts';
+import { type AuditEntry } from '../core/audit.ts';
 import type { ApprovalRecord, ApprovalStore, TransitionResult } from '../adapters/approval-store.ts';
 import { decide, type ApprovalEvent, type Decision } from '../core/approval.ts';
 import { planTarget } from '../core/plan.ts';

@@ -1,6 +1,6 @@
 import type { KubeCluster, KubeClusters } from '../adapters/kube.ts';
 import { KubeError } from '../adapters/kube.ts';
-import type { Catalog, CatalogService } from '../config/catalog-schema.ts';
+import type { Catalog, CatalogService } from '../core/catalog.ts';
 import type { Strategy } from '../core/grammar/commands.ts';
 import { changeCause, imageFor, type DeployPlan } from '../core/plan.ts';
 import type { DeploymentState } from '../core/rollout.ts';

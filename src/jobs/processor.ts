@@ -10,7 +10,7 @@ import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
 import type { SlackGateway } from '../adapters/slack.ts';
-import type { Catalog } from '../config/catalog-schema.ts';
+import type { Catalog } from '../core/catalog.ts';
 import type { JobData } from './job-data.ts';
 import type { JobKind } from './kinds.ts';
 import type { JobQueues } from './queues.ts';

@@ -3,21 +3,9 @@ import type { Redis } from 'ioredis';
 import { kindOfJobId } from '../core/ids.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { Plan } from '../core/plan.ts';
+import type { JobSummary } from '../core/job-summary.ts';
 import { JOB_DATA, jobSummaryData, type ChangeJobData, type JobData } from './job-data.ts';
 import { JOB_KINDS, isJobKind, type JobKind } from './kinds.ts';
-
-export type JobSummary = {
-  id: string;
-  kind: JobKind;
-  state: JobState | 'unknown';
-  requestedBy: string | undefined;
-  command: string | undefined;
-  createdAt: Date;
-  finishedAt: Date | undefined;
-  progress: unknown;
-  failedReason: string | undefined;
-  attemptsMade: number;
-};
 
 const LISTED_STATES: JobState[] = [
   'active',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { activeFreeze, upcomingFreezes } from '../../src/core/freeze.ts';
-import type { FreezeWindow } from '../../src/config/catalog-schema.ts';
+import type { FreezeWindow } from '../../src/core/catalog.ts';
 
 // The windows of the reference catalog.
 const WEEKEND: FreezeWindow = {

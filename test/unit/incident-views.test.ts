@@ -1,5 +1,5 @@
+import { type IncidentRecord, type TimelineRow } from '../../src/core/incident-record.ts';
 import { describe, expect, it } from '@jest/globals';
-import type { IncidentRecord, TimelineRow } from '../../src/adapters/incident-store.ts';
 import { incidentCardView, topicOf } from '../../src/bot/views/incident-card.ts';
 import { postmortemMarkdown, summaryView, timelineView } from '../../src/bot/views/incident-report.ts';
 

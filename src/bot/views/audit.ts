@@ -1,4 +1,4 @@
-import type { AuditRow } from '../../adapters/audit-store.ts';
+import { type AuditRow } from '../../core/audit.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { code, context, section, view, type View } from './blocks.ts';
 

@@ -1,4 +1,4 @@
-import type { BackupRecord } from '../../adapters/backup-store.ts';
+import { type BackupRecord } from '../../core/backup.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { formatBytes } from '../../core/bytes.ts';
 import { formatDuration } from '../../core/duration.ts';

@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { type IncidentRecord } from '../../core/incident-record.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import type { Severity } from '../../core/grammar/values.ts';
 import { actions, context, fields, header, section, view, type Block, type View } from './blocks.ts';

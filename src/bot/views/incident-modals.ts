@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { type IncidentRecord } from '../../core/incident-record.ts';
 import { TITLE_MAX } from '../../core/grammar/commands.ts';
 import { SEVERITIES } from '../../core/grammar/values.ts';
 import { INCIDENT_STATUSES } from '../../core/incident.ts';

@@ -1,4 +1,4 @@
-import type { IncidentRecord, TimelineRow } from '../../adapters/incident-store.ts';
+import { type IncidentRecord, type TimelineRow } from '../../core/incident-record.ts';
 import { esc, unesc } from '../../core/mrkdwn.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { figuresOf, type IncidentFigures } from '../../core/incident.ts';

@@ -1,4 +1,4 @@
-import type { JobSummary } from '../../jobs/queues.ts';
+import { type JobSummary } from '../../core/job-summary.ts';
 import { ago, code, context, fields, section, view, type View } from './blocks.ts';
 
 const STATE_ICONS: Record<string, string> = {

@@ -1,8 +1,8 @@
+import { type Manifest } from '../../core/backup.ts';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '../../adapters/backup-store.ts';
 import { dumpDatabase } from '../../adapters/pg-dump.ts';
-import type { CatalogDatabase } from '../../config/catalog-schema.ts';
+import type { CatalogDatabase } from '../../core/catalog.ts';
 import { backupId } from '../../core/backup-id.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { ProcessorDeps } from '../processor.ts';

@@ -1,4 +1,4 @@
-import type { CatalogService } from '../../config/catalog-schema.ts';
+import type { CatalogService } from '../../core/catalog.ts';
 import { imageFor, planTarget, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
 import { deployLockKey, serviceTarget } from '../../core/targets.ts';

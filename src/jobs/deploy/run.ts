@@ -3,7 +3,7 @@ import type { KubeCluster } from '../../adapters/kube.ts';
 import type { JobSignal } from '../../adapters/job-signals.ts';
 import type { MessageRef } from '../../adapters/slack.ts';
 import { deployView, threadNote, type DeployProgress } from '../../bot/views/deploy.ts';
-import type { CatalogService } from '../../config/catalog-schema.ts';
+import type { CatalogService } from '../../core/catalog.ts';
 import type { WorkloadPlan } from '../../core/plan.ts';
 import type { DeploymentState } from '../../core/rollout.ts';
 import type { JobData } from '../job-data.ts';

@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../../adapters/incident-store.ts';
+import { type IncidentRecord } from '../../core/incident-record.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { noticeView, slackDate } from '../../bot/views/incident-card.ts';

@@ -1,6 +1,6 @@
+import { type IncidentRecord } from '../../core/incident-record.ts';
 import { z } from 'zod';
 import { esc } from '../../core/mrkdwn.ts';
-import type { IncidentRecord } from '../../adapters/incident-store.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import { section, view } from '../../bot/views/blocks.ts';
 import {

@@ -1,5 +1,5 @@
+import { type IncidentRecord } from '../../core/incident-record.ts';
 import { z } from 'zod';
-import type { IncidentRecord } from '../../adapters/incident-store.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
 import type { View } from '../../bot/views/blocks.ts';
 import { markerOf } from '../../bot/views/incident-card.ts';

@@ -1,8 +1,8 @@
+import { type BackupRecord } from '../../core/backup.ts';
 import { countRows, createDatabase, dropDatabase, restoreInto, sha256File } from '../../adapters/pg-dump.ts';
-import type { BackupRecord } from '../../adapters/backup-store.ts';
 import { RdsError } from '../../adapters/rds.ts';
 import { verifyView, type VerifyViewState } from '../../bot/views/backup.ts';
-import type { CatalogDatabase } from '../../config/catalog-schema.ts';
+import type { CatalogDatabase } from '../../core/catalog.ts';
 import { scratchName } from '../../core/backup-id.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainRds } from '../backup/rds-errors.ts';

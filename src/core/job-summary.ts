@@ -1,0 +1,15 @@
+// What `/ops status` shows of one job, whichever queue holds it (jobs/queues.ts reads it from BullMQ).
+export type JobState = 'active' | 'waiting' | 'prioritized' | 'delayed' | 'waiting-children' | 'completed' | 'failed';
+
+export type JobSummary = {
+  id: string;
+  kind: string;
+  state: JobState | 'unknown';
+  requestedBy: string | undefined;
+  command: string | undefined;
+  createdAt: Date;
+  finishedAt: Date | undefined;
+  progress: unknown;
+  failedReason: string | undefined;
+  attemptsMade: number;
+};
