@@ -58,19 +58,26 @@ function lengthsIn(file: string, root: string): FunctionLength[] {
   return found;
 }
 
-function option(args: string[], name: string): number | undefined {
-  const index = args.indexOf(name);
-  return index === -1 ? undefined : Number(args[index + 1]);
+type Options = { folder: string; top: number; over: number | undefined; json: boolean };
+
+function parseOptions(args: string[]): Options {
+  const options: Options = { folder: 'src', top: 10, over: undefined, json: false };
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    if (arg === '--json') options.json = true;
+    else if (arg === '--top') options.top = Number(args[++index]);
+    else if (arg === '--over') options.over = Number(args[++index]);
+    else options.folder = arg;
+  }
+  return options;
 }
 
 function main(args: string[]): number {
-  const folder = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--top')) ?? 'src';
-  const top = option(args, '--top') ?? 10;
-  const over = option(args, '--over');
+  const { folder, top, over, json } = parseOptions(args);
   const all = sourceFiles(folder)
     .flatMap((file) => lengthsIn(file, process.cwd()))
     .sort((a, b) => b.lines - a.lines);
-  if (args.includes('--json')) {
+  if (json) {
     console.log(JSON.stringify(all.slice(0, top), null, 2));
   } else {
     for (const entry of all.slice(0, top)) {
