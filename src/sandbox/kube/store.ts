@@ -127,3 +127,22 @@ export function matchesLabels(labels: Record<string, string> | undefined, select
       return labels?.[term] !== undefined;
     });
 }
+
+export function matchesFields(object: KubeObject, selector: string | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [path, value] = term.split('=');
+    const actual = path!
+      .split('.')
+      .reduce<unknown>(
+        (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+        object,
+      );
+    return String(actual) === value;
+  });
+}
+
+// The labelSelector and fieldSelector of a list or watch query.
+export function matchesQuery(object: KubeObject, query: Record<string, string>): boolean {
+  return matchesLabels(object.metadata.labels, query.labelSelector) && matchesFields(object, query.fieldSelector);
+}
