@@ -21,6 +21,11 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
+// An object as a client sends it: the store fills in uid, creationTimestamp and resourceVersion.
+export type NewKubeObject = Omit<KubeObject, 'metadata'> & {
+  metadata: Partial<KubeObject['metadata']> & { name: string; namespace: string };
+};
+
 export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject; resourceVersion: number };
 type Listener = (event: WatchEvent) => void;
 
@@ -51,11 +56,7 @@ export class ObjectStore {
       .map((object) => structuredClone(object));
   }
 
-  create(
-    object: Omit<KubeObject, 'metadata'> & {
-      metadata: Partial<KubeObject['metadata']> & { name: string; namespace: string };
-    },
-  ): KubeObject {
+  create(object: NewKubeObject): KubeObject {
     const stored: KubeObject = {
       ...object,
       metadata: {
