@@ -33,8 +33,13 @@ function plain(value: unknown): string {
   return '';
 }
 
+function elementsOf(block: Element): Element[] {
+  return (block.elements as Element[] | undefined) ?? [];
+}
+
 function button(element: Element): string {
-  return `[ ${plain(element.text)} ] → --click ${String(element.action_id)}${element.style ? ` (${String(element.style)})` : ''}`;
+  const style = element.style ? ` (${String(element.style)})` : '';
+  return `[ ${plain(element.text)} ] → --click ${String(element.action_id)}${style}`;
 }
 
 export function renderBlocks(blocks: unknown[], fallback: string, names: Map<string, string> = new Map()): string {
@@ -59,14 +64,16 @@ export function renderBlocks(blocks: unknown[], fallback: string, names: Map<str
       }
       case 'context':
         lines.push(
-          `  ${((raw.elements as Element[] | undefined) ?? []).map((element) => renderMrkdwn(plain(element), names)).join(' · ')}`,
+          `  ${elementsOf(raw)
+            .map((element) => renderMrkdwn(plain(element), names))
+            .join(' · ')}`,
         );
         break;
       case 'divider':
         lines.push('  ────────');
         break;
       case 'actions':
-        for (const element of (raw.elements as Element[] | undefined) ?? []) {
+        for (const element of elementsOf(raw)) {
           if (element.type === 'button') lines.push(`  ${button(element)}`);
           else if (element.type === 'checkboxes') {
             const ticked = new Set(
