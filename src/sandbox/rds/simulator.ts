@@ -8,6 +8,9 @@ import { closeNow, listenOn } from '../loopback.ts';
 
 export type RdsCall = { action: string; params: Params; status: number; code?: string };
 
+const USER_ARN = 'arn:aws:iam::123456789012:user/ops-bot';
+const noPolicyAllows = (action: string) => `no identity-based policy allows the rds:${action} action`;
+
 // The RDS Query API on loopback: form-encoded POSTs with Action and Version, XML answers in the RDS
 // namespace, XML error documents. The real @aws-sdk/client-rds reaches it through AWS_ENDPOINT_URL_RDS
 // (or an endpoint option). Signatures are required to be present, not checked.
@@ -123,7 +126,7 @@ export class RdsSimulator {
     this.fail(action, 'AccessDenied', {
       status: 403,
       times,
-      message: `User: arn:aws:iam::123456789012:user/ops-bot is not authorized to perform: rds:${action} because no identity-based policy allows the rds:${action} action`,
+      message: `User: ${USER_ARN} is not authorized to perform: rds:${action} because ${noPolicyAllows(action)}`,
     });
   }
 }
