@@ -24,7 +24,7 @@ type Block = {
   accessory?: Record<string, unknown>;
 };
 type Button = { type?: string; text?: unknown; value?: string; style?: string };
-type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
+export type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
 
 // Plays Slack's side towards the bot: real-shaped payloads (slash commands, block_actions,
 // view_submission, event_callback), signed with the app's signing secret, sent over HTTP.
