@@ -311,8 +311,9 @@ export class DeploymentController {
     const progressing = progressingCondition(complete, timedOut, current?.metadata.name);
     if (!complete && progressing.reason !== 'ProgressDeadlineExceeded')
       this.#checkDeadlineLater(deployment, deadlineMs - (Date.now() - started) + 5);
-    const counts = { generation: deployment.metadata.generation ?? 1, desired, pods: pods.length, ready };
-    const status = deploymentStatus({ ...counts, updated: updated.length }, progressing);
+    const generation = deployment.metadata.generation ?? 1;
+    const counts = { generation, desired, pods: pods.length, updated: updated.length, ready };
+    const status = deploymentStatus(counts, progressing);
     if (JSON.stringify(stripTimes(deployment.status)) === JSON.stringify(status)) return;
     this.#store.update({ ...deployment, status: withTimes(status) });
   }
