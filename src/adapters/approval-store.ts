@@ -52,9 +52,9 @@ export type NewApproval = Omit<
   'createdAt' | 'startedAt' | 'message' | 'mirror' | 'permalink' | 'executionJobId'
 >;
 
-const COLUMNS = `id, kind, env, target, requester, team, channel, plan, plan_hash, policy, status, approvals, decided_by, decided_at, reason,
-  break_glass, freeze_name, message_channel, message_ts, mirror_channel, mirror_ts, permalink, response_url, plan_job_id, execution_job_id, correlation_id,
-  version, created_at, expires_at, started_at`;
+const COLUMNS = `id, kind, env, target, requester, team, channel, plan, plan_hash, policy, status, approvals,
+  decided_by, decided_at, reason, break_glass, freeze_name, message_channel, message_ts, mirror_channel, mirror_ts,
+  permalink, response_url, plan_job_id, execution_job_id, correlation_id, version, created_at, expires_at, started_at`;
 
 function serializePolicy(request: ApprovalRequest): string {
   return JSON.stringify({ ...request.policy, expiresAt: request.policy.expiresAt.toISOString() });
@@ -115,8 +115,8 @@ export class ApprovalStore {
     await inTransaction(this.#pool, async (client) => {
       const { request } = approval;
       await client.query(
-        `INSERT INTO approval_requests (id, kind, env, target, requester, team, channel, plan, plan_hash, policy, status, approvals, break_glass, freeze_name,
-           response_url, plan_job_id, correlation_id, version, expires_at)
+        `INSERT INTO approval_requests (id, kind, env, target, requester, team, channel, plan, plan_hash, policy,
+           status, approvals, break_glass, freeze_name, response_url, plan_job_id, correlation_id, version, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
         [
           request.id,
@@ -151,7 +151,8 @@ export class ApprovalStore {
     permalink: string | undefined,
   ): Promise<void> {
     await this.#pool.query(
-      'UPDATE approval_requests SET message_channel = $2, message_ts = $3, mirror_channel = $4, mirror_ts = $5, permalink = $6 WHERE id = $1',
+      `UPDATE approval_requests
+         SET message_channel = $2, message_ts = $3, mirror_channel = $4, mirror_ts = $5, permalink = $6 WHERE id = $1`,
       [id, message.channel, message.ts, mirror?.channel ?? null, mirror?.ts ?? null, permalink ?? null],
     );
   }
@@ -163,7 +164,8 @@ export class ApprovalStore {
 
   async findByMessage(channel: string, ts: string): Promise<string | undefined> {
     const { rows } = await this.#pool.query<{ id: string }>(
-      'SELECT id FROM approval_requests WHERE (message_channel = $1 AND message_ts = $2) OR (mirror_channel = $1 AND mirror_ts = $2)',
+      `SELECT id FROM approval_requests
+         WHERE (message_channel = $1 AND message_ts = $2) OR (mirror_channel = $1 AND mirror_ts = $2)`,
       [channel, ts],
     );
     return rows[0]?.id;
@@ -194,7 +196,8 @@ export class ApprovalStore {
           ? `${record.kind}-${id.replace(/^apr-/, '')}`
           : record.executionJobId;
         await client.query(
-          `UPDATE approval_requests SET status = $2, approvals = $3, decided_by = $4, decided_at = $5, reason = $6, version = $7, execution_job_id = $8 WHERE id = $1`,
+          `UPDATE approval_requests SET status = $2, approvals = $3, decided_by = $4, decided_at = $5, reason = $6,
+             version = $7, execution_job_id = $8 WHERE id = $1`,
           [
             id,
             next.status,
@@ -224,7 +227,9 @@ export class ApprovalStore {
 
   async approvedNotStarted(olderThan: Date): Promise<ApprovalRecord[]> {
     const { rows } = await this.#pool.query(
-      `SELECT ${COLUMNS} FROM approval_requests WHERE status = 'approved' AND started_at IS NULL AND decided_at < $1 AND decided_at > now() - interval '1 day'`,
+      `SELECT ${COLUMNS} FROM approval_requests
+         WHERE status = 'approved' AND started_at IS NULL
+           AND decided_at < $1 AND decided_at > now() - interval '1 day'`,
       [olderThan],
     );
     return rows.map(fromRow);

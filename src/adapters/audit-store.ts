@@ -45,8 +45,10 @@ export class AuditStore {
         : entry.command;
     this.#logger.info({ audit: true, ...entry, command }, `audit ${entry.event} ${entry.decision}`);
     const { rows } = await (client ?? this.#pool).query<{ id: string }>(
-      `INSERT INTO audit_events (at, event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details)
-       VALUES (COALESCE($15, clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+      `INSERT INTO audit_events (at, event, decision, actor, team, channel, command, action, target, reason,
+         correlation_id, job_id, plan_hash, permalink, details)
+       VALUES (COALESCE($15, clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       RETURNING id`,
       [
         entry.event,
         entry.decision,
@@ -81,18 +83,22 @@ export class AuditStore {
     add('correlation_id', query.correlationId);
     if (query.target !== undefined) {
       values.push(query.target);
-      conditions.push(
-        `(target = $${values.length} OR target LIKE $${values.length} || '/%' OR target LIKE '%/' || $${values.length})`,
-      );
+      conditions.push(targetMatches(`$${values.length}`));
     }
     values.push(query.limit);
     const { rows } = await this.#pool.query(
-      `SELECT id, at, event, decision, actor, team, channel, command, action, target, reason, correlation_id, job_id, plan_hash, permalink, details
+      `SELECT id, at, event, decision, actor, team, channel, command, action, target, reason,
+           correlation_id, job_id, plan_hash, permalink, details
          FROM audit_events WHERE ${conditions.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $${values.length}`,
       values,
     );
     return rows.map(toRow);
   }
+}
+
+// A target matches itself, what lies under it (env/service) and what ends in it (service in any env).
+function targetMatches(param: string): string {
+  return `(target = ${param} OR target LIKE ${param} || '/%' OR target LIKE '%/' || ${param})`;
 }
 
 function toRow(row: Record<string, unknown>): AuditRow {

@@ -46,7 +46,8 @@ export class BackupStore {
     retainUntil: Date;
   }): Promise<void> {
     await this.#pool.query(
-      `INSERT INTO backups (id, database, engine, env, status, requested_by, reason, job_id, location, retain_until) VALUES ($1, $2, $3, $4, 'creating', $5, $6, $7, $8, $9)
+      `INSERT INTO backups (id, database, engine, env, status, requested_by, reason, job_id, location, retain_until)
+       VALUES ($1, $2, $3, $4, 'creating', $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO NOTHING`,
       [
         record.id,

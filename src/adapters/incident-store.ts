@@ -108,8 +108,10 @@ export class IncidentStore {
         { at: incident.declaredAt.toISOString(), from: null, to: incident.severity, by: incident.declaredBy },
       ];
       const inserted = await client.query(
-        `INSERT INTO incidents (id, delivery_key, title, description, severity, status, declared_by, services, origin_channel, correlation_id, declared_at, last_update_at, severity_history)
-         VALUES ($1, $2, $3, $4, $5, 'investigating', $6, $7, $8, $9, $10, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        `INSERT INTO incidents (id, delivery_key, title, description, severity, status, declared_by, services,
+           origin_channel, correlation_id, declared_at, last_update_at, severity_history)
+         VALUES ($1, $2, $3, $4, $5, 'investigating', $6, $7, $8, $9, $10, $10, $11)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
         [
           incident.id,
           incident.deliveryKey,
@@ -170,7 +172,8 @@ export class IncidentStore {
   // Declarations whose set-up never finished nor failed, older than `before`.
   async unfinishedDeclarations(before: Date): Promise<IncidentRecord[]> {
     const { rows } = await this.#pool.query(
-      `SELECT * FROM incidents WHERE setup = 'pending' AND declared_at < $1 AND declared_at > now() - interval '1 day' LIMIT 100`,
+      `SELECT * FROM incidents
+         WHERE setup = 'pending' AND declared_at < $1 AND declared_at > now() - interval '1 day' LIMIT 100`,
       [before],
     );
     return rows.map(fromRow);
@@ -245,8 +248,9 @@ export class IncidentStore {
       await this.#audit.record(audit(record, transition), client);
       const s = transition.state;
       await client.query(
-        `UPDATE incidents SET status = $2, severity = $3, commander = $4, acknowledged_at = $5, acknowledged_by = $6, resolved_at = $7, first_resolved_at = $8,
-           resolved_by = $9, summary = $10, last_update_at = $11, severity_history = $12, version = $13, clock_gen = $14,
+        `UPDATE incidents SET status = $2, severity = $3, commander = $4, acknowledged_at = $5, acknowledged_by = $6,
+           resolved_at = $7, first_resolved_at = $8, resolved_by = $9, summary = $10, last_update_at = $11,
+           severity_history = $12, version = $13, clock_gen = $14,
            steps = steps || jsonb_build_object($15::text, $16::jsonb) WHERE id = $1`,
         [
           id,
@@ -296,7 +300,8 @@ export class IncidentStore {
       permalink: string | null;
       source_ts: string | null;
     }>(
-      'SELECT id, at, kind, actor, text, permalink, source_ts FROM incident_timeline WHERE incident_id = $1 ORDER BY at, id',
+      `SELECT id, at, kind, actor, text, permalink, source_ts FROM incident_timeline
+         WHERE incident_id = $1 ORDER BY at, id`,
       [id],
     );
     return rows.map((r) => ({
@@ -316,7 +321,8 @@ export class IncidentStore {
     entry: { kind: string; actor: string; text: string; at: Date; permalink?: string; sourceTs?: string },
   ): Promise<boolean> {
     const result = await client.query(
-      `INSERT INTO incident_timeline (incident_id, at, kind, actor, text, permalink, source_ts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      `INSERT INTO incident_timeline (incident_id, at, kind, actor, text, permalink, source_ts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
       [
         id,
         entry.at,

@@ -5,7 +5,10 @@ import { z } from 'zod';
 // One change per target at a time: a Redis lease with an owner token, a TTL and a heartbeat.
 // Extending and releasing check the token in one Lua step, so a lease that expired and was taken by
 // someone else is never extended or released by its old owner (redis.io/docs/latest/commands/set).
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
 export const lockHolder = z.object({

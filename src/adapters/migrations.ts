@@ -158,7 +158,8 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX incident_timeline_at ON incident_timeline (incident_id, at, id);
       -- A message pinned twice (two people, or a retried event) is one entry.
-      CREATE UNIQUE INDEX incident_timeline_source ON incident_timeline (incident_id, kind, source_ts) WHERE source_ts IS NOT NULL;
+      CREATE UNIQUE INDEX incident_timeline_source ON incident_timeline (incident_id, kind, source_ts)
+        WHERE source_ts IS NOT NULL;
     `,
   },
 ];

@@ -76,17 +76,22 @@ export class SlackDirectory {
       return await value;
     } catch (error) {
       set(undefined); // never cache a failure
-      const code = platformErrorCode(error);
-      throw new UserError(
-        `ops-bot could not read Slack user groups${code ? ` (${code})` : ''}, so it cannot tell which groups you are in.`,
-        {
-          hint:
-            code === 'missing_scope'
-              ? 'The Slack app needs the usergroups:read scope (see manifest.yml).'
-              : 'Try again in a minute; if it persists, check the bot token.',
-          code: 'directory_unavailable',
-        },
-      );
+      throw directoryUnavailable(platformErrorCode(error));
     }
   }
+}
+
+function directoryUnavailable(code: string | undefined): UserError {
+  const because = code ? ` (${code})` : '';
+  const hint =
+    code === 'missing_scope'
+      ? 'The Slack app needs the usergroups:read scope (see manifest.yml).'
+      : 'Try again in a minute; if it persists, check the bot token.';
+  return new UserError(
+    `ops-bot could not read Slack user groups${because}, so it cannot tell which groups you are in.`,
+    {
+      hint,
+      code: 'directory_unavailable',
+    },
+  );
 }

@@ -42,72 +42,87 @@ async function simulatorUrl(): Promise<string> {
   }
 }
 
+type State = { users: { id: string; name: string }[]; groups?: { id: string; handle: string }[]; channels: Channel[] };
+type Channel = { id: string; name: string };
+type DriveAnswer = {
+  ok: boolean;
+  error?: string;
+  status?: number;
+  ack?: Record<string, unknown> | string;
+  before: number;
+};
+
 async function main(): Promise<void> {
   const sim = await simulatorUrl();
-  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as {
-    users: { id: string; name: string }[];
-    groups?: { id: string; handle: string }[];
-    channels: { id: string; name: string }[];
-  };
-  const names = new Map<string, string>([
+  const names = await displayNames(sim);
+  if (values.say) return say(sim, values.say);
+  const answer = (await drive(sim, driveRequest())) as DriveAnswer;
+  if (!answer.ok) throw new Error(answer.error);
+  if (answer.status !== 200) process.stdout.write(`bot answered HTTP ${answer.status}\n`);
+  if (answer.ack && typeof answer.ack === 'object' && answer.ack.text) {
+    const reply = renderBlocks((answer.ack.blocks as unknown[]) ?? [], String(answer.ack.text), names);
+    process.stdout.write(`── reply (only you can see this) ──\n${reply}\n`);
+  }
+  await follow(sim, answer.before, Number(values.wait) * 1000, names);
+}
+
+// Who and what the ids in the bot's messages name: people, user groups and channels.
+async function displayNames(sim: string): Promise<Map<string, string>> {
+  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as State;
+  return new Map<string, string>([
     ...state.users.map((user) => [user.id, user.name] as const),
     ...(state.groups ?? []).map((group) => [group.id, group.handle] as const),
     ...state.channels.map((channel) => [channel.id, channel.name] as const),
   ]);
-  if (values.say) {
-    const said = (await (
-      await fetch(`${sim}/_sim/drive`, {
-        method: 'POST',
-        body: JSON.stringify({
-          kind: 'say',
-          as: values.as,
-          channel: required(values.channel, '--channel <name>'),
-          text: values.say,
-        }),
-      })
-    ).json()) as { ok: boolean; error?: string; ts?: string };
-    if (!said.ok) throw new Error(said.error);
-    process.stdout.write(`── @${values.as} said in #${values.channel} (--message ${said.ts}) ──\n${values.say}\n`);
-    return;
-  }
-  const fields = Object.fromEntries(
+}
+
+async function drive(sim: string, request: Record<string, unknown>): Promise<unknown> {
+  return (await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify(request) })).json();
+}
+
+async function say(sim: string, text: string): Promise<void> {
+  const channel = required(values.channel, '--channel <name>');
+  const said = (await drive(sim, { kind: 'say', as: values.as, channel, text })) as {
+    ok: boolean;
+    error?: string;
+    ts?: string;
+  };
+  if (!said.ok) throw new Error(said.error);
+  process.stdout.write(`── @${values.as} said in #${values.channel} (--message ${said.ts}) ──\n${text}\n`);
+}
+
+// What the flags ask the sandbox to do as the person: submit a form, click, react, or run a command.
+function driveRequest(): Record<string, unknown> {
+  if (values.submit) return { kind: 'submit', as: values.as, callbackId: values.submit, fields: formFields() };
+  if (values.click)
+    return {
+      kind: 'click',
+      as: values.as,
+      actionId: values.click,
+      messageTs: required(values.message, '--message <ts>'),
+      ...(values.value ? { value: values.value } : {}),
+    };
+  if (values.react)
+    return {
+      kind: 'react',
+      as: values.as,
+      reaction: values.react,
+      messageTs: required(values.message, '--message <ts>'),
+      removed: values.unreact,
+    };
+  return {
+    kind: 'command',
+    as: values.as,
+    line: required(positionals.join(' ') || undefined, 'a command such as "/ops help"'),
+    ...(values.channel ? { channel: values.channel } : {}),
+  };
+}
+
+// --field block=value, split at the first '='.
+function formFields(): Record<string, string> {
+  return Object.fromEntries(
     (values.field ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
-  const request = values.submit
-    ? { kind: 'submit', as: values.as, callbackId: values.submit, fields }
-    : values.click
-      ? {
-          kind: 'click',
-          as: values.as,
-          actionId: values.click,
-          messageTs: required(values.message, '--message <ts>'),
-          ...(values.value ? { value: values.value } : {}),
-        }
-      : values.react
-        ? {
-            kind: 'react',
-            as: values.as,
-            reaction: values.react,
-            messageTs: required(values.message, '--message <ts>'),
-            removed: values.unreact,
-          }
-        : {
-            kind: 'command',
-            as: values.as,
-            line: required(positionals.join(' ') || undefined, 'a command such as "/ops help"'),
-            ...(values.channel ? { channel: values.channel } : {}),
-          };
-  const answer = (await (
-    await fetch(`${sim}/_sim/drive`, { method: 'POST', body: JSON.stringify(request) })
-  ).json()) as { ok: boolean; error?: string; status?: number; ack?: Record<string, unknown> | string; before: number };
-  if (!answer.ok) throw new Error(answer.error);
-  if (answer.status !== 200) process.stdout.write(`bot answered HTTP ${answer.status}\n`);
-  if (answer.ack && typeof answer.ack === 'object' && answer.ack.text) {
-    process.stdout.write(
-      `── reply (only you can see this) ──\n${renderBlocks((answer.ack.blocks as unknown[]) ?? [], String(answer.ack.text), names)}\n`,
-    );
-  }
-  await follow(sim, answer.before, Number(values.wait) * 1000, names);
 }
 
 // Prints what the bot says next, until it has been quiet for `quietMs`.
@@ -137,8 +152,10 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
       return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
     case 'chat.postEphemeral':
       return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
-    case 'response_url':
-      return `── reply (only you can see this)${call.args.replace_original ? ', replacing the previous one' : ''} ──\n${body()}`;
+    case 'response_url': {
+      const replacing = call.args.replace_original ? ', replacing the previous one' : '';
+      return `── reply (only you can see this)${replacing} ──\n${body()}`;
+    }
     case 'conversations.create': {
       const created = call.result?.channel as { id?: string; name?: string } | undefined;
       if (created?.id && created.name) names.set(created.id, created.name);
@@ -190,11 +207,17 @@ function parseBlocks(value: unknown): unknown[] {
   return [];
 }
 
+const USAGE = [
+  'npm run slack -- --as <name> "/command text" [--channel <name>]',
+  '--click <action-id> --message <ts>',
+  '--react <emoji> --message <ts>',
+  '--say "text" --channel <name>',
+  '--submit <callback-id> --field <block>=<value> …',
+].join(' | ');
+
 function required(value: string | undefined, what: string): string {
   if (!value) {
-    process.stderr.write(
-      `missing ${what}\nusage: npm run slack -- --as <name> "/command text" [--channel <name>] | --click <action-id> --message <ts> | --react <emoji> --message <ts> | --say "text" --channel <name> | --submit <callback-id> --field <block>=<value> …\n`,
-    );
+    process.stderr.write(`missing ${what}\nusage: ${USAGE}\n`);
     process.exit(2);
   }
   return value;

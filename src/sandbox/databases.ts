@@ -41,8 +41,35 @@ export async function startDatabases(options: {
   return { rds, gateway, catalogPath, stop: () => rds.stop() };
 }
 
+const LEDGER_SEED = `
+  CREATE TABLE IF NOT EXISTS accounts (id serial PRIMARY KEY, owner text NOT NULL);
+  CREATE TABLE IF NOT EXISTS entries (
+    id bigserial PRIMARY KEY,
+    account_id int NOT NULL REFERENCES accounts,
+    amount_cents bigint NOT NULL,
+    booked_at timestamptz NOT NULL DEFAULT now()
+  );
+  INSERT INTO accounts (owner)
+    SELECT 'owner ' || n FROM generate_series(1, 100) n
+    WHERE NOT EXISTS (SELECT 1 FROM accounts);
+  INSERT INTO entries (account_id, amount_cents)
+    SELECT 1 + n % 100, n * 7 FROM generate_series(1, 5000) n
+    WHERE NOT EXISTS (SELECT 1 FROM entries);
+`;
+
 // A small ledger with a few thousand rows, so a dump, its manifest and a verify have something to show.
 async function seedLedger(url: string): Promise<void> {
+  await createDatabaseIfMissing(url);
+  const ledger = new pg.Client({ connectionString: withDefaultUser(url) });
+  await ledger.connect();
+  try {
+    await ledger.query(LEDGER_SEED);
+  } finally {
+    await ledger.end();
+  }
+}
+
+async function createDatabaseIfMissing(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   const admin = new URL(withDefaultUser(url));
   admin.pathname = '/postgres';
@@ -53,17 +80,5 @@ async function seedLedger(url: string): Promise<void> {
     if (rowCount === 0) await server.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } finally {
     await server.end();
-  }
-  const ledger = new pg.Client({ connectionString: withDefaultUser(url) });
-  await ledger.connect();
-  try {
-    await ledger.query(`
-      CREATE TABLE IF NOT EXISTS accounts (id serial PRIMARY KEY, owner text NOT NULL);
-      CREATE TABLE IF NOT EXISTS entries (id bigserial PRIMARY KEY, account_id int NOT NULL REFERENCES accounts, amount_cents bigint NOT NULL, booked_at timestamptz NOT NULL DEFAULT now());
-      INSERT INTO accounts (owner) SELECT 'owner ' || n FROM generate_series(1, 100) n WHERE NOT EXISTS (SELECT 1 FROM accounts);
-      INSERT INTO entries (account_id, amount_cents) SELECT 1 + n % 100, n * 7 FROM generate_series(1, 5000) n WHERE NOT EXISTS (SELECT 1 FROM entries);
-    `);
-  } finally {
-    await ledger.end();
   }
 }

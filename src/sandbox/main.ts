@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { CatalogError } from '../config/catalog-load.ts';
-import { EnvError, parseEnv } from '../config/env.ts';
+import { EnvError, parseEnv, type Env } from '../config/env.ts';
 import { startOpsBot } from '../start.ts';
-import { startDatabases } from './databases.ts';
+import { startDatabases, type SandboxDatabases as Databases } from './databases.ts';
 import { wipeSandboxState } from './fresh-start.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
@@ -64,22 +64,48 @@ async function main(): Promise<void> {
   const { clusters, kubeconfig } = await startClusters();
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
   process.env.KUBECONFIG = kubeconfig;
-  const databases = await startDatabases({
-    dir: DIR,
-    exampleCatalog: 'config/catalog.example.yml',
-    ledgerUrl: process.env.LEDGER_DATABASE_URL ?? 'postgres://127.0.0.1:5432/ledger_sandbox',
-  }).catch((error: unknown) =>
-    fail(
-      `The sandbox could not prepare its databases: ${error instanceof Error ? error.message : String(error)}\nIt needs PostgreSQL on 127.0.0.1:5432 (and pg_dump/pg_restore on PATH for the ledger); see README.md.`,
-    ),
-  );
-  let env;
+  const databases = await prepareDatabases();
+  const env = sandboxEnv(sim, databases.catalogPath);
+  if (!process.env.REDIS_PREFIX && !process.env.DATABASE_URL) {
+    // Unreachable services are reported when the bot starts, just below.
+    await wipeSandboxState(env.REDIS_URL, env.REDIS_PREFIX, env.DATABASE_URL).catch(() => undefined);
+  }
+  const bot = await startBot(env, databases.gateway);
+  sim.connectBot(bot.url, SIGNING_SECRET);
+  await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
+  process.stdout.write(banner(bot.url, sim.url));
+  const stop = async () => {
+    await bot.close();
+    await sim.stop();
+    await Promise.all([...clusters.map((cluster) => cluster.stop()), databases.stop()]);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+async function prepareDatabases(): Promise<Databases> {
   try {
-    env = parseEnv({
+    return await startDatabases({
+      dir: DIR,
+      exampleCatalog: 'config/catalog.example.yml',
+      ledgerUrl: process.env.LEDGER_DATABASE_URL ?? 'postgres://127.0.0.1:5432/ledger_sandbox',
+    });
+  } catch (error) {
+    const needs =
+      'It needs PostgreSQL on 127.0.0.1:5432 (and pg_dump/pg_restore on PATH for the ledger); see README.md.';
+    fail(`The sandbox could not prepare its databases: ${messageOf(error)}\n${needs}`);
+  }
+}
+
+// The sandbox's defaults, then the caller's environment, then what must point at the simulators.
+function sandboxEnv(sim: SlackSimulator, catalogPath: string): Env {
+  try {
+    return parseEnv({
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_URL: 'postgres://127.0.0.1:5432/opsbot_sandbox',
       REDIS_PREFIX: 'opsbot-sandbox',
-      OPS_CATALOG: databases.catalogPath,
+      OPS_CATALOG: catalogPath,
       PORT: '3000',
       ...process.env,
       HOST: '127.0.0.1',
@@ -93,30 +119,21 @@ async function main(): Promise<void> {
     if (error instanceof EnvError) fail(error.message);
     throw error;
   }
-  if (!process.env.REDIS_PREFIX && !process.env.DATABASE_URL) {
-    await wipeSandboxState(env.REDIS_URL, env.REDIS_PREFIX, env.DATABASE_URL).catch(() => undefined); // unreachable services are reported below
-  }
-  let bot;
+}
+
+async function startBot(env: Env, rds: Databases['gateway']) {
   try {
-    bot = await startOpsBot({ env, rds: databases.gateway, rdsPollMs: 500 });
+    return await startOpsBot({ env, rds, rdsPollMs: 500 });
   } catch (error) {
     if (error instanceof CatalogError) fail(error.message);
-    const message = error instanceof Error ? error.message : String(error);
-    fail(
-      `The sandbox could not start the bot: ${message}\nIt needs Redis (${env.REDIS_URL}) and PostgreSQL (${env.DATABASE_URL.replace(/\/[^/]*$/, '/…')}) running locally; see README.md.`,
-    );
+    const database = env.DATABASE_URL.replace(/\/[^/]*$/, '/…');
+    const needs = `It needs Redis (${env.REDIS_URL}) and PostgreSQL (${database}) running locally; see README.md.`;
+    fail(`The sandbox could not start the bot: ${messageOf(error)}\n${needs}`);
   }
-  sim.connectBot(bot.url, SIGNING_SECRET);
-  await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
-  process.stdout.write(banner(bot.url, sim.url));
-  const stop = async () => {
-    await bot.close();
-    await sim.stop();
-    await Promise.all([...clusters.map((cluster) => cluster.stop()), databases.stop()]);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function banner(botUrl: string, simUrl: string): string {

@@ -1,7 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import {
+  deploymentStatus,
+  previousProgressing,
+  progressingCondition,
+  stripTimes,
+  withTimes,
+} from './deployment-status.ts';
+import { failureEvent, isReady, podStatus, type Container, type FailureMode } from './pod-status.ts';
 import { type ObjectStore, matchesLabels, type KubeObject } from './store.ts';
+import { HASH, templateHash, type Template } from './template-hash.ts';
 
-export type FailureMode = 'ImagePullBackOff' | 'CrashLoopBackOff' | 'NeverReady' | 'Unschedulable';
+export type { FailureMode } from './pod-status.ts';
 export type ControllerOptions = {
   podReadyMs: number; // how long a healthy pod takes to become ready
   podReadyJitter?: number; // up to this fraction more, per pod, so pods become ready one by one
@@ -11,12 +20,7 @@ export type ControllerOptions = {
 const REVISION = 'deployment.kubernetes.io/revision';
 const HISTORY = 'deployment.kubernetes.io/revision-history';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
-const HASH = 'pod-template-hash';
 
-type Template = {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: { containers?: { name: string; image: string }[] };
-};
 type Spec = {
   replicas?: number;
   paused?: boolean;
@@ -24,28 +28,6 @@ type Spec = {
   selector?: { matchLabels?: Record<string, string> };
   template?: Template;
 };
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
-}
-
-// The pod-template-hash the real controller derives from a template (its own label left out).
-export function templateHash(template: Template): string {
-  const labels = { ...template.metadata?.labels };
-  delete labels[HASH];
-  return createHash('sha256')
-    .update(canonical({ ...template, metadata: { ...template.metadata, labels } }))
-    .digest('hex')
-    .slice(0, 10);
-}
-
-const now = () => new Date().toISOString();
 
 // A small deployment controller: enough of kube-controller-manager for rollouts, rollbacks and the
 // failures people meet at 3 a.m. It reacts to changes in the store, as the real one reacts to watches.
@@ -109,63 +91,77 @@ export class DeploymentController {
     if (!deployment) return this.#deleteOwned(namespace, name);
     const spec = deployment.spec as Spec;
     const template = spec.template ?? {};
-    const desired = spec.replicas ?? 1;
     const owned = this.#owned('ReplicaSet', deployment);
     let current = owned.find((rs) => rs.metadata.labels?.[HASH] === templateHash(template));
     if (!spec.paused) {
-      const maxRevision = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[REVISION] ?? 0)));
-      if (!current) {
-        current = this.#createReplicaSet(deployment, template, maxRevision + 1);
-        this.#progressStarted.set(deployment.metadata.uid, Date.now());
-      } else if (Number(current.metadata.annotations?.[REVISION]) !== maxRevision) {
-        // Rolling back to an old template reuses its ReplicaSet under the next revision number, and
-        // remembers the numbers it had (deployment.kubernetes.io/revision-history), as the real one does.
-        const previous = current.metadata.annotations?.[REVISION];
-        const history = [current.metadata.annotations?.[HISTORY], previous].filter(Boolean).join(',');
-        current.metadata.annotations = {
-          ...current.metadata.annotations,
-          [REVISION]: String(maxRevision + 1),
-          ...(history ? { [HISTORY]: history } : {}),
-          ...copyCause(deployment),
-        };
-        current = this.#store.update(current);
-        this.#progressStarted.set(deployment.metadata.uid, Date.now());
-      }
+      current = this.#replicaSetFor(deployment, template, owned, current);
       this.#stampRevision(namespace, name, current);
-      // RollingUpdate with maxSurge 25% and maxUnavailable 0, as most services run: new pods come in
-      // waves no larger than the surge, and old pods go only as new ones become ready.
-      const olds = this.#owned('ReplicaSet', deployment).filter((rs) => rs.metadata.uid !== current!.metadata.uid);
-      const oldReplicas = olds.reduce((sum, rs) => sum + Number((rs.spec as Spec).replicas ?? 0), 0);
-      const surge = Math.max(1, Math.ceil(desired * 0.25));
-      const currentReplicas = Number((current.spec as Spec).replicas ?? 0);
-      const newReplicas =
-        oldReplicas === 0 ? desired : Math.min(desired, Math.max(currentReplicas, desired + surge - oldReplicas));
-      this.#scale(current, newReplicas);
-      const newReady = this.#readyPods(current).length;
-      let oldBudget = Math.max(0, desired - newReady);
-      for (const old of olds) {
-        const keep = Math.min(oldBudget, Number((old.spec as Spec).replicas ?? 0));
-        oldBudget -= keep;
-        this.#scale(old, keep);
-      }
-      // A scale-up of the new set that was held back by old pods can proceed now they are gone.
-      const remainingOld = olds.reduce(
-        (sum, rs) =>
-          sum +
-          Number(
-            (this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name)?.spec as Spec | undefined)
-              ?.replicas ?? 0,
-          ),
-        0,
-      );
-      if (remainingOld < oldReplicas)
-        this.#scale(
-          this.#store.get('ReplicaSet', current.metadata.namespace, current.metadata.name)!,
-          Math.min(desired, desired + surge - remainingOld),
-        );
+      this.#rollOut(deployment, current, spec.replicas ?? 1);
       this.#pruneHistory(deployment, current);
     }
     this.#updateDeploymentStatus(namespace, name, current);
+  }
+
+  // The ReplicaSet that runs the template, under the newest revision: a new one, or one brought back.
+  #replicaSetFor(
+    deployment: KubeObject,
+    template: Template,
+    owned: KubeObject[],
+    current: KubeObject | undefined,
+  ): KubeObject {
+    const maxRevision = Math.max(0, ...owned.map(revisionOf));
+    if (!current) {
+      current = this.#createReplicaSet(deployment, template, maxRevision + 1);
+      this.#progressStarted.set(deployment.metadata.uid, Date.now());
+    } else if (Number(current.metadata.annotations?.[REVISION]) !== maxRevision) {
+      current = this.#reviveReplicaSet(deployment, current, maxRevision + 1);
+      this.#progressStarted.set(deployment.metadata.uid, Date.now());
+    }
+    return current;
+  }
+
+  // Rolling back to an old template reuses its ReplicaSet under the next revision number, and
+  // remembers the numbers it had (deployment.kubernetes.io/revision-history), as the real one does.
+  #reviveReplicaSet(deployment: KubeObject, rs: KubeObject, revision: number): KubeObject {
+    const previous = rs.metadata.annotations?.[REVISION];
+    const history = [rs.metadata.annotations?.[HISTORY], previous].filter(Boolean).join(',');
+    rs.metadata.annotations = {
+      ...rs.metadata.annotations,
+      [REVISION]: String(revision),
+      ...(history ? { [HISTORY]: history } : {}),
+      ...copyCause(deployment),
+    };
+    return this.#store.update(rs);
+  }
+
+  // RollingUpdate with maxSurge 25% and maxUnavailable 0, as most services run: new pods come in
+  // waves no larger than the surge, and old pods go only as new ones become ready.
+  #rollOut(deployment: KubeObject, current: KubeObject, desired: number): void {
+    const olds = this.#owned('ReplicaSet', deployment).filter((rs) => rs.metadata.uid !== current.metadata.uid);
+    const oldReplicas = sumReplicas(olds);
+    const surge = Math.max(1, Math.ceil(desired * 0.25));
+    const currentReplicas = replicasOf(current);
+    const newReplicas =
+      oldReplicas === 0 ? desired : Math.min(desired, Math.max(currentReplicas, desired + surge - oldReplicas));
+    this.#scale(current, newReplicas);
+    this.#scaleDownOld(olds, Math.max(0, desired - this.#readyPods(current).length));
+    // A scale-up of the new set that was held back by old pods can proceed now they are gone.
+    const remainingOld = sumReplicas(olds.map((rs) => this.#fresh(rs)));
+    if (remainingOld < oldReplicas)
+      this.#scale(this.#fresh(current)!, Math.min(desired, desired + surge - remainingOld));
+  }
+
+  // Old ReplicaSets keep only as many pods as the new one still lacks ready ones.
+  #scaleDownOld(olds: KubeObject[], budget: number): void {
+    for (const old of olds) {
+      const keep = Math.min(budget, replicasOf(old));
+      budget -= keep;
+      this.#scale(old, keep);
+    }
+  }
+
+  #fresh(rs: KubeObject): KubeObject | undefined {
+    return this.#store.get('ReplicaSet', rs.metadata.namespace, rs.metadata.name);
   }
 
   // Keeps at most revisionHistoryLimit old ReplicaSets (scaled to 0), oldest removed first.
@@ -173,14 +169,9 @@ export class DeploymentController {
     const limit = Number((deployment.spec as { revisionHistoryLimit?: number }).revisionHistoryLimit ?? 10);
     const old = this.#owned('ReplicaSet', deployment)
       .filter(
-        (rs) =>
-          rs.metadata.uid !== current.metadata.uid &&
-          Number((rs.spec as Spec).replicas ?? 0) === 0 &&
-          this.#owned('Pod', rs).length === 0,
+        (rs) => rs.metadata.uid !== current.metadata.uid && replicasOf(rs) === 0 && this.#owned('Pod', rs).length === 0,
       )
-      .sort(
-        (a, b) => Number(b.metadata.annotations?.[REVISION] ?? 0) - Number(a.metadata.annotations?.[REVISION] ?? 0),
-      );
+      .sort((a, b) => revisionOf(b) - revisionOf(a));
     for (const rs of old.slice(limit)) this.#store.delete('ReplicaSet', rs.metadata.namespace, rs.metadata.name);
   }
 
@@ -277,44 +268,14 @@ export class DeploymentController {
     });
   }
 
-  #fail(pod: KubeObject, mode: FailureMode, containers: { name: string; image: string }[]): void {
+  #fail(pod: KubeObject, mode: FailureMode, containers: Container[]): void {
     const current = this.#store.get('Pod', pod.metadata.namespace, pod.metadata.name);
     if (!current) return;
     this.#store.update({ ...current, status: podStatus(containers, mode, false) });
-    const image = containers[0]?.image ?? '';
-    const [reason, message] = {
-      ImagePullBackOff: [
-        'Failed',
-        `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to resolve reference "${image}": not found`,
-      ],
-      CrashLoopBackOff: [
-        'BackOff',
-        `Back-off restarting failed container ${containers[0]?.name ?? ''} in pod ${pod.metadata.name}`,
-      ],
-      NeverReady: ['Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503'],
-      Unschedulable: [
-        'FailedScheduling',
-        '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
-      ],
-    }[mode];
-    this.#store.create({
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: pod.metadata.namespace },
-      involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace },
-      reason,
-      message,
-      type: 'Warning',
-      count: 1,
-      firstTimestamp: now(),
-      lastTimestamp: now(),
-      source: { component: mode === 'Unschedulable' ? 'default-scheduler' : 'kubelet' },
-    });
-    const deploymentName = this.#store.get(
-      'ReplicaSet',
-      pod.metadata.namespace,
-      pod.metadata.ownerReferences?.[0]?.name ?? '',
-    )?.metadata.ownerReferences?.[0]?.name;
+    this.#store.create(failureEvent(pod, mode, containers));
+    const replicaSet = pod.metadata.ownerReferences?.[0]?.name ?? '';
+    const deploymentName = this.#store.get('ReplicaSet', pod.metadata.namespace, replicaSet)?.metadata
+      .ownerReferences?.[0]?.name;
     if (deploymentName) this.reconcile(pod.metadata.namespace, deploymentName);
   }
 
@@ -344,71 +305,27 @@ export class DeploymentController {
     const complete = updated.length === desired && updatedReady === desired && pods.length === desired;
     const started = this.#progressStarted.get(deployment.metadata.uid) ?? Date.now();
     const deadlineMs = (spec.progressDeadlineSeconds ?? 600) * this.#options.secondMs;
-    const previous = (deployment.status?.conditions as { type: string; reason: string }[] | undefined)?.find(
-      (condition) => condition.type === 'Progressing',
-    );
-    let progressing: { status: string; reason: string; message: string };
-    if (complete)
-      progressing = {
-        status: 'True',
-        reason: 'NewReplicaSetAvailable',
-        message: `ReplicaSet "${current?.metadata.name}" has successfully progressed.`,
-      };
-    else if (previous?.reason === 'ProgressDeadlineExceeded' || Date.now() - started > deadlineMs)
-      progressing = {
-        status: 'False',
-        reason: 'ProgressDeadlineExceeded',
-        message: `ReplicaSet "${current?.metadata.name}" has timed out progressing.`,
-      };
-    else
-      progressing = {
-        status: 'True',
-        reason: 'ReplicaSetUpdated',
-        message: `ReplicaSet "${current?.metadata.name}" is progressing.`,
-      };
-    if (
-      !complete &&
-      progressing.reason !== 'ProgressDeadlineExceeded' &&
-      !this.#deadlineChecks.has(deployment.metadata.uid)
-    ) {
-      this.#deadlineChecks.add(deployment.metadata.uid);
-      this.later(deadlineMs - (Date.now() - started) + 5, () => {
-        this.#deadlineChecks.delete(deployment.metadata.uid);
-        this.reconcile(namespace, name);
-      });
-    }
-    const status = {
-      observedGeneration: deployment.metadata.generation ?? 1,
-      replicas: pods.length,
-      updatedReplicas: updated.length,
-      readyReplicas: ready,
-      availableReplicas: ready,
-      unavailableReplicas: Math.max(0, desired - ready),
-      conditions: [
-        {
-          type: 'Available',
-          status: ready >= desired ? 'True' : 'False',
-          reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-          message:
-            ready >= desired
-              ? 'Deployment has minimum availability.'
-              : 'Deployment does not have minimum availability.',
-        },
-        { type: 'Progressing', ...progressing },
-      ],
-    };
-    const comparable = (value: unknown) => JSON.stringify(value);
-    if (comparable(stripTimes(deployment.status)) === comparable(status)) return;
-    this.#store.update({
-      ...deployment,
-      status: {
-        ...status,
-        conditions: status.conditions.map((condition) => ({
-          ...condition,
-          lastUpdateTime: now(),
-          lastTransitionTime: now(),
-        })),
-      },
+    const timedOut =
+      previousProgressing(deployment.status)?.reason === 'ProgressDeadlineExceeded' ||
+      Date.now() - started > deadlineMs;
+    const progressing = progressingCondition(complete, timedOut, current?.metadata.name);
+    if (!complete && progressing.reason !== 'ProgressDeadlineExceeded')
+      this.#checkDeadlineLater(deployment, deadlineMs - (Date.now() - started) + 5);
+    const generation = deployment.metadata.generation ?? 1;
+    const counts = { generation, desired, pods: pods.length, updated: updated.length, ready };
+    const status = deploymentStatus(counts, progressing);
+    if (JSON.stringify(stripTimes(deployment.status)) === JSON.stringify(status)) return;
+    this.#store.update({ ...deployment, status: withTimes(status) });
+  }
+
+  // One progress-deadline check per deployment at a time: it reconciles again once the deadline passes.
+  #checkDeadlineLater(deployment: KubeObject, dueInMs: number): void {
+    const { uid, namespace, name } = deployment.metadata;
+    if (this.#deadlineChecks.has(uid)) return;
+    this.#deadlineChecks.add(uid);
+    this.later(dueInMs, () => {
+      this.#deadlineChecks.delete(uid);
+      this.reconcile(namespace, name);
     });
   }
 
@@ -438,65 +355,14 @@ function copyCause(deployment: KubeObject): Record<string, string> {
   return cause ? { [CHANGE_CAUSE]: cause } : {};
 }
 
-function isReady(pod: KubeObject): boolean {
-  return (
-    (pod.status?.conditions as { type: string; status: string }[] | undefined)?.some(
-      (condition) => condition.type === 'Ready' && condition.status === 'True',
-    ) ?? false
-  );
+function revisionOf(rs: KubeObject): number {
+  return Number(rs.metadata.annotations?.[REVISION] ?? 0);
 }
 
-function stripTimes(status: Record<string, unknown> | undefined): unknown {
-  if (!status) return status;
-  return {
-    ...status,
-    conditions: (status.conditions as Record<string, unknown>[] | undefined)?.map(
-      ({ lastUpdateTime: _u, lastTransitionTime: _t, ...rest }) => rest,
-    ),
-  };
+function replicasOf(rs: KubeObject | undefined): number {
+  return Number((rs?.spec as Spec | undefined)?.replicas ?? 0);
 }
 
-function podStatus(
-  containers: { name: string; image: string }[],
-  failure: FailureMode | undefined,
-  ready: boolean,
-): Record<string, unknown> {
-  const scheduled = failure !== 'Unschedulable';
-  const waiting =
-    failure === 'ImagePullBackOff' || failure === 'CrashLoopBackOff'
-      ? {
-          waiting: {
-            reason: failure,
-            message:
-              failure === 'ImagePullBackOff'
-                ? `Back-off pulling image "${containers[0]?.image}"`
-                : 'back-off 40s restarting failed container',
-          },
-        }
-      : undefined;
-  return {
-    phase: scheduled && (ready || failure === 'NeverReady' || failure === 'CrashLoopBackOff') ? 'Running' : 'Pending',
-    conditions: [
-      {
-        type: 'PodScheduled',
-        status: scheduled ? 'True' : 'False',
-        ...(scheduled ? {} : { reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }),
-      },
-      { type: 'Ready', status: ready ? 'True' : 'False' },
-    ],
-    containerStatuses: scheduled
-      ? containers.map((container) => ({
-          name: container.name,
-          image: container.image,
-          ready,
-          restartCount: failure === 'CrashLoopBackOff' ? 4 : 0,
-          state:
-            waiting ??
-            (ready || failure === 'NeverReady'
-              ? { running: { startedAt: now() } }
-              : { waiting: { reason: 'ContainerCreating' } }),
-          ...(failure === 'CrashLoopBackOff' ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
-        }))
-      : [],
-  };
+function sumReplicas(sets: (KubeObject | undefined)[]): number {
+  return sets.reduce((sum, rs) => sum + replicasOf(rs), 0);
 }

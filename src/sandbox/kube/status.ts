@@ -23,17 +23,39 @@ export function status(code: number, reason: string, message: string, details?: 
   };
 }
 
+const qualified = (resource: string, group: string) => `${resource}${group ? `.${group}` : ''}`;
+
 export const notFound = (resource: string, group: string, name: string) =>
-  status(404, 'NotFound', `${resource}${group ? `.${group}` : ''} "${name}" not found`, {
+  status(404, 'NotFound', `${qualified(resource, group)} "${name}" not found`, {
     name,
     group,
     kind: resource,
   });
 
-export const forbidden = (verb: string, resource: string, group: string, namespace: string, name?: string) =>
-  status(
-    403,
-    'Forbidden',
-    `${resource}${group ? `.${group}` : ''}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:ops:ops-bot" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`,
-    { name, group, kind: resource },
-  );
+const SERVICE_ACCOUNT = 'system:serviceaccount:ops:ops-bot';
+
+export const forbidden = (verb: string, resource: string, group: string, namespace: string, name?: string) => {
+  const subject = `${qualified(resource, group)}${name ? ` "${name}"` : ''}`;
+  const denied = `User "${SERVICE_ACCOUNT}" cannot ${verb} resource "${resource}" in API group "${group}"`;
+  return status(403, 'Forbidden', `${subject} is forbidden: ${denied} in the namespace "${namespace}"`, {
+    name,
+    group,
+    kind: resource,
+  });
+};
+
+export const invalid = (kind: string, group: string, name: string, problem: string) =>
+  status(422, 'Invalid', `${kind}.${group} "${name}" is invalid: ${problem}`);
+
+export const alreadyExists = (resource: string, group: string, name: string) =>
+  status(409, 'AlreadyExists', `${resource}.${group} "${name}" already exists`);
+
+export const conflict = (resource: string, group: string, name: string | undefined) => {
+  const latest = 'the object has been modified; please apply your changes to the latest version and try again';
+  return status(409, 'Conflict', `Operation cannot be fulfilled on ${resource}.${group} "${name}": ${latest}`);
+};
+
+export const unsupportedMediaType = (accepted: string[]) => {
+  const known = `accepted media types include: ${accepted.join(', ')}`;
+  return status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - ${known}`);
+};

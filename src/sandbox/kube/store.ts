@@ -21,6 +21,11 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
+// An object as a client sends it: the store fills in uid, creationTimestamp and resourceVersion.
+export type NewKubeObject = Omit<KubeObject, 'metadata'> & {
+  metadata: Partial<KubeObject['metadata']> & { name: string; namespace: string };
+};
+
 export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject; resourceVersion: number };
 type Listener = (event: WatchEvent) => void;
 
@@ -51,11 +56,7 @@ export class ObjectStore {
       .map((object) => structuredClone(object));
   }
 
-  create(
-    object: Omit<KubeObject, 'metadata'> & {
-      metadata: Partial<KubeObject['metadata']> & { name: string; namespace: string };
-    },
-  ): KubeObject {
+  create(object: NewKubeObject): KubeObject {
     const stored: KubeObject = {
       ...object,
       metadata: {
@@ -126,4 +127,23 @@ export function matchesLabels(labels: Record<string, string> | undefined, select
       if (equal) return labels?.[equal[1]!.trim()] === equal[2]!.trim();
       return labels?.[term] !== undefined;
     });
+}
+
+export function matchesFields(object: KubeObject, selector: string | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [path, value] = term.split('=');
+    const actual = path!
+      .split('.')
+      .reduce<unknown>(
+        (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+        object,
+      );
+    return String(actual) === value;
+  });
+}
+
+// The labelSelector and fieldSelector of a list or watch query.
+export function matchesQuery(object: KubeObject, query: Record<string, string>): boolean {
+  return matchesLabels(object.metadata.labels, query.labelSelector) && matchesFields(object, query.fieldSelector);
 }

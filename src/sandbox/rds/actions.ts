@@ -23,14 +23,16 @@ function required(params: Params, key: string): string {
   return value;
 }
 
+const ID_RULES = [
+  'Identifiers must begin with a letter;',
+  'must contain only ASCII letters, digits, and hyphens;',
+  'and must not end with a hyphen or contain two consecutive hyphens.',
+].join(' ');
+
 function identifier(params: Params, key: string, max: number): string {
   const value = required(params, key);
   if (value.length > max || !ID.test(value))
-    throw new RdsFault(
-      'InvalidParameterValue',
-      400,
-      `The parameter ${key} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
-    );
+    throw new RdsFault('InvalidParameterValue', 400, `The parameter ${key} is not a valid identifier. ${ID_RULES}`);
   return value.toLowerCase();
 }
 

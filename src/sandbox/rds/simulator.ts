@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readBody } from '../slack/http-io.ts';
 import { ACTIONS, RdsFault, type Params } from './actions.ts';
 import { RdsState, type Tags } from './state.ts';
@@ -7,6 +7,9 @@ import { errorResponse, response } from './xml.ts';
 import { closeNow, listenOn } from '../loopback.ts';
 
 export type RdsCall = { action: string; params: Params; status: number; code?: string };
+
+const USER_ARN = 'arn:aws:iam::123456789012:user/ops-bot';
+const noPolicyAllows = (action: string) => `no identity-based policy allows the rds:${action} action`;
 
 // The RDS Query API on loopback: form-encoded POSTs with Action and Version, XML answers in the RDS
 // namespace, XML error documents. The real @aws-sdk/client-rds reaches it through AWS_ENDPOINT_URL_RDS
@@ -27,51 +30,44 @@ export class RdsSimulator {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.#server = createServer(
-      (req, res) =>
-        void (async () => {
-          const body = await readBody(req);
-          const params = Object.fromEntries(new URLSearchParams(body)) as Params;
-          const action = params.Action ?? '';
-          const requestId = randomUUID();
-          const reply = (status: number, xml: string, code?: string) => {
-            this.calls.push({ action, params, status, ...(code ? { code } : {}) });
-            res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-            res.end(xml);
-          };
-          if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
-            return reply(
-              403,
-              errorResponse('MissingAuthenticationToken', 'Request is missing Authentication Token', requestId),
-              'MissingAuthenticationToken',
-            );
-          const fault = this.#faults.get(action);
-          if (fault) {
-            fault.times -= 1;
-            if (fault.times <= 0) this.#faults.delete(action);
-            return reply(
-              fault.status,
-              errorResponse(fault.code, fault.message, requestId, fault.status >= 500 ? 'Receiver' : 'Sender'),
-              fault.code,
-            );
-          }
-          const implementation = ACTIONS[action];
-          if (!implementation)
-            return reply(
-              400,
-              errorResponse('InvalidAction', `The action ${action} is not valid for this web service.`, requestId),
-              'InvalidAction',
-            );
-          try {
-            reply(200, response(action, implementation(params, this.state), requestId));
-          } catch (error) {
-            if (!(error instanceof RdsFault)) throw error;
-            reply(error.status, errorResponse(error.code, error.message, requestId), error.code);
-          }
-        })(),
-    );
+    this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#url = await listenOn(this.#server, port, host);
     return this.#url;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const params = Object.fromEntries(new URLSearchParams(body)) as Params;
+    const action = params.Action ?? '';
+    const requestId = randomUUID();
+    const reply = (status: number, xml: string, code?: string) => {
+      this.calls.push({ action, params, status, ...(code ? { code } : {}) });
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(xml);
+    };
+    const fail = (status: number, code: string, message: string, type?: 'Sender' | 'Receiver') =>
+      reply(status, errorResponse(code, message, requestId, type), code);
+    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
+      return fail(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+    const fault = this.#takeFault(action);
+    if (fault) return fail(fault.status, fault.code, fault.message, fault.status >= 500 ? 'Receiver' : 'Sender');
+    const implementation = ACTIONS[action];
+    if (!implementation) return fail(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
+    try {
+      reply(200, response(action, implementation(params, this.state), requestId));
+    } catch (error) {
+      if (!(error instanceof RdsFault)) throw error;
+      fail(error.status, error.code, error.message);
+    }
+  }
+
+  // A fault set with fail() or deny() answers the next `times` calls of its action.
+  #takeFault(action: string) {
+    const fault = this.#faults.get(action);
+    if (!fault) return undefined;
+    fault.times -= 1;
+    if (fault.times <= 0) this.#faults.delete(action);
+    return fault;
   }
 
   async stop(): Promise<void> {
@@ -123,7 +119,7 @@ export class RdsSimulator {
     this.fail(action, 'AccessDenied', {
       status: 403,
       times,
-      message: `User: arn:aws:iam::123456789012:user/ops-bot is not authorized to perform: rds:${action} because no identity-based policy allows the rds:${action} action`,
+      message: `User: ${USER_ARN} is not authorized to perform: rds:${action} because ${noPolicyAllows(action)}`,
     });
   }
 }

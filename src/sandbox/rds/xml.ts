@@ -33,8 +33,11 @@ export function toXml(name: string, value: XmlValue): string {
 
 const NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
 
+const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>';
+
 export function response(action: string, result: Record<string, XmlValue>, requestId: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="${NS}">${toXml(`${action}Result`, result)}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+  const metadata = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`;
+  return `${PROLOG}<${action}Response xmlns="${NS}">${toXml(`${action}Result`, result)}${metadata}</${action}Response>`;
 }
 
 export function errorResponse(
@@ -43,5 +46,6 @@ export function errorResponse(
   requestId: string,
   type: 'Sender' | 'Receiver' = 'Sender',
 ): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${escape(code)}</Code><Message>${escape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  const error = `<Error><Type>${type}</Type><Code>${escape(code)}</Code><Message>${escape(message)}</Message></Error>`;
+  return `${PROLOG}<ErrorResponse xmlns="${NS}">${error}<RequestId>${requestId}</RequestId></ErrorResponse>`;
 }

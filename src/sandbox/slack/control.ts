@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SlackDriver } from './driver.ts';
+import type { ResponseTarget, SlackDriver } from './driver.ts';
 import type { SimulatorSurface } from './surface.ts';
+import type { Workspace } from './workspace.ts';
 import { send } from './http-io.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
@@ -50,7 +51,13 @@ function respond(
     return send(res, 400, { ok: false, error: 'invalid_payload' });
   }
   sim.record('response_url', { ...message, channel: target.channel, user: target.user }, true, 200);
-  const workspace = sim.workspace;
+  applyResponse(sim.workspace, target, message);
+  send(res, 200, { ok: true });
+}
+
+// What a response_url message does: delete or replace the message it answers, post in the channel,
+// or (the default) show an ephemeral message, replacing the person's earlier ones if asked.
+function applyResponse(workspace: Workspace, target: ResponseTarget, message: Record<string, unknown>): void {
   const text = String(message.text ?? '');
   const blocks = (message.blocks as unknown[] | undefined) ?? [];
   const original =
@@ -81,7 +88,6 @@ function respond(
       via: 'response_url',
     });
   }
-  send(res, 200, { ok: true });
 }
 
 function snapshot(sim: SimulatorSurface) {

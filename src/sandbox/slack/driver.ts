@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SimulatorSurface } from './surface.ts';
 import { signSlackRequest } from './signing.ts';
 import type { EnvelopeType } from './socket-mode.ts';
-import type { SimUser } from './workspace.ts';
+import type { SimMessage, SimUser, Workspace } from './workspace.ts';
 
 export type DeliveryOptions = { retryNum?: number; timestamp?: number; signature?: string; triggerId?: string };
 export type BotAnswer = { status: number; body: string; json: Record<string, unknown> | undefined };
@@ -10,7 +10,21 @@ export type BotAnswer = { status: number; body: string; json: Record<string, unk
 export type Transport = { kind: 'http'; botUrl: string; secret: string } | { kind: 'socket' };
 export type CommandResult = BotAnswer & { triggerId: string; responseUrl: string };
 
-type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
+type ClickTarget = {
+  messageTs: string;
+  actionId: string;
+  value?: string;
+  staleBlocks?: unknown[];
+  selectedOptions?: { value: string }[];
+};
+type Block = {
+  type?: string;
+  block_id?: string;
+  elements?: Record<string, unknown>[];
+  accessory?: Record<string, unknown>;
+};
+type Button = { type?: string; text?: unknown; value?: string; style?: string };
+export type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
 
 // Plays Slack's side towards the bot: real-shaped payloads (slash commands, block_actions,
 // view_submission, event_callback), signed with the app's signing secret, sent over HTTP.
@@ -53,8 +67,7 @@ export class SlackDriver {
     const [command = '', ...rest] = line.trim().split(/ (.*)/s);
     const channelId = this.channelId(options.channel);
     const channel = this.#sim.workspace.channels.get(channelId)!;
-    const triggerId =
-      options.triggerId ?? `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+    const triggerId = options.triggerId ?? newTriggerId();
     const responseUrl = this.newResponseUrl({ channel: channelId, user: user.id, ephemeral: true });
     const form = new URLSearchParams({
       token: 'legacy-verification-token',
@@ -83,94 +96,47 @@ export class SlackDriver {
 
   // Presses a button on a message (or on an ephemeral message) the bot posted. `staleBlocks` presses
   // it on an older rendering, as a client that has not refreshed yet still shows it.
-  async click(
-    who: string,
-    target: {
-      messageTs: string;
-      actionId: string;
-      value?: string;
-      staleBlocks?: unknown[];
-      selectedOptions?: { value: string }[];
-    },
-    options: DeliveryOptions = {},
-  ): Promise<BotAnswer> {
+  async click(who: string, target: ClickTarget, options: DeliveryOptions = {}): Promise<BotAnswer> {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
-    const message = workspace.messageByTs(target.messageTs);
-    const ephemeral = message ? undefined : workspace.ephemeralByTs(target.messageTs);
-    if (!message && !ephemeral) throw new Error(`no message with ts ${target.messageTs}`);
-    const channelId = message?.channel ?? ephemeral!.channel;
-    const blocks = (target.staleBlocks ?? message?.blocks ?? ephemeral!.blocks) as {
-      type?: string;
-      block_id?: string;
-      elements?: Record<string, unknown>[];
-    }[];
-    const found = findButton(blocks, target.actionId);
+    const { message, ephemeral, channelId, blocks } = this.#pressed(target);
+    const found = findButton(target.staleBlocks ?? blocks, target.actionId);
     if (!found) throw new Error(`no button ${target.actionId} on message ${target.messageTs}`);
     const channel = workspace.channels.get(channelId)!;
-    const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
+    const isEphemeral = ephemeral !== undefined;
     const payload = {
       type: 'block_actions',
       user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId },
       api_app_id: workspace.appId,
       token: 'legacy-verification-token',
-      container: {
-        type: 'message',
-        message_ts: target.messageTs,
-        channel_id: channelId,
-        is_ephemeral: ephemeral !== undefined,
-      },
-      trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
+      container: { type: 'message', message_ts: target.messageTs, channel_id: channelId, is_ephemeral: isEphemeral },
+      trigger_id: newTriggerId(),
       team: { id: workspace.teamId, domain: workspace.teamDomain },
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: channelId, name: channel.name },
-      ...(message
-        ? {
-            message: {
-              type: 'message',
-              ts: message.ts,
-              text: message.text,
-              blocks: message.blocks,
-              bot_id: message.botId,
-              user: workspace.botUserId,
-              team: workspace.teamId,
-            },
-          }
-        : {}),
+      ...(message ? { message: messageAsSeen(message, workspace) } : {}),
       state: { values: {} },
       response_url: this.newResponseUrl({
         channel: channelId,
         user: user.id,
         messageTs: target.messageTs,
-        ephemeral: ephemeral !== undefined,
+        ephemeral: isEphemeral,
       }),
-      actions: [
-        found.button.type === 'checkboxes'
-          ? {
-              action_id: target.actionId,
-              block_id: found.blockId,
-              type: 'checkboxes',
-              selected_options: target.selectedOptions ?? [],
-              action_ts: actionTs,
-            }
-          : {
-              action_id: target.actionId,
-              block_id: found.blockId,
-              text: found.button.text,
-              value: target.value ?? found.button.value,
-              ...(found.button.style ? { style: found.button.style } : {}),
-              type: 'button',
-              action_ts: actionTs,
-            },
-      ],
+      actions: [pressedAction(found, target)],
     };
-    return this.#deliver(
-      'interactive',
-      payload,
-      () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`],
-      options,
-    );
+    return this.#deliver('interactive', payload, () => ['form', formPayload(payload)], options);
+  }
+
+  // The message (or ephemeral message) a click lands on, and the blocks it shows.
+  #pressed(target: ClickTarget) {
+    const workspace = this.#sim.workspace;
+    const message = workspace.messageByTs(target.messageTs);
+    const ephemeral = message ? undefined : workspace.ephemeralByTs(target.messageTs);
+    if (!message && !ephemeral) throw new Error(`no message with ts ${target.messageTs}`);
+    const channelId = message?.channel ?? ephemeral!.channel;
+    const blocks = (message?.blocks ?? ephemeral!.blocks) as Block[];
+    return { message, ephemeral, channelId, blocks };
   }
 
   // A person writes in a channel (no event is delivered: ops-bot does not subscribe to messages).
@@ -252,7 +218,7 @@ export class SlackDriver {
       user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId },
       api_app_id: workspace.appId,
       token: 'legacy-verification-token',
-      trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`,
+      trigger_id: newTriggerId(),
       view: {
         id: workspace.nextId('V'),
         team_id: workspace.teamId,
@@ -269,12 +235,7 @@ export class SlackDriver {
       is_enterprise_install: false,
       enterprise: null,
     };
-    return this.#deliver(
-      'interactive',
-      payload,
-      () => ['form', `payload=${encodeURIComponent(JSON.stringify(payload))}`],
-      options,
-    );
+    return this.#deliver('interactive', payload, () => ['form', formPayload(payload)], options);
   }
 
   async #deliver(
@@ -335,20 +296,56 @@ export class SlackDriver {
   }
 }
 
-function findButton(
-  blocks: {
-    type?: string;
-    block_id?: string;
-    elements?: Record<string, unknown>[];
-    accessory?: Record<string, unknown>;
-  }[],
-  actionId: string,
-) {
-  for (const block of blocks) {
+type FoundButton = { blockId: string; button: Button };
+
+function findButton(blocks: unknown[], actionId: string): FoundButton | undefined {
+  for (const block of blocks as Block[]) {
     const candidates = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])];
-    const button = candidates.find((element) => element.action_id === actionId) as
-      { type?: string; text?: unknown; value?: string; style?: string } | undefined;
+    const button = candidates.find((element) => element.action_id === actionId) as Button | undefined;
     if (button) return { blockId: block.block_id ?? 'actions', button };
   }
   return undefined;
+}
+
+// The action Slack reports for a pressed button, or for a ticked checkbox group.
+function pressedAction({ blockId, button }: FoundButton, target: ClickTarget) {
+  const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
+  if (button.type === 'checkboxes')
+    return {
+      action_id: target.actionId,
+      block_id: blockId,
+      type: 'checkboxes',
+      selected_options: target.selectedOptions ?? [],
+      action_ts: actionTs,
+    };
+  return {
+    action_id: target.actionId,
+    block_id: blockId,
+    text: button.text,
+    value: target.value ?? button.value,
+    ...(button.style ? { style: button.style } : {}),
+    type: 'button',
+    action_ts: actionTs,
+  };
+}
+
+// The bot's message as a block_actions payload carries it.
+function messageAsSeen(message: SimMessage, workspace: Workspace) {
+  return {
+    type: 'message',
+    ts: message.ts,
+    text: message.text,
+    blocks: message.blocks,
+    bot_id: message.botId,
+    user: workspace.botUserId,
+    team: workspace.teamId,
+  };
+}
+
+function newTriggerId(): string {
+  return `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+}
+
+function formPayload(payload: unknown): string {
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -33,56 +33,60 @@ function plain(value: unknown): string {
   return '';
 }
 
+function elementsOf(block: Element): Element[] {
+  return (block.elements as Element[] | undefined) ?? [];
+}
+
 function button(element: Element): string {
-  return `[ ${plain(element.text)} ] → --click ${String(element.action_id)}${element.style ? ` (${String(element.style)})` : ''}`;
+  const style = element.style ? ` (${String(element.style)})` : '';
+  return `[ ${plain(element.text)} ] → --click ${String(element.action_id)}${style}`;
 }
 
 export function renderBlocks(blocks: unknown[], fallback: string, names: Map<string, string> = new Map()): string {
   if (!Array.isArray(blocks) || blocks.length === 0) return renderMrkdwn(fallback, names);
-  const lines: string[] = [];
-  for (const raw of blocks as Element[]) {
-    switch (raw.type) {
-      case 'header':
-        lines.push(`== ${plain(raw.text)} ==`);
-        break;
-      case 'section': {
-        if (raw.text) lines.push(renderMrkdwn(plain(raw.text), names));
-        for (const field of (raw.fields as Element[] | undefined) ?? [])
-          lines.push(
-            renderMrkdwn(plain(field), names)
-              .replace(/^\*([^*]+)\*\n/, '$1: ')
-              .replace(/\n/g, '\n    '),
-          );
-        if (raw.accessory && (raw.accessory as Element).type === 'button')
-          lines.push(`  ${button(raw.accessory as Element)}`);
-        break;
-      }
-      case 'context':
-        lines.push(
-          `  ${((raw.elements as Element[] | undefined) ?? []).map((element) => renderMrkdwn(plain(element), names)).join(' · ')}`,
-        );
-        break;
-      case 'divider':
-        lines.push('  ────────');
-        break;
-      case 'actions':
-        for (const element of (raw.elements as Element[] | undefined) ?? []) {
-          if (element.type === 'button') lines.push(`  ${button(element)}`);
-          else if (element.type === 'checkboxes') {
-            const ticked = new Set(
-              ((element.initial_options as Element[] | undefined) ?? []).map((option) => option.value),
-            );
-            for (const option of (element.options as Element[] | undefined) ?? [])
-              lines.push(`  [${ticked.has(option.value) ? 'x' : ' '}] ${renderMrkdwn(plain(option.text), names)}`);
-          } else lines.push(`  (${String(element.type)})`);
-        }
-        break;
-      case 'rich_text':
-        lines.push(renderMrkdwn(fallback, names));
-        break;
-      default:
-        lines.push(`  (${String(raw.type)} block)`);
-    }
+  return (blocks as Element[]).flatMap((raw) => renderBlock(raw, fallback, names)).join('\n');
+}
+
+function renderBlock(raw: Element, fallback: string, names: Map<string, string>): string[] {
+  const mrkdwn = (element: unknown) => renderMrkdwn(plain(element), names);
+  switch (raw.type) {
+    case 'header':
+      return [`== ${plain(raw.text)} ==`];
+    case 'section':
+      return renderSection(raw, mrkdwn);
+    case 'context':
+      return [`  ${elementsOf(raw).map(mrkdwn).join(' · ')}`];
+    case 'divider':
+      return ['  ────────'];
+    case 'actions':
+      return elementsOf(raw).flatMap((element) => renderAction(element, mrkdwn));
+    case 'rich_text':
+      return [renderMrkdwn(fallback, names)];
+    default:
+      return [`  (${String(raw.type)} block)`];
   }
-  return lines.join('\n');
+}
+
+// A section's text, its fields as "Label: value" (continuation lines indented), and a button beside it.
+function renderSection(raw: Element, mrkdwn: (element: unknown) => string): string[] {
+  const lines: string[] = [];
+  if (raw.text) lines.push(mrkdwn(raw.text));
+  for (const field of (raw.fields as Element[] | undefined) ?? [])
+    lines.push(
+      mrkdwn(field)
+        .replace(/^\*([^*]+)\*\n/, '$1: ')
+        .replace(/\n/g, '\n    '),
+    );
+  if (raw.accessory && (raw.accessory as Element).type === 'button')
+    lines.push(`  ${button(raw.accessory as Element)}`);
+  return lines;
+}
+
+function renderAction(element: Element, mrkdwn: (element: unknown) => string): string[] {
+  if (element.type === 'button') return [`  ${button(element)}`];
+  if (element.type !== 'checkboxes') return [`  (${String(element.type)})`];
+  const ticked = new Set(((element.initial_options as Element[] | undefined) ?? []).map((option) => option.value));
+  return ((element.options as Element[] | undefined) ?? []).map(
+    (option) => `  [${ticked.has(option.value) ? 'x' : ' '}] ${mrkdwn(option.text)}`,
+  );
 }
