@@ -1,6 +1,6 @@
 // Lists the longest functions under a folder (default src/), by lines from their first to their
 // last line, so a reader can see where the code wants splitting. Usage:
-//   node scripts/function-lengths.ts [folder] [--top N] [--over N] [--json]
+//   node scripts/function-lengths.ts [folder …] [--top N] [--over N] [--json]
 // --over N exits 1 when a function is longer than N lines and has no "long-function:" comment
 // saying why, which is how `npm run lint` holds the ~60-line budget.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -58,23 +58,25 @@ function lengthsIn(file: string, root: string): FunctionLength[] {
   return found;
 }
 
-type Options = { folder: string; top: number; over: number | undefined; json: boolean };
+type Options = { folders: string[]; top: number; over: number | undefined; json: boolean };
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { folder: 'src', top: 10, over: undefined, json: false };
+  const options: Options = { folders: [], top: 10, over: undefined, json: false };
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index]!;
     if (arg === '--json') options.json = true;
     else if (arg === '--top') options.top = Number(args[++index]);
     else if (arg === '--over') options.over = Number(args[++index]);
-    else options.folder = arg;
+    else options.folders.push(arg);
   }
+  if (options.folders.length === 0) options.folders.push('src');
   return options;
 }
 
 function main(args: string[]): number {
-  const { folder, top, over, json } = parseOptions(args);
-  const all = sourceFiles(folder)
+  const { folders, top, over, json } = parseOptions(args);
+  const all = folders
+    .flatMap(sourceFiles)
     .flatMap((file) => lengthsIn(file, process.cwd()))
     .sort((a, b) => b.lines - a.lines);
   if (json) {

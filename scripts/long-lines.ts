@@ -3,7 +3,7 @@
 // Prettier wraps code, so such a line carries too much (a template full of calls and conditions, a
 // trailing comment) and wants names for its parts. Exits 1 when there are any.
 // (ESLint's max-len cannot say this: its ignoreStrings spares every line that holds any string.)
-//   node scripts/long-lines.ts [folder] [--width N]
+//   node scripts/long-lines.ts [folder …] [--width N]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
@@ -69,8 +69,9 @@ function longLinesIn(file: string, width: number): string[] {
 function main(args: string[]): number {
   const widthAt = args.indexOf('--width');
   const width = widthAt === -1 ? 120 : Number(args[widthAt + 1]);
-  const folder = args.find((arg, index) => !arg.startsWith('--') && index !== widthAt + 1) ?? 'src';
-  const found = sourceFiles(folder).flatMap((file) => longLinesIn(file, width));
+  const given = args.filter((arg, index) => !arg.startsWith('--') && (widthAt === -1 || index !== widthAt + 1));
+  const folders = given.length > 0 ? given : ['src'];
+  const found = folders.flatMap(sourceFiles).flatMap((file) => longLinesIn(file, width));
   for (const line of found) console.error(`${line} (over ${width}: give its parts names)`);
   return found.length > 0 ? 1 : 0;
 }
