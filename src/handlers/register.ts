@@ -12,8 +12,11 @@ import { incidentCommand } from './incident.ts';
 import { incidentButtons, pinReaction } from './incident-buttons.ts';
 import { incidentSubmitted } from './incident-forms.ts';
 import { INCIDENT_MODALS } from '../bot/views/incident-modals.ts';
-import { RESTORE_MODAL, restoreCommand, restoreSubmitted } from './restore.ts';
-import { rollbackButtons, rollbackCommand } from './rollback.ts';
+import { RESTORE_MODAL } from '../bot/views/restore-modal.ts';
+import { restoreCommand } from './restore.ts';
+import { restoreSubmitted } from './restore-form.ts';
+import { rollbackCommand } from './rollback.ts';
+import { rollbackButtons } from './rollback-buttons.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
