@@ -18,19 +18,17 @@ export async function identify(deps: HandlerDeps, userId: string): Promise<Ident
   return deps.directory.identify(userId, catalogHandles(deps.catalog));
 }
 
+const WHOAMI_HINT = '`/ops whoami` shows your groups and roles.';
+
 // Default deny: a role the catalog does not give you is refused, naming the role and who holds it.
 export async function requireRole(deps: HandlerDeps, userId: string, role: RoleName): Promise<Identity> {
   const identity = await identify(deps, userId);
-  if (!holdsRole(identity, deps.catalog.roles, role)) {
-    throw new UserError(
-      `You may not ${ROLE_WORDS[role]}: that needs the \`${role}\` role, which the catalog gives to ${describePeople(deps.catalog.roles[role] ?? [])}.`,
-      {
-        hint: '`/ops whoami` shows your groups and roles.',
-        code: 'forbidden_role',
-      },
-    );
-  }
-  return identity;
+  if (holdsRole(identity, deps.catalog.roles, role)) return identity;
+  const holders = describePeople(deps.catalog.roles[role] ?? []);
+  throw new UserError(
+    `You may not ${ROLE_WORDS[role]}: that needs the \`${role}\` role, which the catalog gives to ${holders}.`,
+    { hint: WHOAMI_HINT, code: 'forbidden_role' },
+  );
 }
 
 // For actions two roles' descriptions both name (deleting expired backups: the `backup` role by the
@@ -44,7 +42,7 @@ export async function requireEitherRole(
   if (roles.some((role) => holdsRole(identity, deps.catalog.roles, role))) return identity;
   const holders = roles.map((role) => `\`${role}\` (${describePeople(deps.catalog.roles[role] ?? [])})`).join(' or ');
   throw new UserError(`You may not do this: it needs the role ${holders}.`, {
-    hint: '`/ops whoami` shows your groups and roles.',
+    hint: WHOAMI_HINT,
     code: 'forbidden_role',
   });
 }

@@ -64,8 +64,6 @@ export async function cancelJob(deps: HandlerDeps, jobId: string, userId: string
     await audit('requested', 'asked the running deploy to stop');
     return done(`Asked \`${jobId}\` to stop. It stops following the rollout and reports what is left in the cluster.`);
   }
-  throw new UserError(
-    `\`${jobId}\` has already ${state === 'completed' || state === 'failed' ? 'finished' : `moved on (${state})`}; there is nothing to cancel.`,
-    { code: 'not_cancellable' },
-  );
+  const already = state === 'completed' || state === 'failed' ? 'finished' : `moved on (${state})`;
+  throw new UserError(`\`${jobId}\` has already ${already}; there is nothing to cancel.`, { code: 'not_cancellable' });
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import type { LockHolder } from '../adapters/locks.ts';
 import type { View } from '../bot/views/blocks.ts';
-import { queuedView } from '../bot/views/jobs.ts';
 import { dryRunView } from '../bot/views/plan.ts';
 import { describePolicy } from '../core/approval.ts';
 import type { DeployRequest } from '../core/grammar/commands.ts';
 import { jobIdFor } from '../core/ids.ts';
-import { planSummary } from '../core/plan.ts';
+import { planSummary, type DeployPlan } from '../core/plan.ts';
 import { gateFor, utcTime } from '../core/policy.ts';
-import { deployLockKey, planningKey, serviceTarget, type ServiceTarget } from '../core/targets.ts';
+import { deployLockKey, serviceTarget, type ServiceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import { frozenError } from '../jobs/change-gate.ts';
 import { planDeploy, type DeployChange } from '../jobs/preflight.ts';
@@ -15,7 +15,8 @@ import { requireRole } from './authorize.ts';
 import type { CommandHandler, CommandTurn } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { deployHistory } from './history.ts';
-import { reservePlanning } from './planning.ts';
+import { onlyGiven } from './optional-fields.ts';
+import { auditReason, planQueuedView, whilePlanning } from './planning.ts';
 import { CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
 import { withQueue } from './queue-errors.ts';
 
@@ -33,41 +34,33 @@ export function deployCommand(deps: HandlerDeps): CommandHandler {
     const target = serviceTarget(deps.catalog, request.service, request.env);
     await requireRole(deps, turn.payload.user_id, 'deploy');
     const gate = gateFor(target.env, 'deploy', request.breakGlass, deps.now());
-    if (gate.verdict === 'frozen') {
-      if (!request.dryRun) throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
-    }
-    const holder = request.dryRun
-      ? undefined
-      : await withQueue('read', () => deps.locks.holder(deployLockKey(request.service, request.env)));
-    if (holder) {
-      const link = await progressLink(deps, holder.jobId);
-      throw new UserError(
-        `${request.service} in ${request.env} is being changed right now by <@${holder.userId}>: ${holder.what} (job \`${holder.jobId}\`, since ${holder.since.slice(11, 16)} UTC${link ? `, <${link}|progress>` : ''}).`,
-        {
-          hint: `\`/ops status ${holder.jobId}\` follows it; try again when it has finished.`,
-          code: 'locked',
-        },
-      );
-    }
+    if (gate.verdict === 'frozen' && !request.dryRun)
+      throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
     const jobId = jobIdFor('plan', turn.deliveryKey);
     if (request.dryRun)
       return planAndEnqueue(deps, turn, request, target, gate.verdict === 'proceed' ? gate : undefined, jobId);
-    await reservePlanning(
-      deps,
-      request.service,
-      request.env,
-      jobId,
-      turn.payload.user_id,
-      `deploy of ${request.service} ${request.version}`,
-    );
-    try {
-      return await planAndEnqueue(deps, turn, request, target, gate as OpenGate, jobId);
-    } catch (error) {
-      // Until the plan job exists, a failure releases the reservation that job would have released.
-      await deps.locks.unreserve(planningKey(request.service, request.env), jobId).catch(() => undefined);
-      throw error;
-    }
+    await refuseWhileChanging(deps, request);
+    const what = `deploy of ${request.service} ${request.version}`;
+    const reservation = { service: request.service, env: request.env, jobId, userId: turn.payload.user_id, what };
+    return whilePlanning(deps, reservation, () => planAndEnqueue(deps, turn, request, target, gate as OpenGate, jobId));
   };
+}
+
+async function refuseWhileChanging(deps: HandlerDeps, request: RunRequest): Promise<void> {
+  const holder = await withQueue('read', () => deps.locks.holder(deployLockKey(request.service, request.env)));
+  if (!holder) return;
+  const change = await describeChange(deps, holder);
+  throw new UserError(`${request.service} in ${request.env} is being changed right now by ${change}.`, {
+    hint: `\`/ops status ${holder.jobId}\` follows it; try again when it has finished.`,
+    code: 'locked',
+  });
+}
+
+// Who is changing the target, with what, since when, and where to watch it.
+async function describeChange(deps: HandlerDeps, holder: LockHolder): Promise<string> {
+  const link = await progressLink(deps, holder.jobId);
+  const since = `since ${holder.since.slice(11, 16)} UTC${link ? `, <${link}|progress>` : ''}`;
+  return `<@${holder.userId}>: ${holder.what} (job \`${holder.jobId}\`, ${since})`;
 }
 
 async function planAndEnqueue(
@@ -79,16 +72,7 @@ async function planAndEnqueue(
   jobId: string,
 ): Promise<View> {
   const breakGlass = gate?.freeze ? request.breakGlass : undefined;
-  const change: DeployChange = {
-    kind: 'deploy',
-    service: request.service,
-    version: request.version,
-    env: request.env,
-    dryRun: request.dryRun,
-    ...(request.strategy ? { strategy: request.strategy } : {}),
-    ...(request.reason ? { reason: request.reason } : {}),
-    ...(breakGlass ? { breakGlass } : {}),
-  };
+  const change = deployChangeOf(request, breakGlass);
   // Pre-flight answers in this reply when the cluster is quick, so mistakes are refused before any
   // job exists; a slow cluster must not hold Slack's 3-second ack, so then the plan job does it.
   const plan = await withinBudget(planDeploy(deps, change, turn.payload.user_id), CLUSTER_BUDGET_MS);
@@ -101,12 +85,45 @@ async function planAndEnqueue(
     });
     return dryRunView(plan, gate?.policy ? describePolicy(gate.policy, utcTime) : undefined);
   }
+  await acceptDeploy(turn, request, target, { jobId, plan, gate, breakGlass });
+  await withQueue('enqueue', () =>
+    deps.queues.enqueue('plan', jobId, { ...turn.envelope(), change, ...onlyGiven({ plan }) }),
+  );
+  return planQueuedView(jobId, plan, `${request.service} in ${request.env}`);
+}
+
+function deployChangeOf(request: RunRequest, breakGlass: string | undefined): DeployChange {
+  return {
+    kind: 'deploy',
+    service: request.service,
+    version: request.version,
+    env: request.env,
+    dryRun: request.dryRun,
+    ...onlyGiven({ strategy: request.strategy, reason: request.reason, breakGlass }),
+  };
+}
+
+type Planned = {
+  jobId: string;
+  plan: DeployPlan | undefined;
+  gate: OpenGate | undefined;
+  breakGlass: string | undefined;
+};
+
+// Written before the plan job is queued: no audit row, no deploy.
+async function acceptDeploy(
+  turn: CommandTurn,
+  request: RunRequest,
+  target: ServiceTarget,
+  planned: Planned,
+): Promise<void> {
+  const { jobId, plan, gate, breakGlass } = planned;
   await turn.accept(
     {
       action: request.dryRun ? 'deploy.dry-run' : 'deploy.request',
       target: `${request.service}/${request.env}`,
       jobId,
-      reason: breakGlass ? `BREAK-GLASS during freeze "${gate?.freeze?.name ?? ''}": ${breakGlass}` : request.reason,
+      reason: auditReason(gate?.freeze, breakGlass, request.reason),
       details: {
         version: request.version,
         strategy: request.strategy ?? target.service.strategy,
@@ -116,15 +133,6 @@ async function planAndEnqueue(
       },
     },
     { failClosed: true },
-  );
-  await withQueue('enqueue', () =>
-    deps.queues.enqueue('plan', jobId, { ...turn.envelope(), change, ...(plan ? { plan } : {}) }),
-  );
-  return queuedView(
-    jobId,
-    plan
-      ? `Planned: ${planSummary(plan)}. Asking for what it needs…`
-      : `Checking ${request.service} in ${request.env} before anything changes…`,
   );
 }
 

@@ -3,6 +3,7 @@ import type { DeployRequest } from '../core/grammar/commands.ts';
 import { tagOf } from '../core/plan.ts';
 import { serviceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
+import type { ReplicaSetState } from '../adapters/kube.ts';
 import { explainKube } from '../jobs/kube-errors.ts';
 import { CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -10,6 +11,9 @@ import type { HandlerDeps } from './deps.ts';
 type HistoryRequest = Extract<DeployRequest, { sub: 'history' }>;
 
 const CAUSE = /^ops-bot: (?:rollback to )?(\S+) by <@([A-Z0-9]+)>(?: — (.*))?$/;
+
+type Cluster = ReturnType<HandlerDeps['kube']['cluster']>;
+type Audited = { who: string; why: string | undefined; at: Date };
 
 // Revisions from the cluster (each ReplicaSet's revision and the ones it had before a rollback reused
 // it), who and why from the audit log, else from the change-cause annotation ("outside ops-bot" when
@@ -20,33 +24,47 @@ export async function deployHistory(deps: HandlerDeps, request: HistoryRequest) 
   const cluster = deps.kube.cluster(target.env.context);
   const deploymentName =
     service.strategy === 'bluegreen'
-      ? await liveColour(deps, cluster, service.service ?? service.deployment, service.namespace, service.deployment)
+      ? await liveColour(cluster, service.service ?? service.deployment, service.namespace, service.deployment)
       : service.deployment;
+  const { current, sets } = await readHistory(cluster, service.namespace, deploymentName, request.env);
+  const byRevision = await auditedRevisions(deps, request);
+  const rows = sets
+    .flatMap((set) => rowsOf(set, byRevision, current.revision, service.container))
+    .sort((a, b) => b.revision - a.revision)
+    .slice(0, request.limit);
+  return historyView(request.service, request.env, rows, sets.length);
+}
+
+async function readHistory(cluster: Cluster, namespace: string, name: string, env: string) {
   const read = async () => {
-    const current = await cluster.readDeployment(service.namespace, deploymentName);
+    const current = await cluster.readDeployment(namespace, name);
     if (!current)
-      throw new UserError(`The Deployment ${service.namespace}/${deploymentName} does not exist in ${request.env}.`, {
+      throw new UserError(`The Deployment ${namespace}/${name} does not exist in ${env}.`, {
         code: 'deployment_missing',
       });
     return { current, sets: await cluster.replicaSets(current) };
   };
   const found = await withinBudget(
     read().catch((error: unknown) => {
-      throw explainKube(error, `read the history of ${service.namespace}/${deploymentName}`);
+      throw explainKube(error, `read the history of ${namespace}/${name}`);
     }),
     CLUSTER_BUDGET_MS,
   );
   if (!found)
     throw new UserError(
-      `The ${request.env} cluster did not answer within ${CLUSTER_BUDGET_MS / 1000} s; try again in a moment.`,
+      `The ${env} cluster did not answer within ${CLUSTER_BUDGET_MS / 1000} s; try again in a moment.`,
       { code: 'kube_slow' },
     );
-  const { current, sets } = found;
+  return found;
+}
+
+// Who finished each revision, and why, from a year of the audit log; the newest row wins.
+async function auditedRevisions(deps: HandlerDeps, request: HistoryRequest): Promise<Map<number, Audited>> {
   const since = new Date(Date.now() - 365 * 86_400_000);
   const audited = await deps.audit
     .query({ since, target: `${request.service}/${request.env}`, limit: 500 })
     .catch(() => []);
-  const byRevision = new Map<number, { who: string; why: string | undefined; at: Date }>();
+  const byRevision = new Map<number, Audited>();
   for (const row of [...audited].reverse()) {
     const revision = Number((row.details as { revision?: unknown } | undefined)?.revision);
     if (row.event === 'result' && ['succeeded', 'rolled-back'].includes(row.decision) && Number.isInteger(revision)) {
@@ -57,36 +75,32 @@ export async function deployHistory(deps: HandlerDeps, request: HistoryRequest) 
       });
     }
   }
-  const rows: HistoryRow[] = sets
-    .flatMap((set) => {
-      const image = set.containers.find((container) => container.name === service.container)?.image ?? '?';
-      const cause = CAUSE.exec(set.annotations['kubernetes.io/change-cause'] ?? '');
-      return [set.revision, ...set.history].map((revision) => {
-        const audit = byRevision.get(revision);
-        const who = audit?.who ?? (revision === set.revision && cause ? `<@${cause[2]}>` : 'outside ops-bot');
-        const why = revision === set.revision && cause?.[3] ? cause[3] : audit?.why;
-        return {
-          revision,
-          version: tagOf(image),
-          at: audit?.at ?? (revision === set.revision ? set.created : undefined),
-          who,
-          why,
-          live: revision === current.revision,
-        };
-      });
-    })
-    .sort((a, b) => b.revision - a.revision)
-    .slice(0, request.limit);
-  return historyView(request.service, request.env, rows, sets.length);
+  return byRevision;
 }
 
-async function liveColour(
-  _deps: HandlerDeps,
-  cluster: ReturnType<HandlerDeps['kube']['cluster']>,
-  serviceName: string,
-  namespace: string,
-  base: string,
-): Promise<string> {
+function rowsOf(
+  set: ReplicaSetState,
+  byRevision: Map<number, Audited>,
+  liveRevision: number | undefined,
+  container: string,
+): HistoryRow[] {
+  const image = set.containers.find((candidate) => candidate.name === container)?.image ?? '?';
+  const cause = CAUSE.exec(set.annotations['kubernetes.io/change-cause'] ?? '');
+  return [set.revision, ...set.history].map((revision) => {
+    const audit = byRevision.get(revision);
+    const own = revision === set.revision;
+    return {
+      revision,
+      version: tagOf(image),
+      at: audit?.at ?? (own ? set.created : undefined),
+      who: audit?.who ?? (own && cause ? `<@${cause[2]}>` : 'outside ops-bot'),
+      why: own && cause?.[3] ? cause[3] : audit?.why,
+      live: revision === liveRevision,
+    };
+  });
+}
+
+async function liveColour(cluster: Cluster, serviceName: string, namespace: string, base: string): Promise<string> {
   const svc = await withinBudget(cluster.readService(namespace, serviceName), CLUSTER_BUDGET_MS);
   const colour = svc ? Object.values(svc.selector).find((value) => value === 'blue' || value === 'green') : undefined;
   return colour ? `${base}-${colour}` : `${base}-blue`;

@@ -1,9 +1,6 @@
-import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { currentContext } from '../adapters/log.ts';
 import { platformErrorCode } from '../adapters/slack.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
-import { userErrorView } from '../bot/views/errors.ts';
 import {
   INCIDENT_ACK,
   INCIDENT_CHECKLIST,
@@ -16,14 +13,16 @@ import { resolveModal, severityModal, updateModal } from '../bot/views/incident-
 import { INCIDENT_DECLARE_ANYWAY, INCIDENT_JOIN } from '../bot/views/incident-report.ts';
 import { TITLE_MAX } from '../core/grammar/commands.ts';
 import { SEVERITIES } from '../core/grammar/values.ts';
-import { jobIdFor } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
 import { requireRole } from './authorize.ts';
 import type { HandlerDeps } from './deps.ts';
+import { buttonChannel, buttonEnvelope } from './envelopes.ts';
 import { declareIncident, type Declaration } from './incident.ts';
 import { changeIncident, isIncidentAdmin, requireCommand } from './incident-change.ts';
+import { onlyGiven } from './optional-fields.ts';
+import { acceptAs } from './request-audit.ts';
 
 const declaration = z.object({
   severity: z.enum(SEVERITIES),
@@ -39,19 +38,6 @@ async function incidentOf(deps: HandlerDeps, id: string | undefined) {
   return record;
 }
 
-function envelopeOf(turn: ActionTurn, deps: HandlerDeps, command: string): JobEnvelope {
-  const { payload, correlationId } = turn;
-  const channelId = payload.channel?.id ?? payload.container?.channel_id;
-  return {
-    correlationId,
-    command,
-    requestedAt: deps.now().toISOString(),
-    requestedBy: { userId: payload.user.id, ...(payload.user.team_id ? { teamId: payload.user.team_id } : {}) },
-    ...(channelId ? { channelId } : {}),
-    ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
-  };
-}
-
 async function openModal(deps: HandlerDeps, turn: ActionTurn, modal: Record<string, unknown>): Promise<undefined> {
   if (!turn.payload.trigger_id)
     throw new UserError('Slack sent no trigger to open the form with.', { code: 'no_trigger' });
@@ -64,12 +50,9 @@ export function incidentButtons(deps: HandlerDeps): Record<string, ActionHandler
   return {
     [INCIDENT_ACK]: async (turn) => {
       const record = await incidentOf(deps, turn.action.value);
-      return changeIncident(
-        deps,
-        record,
-        { type: 'acknowledge', actor: turn.payload.user.id, admin: await isIncidentAdmin(deps, turn.payload.user.id) },
-        turn.correlationId,
-      );
+      const actor = turn.payload.user.id;
+      const event = { type: 'acknowledge' as const, actor, admin: await isIncidentAdmin(deps, actor) };
+      return changeIncident(deps, record, event, turn.correlationId);
     },
     [INCIDENT_SEVERITY]: async (turn) => {
       const record = await incidentOf(deps, turn.action.value);
@@ -87,56 +70,56 @@ export function incidentButtons(deps: HandlerDeps): Record<string, ActionHandler
       return openModal(deps, turn, resolveModal(record));
     },
     [INCIDENT_CHECKLIST]: async (turn) => checklistTicked(deps, turn),
-    [INCIDENT_JOIN]: async (turn) => {
-      const record = await incidentOf(deps, turn.action.value);
-      await requireRole(deps, turn.payload.user.id, 'incident');
-      if (!record.channelId)
-        throw new UserError('That incident has no channel yet; try again in a few seconds.', { code: 'not_ready' });
-      await deps.slack
-        .call('conversations.invite', { channel: record.channelId, users: turn.payload.user.id })
-        .catch((error: unknown) => {
-          if (platformErrorCode(error) !== 'already_in_channel') throw error;
-        });
-      return view(`You are in #${record.channelName}.`, [
-        section(`:wave: You are in <#${record.channelId}>; nothing new was declared.`),
-      ]);
-    },
-    [INCIDENT_DECLARE_ANYWAY]: async (turn) => {
-      let ask: Declaration;
-      try {
-        ask = declaration.parse(JSON.parse(turn.action.value ?? ''));
-      } catch {
-        throw new UserError('That button does not describe an incident.', { code: 'bad_button' });
-      }
-      // One declaration per prompt, however often it is clicked.
-      const deliveryKey = `action:${turn.payload.container?.message_ts ?? turn.action.action_ts}:${turn.action.action_id}:${turn.payload.user.id}`;
-      if (!(await deps.ledger.claim(deliveryKey, turn.correlationId)))
-        return view('Already declared.', [section('This incident is already being declared.')]);
-      const envelope = envelopeOf(turn, deps, `button declare anyway ${ask.severity} ${ask.title}`);
-      return declareIncident(
-        deps,
-        ask,
-        envelope,
-        deliveryKey,
-        async (entry) => {
-          await deps.audit.record({
-            event: 'request',
-            decision: 'accepted',
-            actor: turn.payload.user.id,
-            correlationId: turn.correlationId,
-            channel: envelope.channelId,
-            command: envelope.command,
-            ...entry,
-          });
-        },
-        { force: true },
-      );
-    },
+    [INCIDENT_JOIN]: async (turn) => joinIncident(deps, turn),
+    [INCIDENT_DECLARE_ANYWAY]: async (turn) => declareAnyway(deps, turn),
   };
 }
 
+async function joinIncident(deps: HandlerDeps, turn: ActionTurn): Promise<View> {
+  const record = await incidentOf(deps, turn.action.value);
+  await requireRole(deps, turn.payload.user.id, 'incident');
+  if (!record.channelId)
+    throw new UserError('That incident has no channel yet; try again in a few seconds.', { code: 'not_ready' });
+  await deps.slack
+    .call('conversations.invite', { channel: record.channelId, users: turn.payload.user.id })
+    .catch((error: unknown) => {
+      if (platformErrorCode(error) !== 'already_in_channel') throw error;
+    });
+  return view(`You are in #${record.channelName}.`, [
+    section(`:wave: You are in <#${record.channelId}>; nothing new was declared.`),
+  ]);
+}
+
+async function declareAnyway(deps: HandlerDeps, turn: ActionTurn): Promise<View> {
+  const ask = declarationOf(turn.action.value);
+  // One declaration per prompt, however often it is clicked.
+  const deliveryKey = promptDeliveryKey(turn);
+  if (!(await deps.ledger.claim(deliveryKey, turn.correlationId)))
+    return view('Already declared.', [section('This incident is already being declared.')]);
+  const envelope: JobEnvelope = {
+    ...buttonEnvelope(deps, turn, `button declare anyway ${ask.severity} ${ask.title}`),
+    ...onlyGiven({ responseUrl: turn.payload.response_url }),
+  };
+  const { channelId: channel, command } = envelope;
+  const accept = acceptAs(deps, { actor: turn.payload.user.id, correlationId: turn.correlationId, channel, command });
+  return declareIncident(deps, ask, envelope, deliveryKey, accept, { force: true });
+}
+
+function declarationOf(value: string | undefined): Declaration {
+  try {
+    return declaration.parse(JSON.parse(value ?? ''));
+  } catch {
+    throw new UserError('That button does not describe an incident.', { code: 'bad_button' });
+  }
+}
+
+function promptDeliveryKey({ payload, action }: ActionTurn): string {
+  const prompt = payload.container?.message_ts ?? action.action_ts;
+  return `action:${prompt}:${action.action_id}:${payload.user.id}`;
+}
+
 async function checklistTicked(deps: HandlerDeps, turn: ActionTurn): Promise<View | undefined> {
-  const channel = turn.payload.channel?.id ?? turn.payload.container?.channel_id;
+  const channel = buttonChannel(turn.payload);
   const ts = turn.payload.container?.message_ts;
   const record = channel ? await deps.incidents.byChannel(channel) : undefined;
   if (!record || !ts)
@@ -170,38 +153,4 @@ async function checklistTicked(deps: HandlerDeps, turn: ActionTurn): Promise<Vie
   }
   await deps.slack.updateMessage({ channel: channel!, ts }, checklistView(record, items, checked));
   return undefined;
-}
-
-// 📌 on a message in an incident channel puts it on the timeline (a job reads the message).
-export function pinReaction(deps: HandlerDeps) {
-  const reaction = z.object({
-    user: z.string(),
-    reaction: z.string(),
-    item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }),
-  });
-  return async ({ event }: SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs): Promise<void> => {
-    const parsed = reaction.safeParse(event);
-    if (!parsed.success || parsed.data.reaction !== 'pushpin' || !parsed.data.item.channel || !parsed.data.item.ts)
-      return;
-    const { user, item } = parsed.data;
-    try {
-      const record = await deps.incidents.byChannel(item.channel!);
-      if (!record) return;
-      await requireRole(deps, user, 'incident');
-      const correlationId = currentContext()?.correlationId ?? record.correlationId;
-      await deps.queues.enqueue('incident-pin', jobIdFor('incident-pin', `${item.channel}:${item.ts}`), {
-        correlationId,
-        incidentId: record.id,
-        channel: item.channel!,
-        ts: item.ts!,
-        user,
-      });
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'could not put the pinned message on the timeline');
-      if (error instanceof UserError)
-        await deps.slack
-          .postEphemeral(item.channel!, user, userErrorView(error.message, error.hint))
-          .catch(() => undefined);
-    }
-  };
 }

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../core/audit.ts';
 import { type IncidentRecord } from '../core/incident-record.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
 import type { IncidentEvent, Transition } from '../core/incident-events.ts';
@@ -39,15 +40,20 @@ export async function requireCommand(
   if (record.commander === userId || (record.commander === undefined && record.declaredBy === userId)) return;
   const identity = await identify(deps, userId);
   if (holdsRole(identity, deps.catalog.roles, 'incidentAdmin')) return;
+  const commander = record.commander
+    ? `<@${record.commander}>`
+    : `nobody yet, so <@${record.declaredBy}>, who declared it`;
+  const admins = describePeople(deps.catalog.roles.incidentAdmin ?? []);
   throw new UserError(
-    `Only the commander (${record.commander ? `<@${record.commander}>` : `nobody yet, so <@${record.declaredBy}>, who declared it`}) or the \`incidentAdmin\` role (${describePeople(deps.catalog.roles.incidentAdmin ?? [])}) may ${what}. Nothing was changed.`,
-    {
-      hint: record.commander
-        ? `Ask <@${record.commander}>, or take command with the card's *I'm commander* button if you are an incident admin.`
-        : "Press *Acknowledge / I'm commander* on the pinned card first.",
-      code: 'not_commander',
-    },
+    `Only the commander (${commander}) or the \`incidentAdmin\` role (${admins}) may ${what}. Nothing was changed.`,
+    { hint: commanderHint(record), code: 'not_commander' },
   );
+}
+
+function commanderHint(record: IncidentRecord): string {
+  if (!record.commander) return "Press *Acknowledge / I'm commander* on the pinned card first.";
+  const takeCommand = "take command with the card's *I'm commander* button if you are an incident admin";
+  return `Ask <@${record.commander}>, or ${takeCommand}.`;
 }
 
 export async function isIncidentAdmin(deps: HandlerDeps, userId: string): Promise<boolean> {
@@ -62,6 +68,8 @@ const PERMISSION: Record<IncidentEvent['type'], string | undefined> = {
   update: undefined,
 };
 
+type Applied = Extract<Transition, { ok: true }>;
+
 // One change, from a command, a button or a form: check who may, apply it atomically (state,
 // timeline, audit), then hand its effects to the worker and refresh the card.
 export async function changeIncident(
@@ -73,10 +81,19 @@ export async function changeIncident(
   await requireRole(deps, event.actor, 'incident');
   const guarded = PERMISSION[event.type];
   if (guarded) await requireCommand(deps, record, event.actor, guarded);
-  const effectsOf = (
-    current: IncidentRecord,
-    transition: Extract<Transition, { ok: true }>,
-  ): JobData<'incident-effects'> => ({
+  const effectsOf = effectsJob(event, correlationId);
+  const result = await deps.incidents.change(record.id, event, deps.now(), auditRow(event, correlationId), effectsOf);
+  if (!result) throw new UserError('That incident is not known to ops-bot.', { code: 'unknown_incident' });
+  if ('refused' in result) throw new UserError(result.refused.message, { code: result.refused.code });
+  const { record: next, transition } = result;
+  // Stored with the change already (the outbox); enqueued now, or by the sweeper if this fails.
+  await enqueueCardRefresh(deps, next);
+  await enqueueEffects(deps, effectsOf(next, transition));
+  return view(transition.answer, [section(`:ok_hand: ${transition.answer}`)]);
+}
+
+function effectsJob(event: IncidentEvent, correlationId: string) {
+  return (current: IncidentRecord, transition: Applied): JobData<'incident-effects'> => ({
     correlationId,
     incidentId: current.id,
     version: transition.state.version,
@@ -85,33 +102,24 @@ export async function changeIncident(
     clocks: transition.clocks,
     ...(event.type === 'update' ? { text: event.text } : {}),
   });
-  const result = await deps.incidents.change(
-    record.id,
-    event,
-    deps.now(),
-    (current, transition) => ({
-      event: event.type,
-      decision: 'accepted',
-      actor: event.actor,
-      correlationId,
-      channel: current.channelId,
-      action: `incident.${event.type}`,
-      target: `incident/${current.id}`,
-      reason: event.type === 'resolve' ? event.summary : event.type === 'update' ? event.text : undefined,
-      details: {
-        incidentId: current.id,
-        version: transition.state.version,
-        ...(event.type === 'severity' ? { from: current.severity, to: event.to } : {}),
-        ...(event.type === 'update' && event.status ? { status: event.status } : {}),
-      },
-    }),
-    effectsOf,
-  );
-  if (!result) throw new UserError('That incident is not known to ops-bot.', { code: 'unknown_incident' });
-  if ('refused' in result) throw new UserError(result.refused.message, { code: result.refused.code });
-  const { record: next, transition } = result;
-  // Stored with the change already (the outbox); enqueued now, or by the sweeper if this fails.
-  await enqueueCardRefresh(deps, next);
-  await enqueueEffects(deps, effectsOf(next, transition));
-  return view(transition.answer, [section(`:ok_hand: ${transition.answer}`)]);
+}
+
+// The change's audit row, written in the same transaction as the change itself.
+function auditRow(event: IncidentEvent, correlationId: string) {
+  return (current: IncidentRecord, transition: Applied): AuditEntry => ({
+    event: event.type,
+    decision: 'accepted',
+    actor: event.actor,
+    correlationId,
+    channel: current.channelId,
+    action: `incident.${event.type}`,
+    target: `incident/${current.id}`,
+    reason: event.type === 'resolve' ? event.summary : event.type === 'update' ? event.text : undefined,
+    details: {
+      incidentId: current.id,
+      version: transition.state.version,
+      ...(event.type === 'severity' ? { from: current.severity, to: event.to } : {}),
+      ...(event.type === 'update' && event.status ? { status: event.status } : {}),
+    },
+  });
 }

@@ -10,9 +10,12 @@ import { INCIDENT_STATUSES } from '../core/incident.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { replyToRequester } from '../jobs/reply.ts';
 import type { HandlerDeps } from './deps.ts';
+import { requesterOf } from './envelopes.ts';
 import { viewOfError } from './error-boundary.ts';
 import { declareIncident } from './incident.ts';
 import { changeIncident } from './incident-change.ts';
+import { onlyGiven } from './optional-fields.ts';
+import { acceptAs, recordRefusal, type Asker } from './request-audit.ts';
 
 const value = z.object({ value: z.string().nullish() });
 const selected = z.object({ selected_option: z.object({ value: z.string() }).nullish() });
@@ -34,102 +37,105 @@ function field<T extends z.ZodType>(sub: Submission, block: string, schema: T): 
   return parsed.success ? parsed.data : undefined;
 }
 
+const formMeta = z.object({ channel: z.string().optional(), incidentId: z.string().optional() });
+
+type Ack = SlackViewMiddlewareArgs['ack'];
+
+// One submitted form, and the channel its outcome goes to: the one it was opened in, or, once the
+// form turns out to be about an incident, that incident's channel.
+type Form = {
+  sub: Submission;
+  meta: z.output<typeof formMeta> | undefined;
+  userId: string;
+  correlationId: string;
+  channel: string | undefined;
+};
+
 // The incident forms. A bad field is shown next to it (response_action: errors); the outcome goes
 // to the person privately in the channel, or by DM when they are not in it.
 export function incidentSubmitted(deps: HandlerDeps) {
   return async ({ body, ack }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const parsed = submission.safeParse(body);
     if (!parsed.success) return void (await ack());
-    const sub = parsed.data;
-    const meta = z
-      .object({ channel: z.string().optional(), incidentId: z.string().optional() })
-      .safeParse(JSON.parse(sub.view.private_metadata || '{}'));
-    const correlationId = currentContext()?.correlationId ?? 'none';
-    const userId = sub.user.id;
+    const form = formOf(parsed.data);
+    const callbackId = form.sub.view.callback_id;
     let answer: View | undefined;
-    let channel = meta.success ? meta.data.channel : undefined;
     try {
-      if (sub.view.callback_id === DECLARE_MODAL) {
-        const title = (field(sub, 'title', value)?.value ?? '').trim();
-        const severity = field(sub, 'severity', selected)?.selected_option?.value;
-        if (title.length === 0 || title.length > TITLE_MAX)
-          return void (await ack({
-            response_action: 'errors',
-            errors: {
-              title:
-                title.length === 0
-                  ? 'Give the incident a title.'
-                  : `Keep the title under ${TITLE_MAX} characters; put details in the description.`,
-            },
-          }));
-        const level = z.enum(SEVERITIES).safeParse(severity);
-        if (!level.success)
-          return void (await ack({ response_action: 'errors', errors: { severity: 'Choose a severity.' } }));
-        await ack();
-        const services = (field(sub, 'services', multi)?.selected_options ?? []).map((option) => option.value);
-        const description = field(sub, 'description', value)?.value?.trim() || undefined;
-        const envelope: JobEnvelope = {
-          correlationId,
-          command: `form declare ${level.data} ${title}`,
-          requestedAt: deps.now().toISOString(),
-          requestedBy: { userId, ...(sub.user.team_id ? { teamId: sub.user.team_id } : {}) },
-          ...(channel ? { channelId: channel } : {}),
-        };
-        answer = await declareIncident(
-          deps,
-          { severity: level.data, title, services, description },
-          envelope,
-          `view:${sub.view.id}`,
-          async (entry) => {
-            await deps.audit.record({
-              event: 'request',
-              decision: 'accepted',
-              actor: userId,
-              correlationId,
-              channel,
-              command: envelope.command,
-              ...entry,
-            });
-          },
-          { force: false },
-        );
-      } else {
-        const record =
-          meta.success && meta.data.incidentId ? await deps.incidents.get(meta.data.incidentId) : undefined;
-        if (!record) return void (await ack());
-        channel = record.channelId;
-        const event = eventOf(sub, userId);
-        if ('error' in event)
-          return void (await ack({ response_action: 'errors', errors: { [event.block]: event.error } }));
-        await ack();
-        answer = await changeIncident(deps, record, event, correlationId);
-      }
+      answer =
+        callbackId === DECLARE_MODAL ? await declareSubmitted(deps, form, ack) : await changeSubmitted(deps, form, ack);
     } catch (error) {
-      answer = viewOfError(error, correlationId, deps.logger);
-      await deps.audit
-        .record({
-          event: 'request',
-          decision: 'refused',
-          actor: userId,
-          correlationId,
-          channel,
-          command: `form ${sub.view.callback_id}`,
-          action: sub.view.callback_id,
-          reason: error instanceof Error ? error.message : String(error),
-        })
-        .catch(() => undefined);
+      answer = viewOfError(error, form.correlationId, deps.logger);
+      await recordRefusal(deps, askerOf(form, `form ${callbackId}`), callbackId, error);
     }
-    if (!answer) return;
-    const requester = {
-      correlationId,
-      requestedAt: deps.now().toISOString(),
-      requestedBy: { userId },
-      ...(channel ? { channelId: channel } : {}),
-    };
-    await replyToRequester(deps.slack, requester, answer).catch((error: unknown) =>
-      deps.logger.warn({ err: error }, 'could not answer the incident form'),
-    );
+    if (answer) await answerPrivately(deps, form, answer);
   };
+}
+
+function formOf(sub: Submission): Form {
+  const meta = formMeta.safeParse(JSON.parse(sub.view.private_metadata || '{}'));
+  return {
+    sub,
+    meta: meta.success ? meta.data : undefined,
+    userId: sub.user.id,
+    correlationId: currentContext()?.correlationId ?? 'none',
+    channel: meta.success ? meta.data.channel : undefined,
+  };
+}
+
+function askerOf(form: Form, command: string | undefined): Asker {
+  return { actor: form.userId, correlationId: form.correlationId, channel: form.channel, command };
+}
+
+async function declareSubmitted(deps: HandlerDeps, form: Form, ack: Ack): Promise<View | undefined> {
+  const { sub, userId, correlationId } = form;
+  const title = (field(sub, 'title', value)?.value ?? '').trim();
+  const severity = field(sub, 'severity', selected)?.selected_option?.value;
+  const titleProblem = titleError(title);
+  if (titleProblem) return void (await ack({ response_action: 'errors', errors: { title: titleProblem } }));
+  const level = z.enum(SEVERITIES).safeParse(severity);
+  if (!level.success)
+    return void (await ack({ response_action: 'errors', errors: { severity: 'Choose a severity.' } }));
+  await ack();
+  const services = (field(sub, 'services', multi)?.selected_options ?? []).map((option) => option.value);
+  const description = field(sub, 'description', value)?.value?.trim() || undefined;
+  const envelope: JobEnvelope = {
+    correlationId,
+    command: `form declare ${level.data} ${title}`,
+    requestedAt: deps.now().toISOString(),
+    requestedBy: requesterOf(userId, sub.user.team_id),
+    ...onlyGiven({ channelId: form.channel }),
+  };
+  const ask = { severity: level.data, title, services, description };
+  const accept = acceptAs(deps, askerOf(form, envelope.command));
+  return declareIncident(deps, ask, envelope, `view:${sub.view.id}`, accept, { force: false });
+}
+
+function titleError(title: string): string | undefined {
+  if (title.length === 0) return 'Give the incident a title.';
+  if (title.length > TITLE_MAX) return `Keep the title under ${TITLE_MAX} characters; put details in the description.`;
+  return undefined;
+}
+
+async function changeSubmitted(deps: HandlerDeps, form: Form, ack: Ack): Promise<View | undefined> {
+  const record = form.meta?.incidentId ? await deps.incidents.get(form.meta.incidentId) : undefined;
+  if (!record) return void (await ack());
+  form.channel = record.channelId;
+  const event = eventOf(form.sub, form.userId);
+  if ('error' in event) return void (await ack({ response_action: 'errors', errors: { [event.block]: event.error } }));
+  await ack();
+  return changeIncident(deps, record, event, form.correlationId);
+}
+
+async function answerPrivately(deps: HandlerDeps, form: Form, answer: View): Promise<void> {
+  const requester = {
+    correlationId: form.correlationId,
+    requestedAt: deps.now().toISOString(),
+    requestedBy: { userId: form.userId },
+    ...onlyGiven({ channelId: form.channel }),
+  };
+  await replyToRequester(deps.slack, requester, answer).catch((error: unknown) =>
+    deps.logger.warn({ err: error }, 'could not answer the incident form'),
+  );
 }
 
 function eventOf(sub: Submission, actor: string): IncidentEvent | { block: string; error: string } {

@@ -3,7 +3,9 @@ import { freezeView } from '../bot/views/freeze.ts';
 import { helpView } from '../bot/views/help.ts';
 import { jobStatusView, queuedView, recentJobsView, unknownJobView } from '../bot/views/jobs.ts';
 import { notEnabledView } from '../bot/views/not-enabled.ts';
+import type { AuditRow } from '../core/audit.ts';
 import { activeFreeze, upcomingFreezes } from '../core/freeze.ts';
+import type { OpsRequest } from '../core/grammar/commands.ts';
 import { jobIdFor } from '../core/ids.ts';
 import { environmentOf } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
@@ -35,37 +37,39 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
         const job = await withQueue('read', () => deps.queues.find(jobId));
         return job ? jobStatusView(job, deps.now()) : unknownJobView(jobId);
       }
-      case 'freeze': {
-        const names = request.env ? [request.env] : Object.keys(deps.catalog.environments);
-        const now = deps.now();
-        return freezeView(
-          names.map((name) => {
-            const env = environmentOf(deps.catalog, name);
-            return {
-              env: name,
-              active: activeFreeze(env.freeze, now),
-              next: upcomingFreezes(env.freeze, now, 2),
-              breakGlass: env.breakGlass !== undefined,
-            };
-          }),
-        );
-      }
+      case 'freeze':
+        return freezeView(freezesOf(deps, request.env));
       case 'cancel':
         await turn.accept({ action: 'ops.cancel', jobId: request.jobId }, { failClosed: true });
         return cancelJob(deps, request.jobId, turn.payload.user_id);
-      case 'audit': {
-        const since = new Date(deps.now().getTime() - request.sinceMs);
-        const rows = await deps.audit
-          .query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) })
-          .catch(() => {
-            throw new UserError('ops-bot cannot read its audit log right now (PostgreSQL is unreachable).', {
-              code: 'audit_unavailable',
-            });
-          });
-        return auditView(rows, request.filter, request.sinceMs);
-      }
+      case 'audit':
+        return auditView(await auditRows(deps, request), request.filter, request.sinceMs);
       default:
         return notEnabledView(`/ops ${request.sub}`);
     }
   };
+}
+
+// Each environment's freeze now and the next two, for /ops freeze [env].
+function freezesOf(deps: HandlerDeps, env: string | undefined) {
+  const names = env ? [env] : Object.keys(deps.catalog.environments);
+  const now = deps.now();
+  return names.map((name) => {
+    const environment = environmentOf(deps.catalog, name);
+    return {
+      env: name,
+      active: activeFreeze(environment.freeze, now),
+      next: upcomingFreezes(environment.freeze, now, 2),
+      breakGlass: environment.breakGlass !== undefined,
+    };
+  });
+}
+
+async function auditRows(deps: HandlerDeps, request: Extract<OpsRequest, { sub: 'audit' }>): Promise<AuditRow[]> {
+  const since = new Date(deps.now().getTime() - request.sinceMs);
+  return deps.audit.query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) }).catch(() => {
+    throw new UserError('ops-bot cannot read its audit log right now (PostgreSQL is unreachable).', {
+      code: 'audit_unavailable',
+    });
+  });
 }

@@ -4,16 +4,21 @@ import { blockActions, type ActionHandler } from './action-intake.ts';
 import { slashCommand, type CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { approvalButtons, reactionChanged } from './approval.ts';
-import { backupButtons, backupCommand } from './backup.ts';
+import { backupCommand } from './backup.ts';
+import { backupButtons } from './backup-buttons.ts';
 import { deployCommand } from './deploy.ts';
 import { deployButtons } from './deploy-buttons.ts';
 import { opsCommand } from './ops.ts';
-import { incidentCommand } from './incident.ts';
-import { incidentButtons, pinReaction } from './incident-buttons.ts';
+import { incidentCommand } from './incident-command.ts';
+import { incidentButtons } from './incident-buttons.ts';
+import { pinReaction } from './incident-pins.ts';
 import { incidentSubmitted } from './incident-forms.ts';
 import { INCIDENT_MODALS } from '../bot/views/incident-modals.ts';
-import { RESTORE_MODAL, restoreCommand, restoreSubmitted } from './restore.ts';
-import { rollbackButtons, rollbackCommand } from './rollback.ts';
+import { RESTORE_MODAL } from '../bot/views/restore-modal.ts';
+import { restoreCommand } from './restore.ts';
+import { restoreSubmitted } from './restore-form.ts';
+import { rollbackCommand } from './rollback.ts';
+import { rollbackButtons } from './rollback-buttons.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).

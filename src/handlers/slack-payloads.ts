@@ -18,5 +18,7 @@ export type SlashCommandPayload = z.output<typeof slashCommandPayload>;
 
 // A retried delivery carries the same trigger_id (or response_url); either identifies it.
 export function commandDeliveryKey(payload: SlashCommandPayload): string {
-  return `command:${payload.trigger_id ?? payload.response_url ?? `${payload.team_id}:${payload.channel_id}:${payload.user_id}:${payload.command}:${payload.text}`}`;
+  const { team_id, channel_id, user_id, command, text } = payload;
+  const whoWhereWhat = `${team_id}:${channel_id}:${user_id}:${command}:${text}`;
+  return `command:${payload.trigger_id ?? payload.response_url ?? whoWhereWhat}`;
 }
