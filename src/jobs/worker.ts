@@ -20,7 +20,7 @@ import { restoreProcessor } from './processors/restore.ts';
 import { rollbackProcessor } from './processors/rollback.ts';
 import { verifyProcessor } from './processors/verify.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
-import { incidentClockProcessor } from './incident/clocks.ts';
+import { incidentClockProcessor } from './incident/clock-alarms.ts';
 import { incidentCardProcessor, incidentEffectsProcessor } from './incident/effects.ts';
 import { incidentPinProcessor } from './incident/pin.ts';
 import { incidentDeclareProcessor } from './incident/setup.ts';
