@@ -5,6 +5,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { restoreChange } from '../job-data.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { explainRds } from './rds-errors.ts';
+import { rdsKind } from './rds-kind.ts';
 import { connectionString, databaseOf } from './take.ts';
 
 export type RestoreChange = z.output<typeof restoreChange>;
@@ -34,7 +35,7 @@ export async function planRestore(deps: RestoreDeps, change: RestoreChange): Pro
   } else {
     if (change.target.length > 63)
       throw new UserError(
-        `\`${change.target}\` is longer than the 63 characters RDS allows for a new ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'}.`,
+        `\`${change.target}\` is longer than the 63 characters RDS allows for a new ${rdsKind(database.engine)}.`,
         { code: 'target_too_long' },
       );
     const existing = await deps.rds
@@ -44,7 +45,7 @@ export async function planRestore(deps: RestoreDeps, change: RestoreChange): Pro
       });
     if (existing)
       throw new UserError(
-        `An RDS ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'} \`${change.target}\` already exists (${existing.status}); restores go into a new one only.`,
+        `An RDS ${rdsKind(database.engine)} \`${change.target}\` already exists (${existing.status}); restores go into a new one only.`,
         { hint: 'Pick a name that does not exist.', code: 'target_exists' },
       );
   }

@@ -59,7 +59,8 @@ async function announceResolved(deps: ProcessorDeps, record: IncidentRecord, v: 
 function resolvedText(deps: ProcessorDeps, record: IncidentRecord): string {
   const lasted = (record.resolvedAt ?? deps.now()).getTime() - record.declaredAt.getTime();
   const summary = record.summary ? `: ${esc(record.summary)}` : '';
-  return `:white_check_mark: *Resolved (${record.severity}):* ${esc(record.title)} — after ${formatDuration(lasted)}${summary}`;
+  const headline = `:white_check_mark: *Resolved (${record.severity}):* ${esc(record.title)}`;
+  return `${headline} — after ${formatDuration(lasted)}${summary}`;
 }
 
 // Display names for the postmortem (a Markdown file does not render <@U…>).
