@@ -8,7 +8,7 @@ import { verifyDump } from '../backup/verify-dump.ts';
 import { verifyRds } from '../backup/verify-rds.ts';
 import type { JobData } from '../job-data.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
-import { ProgressReporter } from '../progress-reporter.ts';
+import { openProgress } from '../progress-reporter.ts';
 
 // /backup verify <id>: proves a backup restores, pg_dump (backup/verify-dump.ts) or RDS
 // (backup/verify-rds.ts), with a progress message and an audit row for the result.
@@ -29,12 +29,7 @@ export const verifyProcessor: Processor<'verify'> = async ({ data, deps, job }) 
     step: 'starting',
     checks: [],
   };
-  const reporter = data.channelId
-    ? await ProgressReporter.open(deps.slack, data.channelId, () => verifyView(state), {
-        logger: deps.logger,
-        minIntervalMs: deps.progressIntervalMs,
-      })
-    : undefined;
+  const reporter = await openProgress(deps, data.channelId, () => verifyView(state));
   const step = (text: string) => {
     state.step = text;
     reporter?.changed();
