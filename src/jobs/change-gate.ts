@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { approvalRequestView, approvalWaitingView } from '../bot/views/approval.ts';
 import { startingView } from '../bot/views/plan.ts';
-import { newApprovalRequest } from '../core/approval.ts';
+import { newApprovalRequest, type ApprovalPolicy } from '../core/approval.ts';
+import type { FreezePeriod } from '../core/freeze.ts';
 import { planHash, planSummary, planTarget, type Plan } from '../core/plan.ts';
 import { gateFor, utcDateTime } from '../core/policy.ts';
 import { environmentOf } from '../core/targets.ts';
@@ -13,17 +14,25 @@ import { replyToRequester } from './reply.ts';
 
 export type ChangeSubmission = { plan: Plan; envelope: JobEnvelope; planJobId: string };
 
+const BREAK_GLASS_HINT =
+  'If this cannot wait, add --break-glass "why" : it then also needs the environment\'s break-glass approvers, and it is marked BREAK-GLASS in the audit log.';
+const NO_BREAK_GLASS_HINT = 'This environment has no break-glass policy, so nothing can override the freeze.';
+
 export function frozenError(name: string, end: Date, breakGlassPossible: boolean): UserError {
-  return new UserError(
-    `${name === 'freeze' ? 'A freeze' : `The freeze "${name}"`} is in force until ${utcDateTime(end)}; production changes are refused until then.`,
-    {
-      hint: breakGlassPossible
-        ? 'If this cannot wait, add --break-glass "why" : it then also needs the environment\'s break-glass approvers, and it is marked BREAK-GLASS in the audit log.'
-        : 'This environment has no break-glass policy, so nothing can override the freeze.',
-      code: 'frozen',
-    },
-  );
+  const freeze = name === 'freeze' ? 'A freeze' : `The freeze "${name}"`;
+  return new UserError(`${freeze} is in force until ${utcDateTime(end)}; production changes are refused until then.`, {
+    hint: breakGlassPossible ? BREAK_GLASS_HINT : NO_BREAK_GLASS_HINT,
+    code: 'frozen',
+  });
 }
+
+// A change that needs approval, as the gate found it.
+type Approval = {
+  policy: ApprovalPolicy;
+  freeze: FreezePeriod | undefined;
+  approvalChannel: string | undefined;
+  now: Date;
+};
 
 // The gate every change passes, whatever its kind: /deploy, /rollback and /restore call this once
 // their plan is known. No approval needed → the change is enqueued; otherwise an approval request
@@ -32,27 +41,70 @@ export async function submitChange(
   deps: ProcessorDeps,
   submission: ChangeSubmission,
 ): Promise<{ jobId?: string; approvalId?: string }> {
-  const { plan, envelope, planJobId } = submission;
+  const { plan } = submission;
   const env = environmentOf(deps.catalog, plan.env);
   const now = deps.now();
   const gate = gateFor(env, plan.kind, plan.breakGlass, now);
   if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
-  const hash = planHash(plan);
-  const suffix = planJobId.slice(planJobId.indexOf('-') + 1);
-  if (!gate.policy) {
-    const jobId = `${plan.kind}-${suffix}`;
-    await deps.queues.enqueueChange(jobId, { ...envelope, plan, planHash: hash });
-    await replyToRequester(deps.slack, envelope, startingView(plan, jobId));
-    return { jobId };
-  }
-  if (!envelope.channelId)
-    throw new UserError('Approval requests are posted in the channel the command came from, and this one has none.', {
-      code: 'no_channel',
-    });
+  if (!gate.policy) return { jobId: await startNow(deps, submission) };
+  const approval = { policy: gate.policy, freeze: gate.freeze, approvalChannel: env.approvalChannel, now };
+  return { approvalId: await requestApproval(deps, submission, approval) };
+}
+
+async function startNow(deps: ProcessorDeps, { plan, envelope, planJobId }: ChangeSubmission): Promise<string> {
+  const jobId = `${plan.kind}-${planJobId.slice(planJobId.indexOf('-') + 1)}`;
+  await deps.queues.enqueueChange(jobId, { ...envelope, plan, planHash: planHash(plan) });
+  await replyToRequester(deps.slack, envelope, startingView(plan, jobId));
+  return jobId;
+}
+
+const NO_CHANNEL = 'Approval requests are posted in the channel the command came from, and this one has none.';
+
+async function requestApproval(deps: ProcessorDeps, submission: ChangeSubmission, approval: Approval): Promise<string> {
+  const { plan, envelope } = submission;
+  const channel = envelope.channelId;
+  if (!channel) throw new UserError(NO_CHANNEL, { code: 'no_channel' });
   const id = `apr-${randomBytes(8).toString('hex')}`;
-  const request = newApprovalRequest(id, envelope.requestedBy.userId, hash, gate.policy);
-  const freeze = gate.freeze?.name;
-  const breakGlass = gate.freeze ? plan.breakGlass : undefined;
+  const request = newApprovalRequest(id, envelope.requestedBy.userId, planHash(plan), approval.policy);
+  const freeze = approval.freeze?.name;
+  const breakGlass = approval.freeze ? plan.breakGlass : undefined;
+  await storeRequest(deps, submission, {
+    id,
+    request,
+    channel,
+    freeze,
+    breakGlass,
+    expiresAt: approval.policy.expiresAt,
+  });
+  const state = { request, plan, breakGlass, freeze, executionJobId: undefined };
+  const message = await postRequest(deps, channel, approvalRequestView(state));
+  const mirror = await mirrorRequest(deps, approval.approvalChannel, channel, approvalRequestView(state));
+  const permalink = await deps.slack.permalink(message).catch(() => undefined);
+  await deps.approvals.attachMessages(id, message, mirror, permalink);
+  await deps.queues.enqueue(
+    'approval-expire',
+    `approval-expire-${id.slice(4)}`,
+    { correlationId: envelope.correlationId, approvalId: id },
+    { delayMs: Math.max(0, approval.policy.expiresAt.getTime() - approval.now.getTime()) },
+  );
+  await replyToRequester(deps.slack, envelope, approvalWaitingView(state, message.channel));
+  return id;
+}
+
+type NewRequest = {
+  id: string;
+  request: ReturnType<typeof newApprovalRequest>;
+  channel: string;
+  freeze: string | undefined;
+  breakGlass: string | undefined;
+  expiresAt: Date;
+};
+
+// The request and its audit row, stored together.
+async function storeRequest(deps: ProcessorDeps, submission: ChangeSubmission, stored: NewRequest): Promise<void> {
+  const { plan, envelope, planJobId } = submission;
+  const { id, request, channel, freeze, breakGlass } = stored;
+  const hash = planHash(plan);
   await deps.approvals.create(
     {
       request,
@@ -60,7 +112,7 @@ export async function submitChange(
       env: plan.env,
       target: planTarget(plan),
       team: envelope.requestedBy.teamId,
-      channel: envelope.channelId,
+      channel,
       plan,
       breakGlass,
       freeze,
@@ -73,7 +125,7 @@ export async function submitChange(
       decision: 'requested',
       actor: envelope.requestedBy.userId,
       correlationId: envelope.correlationId,
-      channel: envelope.channelId,
+      channel,
       action: `${plan.kind}.approval`,
       target: planTarget(plan),
       planHash: hash,
@@ -82,30 +134,25 @@ export async function submitChange(
       details: {
         plan: planSummary(plan),
         approvalId: id,
-        expiresAt: gate.policy.expiresAt.toISOString(),
+        expiresAt: stored.expiresAt.toISOString(),
         ...(breakGlass ? { breakGlass: true } : {}),
       },
     },
   );
-  const state = { request, plan, breakGlass, freeze, executionJobId: undefined };
-  const message = await postRequest(deps, envelope.channelId, approvalRequestView(state));
-  const mirror =
-    env.approvalChannel && env.approvalChannel !== envelope.channelId
-      ? await deps.slack.postMessage(env.approvalChannel, approvalRequestView(state)).catch((error: unknown) => {
-          deps.logger.warn({ err: error, channel: env.approvalChannel }, 'could not mirror the approval request');
-          return undefined;
-        })
-      : undefined;
-  const permalink = await deps.slack.permalink(message).catch(() => undefined);
-  await deps.approvals.attachMessages(id, message, mirror, permalink);
-  await deps.queues.enqueue(
-    'approval-expire',
-    `approval-expire-${id.slice(4)}`,
-    { correlationId: envelope.correlationId, approvalId: id },
-    { delayMs: Math.max(0, gate.policy.expiresAt.getTime() - now.getTime()) },
-  );
-  await replyToRequester(deps.slack, envelope, approvalWaitingView(state, message.channel));
-  return { approvalId: id };
+}
+
+// The environment's approval channel, when it is another one, gets a copy approvers can act on.
+async function mirrorRequest(
+  deps: ProcessorDeps,
+  approvalChannel: string | undefined,
+  channel: string,
+  view: ReturnType<typeof approvalRequestView>,
+): Promise<Awaited<ReturnType<ProcessorDeps['slack']['postMessage']>> | undefined> {
+  if (!approvalChannel || approvalChannel === channel) return undefined;
+  return deps.slack.postMessage(approvalChannel, view).catch((error: unknown) => {
+    deps.logger.warn({ err: error, channel: approvalChannel }, 'could not mirror the approval request');
+    return undefined;
+  });
 }
 
 // In a channel the bot cannot post to (a DM with someone else, a private channel it is not in),
@@ -116,10 +163,11 @@ async function postRequest(deps: ProcessorDeps, channel: string, view: ReturnTyp
   } catch (error) {
     const code = platformErrorCode(error);
     if (code === 'channel_not_found' || code === 'not_in_channel' || code === 'is_archived') {
-      throw new UserError(
-        `ops-bot cannot post the approval request in this channel (${code}), so approvers could not see it. Nothing was started.`,
-        { hint: 'Run the command in a channel ops-bot is in (invite it with /invite @ops-bot).', code },
-      );
+      const cannot = `ops-bot cannot post the approval request in this channel (${code})`;
+      throw new UserError(`${cannot}, so approvers could not see it. Nothing was started.`, {
+        hint: 'Run the command in a channel ops-bot is in (invite it with /invite @ops-bot).',
+        code,
+      });
     }
     throw error;
   }

@@ -35,42 +35,10 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
     ...(change.reason ? { reason: change.reason } : {}),
     ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
   };
-  let plan: DeployPlan;
-  if (strategy === 'bluegreen') {
-    const colours = await liveColour(cluster, service, change.env);
-    plan = {
-      ...base,
-      deployment: colours.live.name,
-      replicas: colours.live.desired,
-      from: from(colours.live, service, change),
-      bluegreen: colours.plan,
-    };
-  } else {
-    const current = await read(cluster, service.namespace, service.deployment, change.env);
-    if (strategy === 'canary') {
-      const canary = await read(cluster, service.namespace, `${service.deployment}-canary`, change.env, true);
-      if (canary && canary.desired > 0)
-        throw new UserError(
-          `A canary of ${change.service} is already running in ${change.env} (${service.namespace}/${service.deployment}-canary, ${canary.desired} pods). Promote or abort it first.`,
-          { code: 'canary_running' },
-        );
-    }
-    plan = {
-      ...base,
-      deployment: service.deployment,
-      replicas: current.desired,
-      from: from(current, service, change),
-      ...(strategy === 'canary'
-        ? {
-            canary: {
-              name: `${service.deployment}-canary`,
-              steps: service.canary?.steps ?? [10, 25, 50, 100],
-              holdMs: service.canary?.hold ?? 300_000,
-            },
-          }
-        : {}),
-    };
-  }
+  const plan =
+    strategy === 'bluegreen'
+      ? await blueGreenPlan(cluster, service, change, base)
+      : await inPlacePlan(cluster, service, change, base);
   const dryRunTarget = plan.bluegreen?.idleExists ? plan.bluegreen.idle : plan.deployment;
   await cluster
     .setImage(plan.namespace, dryRunTarget, plan.container, image, changeCause(plan, requester), { dryRun: true })
@@ -78,6 +46,61 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
       throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`);
     });
   return plan;
+}
+
+// What every deploy plan says, whatever its strategy.
+type PlanBase = Omit<DeployPlan, 'deployment' | 'replicas' | 'from' | 'bluegreen' | 'canary'>;
+
+async function blueGreenPlan(
+  cluster: KubeCluster,
+  service: CatalogService,
+  change: DeployChange,
+  base: PlanBase,
+): Promise<DeployPlan> {
+  const colours = await liveColour(cluster, service, change.env);
+  return {
+    ...base,
+    deployment: colours.live.name,
+    replicas: colours.live.desired,
+    from: from(colours.live, service, change),
+    bluegreen: colours.plan,
+  };
+}
+
+// Rolling and canary deploys change the service's own Deployment; a canary also needs none running.
+async function inPlacePlan(
+  cluster: KubeCluster,
+  service: CatalogService,
+  change: DeployChange,
+  base: PlanBase,
+): Promise<DeployPlan> {
+  const current = await read(cluster, service.namespace, service.deployment, change.env);
+  if (base.strategy === 'canary') await ensureNoCanary(cluster, service, change);
+  return {
+    ...base,
+    deployment: service.deployment,
+    replicas: current.desired,
+    from: from(current, service, change),
+    ...(base.strategy === 'canary'
+      ? {
+          canary: {
+            name: `${service.deployment}-canary`,
+            steps: service.canary?.steps ?? [10, 25, 50, 100],
+            holdMs: service.canary?.hold ?? 300_000,
+          },
+        }
+      : {}),
+  };
+}
+
+async function ensureNoCanary(cluster: KubeCluster, service: CatalogService, change: DeployChange): Promise<void> {
+  const name = `${service.deployment}-canary`;
+  const canary = await read(cluster, service.namespace, name, change.env, true);
+  if (!canary || canary.desired <= 0) return;
+  const running = `A canary of ${change.service} is already running in ${change.env}`;
+  throw new UserError(`${running} (${service.namespace}/${name}, ${canary.desired} pods). Promote or abort it first.`, {
+    code: 'canary_running',
+  });
 }
 
 // The cluster of an environment's kubeconfig context, or a refusal naming what the kubeconfig has.
@@ -112,11 +135,13 @@ async function read(
 
 function from(current: DeploymentState, service: CatalogService, change: DeployChange): DeployPlan['from'] {
   const container = current.containers.find((candidate) => candidate.name === service.container);
-  if (!container)
-    throw new UserError(
-      `The Deployment ${current.namespace}/${current.name} has no container \`${service.container}\` (it has ${current.containers.map((candidate) => `\`${candidate.name}\``).join(', ')}).`,
-      { code: 'container_missing' },
-    );
+  if (!container) {
+    const has = current.containers.map((candidate) => `\`${candidate.name}\``).join(', ');
+    const deployment = `The Deployment ${current.namespace}/${current.name}`;
+    throw new UserError(`${deployment} has no container \`${service.container}\` (it has ${has}).`, {
+      code: 'container_missing',
+    });
+  }
   if (container.image === imageFor(service.image, change.version))
     throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {
       code: 'already_running',
@@ -128,22 +153,19 @@ function from(current: DeploymentState, service: CatalogService, change: DeployC
 // tells which key carries the colour.
 async function liveColour(cluster: KubeCluster, service: CatalogService, env: string) {
   const serviceName = service.service ?? service.deployment;
+  const theService = `The Service ${service.namespace}/${serviceName}`;
   const svc = await cluster.readService(service.namespace, serviceName).catch((error: unknown) => {
     throw explainKube(error, `read service ${service.namespace}/${serviceName}`);
   });
   if (!svc)
-    throw new UserError(
-      `The Service ${service.namespace}/${serviceName} does not exist in ${env}; blue-green needs it.`,
-      { code: 'service_missing' },
-    );
+    throw new UserError(`${theService} does not exist in ${env}; blue-green needs it.`, { code: 'service_missing' });
   const colourKey = Object.keys(svc.selector).find((key) =>
     (COLOURS as readonly string[]).includes(svc.selector[key]!),
   );
   if (!colourKey)
-    throw new UserError(
-      `The Service ${service.namespace}/${serviceName} selects no blue or green label, so ops-bot cannot tell the colours apart.`,
-      { code: 'no_colours' },
-    );
+    throw new UserError(`${theService} selects no blue or green label, so ops-bot cannot tell the colours apart.`, {
+      code: 'no_colours',
+    });
   const liveColourName = svc.selector[colourKey]!;
   const idleColourName = liveColourName === 'blue' ? 'green' : 'blue';
   const live = await read(cluster, service.namespace, `${service.deployment}-${liveColourName}`, env);

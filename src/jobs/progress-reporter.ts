@@ -116,3 +116,16 @@ export class ProgressReporter {
       .catch((error: unknown) => this.#logger.warn({ err: error }, 'could not post to the progress thread'));
   }
 }
+
+// The progress message of a job asked for in a channel; a job from elsewhere reports nowhere.
+export async function openProgress(
+  deps: { slack: SlackGateway; logger: Logger; progressIntervalMs?: number | undefined },
+  channel: string | undefined,
+  render: () => View,
+): Promise<ProgressReporter | undefined> {
+  if (!channel) return undefined;
+  return ProgressReporter.open(deps.slack, channel, render, {
+    logger: deps.logger,
+    minIntervalMs: deps.progressIntervalMs,
+  });
+}

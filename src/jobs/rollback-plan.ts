@@ -17,12 +17,11 @@ function answersTo(set: ReplicaSetState, revision: number): boolean {
 }
 
 function listRevisions(sets: ReplicaSetState[], container: string, live: number | undefined): string {
-  return sets
-    .map(
-      (set) =>
-        `${set.revision} (${tagOf(set.containers.find((candidate) => candidate.name === container)?.image ?? '?')}${set.revision === live ? ', live' : ''})`,
-    )
-    .join(', ');
+  const describe = (set: ReplicaSetState) => {
+    const image = set.containers.find((candidate) => candidate.name === container)?.image ?? '?';
+    return `${set.revision} (${tagOf(image)}${set.revision === live ? ', live' : ''})`;
+  };
+  return sets.map(describe).join(', ');
 }
 
 // Which revision to go back to: `--to <revision>`, `--to <version>` (the newest revision that ran it),
@@ -55,17 +54,18 @@ export function chooseTarget(
     target = olders[0];
   }
   if (!target) {
-    const wanted = to
-      ? 'revision' in to
-        ? `Revision ${to.revision}`
-        : `Version ${to.version}`
-      : 'An earlier revision';
-    throw new UserError(`${wanted} is not in the cluster any more, so ${where} cannot go back to it.`, {
-      hint: `The cluster keeps: ${listRevisions(sets, container, current.revision) || 'nothing but the live revision'} (revisionHistoryLimit decides how many).`,
+    const kept = listRevisions(sets, container, current.revision) || 'nothing but the live revision';
+    throw new UserError(`${wantedOf(to)} is not in the cluster any more, so ${where} cannot go back to it.`, {
+      hint: `The cluster keeps: ${kept} (revisionHistoryLimit decides how many).`,
       code: 'unknown_revision',
     });
   }
   return target;
+}
+
+function wantedOf(to: RollbackChange['to']): string {
+  if (!to) return 'An earlier revision';
+  return 'revision' in to ? `Revision ${to.revision}` : `Version ${to.version}`;
 }
 
 export async function planRollback(

@@ -24,79 +24,105 @@ export function followRollout(
   start: DeploymentState,
   options: FollowOptions,
 ): Promise<FollowResult> {
-  return new Promise((resolve) => {
-    let latest = start;
-    let finished = false;
-    let failures = 0;
-    let controller: AbortController | undefined;
-    let poller: NodeJS.Timeout | undefined;
-    const finish = (verdict: FollowResult['verdict']) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      clearInterval(poller);
-      controller?.abort();
-      options.signal.removeEventListener('abort', onAbort);
-      resolve({ verdict, state: latest });
-    };
-    const consider = (state: DeploymentState) => {
-      if (finished || Number(state.resourceVersion) < Number(latest.resourceVersion)) return;
-      latest = state;
-      options.onChange?.(state);
-      const verdict = rolloutVerdict(state);
-      if (verdict.state !== 'waiting') finish(verdict);
-    };
-    const poll = () => {
-      poller = setInterval(() => {
-        cluster.readDeployment(start.namespace, start.name).then(
-          (state) => {
-            if (state) consider(state);
-          },
-          () => undefined,
-        );
-      }, options.pollMs ?? 2_000);
-    };
-    const watch = () => {
-      if (finished) return;
-      const startedAt = Date.now();
-      cluster
-        .watchDeployment(
-          start,
-          latest.resourceVersion,
-          (state) => {
-            failures = 0;
-            consider(state);
-          },
-          () => {
-            if (finished) return;
-            // A watch that lived a while and ended is normal; one that fails at once, repeatedly, is not.
-            failures = Date.now() - startedAt < 1_000 ? failures + 1 : 0;
-            if (failures >= WATCH_FAILURES_BEFORE_POLLING) poll();
-            else setTimeout(watch, failures * 200);
-          },
-        )
-        .then(
-          (abort) => {
-            controller = abort;
-          },
-          () => {
-            failures += 1;
-            if (failures >= WATCH_FAILURES_BEFORE_POLLING) poll();
-            else setTimeout(watch, failures * 200);
-          },
-        );
-    };
-    const onAbort = () => finish({ state: 'cancelled', message: 'stopped following the rollout (cancelled)' });
-    const timer = setTimeout(
-      () =>
-        finish({
-          state: 'timeout',
-          message: `the rollout did not finish within ${Math.round(options.timeoutMs / 1000)} s`,
-        }),
-      options.timeoutMs,
+  return new Promise((resolve) => new RolloutFollow(cluster, start, options, resolve).begin());
+}
+
+// One following of one rollout; it settles once, through `finish`, and then stops every source.
+class RolloutFollow {
+  private readonly cluster: KubeCluster;
+  private readonly start: DeploymentState;
+  private readonly options: FollowOptions;
+  private readonly resolve: (result: FollowResult) => void;
+  private latest: DeploymentState;
+  private finished = false;
+  private failures = 0;
+  private controller: AbortController | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    cluster: KubeCluster,
+    start: DeploymentState,
+    options: FollowOptions,
+    resolve: (result: FollowResult) => void,
+  ) {
+    this.cluster = cluster;
+    this.start = start;
+    this.options = options;
+    this.resolve = resolve;
+    this.latest = start;
+  }
+
+  begin(): void {
+    const seconds = Math.round(this.options.timeoutMs / 1000);
+    this.timer = setTimeout(
+      () => this.finish({ state: 'timeout', message: `the rollout did not finish within ${seconds} s` }),
+      this.options.timeoutMs,
     );
-    options.signal.addEventListener('abort', onAbort);
-    consider(start);
-    watch();
-  });
+    this.options.signal.addEventListener('abort', this.onAbort);
+    this.consider(this.start);
+    this.watch();
+  }
+
+  private readonly onAbort = (): void =>
+    this.finish({ state: 'cancelled', message: 'stopped following the rollout (cancelled)' });
+
+  private finish(verdict: FollowResult['verdict']): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    clearInterval(this.poller);
+    this.controller?.abort();
+    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.resolve({ verdict, state: this.latest });
+  }
+
+  private consider(state: DeploymentState): void {
+    if (this.finished || Number(state.resourceVersion) < Number(this.latest.resourceVersion)) return;
+    this.latest = state;
+    this.options.onChange?.(state);
+    const verdict = rolloutVerdict(state);
+    if (verdict.state !== 'waiting') this.finish(verdict);
+  }
+
+  private poll(): void {
+    const { namespace, name } = this.start;
+    this.poller = setInterval(() => {
+      this.cluster.readDeployment(namespace, name).then(
+        (state) => {
+          if (state) this.consider(state);
+        },
+        () => undefined,
+      );
+    }, this.options.pollMs ?? 2_000);
+  }
+
+  private watch(): void {
+    if (this.finished) return;
+    const startedAt = Date.now();
+    const onState = (state: DeploymentState) => {
+      this.failures = 0;
+      this.consider(state);
+    };
+    const onEnd = () => {
+      if (this.finished) return;
+      // A watch that lived a while and ended is normal; one that fails at once, repeatedly, is not.
+      this.failures = Date.now() - startedAt < 1_000 ? this.failures + 1 : 0;
+      this.watchAgainOrPoll();
+    };
+    this.cluster.watchDeployment(this.start, this.latest.resourceVersion, onState, onEnd).then(
+      (abort) => {
+        this.controller = abort;
+      },
+      () => {
+        this.failures += 1;
+        this.watchAgainOrPoll();
+      },
+    );
+  }
+
+  private watchAgainOrPoll(): void {
+    if (this.failures >= WATCH_FAILURES_BEFORE_POLLING) this.poll();
+    else setTimeout(() => this.watch(), this.failures * 200);
+  }
 }

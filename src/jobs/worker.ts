@@ -20,7 +20,7 @@ import { restoreProcessor } from './processors/restore.ts';
 import { rollbackProcessor } from './processors/rollback.ts';
 import { verifyProcessor } from './processors/verify.ts';
 import { whoamiProcessor } from './processors/whoami.ts';
-import { incidentClockProcessor } from './incident/clocks.ts';
+import { incidentClockProcessor } from './incident/clock-alarms.ts';
 import { incidentCardProcessor, incidentEffectsProcessor } from './incident/effects.ts';
 import { incidentPinProcessor } from './incident/pin.ts';
 import { incidentDeclareProcessor } from './incident/setup.ts';
@@ -104,9 +104,8 @@ async function runJob<K extends JobKind>(
     const parsed = JOB_DATA[kind].safeParse(job.data);
     if (!parsed.success) {
       logger.error({ issues: parsed.error.issues }, 'job data is not valid; failing the job without running it');
-      throw new UnrecoverableError(
-        `job data is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-      );
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      throw new UnrecoverableError(`job data is not valid: ${issues.join('; ')}`);
     }
     const data = parsed.data;
     const timer = metrics.jobDuration.startTimer({ kind });

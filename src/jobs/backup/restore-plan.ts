@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { databaseExists } from '../../adapters/pg-dump.ts';
+import type { CatalogDatabase } from '../../core/catalog.ts';
 import type { RestorePlan } from '../../core/plan.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { restoreChange } from '../job-data.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { explainRds } from './rds-errors.ts';
+import { rdsKind } from './rds-kind.ts';
 import { connectionString, databaseOf } from './take.ts';
 
 export type RestoreChange = z.output<typeof restoreChange>;
@@ -24,30 +26,7 @@ export async function planRestore(deps: RestoreDeps, change: RestoreChange): Pro
       code: 'backup_not_available',
     });
   const database = databaseOf(deps as ProcessorDeps, record.database);
-  if (database.engine === 'postgres') {
-    if (await databaseExists(connectionString(database, record.database), change.target)) {
-      throw new UserError(
-        `A database \`${change.target}\` already exists on ${record.database}'s server; restores go into a new database only.`,
-        { hint: 'Pick a name that does not exist.', code: 'target_exists' },
-      );
-    }
-  } else {
-    if (change.target.length > 63)
-      throw new UserError(
-        `\`${change.target}\` is longer than the 63 characters RDS allows for a new ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'}.`,
-        { code: 'target_too_long' },
-      );
-    const existing = await deps.rds
-      .resource(database.region, database.engine, change.target)
-      .catch((error: unknown) => {
-        throw explainRds(error, change.target, database.region);
-      });
-    if (existing)
-      throw new UserError(
-        `An RDS ${database.engine === 'rds-cluster' ? 'cluster' : 'instance'} \`${change.target}\` already exists (${existing.status}); restores go into a new one only.`,
-        { hint: 'Pick a name that does not exist.', code: 'target_exists' },
-      );
-  }
+  await ensureNewTarget(deps, database, record.database, change.target);
   return {
     kind: 'restore',
     database: record.database,
@@ -58,4 +37,33 @@ export async function planRestore(deps: RestoreDeps, change: RestoreChange): Pro
     ...(change.reason ? { reason: change.reason } : {}),
     ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
   };
+}
+
+async function ensureNewTarget(
+  deps: RestoreDeps,
+  database: CatalogDatabase,
+  name: string,
+  target: string,
+): Promise<void> {
+  if (database.engine === 'postgres') {
+    if (await databaseExists(connectionString(database, name), target))
+      throw new UserError(
+        `A database \`${target}\` already exists on ${name}'s server; restores go into a new database only.`,
+        { hint: 'Pick a name that does not exist.', code: 'target_exists' },
+      );
+    return;
+  }
+  const kind = rdsKind(database.engine);
+  if (target.length > 63)
+    throw new UserError(`\`${target}\` is longer than the 63 characters RDS allows for a new ${kind}.`, {
+      code: 'target_too_long',
+    });
+  const existing = await deps.rds.resource(database.region, database.engine, target).catch((error: unknown) => {
+    throw explainRds(error, target, database.region);
+  });
+  if (existing)
+    throw new UserError(
+      `An RDS ${kind} \`${target}\` already exists (${existing.status}); restores go into a new one only.`,
+      { hint: 'Pick a name that does not exist.', code: 'target_exists' },
+    );
 }

@@ -22,12 +22,11 @@ const RDS_TIMEOUT_MS = 4 * 3_600_000;
 
 export function databaseOf(deps: ProcessorDeps, name: string): CatalogDatabase {
   const database = deps.catalog.databases[name];
-  if (!database)
-    throw new UserError(
-      `There is no database \`${name}\` in the catalog (databases: ${Object.keys(deps.catalog.databases).join(', ') || 'none'}).`,
-      { code: 'unknown_database' },
-    );
-  return database;
+  if (database) return database;
+  const known = Object.keys(deps.catalog.databases).join(', ') || 'none';
+  throw new UserError(`There is no database \`${name}\` in the catalog (databases: ${known}).`, {
+    code: 'unknown_database',
+  });
 }
 
 // `env:NAME` reads the connection string from the environment (the catalog holds no secrets).
@@ -155,10 +154,13 @@ async function dump(
     tables: result.tables,
   };
   // Beside the dump, so the pair can be copied elsewhere and still be verified.
-  await writeFile(
-    join(database.dir, `${id}.manifest.json`),
-    `${JSON.stringify({ ...manifest, retainUntil: retainUntil.toISOString(), createdBy: 'ops-bot', requestedBy: ask.requester }, null, 2)}\n`,
-  );
+  const beside = {
+    ...manifest,
+    retainUntil: retainUntil.toISOString(),
+    createdBy: 'ops-bot',
+    requestedBy: ask.requester,
+  };
+  await writeFile(join(database.dir, `${id}.manifest.json`), `${JSON.stringify(beside, null, 2)}\n`);
   await deps.backups.finish(id, { sizeBytes: result.sizeBytes, manifest });
   return result.sizeBytes;
 }

@@ -1,6 +1,6 @@
 import type { DeployPlan } from '../../core/plan.ts';
 import { backupLockKey } from '../processors/backup.ts';
-import { takeBackup } from '../backup/take.ts';
+import { takeBackup, type BackupAsk, type BackupProgress, type BackupResult } from '../backup/take.ts';
 import type { DeployOutcome } from './rolling.ts';
 import type { DeployRun } from './run.ts';
 
@@ -28,48 +28,15 @@ export async function backupFirst(run: DeployRun<DeployPlan>): Promise<DeployOut
     return { decision: 'failed', detail: `backup of ${name} busy; nothing was deployed` };
   }
   try {
-    const backup = await takeBackup(
-      deps,
-      {
-        database: name,
-        requester: data.requestedBy.userId,
-        reason: `before deploying ${run.plan.service} ${run.plan.to.version}`,
-        jobId,
-        correlationId: data.correlationId,
-      },
-      (progress) => {
-        run.set({
-          note: `:floppy_disk: Backing up ${name} first: ${progress.percent !== undefined ? `${progress.percent}%` : progress.bytes !== undefined ? `${Math.round(progress.bytes / 1_048_576)} MB written` : 'starting'}`,
-        });
-      },
-    );
-    await deps.audit.record({
-      event: 'result',
-      decision: 'succeeded',
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      action: 'backup.result',
-      target: name,
-      jobId,
-      reason: `before deploying ${run.plan.service} ${run.plan.to.version}`,
-      details: { backupId: backup.id, sizeBytes: backup.sizeBytes },
+    const backup = await takeBackup(deps, backupAsk(run, name), (progress) => {
+      run.set({ note: `:floppy_disk: Backing up ${name} first: ${progressOf(progress)}` });
     });
+    await auditBackedUp(run, name, backup);
     run.set({ note: `:floppy_disk: Backed up ${name} first: \`${backup.id}\`` });
     return undefined;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    await deps.audit
-      .record({
-        event: 'result',
-        decision: 'failed',
-        actor: data.requestedBy.userId,
-        correlationId: data.correlationId,
-        action: 'backup.result',
-        target: name,
-        jobId,
-        reason: why,
-      })
-      .catch(() => undefined);
+    await auditBackupFailed(run, name, why);
     run.set({
       phase: 'failed',
       failure: `the backup of ${name} failed, so nothing was deployed: ${why}`,
@@ -79,4 +46,56 @@ export async function backupFirst(run: DeployRun<DeployPlan>): Promise<DeployOut
   } finally {
     await lock.lease.release();
   }
+}
+
+function reasonOf(run: DeployRun<DeployPlan>): string {
+  return `before deploying ${run.plan.service} ${run.plan.to.version}`;
+}
+
+function backupAsk(run: DeployRun<DeployPlan>, name: string): BackupAsk {
+  const { data, jobId } = run;
+  return {
+    database: name,
+    requester: data.requestedBy.userId,
+    reason: reasonOf(run),
+    jobId,
+    correlationId: data.correlationId,
+  };
+}
+
+function progressOf(progress: BackupProgress): string {
+  if (progress.percent !== undefined) return `${progress.percent}%`;
+  if (progress.bytes !== undefined) return `${Math.round(progress.bytes / 1_048_576)} MB written`;
+  return 'starting';
+}
+
+async function auditBackedUp(run: DeployRun<DeployPlan>, name: string, backup: BackupResult): Promise<void> {
+  const { deps, data, jobId } = run;
+  await deps.audit.record({
+    event: 'result',
+    decision: 'succeeded',
+    actor: data.requestedBy.userId,
+    correlationId: data.correlationId,
+    action: 'backup.result',
+    target: name,
+    jobId,
+    reason: reasonOf(run),
+    details: { backupId: backup.id, sizeBytes: backup.sizeBytes },
+  });
+}
+
+async function auditBackupFailed(run: DeployRun<DeployPlan>, name: string, why: string): Promise<void> {
+  const { deps, data, jobId } = run;
+  await deps.audit
+    .record({
+      event: 'result',
+      decision: 'failed',
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      action: 'backup.result',
+      target: name,
+      jobId,
+      reason: why,
+    })
+    .catch(() => undefined);
 }

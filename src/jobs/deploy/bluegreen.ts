@@ -1,4 +1,5 @@
-import { changeCause, type DeployPlan } from '../../core/plan.ts';
+import { changeCause, type DeployPlan, type WorkloadPlan } from '../../core/plan.ts';
+import type { DeploymentState } from '../../core/rollout.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
 import { checkHealth } from './health.ts';
@@ -9,7 +10,7 @@ import type { DeployRun } from './run.ts';
 // then switch the Service's selector in one guarded patch. The old colour stays up for the grace
 // period (so switching back is instant), then a delayed job scales it to zero.
 export async function blueGreenDeploy(run: DeployRun<DeployPlan>): Promise<DeployOutcome> {
-  const { plan, cluster } = run;
+  const { plan } = run;
   const colours = plan.bluegreen;
   if (!colours) throw new UserError('This blue-green plan has no colours; plan it again.', { code: 'plan_incomplete' });
   run.set({
@@ -19,39 +20,55 @@ export async function blueGreenDeploy(run: DeployRun<DeployPlan>): Promise<Deplo
   if (run.resumedAt !== 'switched') {
     const idle = await rollIdle(run);
     if (idle) return idle;
-    if (run.service.healthCheck) {
-      run.set({ phase: 'verifying' });
-      const health = await checkHealth(
-        run.service.healthCheck.url,
-        plan.env,
-        run.service.healthCheck.expectStatus,
-        run.service.healthCheck.timeout,
-      );
-      if (!health.ok) return giveUp(run, health.detail);
-    }
-    run.set({ phase: 'switching' });
-    const service = await cluster.readService(plan.namespace, colours.service);
-    if (!service)
-      throw new UserError(`The Service ${plan.namespace}/${colours.service} disappeared; traffic was not switched.`, {
-        code: 'service_missing',
-      });
-    const idleState = await cluster.readDeployment(plan.namespace, colours.idle);
-    await cluster
-      .switchService(
-        plan.namespace,
-        colours.service,
-        service.resourceVersion,
-        idleState?.selector ?? { ...service.selector, [colours.colourKey]: colours.idleColour },
-      )
-      .catch((error: unknown) => {
-        throw explainKube(error, `switch ${plan.namespace}/${colours.service}`);
-      });
-    await run.checkpoint('switched');
-    await run.note(
-      `:twisted_rightwards_arrows: Traffic switched from ${colours.liveColour} to ${colours.idleColour}. ${colours.liveColour} stays up for the grace period, then scales to 0.`,
-    );
+    const unhealthy = await checkIdleHealth(run);
+    if (unhealthy) return unhealthy;
+    await switchTraffic(run, colours);
   }
   run.set({ phase: 'succeeded', colour: { from: colours.liveColour, to: colours.idleColour, switched: true } });
+  await scheduleRetire(run, colours);
+  const kept = `${colours.liveColour} kept for ${Math.round(run.service.gracePeriod / 1000)} s`;
+  return { decision: 'succeeded', detail: `${colours.idleColour} now serves ${plan.to.version}; ${kept}` };
+}
+
+type Colours = NonNullable<WorkloadPlan['bluegreen']>;
+
+async function checkIdleHealth(run: DeployRun<DeployPlan>): Promise<DeployOutcome | undefined> {
+  const check = run.service.healthCheck;
+  if (!check) return undefined;
+  run.set({ phase: 'verifying' });
+  const health = await checkHealth(check.url, run.plan.env, check.expectStatus, check.timeout);
+  return health.ok ? undefined : giveUp(run, health.detail);
+}
+
+// One guarded patch of the Service's selector: it fails if the Service changed since it was read.
+async function switchTraffic(run: DeployRun<DeployPlan>, colours: Colours): Promise<void> {
+  const { plan, cluster } = run;
+  run.set({ phase: 'switching' });
+  const service = await cluster.readService(plan.namespace, colours.service);
+  if (!service)
+    throw new UserError(`The Service ${plan.namespace}/${colours.service} disappeared; traffic was not switched.`, {
+      code: 'service_missing',
+    });
+  const idleState = await cluster.readDeployment(plan.namespace, colours.idle);
+  await cluster
+    .switchService(
+      plan.namespace,
+      colours.service,
+      service.resourceVersion,
+      idleState?.selector ?? { ...service.selector, [colours.colourKey]: colours.idleColour },
+    )
+    .catch((error: unknown) => {
+      throw explainKube(error, `switch ${plan.namespace}/${colours.service}`);
+    });
+  await run.checkpoint('switched');
+  const { liveColour, idleColour } = colours;
+  const switched = `:twisted_rightwards_arrows: Traffic switched from ${liveColour} to ${idleColour}.`;
+  await run.note(`${switched} ${liveColour} stays up for the grace period, then scales to 0.`);
+}
+
+// The colour that no longer serves stays up for the grace period (so switching back is instant).
+export async function scheduleRetire<P extends WorkloadPlan>(run: DeployRun<P>, colours: Colours): Promise<void> {
+  const { plan } = run;
   await run.deps.queues.enqueue(
     'bluegreen-retire',
     `bluegreen-retire-${run.jobId.slice(run.jobId.indexOf('-') + 1)}`,
@@ -66,10 +83,6 @@ export async function blueGreenDeploy(run: DeployRun<DeployPlan>): Promise<Deplo
     },
     { delayMs: run.service.gracePeriod },
   );
-  return {
-    decision: 'succeeded',
-    detail: `${colours.idleColour} now serves ${plan.to.version}; ${colours.liveColour} kept for ${Math.round(run.service.gracePeriod / 1000)} s`,
-  };
 }
 
 async function rollIdle(run: DeployRun<DeployPlan>): Promise<DeployOutcome | undefined> {
@@ -80,38 +93,7 @@ async function rollIdle(run: DeployRun<DeployPlan>): Promise<DeployOutcome | und
     throw new UserError(`The live colour ${plan.namespace}/${colours.live} disappeared; nothing was switched.`, {
       code: 'deployment_missing',
     });
-  const cause = changeCause(plan, run.data.requestedBy.userId);
-  let idle;
-  if (run.resumedAt === 'idle-rolled') {
-    idle = await cluster.readDeployment(plan.namespace, colours.idle);
-  } else if (await cluster.readDeployment(plan.namespace, colours.idle)) {
-    idle = await cluster.scaleDeployment(plan.namespace, colours.idle, live.desired, {
-      container: plan.container,
-      image: plan.to.image,
-      changeCause: cause,
-    });
-  } else {
-    const labels: Record<string, string> = {
-      ...live.template.metadata?.labels,
-      [colours.colourKey]: colours.idleColour,
-    };
-    delete labels['pod-template-hash'];
-    const containers = (live.template.spec.containers as { name: string; image: string }[]).map((container) =>
-      container.name === plan.container ? { ...container, image: plan.to.image } : container,
-    );
-    idle = await cluster.createDeployment(plan.namespace, {
-      name: colours.idle,
-      labels,
-      selector: { ...live.selector, [colours.colourKey]: colours.idleColour },
-      replicas: live.desired,
-      template: {
-        ...live.template,
-        metadata: { ...live.template.metadata, labels },
-        spec: { ...live.template.spec, containers },
-      },
-      annotations: { 'kubernetes.io/change-cause': cause },
-    });
-  }
+  const idle = await idleAtNewVersion(run, colours, live);
   if (!idle)
     throw new UserError(`The idle colour ${plan.namespace}/${colours.idle} disappeared during the deploy.`, {
       code: 'deployment_missing',
@@ -130,16 +112,51 @@ async function rollIdle(run: DeployRun<DeployPlan>): Promise<DeployOutcome | und
   return giveUp(run, result.verdict.message);
 }
 
+// The idle colour at the live colour's size, running the new image: already rolled (a resumed job),
+// scaled up if it exists, or created as a copy of the live colour.
+async function idleAtNewVersion(run: DeployRun<DeployPlan>, colours: Colours, live: DeploymentState) {
+  const { plan, cluster } = run;
+  const cause = changeCause(plan, run.data.requestedBy.userId);
+  if (run.resumedAt === 'idle-rolled') return cluster.readDeployment(plan.namespace, colours.idle);
+  if (await cluster.readDeployment(plan.namespace, colours.idle))
+    return cluster.scaleDeployment(plan.namespace, colours.idle, live.desired, {
+      container: plan.container,
+      image: plan.to.image,
+      changeCause: cause,
+    });
+  const labels: Record<string, string> = {
+    ...live.template.metadata?.labels,
+    [colours.colourKey]: colours.idleColour,
+  };
+  delete labels['pod-template-hash'];
+  const containers = (live.template.spec.containers as { name: string; image: string }[]).map((container) =>
+    container.name === plan.container ? { ...container, image: plan.to.image } : container,
+  );
+  return cluster.createDeployment(plan.namespace, {
+    name: colours.idle,
+    labels,
+    selector: { ...live.selector, [colours.colourKey]: colours.idleColour },
+    replicas: live.desired,
+    template: {
+      ...live.template,
+      metadata: { ...live.template.metadata, labels },
+      spec: { ...live.template.spec, containers },
+    },
+    annotations: { 'kubernetes.io/change-cause': cause },
+  });
+}
+
 // Before the switch nothing reached users: the automatic rollback is to leave traffic where it was
 // and scale the idle colour back to zero.
 async function giveUp(run: DeployRun<DeployPlan>, why: string): Promise<DeployOutcome> {
   const colours = run.plan.bluegreen!;
   await run.cluster.scaleDeployment(run.plan.namespace, colours.idle, 0).catch(() => undefined);
   const rolledBack = run.service.autoRollback;
+  const scaledBack = rolledBack ? `; ${colours.idleColour} was scaled back to 0` : '';
   run.set({
     phase: rolledBack ? 'rolled-back' : 'failed',
     failure: why,
-    note: `Traffic never left ${colours.liveColour}${rolledBack ? `; ${colours.idleColour} was scaled back to 0` : ''}.`,
+    note: `Traffic never left ${colours.liveColour}${scaledBack}.`,
   });
   return { decision: rolledBack ? 'rolled-back' : 'failed', detail: `${why}; traffic stayed on ${colours.liveColour}` };
 }

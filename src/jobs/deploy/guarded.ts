@@ -4,6 +4,7 @@ import { imageOf } from '../../core/rollout.ts';
 import { deployLockKey, serviceTarget } from '../../core/targets.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { KubeCluster } from '../../adapters/kube.ts';
+import type { Lease } from '../../adapters/locks.ts';
 import { ensureAllowed } from '../change-allowed.ts';
 import { noteIncidentAction } from '../incident/actions.ts';
 import { explainKube } from '../kube-errors.ts';
@@ -19,7 +20,7 @@ export async function runGuarded<P extends WorkloadPlan>(
   input: ProcessorInput<'deploy' | 'rollback'>,
   execute: (run: DeployRun<P>) => Promise<DeployOutcome>,
 ): Promise<DeployOutcome> {
-  const { deps, job, signal } = input;
+  const { deps, job } = input;
   const data = input.data as ChangeData<P>;
   const { plan } = data;
   const jobId = job.id ?? `${plan.kind}-unknown`;
@@ -30,7 +31,39 @@ export async function runGuarded<P extends WorkloadPlan>(
       code: 'plan_tampered',
     });
   await ensureAllowed(deps, data, resumed);
-  const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
+  const audit = changeAudit(deps, data, jobId);
+  await audit(
+    resumed ? 'resume' : 'start',
+    resumed ? 'resumed' : 'started',
+    undefined,
+    data.approvalId ? { approvalId: data.approvalId } : {},
+  );
+  if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
+  const what = describeChange(plan);
+  if (!resumed)
+    await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
+  const lease = await lockTarget(deps, data, jobId, what);
+  const guard: Guard<P> = { input, data, jobId, resumed, service: target.service, audit };
+  const outcome = await executeLocked(guard, lease, execute);
+  await audit('result', outcome.decision, outcome.detail, { revision: outcome.revision });
+  return outcome;
+}
+
+type Audit = (event: string, decision: string, reason?: string, details?: Record<string, unknown>) => Promise<number>;
+
+// A change that passed its checks, about to run under the target's lock.
+type Guard<P extends WorkloadPlan> = {
+  input: ProcessorInput<'deploy' | 'rollback'>;
+  data: ChangeData<P>;
+  jobId: string;
+  resumed: boolean;
+  service: CatalogService;
+  audit: Audit;
+};
+
+function changeAudit(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): Audit {
+  const { plan } = data;
+  return (event, decision, reason, details = {}) =>
     deps.audit.record({
       event,
       decision,
@@ -44,38 +77,44 @@ export async function runGuarded<P extends WorkloadPlan>(
       reason,
       details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy, ...details },
     });
-  await audit(
-    resumed ? 'resume' : 'start',
-    resumed ? 'resumed' : 'started',
-    undefined,
-    data.approvalId ? { approvalId: data.approvalId } : {},
-  );
-  if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
-  const what =
-    plan.kind === 'rollback'
-      ? `rollback of ${plan.service} to ${plan.to.version} in ${plan.env}`
-      : `${plan.strategy} deploy of ${plan.service} ${plan.to.version} to ${plan.env}`;
-  if (!resumed)
-    await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
+}
+
+function describeChange(plan: WorkloadPlan): string {
+  return plan.kind === 'rollback'
+    ? `rollback of ${plan.service} to ${plan.to.version} in ${plan.env}`
+    : `${plan.strategy} deploy of ${plan.service} ${plan.to.version} to ${plan.env}`;
+}
+
+async function lockTarget(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string, what: string) {
+  const { plan } = data;
   const lock = await deps.locks.acquire(deployLockKey(plan.service, plan.env), {
     jobId,
     userId: data.requestedBy.userId,
     what,
   });
-  if ('busy' in lock)
-    throw new UserError(
-      `${plan.service} in ${plan.env} is being changed by <@${lock.busy.userId}> (job \`${lock.busy.jobId}\`: ${lock.busy.what}); this ${plan.kind} was not run.`,
-      { code: 'locked' },
-    );
+  if (!('busy' in lock)) return lock.lease;
+  const holder = `<@${lock.busy.userId}> (job \`${lock.busy.jobId}\`: ${lock.busy.what})`;
+  throw new UserError(`${plan.service} in ${plan.env} is being changed by ${holder}; this ${plan.kind} was not run.`, {
+    code: 'locked',
+  });
+}
+
+async function executeLocked<P extends WorkloadPlan>(
+  guard: Guard<P>,
+  lease: Lease,
+  execute: (run: DeployRun<P>) => Promise<DeployOutcome>,
+): Promise<DeployOutcome> {
+  const { input, data, jobId, audit } = guard;
+  const { deps, job, signal } = input;
+  const { plan } = data;
   let run: DeployRun<P> | undefined;
-  let outcome: DeployOutcome;
   try {
     const cluster = deps.kube.cluster(plan.context);
-    if (!resumed)
+    if (!guard.resumed)
       await ensureUnchanged(deps, cluster, plan, data.requestedBy.userId, data.correlationId, jobId, data.planHash);
-    run = new DeployRun<P>(deps, job, data, cluster, target.service, signal);
+    run = new DeployRun<P>(deps, job, data, cluster, guard.service, signal);
     await run.open();
-    outcome = await execute(run);
+    return await execute(run);
   } catch (error) {
     const explained = explainKube(error, `${plan.kind} ${plan.service}`);
     const why = explained instanceof Error ? explained.message : String(explained);
@@ -88,10 +127,8 @@ export async function runGuarded<P extends WorkloadPlan>(
     await run
       ?.close()
       .catch((error: unknown) => deps.logger.error({ err: error }, 'could not write the final message'));
-    await lock.lease.release();
+    await lease.release();
   }
-  await audit('result', outcome.decision, outcome.detail, { revision: outcome.revision });
-  return outcome;
 }
 
 // A deploy's image is exactly the catalog's repository at the requested version; a rollback's comes
@@ -139,8 +176,13 @@ async function ensureUnchanged(
     planHash: hash,
     reason: `target changed since the plan: now ${now}`,
   });
+  const planned = `${tagOf(plan.from.image)} (rev ${plan.from.revision ?? '?'})`;
+  const moved = `${plan.service} in ${plan.env} changed since this was planned and approved`;
+  const refusal = `${moved}: it now runs ${now}, not ${planned}.`;
   throw new UserError(
-    `${plan.service} in ${plan.env} changed since this was planned and approved: it now runs ${now}, not ${tagOf(plan.from.image)} (rev ${plan.from.revision ?? '?'}). Nothing was changed; run the command again to plan and approve against what runs now.`,
-    { code: 'plan_changed' },
+    `${refusal} Nothing was changed; run the command again to plan and approve against what runs now.`,
+    {
+      code: 'plan_changed',
+    },
   );
 }

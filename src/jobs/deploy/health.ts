@@ -15,9 +15,8 @@ export async function checkHealth(
       ? { ok: true, detail: `${url} answered ${response.status}` }
       : { ok: false, detail: `health check ${url} answered ${response.status}, expected ${expectStatus}` };
   } catch (error) {
-    return {
-      ok: false,
-      detail: `health check ${url} failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message}`,
-    };
+    const why =
+      (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+    return { ok: false, detail: `health check ${url} failed: ${why}` };
   }
 }

@@ -3,6 +3,7 @@ import { imageOf } from '../../core/rollout.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
 import { chooseTarget } from '../rollback-plan.ts';
+import { scheduleRetire } from './bluegreen.ts';
 import type { DeployOutcome } from './rolling.ts';
 import type { DeployRun } from './run.ts';
 import { undoTo } from './undo.ts';
@@ -73,10 +74,9 @@ export async function switchBack(run: DeployRun<RollbackPlan>): Promise<DeployOu
         code: 'deployment_missing',
       });
     if (target.available < target.desired || target.desired === 0)
-      throw new UserError(
-        `${colours.idle} is not fully up (${target.available}/${target.desired}); traffic was not switched. Roll back with --to instead.`,
-        { code: 'colour_down' },
-      );
+      throw new UserError(`${notUp(colours.idle, target)}; traffic was not switched. Roll back with --to instead.`, {
+        code: 'colour_down',
+      });
     await cluster
       .switchService(plan.namespace, colours.service, service.resourceVersion, target.selector)
       .catch((error: unknown) => {
@@ -86,19 +86,10 @@ export async function switchBack(run: DeployRun<RollbackPlan>): Promise<DeployOu
     run.set({ ready: target.available, desired: target.desired });
   }
   run.set({ phase: 'succeeded', colour: { from: colours.liveColour, to: colours.idleColour, switched: true } });
-  await run.deps.queues.enqueue(
-    'bluegreen-retire',
-    `bluegreen-retire-${run.jobId.slice(run.jobId.indexOf('-') + 1)}`,
-    {
-      correlationId: run.data.correlationId,
-      context: plan.context,
-      namespace: plan.namespace,
-      deployment: colours.live,
-      service: colours.service,
-      colourKey: colours.colourKey,
-      colour: colours.liveColour,
-    },
-    { delayMs: run.service.gracePeriod },
-  );
+  await scheduleRetire(run, colours);
   return { decision: 'succeeded', detail: `traffic back on ${colours.idleColour} (${tagOf(plan.to.image)})` };
+}
+
+function notUp(colour: string, target: { available: number; desired: number }): string {
+  return `${colour} is not fully up (${target.available}/${target.desired})`;
 }

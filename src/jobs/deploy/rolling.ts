@@ -70,11 +70,11 @@ async function resumePoint(run: DeployRun<DeployPlan>) {
     throw new UserError(`The Deployment ${where} disappeared during the rollout.`, { code: 'deployment_missing' });
   const running = imageOf(state, plan.container);
   if (running === plan.from.image && run.resumedAt === 'patching') return undefined;
+  const moved = `${where} no longer runs ${plan.to.version} (it runs ${tagOf(running ?? '?')})`;
   if (running !== plan.to.image)
-    throw new UserError(
-      `${where} no longer runs ${plan.to.version} (it runs ${tagOf(running ?? '?')}); someone changed it while this deploy was interrupted. Nothing more was done.`,
-      { code: 'plan_changed' },
-    );
+    throw new UserError(`${moved}; someone changed it while this deploy was interrupted. Nothing more was done.`, {
+      code: 'plan_changed',
+    });
   await run.note(
     ':recycle: The worker running this deploy stopped; another one took over and is following the rollout.',
   );

@@ -1,8 +1,10 @@
 import { backupView, type BackupViewState } from '../../bot/views/backup.ts';
 import { UserError } from '../../core/user-error.ts';
-import { databaseOf, takeBackup } from '../backup/take.ts';
-import type { Processor } from '../processor.ts';
-import { ProgressReporter } from '../progress-reporter.ts';
+import type { Lease } from '../../adapters/locks.ts';
+import { databaseOf, takeBackup, type BackupAsk } from '../backup/take.ts';
+import type { JobData } from '../job-data.ts';
+import type { Processor, ProcessorDeps } from '../processor.ts';
+import { openProgress } from '../progress-reporter.ts';
 
 export function backupLockKey(database: string): string {
   return `backup:${database}`;
@@ -12,62 +14,25 @@ export function backupLockKey(database: string): string {
 export const backupProcessor: Processor<'backup'> = async ({ data, deps, job }) => {
   const jobId = job.id ?? 'backup-unknown';
   const database = databaseOf(deps, data.database);
-  const source = database.engine === 'postgres' ? database.dir : database.identifier;
-  const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
-    deps.audit.record({
-      event,
-      decision,
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      channel: data.channelId,
-      action: `backup.${event}`,
-      target: data.database,
-      jobId,
-      reason,
-      details,
-    });
+  const audit = backupAudit(deps, data, jobId);
   await audit('start', 'started', data.reason);
-  const lock = await deps.locks.acquire(backupLockKey(data.database), {
-    jobId,
-    userId: data.requestedBy.userId,
-    what: `backup of ${data.database}`,
-  });
-  if ('busy' in lock)
-    throw new UserError(
-      `A backup of ${data.database} is already running (job \`${lock.busy.jobId}\` by <@${lock.busy.userId}>).`,
-      { code: 'locked' },
-    );
+  const lease = await lockDatabase(deps, data, jobId);
   const state: BackupViewState = {
     database: data.database,
     engine: database.engine,
-    source,
+    source: database.engine === 'postgres' ? database.dir : database.identifier,
     jobId,
     requester: data.requestedBy.userId,
     reason: data.reason,
     phase: 'running',
     id: undefined,
   };
-  const reporter = data.channelId
-    ? await ProgressReporter.open(deps.slack, data.channelId, () => backupView(state), {
-        logger: deps.logger,
-        minIntervalMs: deps.progressIntervalMs,
-      })
-    : undefined;
+  const reporter = await openProgress(deps, data.channelId, () => backupView(state));
   try {
-    const result = await takeBackup(
-      deps,
-      {
-        database: data.database,
-        requester: data.requestedBy.userId,
-        reason: data.reason,
-        jobId,
-        correlationId: data.correlationId,
-      },
-      (progress) => {
-        Object.assign(state, progress);
-        reporter?.changed();
-      },
-    );
+    const result = await takeBackup(deps, backupAsk(data, jobId), (progress) => {
+      Object.assign(state, progress);
+      reporter?.changed();
+    });
     Object.assign(state, { phase: 'available', sizeBytes: result.sizeBytes, durationMs: result.durationMs });
     await audit('result', 'succeeded', undefined, {
       backupId: result.id,
@@ -81,6 +46,50 @@ export const backupProcessor: Processor<'backup'> = async ({ data, deps, job }) 
     throw error;
   } finally {
     await reporter?.finish().catch(() => undefined);
-    await lock.lease.release();
+    await lease.release();
   }
 };
+
+type BackupAudit = (
+  event: string,
+  decision: string,
+  reason?: string,
+  details?: Record<string, unknown>,
+) => Promise<number>;
+
+function backupAudit(deps: ProcessorDeps, data: JobData<'backup'>, jobId: string): BackupAudit {
+  return (event, decision, reason, details = {}) =>
+    deps.audit.record({
+      event,
+      decision,
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      channel: data.channelId,
+      action: `backup.${event}`,
+      target: data.database,
+      jobId,
+      reason,
+      details,
+    });
+}
+
+async function lockDatabase(deps: ProcessorDeps, data: JobData<'backup'>, jobId: string): Promise<Lease> {
+  const lock = await deps.locks.acquire(backupLockKey(data.database), {
+    jobId,
+    userId: data.requestedBy.userId,
+    what: `backup of ${data.database}`,
+  });
+  if (!('busy' in lock)) return lock.lease;
+  const holder = `job \`${lock.busy.jobId}\` by <@${lock.busy.userId}>`;
+  throw new UserError(`A backup of ${data.database} is already running (${holder}).`, { code: 'locked' });
+}
+
+function backupAsk(data: JobData<'backup'>, jobId: string): BackupAsk {
+  return {
+    database: data.database,
+    requester: data.requestedBy.userId,
+    reason: data.reason,
+    jobId,
+    correlationId: data.correlationId,
+  };
+}

@@ -1,3 +1,4 @@
+import type { Lease } from '../../adapters/locks.ts';
 import { createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
 import { restoreView, type RestoreViewState } from '../../bot/views/backup.ts';
 import { planTarget } from '../../core/plan.ts';
@@ -5,11 +6,15 @@ import { UserError } from '../../core/user-error.ts';
 import { ensureAllowed } from '../change-allowed.ts';
 import { planRestore } from '../backup/restore-plan.ts';
 import { explainRds } from '../backup/rds-errors.ts';
+import type { RdsDatabase } from '../backup/rds-kind.ts';
 import { connectionString, databaseOf } from '../backup/take.ts';
-import type { Processor, ProcessorInput } from '../processor.ts';
-import { ProgressReporter } from '../progress-reporter.ts';
+import type { JobData } from '../job-data.ts';
+import type { Processor, ProcessorDeps } from '../processor.ts';
+import { openProgress } from '../progress-reporter.ts';
 
 const RESTORE_TIMEOUT_MS = 6 * 3_600_000;
+// RDS states from which a restore never becomes available.
+const RESTORE_FAILED = ['failed', 'incompatible-restore', 'incompatible-parameters', 'storage-full'];
 
 // /restore, once planned and allowed: into the new target only (re-checked now: someone may have
 // created it since the plan), followed until available, and the final message gives the endpoint.
@@ -17,31 +22,10 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
   const { plan } = data;
   const jobId = job.id ?? 'restore-unknown';
   await ensureAllowed(deps, data, false);
-  const audit = (event: string, decision: string, reason?: string, details: Record<string, unknown> = {}) =>
-    deps.audit.record({
-      event,
-      decision,
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      channel: data.channelId,
-      action: `restore.${event}`,
-      target: planTarget(plan),
-      jobId,
-      planHash: data.planHash,
-      reason,
-      details: { backupId: plan.backupId, into: plan.target, ...details },
-    });
+  const audit = restoreAudit(deps, data, jobId);
   await audit('start', 'started');
   if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
-  const lock = await deps.locks.acquire(`restore:${plan.engine}:${plan.target}`, {
-    jobId,
-    userId: data.requestedBy.userId,
-    what: `restore of ${plan.backupId} into ${plan.target}`,
-  });
-  if ('busy' in lock)
-    throw new UserError(`Something is already being restored into ${plan.target} (job \`${lock.busy.jobId}\`).`, {
-      code: 'locked',
-    });
+  const lease = await lockTarget(deps, data, jobId);
   const started = Date.now();
   const state: RestoreViewState = {
     backupId: plan.backupId,
@@ -52,12 +36,7 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
     requester: data.requestedBy.userId,
     phase: 'restoring',
   };
-  const reporter = data.channelId
-    ? await ProgressReporter.open(deps.slack, data.channelId, () => restoreView(state), {
-        logger: deps.logger,
-        minIntervalMs: deps.progressIntervalMs,
-      })
-    : undefined;
+  const reporter = await openProgress(deps, data.channelId, () => restoreView(state));
   try {
     await planRestore(deps, {
       kind: 'restore',
@@ -67,7 +46,7 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
       env: plan.env,
       dryRun: false,
     });
-    state.endpoint = await restoreNow({ data, deps, job } as ProcessorInput<'restore'>);
+    state.endpoint = await restoreNow(deps, data);
     Object.assign(state, { phase: 'available', durationMs: Date.now() - started });
     await audit('result', 'succeeded', undefined, { endpoint: state.endpoint });
     return { endpoint: state.endpoint };
@@ -81,11 +60,49 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
     throw error;
   } finally {
     await reporter?.finish().catch(() => undefined);
-    await lock.lease.release();
+    await lease.release();
   }
 };
 
-async function restoreNow({ data, deps }: ProcessorInput<'restore'>): Promise<string> {
+type RestoreAudit = (
+  event: string,
+  decision: string,
+  reason?: string,
+  details?: Record<string, unknown>,
+) => Promise<number>;
+
+function restoreAudit(deps: ProcessorDeps, data: JobData<'restore'>, jobId: string): RestoreAudit {
+  const { plan } = data;
+  return (event, decision, reason, details = {}) =>
+    deps.audit.record({
+      event,
+      decision,
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      channel: data.channelId,
+      action: `restore.${event}`,
+      target: planTarget(plan),
+      jobId,
+      planHash: data.planHash,
+      reason,
+      details: { backupId: plan.backupId, into: plan.target, ...details },
+    });
+}
+
+async function lockTarget(deps: ProcessorDeps, data: JobData<'restore'>, jobId: string): Promise<Lease> {
+  const { plan } = data;
+  const lock = await deps.locks.acquire(`restore:${plan.engine}:${plan.target}`, {
+    jobId,
+    userId: data.requestedBy.userId,
+    what: `restore of ${plan.backupId} into ${plan.target}`,
+  });
+  if (!('busy' in lock)) return lock.lease;
+  throw new UserError(`Something is already being restored into ${plan.target} (job \`${lock.busy.jobId}\`).`, {
+    code: 'locked',
+  });
+}
+
+async function restoreNow(deps: ProcessorDeps, data: JobData<'restore'>): Promise<string> {
   const { plan } = data;
   const database = databaseOf(deps, plan.database);
   const record = await deps.backups.get(plan.backupId);
@@ -106,17 +123,18 @@ async function restoreNow({ data, deps }: ProcessorInput<'restore'>): Promise<st
     .catch((error: unknown) => {
       throw explainRds(error, plan.target, database.region);
     });
+  return untilAvailable(deps, database, plan.target);
+}
+
+async function untilAvailable(deps: ProcessorDeps, database: RdsDatabase, target: string): Promise<string> {
   const deadline = Date.now() + RESTORE_TIMEOUT_MS;
   for (;;) {
-    const resource = await deps.rds.resource(database.region, database.engine, plan.target);
+    const resource = await deps.rds.resource(database.region, database.engine, target);
     if (resource?.status === 'available' && resource.endpoint) return resource.endpoint;
-    if (
-      resource &&
-      ['failed', 'incompatible-restore', 'incompatible-parameters', 'storage-full'].includes(resource.status)
-    )
-      throw new UserError(`RDS reports ${plan.target} as ${resource.status}.`, { code: 'restore_failed' });
+    if (resource && RESTORE_FAILED.includes(resource.status))
+      throw new UserError(`RDS reports ${target} as ${resource.status}.`, { code: 'restore_failed' });
     if (Date.now() > deadline)
-      throw new UserError(`${plan.target} was not available after ${RESTORE_TIMEOUT_MS / 3_600_000} hours.`, {
+      throw new UserError(`${target} was not available after ${RESTORE_TIMEOUT_MS / 3_600_000} hours.`, {
         code: 'restore_timeout',
       });
     await new Promise((resolve) => setTimeout(resolve, deps.rdsPollMs ?? 15_000));
