@@ -6,7 +6,7 @@ import { jobIdFor } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { requireRole } from './authorize.ts';
-import { catalogDatabase } from './databases.ts';
+import { catalogDatabase, knownBackup } from './databases.ts';
 import type { HandlerDeps } from './deps.ts';
 import { withQueue } from './queue-errors.ts';
 
@@ -46,12 +46,7 @@ async function verifiableBackup(
   deps: HandlerDeps,
   backupId: string,
 ): Promise<{ record: BackupRecord; database: CatalogDatabase }> {
-  const record = await deps.backups.get(backupId);
-  if (!record)
-    throw new UserError(`ops-bot has no backup \`${backupId}\`.`, {
-      hint: '`/backup list <database>` shows the backups ops-bot took.',
-      code: 'unknown_backup',
-    });
+  const record = await knownBackup(deps, backupId);
   const database = catalogDatabase(deps, record.database);
   if (record.status !== 'available')
     throw new UserError(`Backup \`${backupId}\` is ${record.status}; only available backups can be verified.`, {

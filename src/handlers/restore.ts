@@ -1,3 +1,4 @@
+import { knownBackup } from './databases.ts';
 import type { View } from '../bot/views/blocks.ts';
 import type { BackupRecord } from '../core/backup.ts';
 import type { CatalogDatabase } from '../core/catalog.ts';
@@ -70,12 +71,7 @@ async function restorableBackup(
   deps: HandlerDeps,
   backupId: string,
 ): Promise<{ record: BackupRecord; database: CatalogDatabase }> {
-  const record = await deps.backups.get(backupId);
-  if (!record)
-    throw new UserError(`ops-bot has no backup \`${backupId}\`.`, {
-      hint: '`/backup list <database>` shows the backups ops-bot took.',
-      code: 'unknown_backup',
-    });
+  const record = await knownBackup(deps, backupId);
   const database = deps.catalog.databases[record.database];
   if (!database)
     throw new UserError(`\`${record.database}\` is no longer in the catalog.`, { code: 'unknown_database' });

@@ -1,3 +1,4 @@
+import { jobAudit, type JobAudit } from '../job-audit.ts';
 import type { CatalogService } from '../../core/catalog.ts';
 import { imageFor, planTarget, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
@@ -49,8 +50,6 @@ export async function runGuarded<P extends WorkloadPlan>(
   return outcome;
 }
 
-type Audit = (event: string, decision: string, reason?: string, details?: Record<string, unknown>) => Promise<number>;
-
 // A change that passed its checks, about to run under the target's lock.
 type Guard<P extends WorkloadPlan> = {
   input: ProcessorInput<'deploy' | 'rollback'>;
@@ -58,25 +57,17 @@ type Guard<P extends WorkloadPlan> = {
   jobId: string;
   resumed: boolean;
   service: CatalogService;
-  audit: Audit;
+  audit: JobAudit;
 };
 
-function changeAudit(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): Audit {
+function changeAudit(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): JobAudit {
   const { plan } = data;
-  return (event, decision, reason, details = {}) =>
-    deps.audit.record({
-      event,
-      decision,
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      channel: data.channelId,
-      action: `${plan.kind}.${event}`,
-      target: planTarget(plan),
-      jobId,
-      planHash: data.planHash,
-      reason,
-      details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy, ...details },
-    });
+  return jobAudit(deps.audit, data, jobId, {
+    kind: plan.kind,
+    target: planTarget(plan),
+    planHash: data.planHash,
+    details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy },
+  });
 }
 
 function describeChange(plan: WorkloadPlan): string {

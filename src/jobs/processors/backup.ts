@@ -1,3 +1,4 @@
+import { jobAudit, type JobAudit } from '../job-audit.ts';
 import { backupView, type BackupViewState } from '../../bot/views/backup.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Lease } from '../../adapters/locks.ts';
@@ -50,27 +51,8 @@ export const backupProcessor: Processor<'backup'> = async ({ data, deps, job }) 
   }
 };
 
-type BackupAudit = (
-  event: string,
-  decision: string,
-  reason?: string,
-  details?: Record<string, unknown>,
-) => Promise<number>;
-
-function backupAudit(deps: ProcessorDeps, data: JobData<'backup'>, jobId: string): BackupAudit {
-  return (event, decision, reason, details = {}) =>
-    deps.audit.record({
-      event,
-      decision,
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      channel: data.channelId,
-      action: `backup.${event}`,
-      target: data.database,
-      jobId,
-      reason,
-      details,
-    });
+function backupAudit(deps: ProcessorDeps, data: JobData<'backup'>, jobId: string): JobAudit {
+  return jobAudit(deps.audit, data, jobId, { kind: 'backup', target: data.database });
 }
 
 async function lockDatabase(deps: ProcessorDeps, data: JobData<'backup'>, jobId: string): Promise<Lease> {

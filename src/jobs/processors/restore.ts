@@ -1,3 +1,4 @@
+import { jobAudit, type JobAudit } from '../job-audit.ts';
 import type { Lease } from '../../adapters/locks.ts';
 import { createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
 import { restoreView, type RestoreViewState } from '../../bot/views/backup.ts';
@@ -64,29 +65,14 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
   }
 };
 
-type RestoreAudit = (
-  event: string,
-  decision: string,
-  reason?: string,
-  details?: Record<string, unknown>,
-) => Promise<number>;
-
-function restoreAudit(deps: ProcessorDeps, data: JobData<'restore'>, jobId: string): RestoreAudit {
+function restoreAudit(deps: ProcessorDeps, data: JobData<'restore'>, jobId: string): JobAudit {
   const { plan } = data;
-  return (event, decision, reason, details = {}) =>
-    deps.audit.record({
-      event,
-      decision,
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      channel: data.channelId,
-      action: `restore.${event}`,
-      target: planTarget(plan),
-      jobId,
-      planHash: data.planHash,
-      reason,
-      details: { backupId: plan.backupId, into: plan.target, ...details },
-    });
+  return jobAudit(deps.audit, data, jobId, {
+    kind: 'restore',
+    target: planTarget(plan),
+    planHash: data.planHash,
+    details: { backupId: plan.backupId, into: plan.target },
+  });
 }
 
 async function lockTarget(deps: ProcessorDeps, data: JobData<'restore'>, jobId: string): Promise<Lease> {

@@ -1,0 +1,37 @@
+import type { AuditStore } from '../adapters/audit-store.ts';
+import type { JobEnvelope } from './job-data.ts';
+
+// A change job's audit rows share who asked, where, which job and what it changes; each row adds
+// only the event, the decision, why, and details of its own.
+export type JobAudit = (
+  event: string,
+  decision: string,
+  reason?: string,
+  details?: Record<string, unknown>,
+) => Promise<number>;
+
+export type AuditSubject = {
+  // `deploy`, `rollback`, `backup`, `restore`: the row's action is `<kind>.<event>`.
+  kind: string;
+  target: string;
+  planHash?: string | undefined;
+  // Details every row of this job carries (a row's own details are added to them).
+  details?: Record<string, unknown>;
+};
+
+export function jobAudit(audit: AuditStore, data: JobEnvelope, jobId: string, subject: AuditSubject): JobAudit {
+  return (event, decision, reason, details = {}) =>
+    audit.record({
+      event,
+      decision,
+      actor: data.requestedBy.userId,
+      correlationId: data.correlationId,
+      channel: data.channelId,
+      action: `${subject.kind}.${event}`,
+      target: subject.target,
+      jobId,
+      planHash: subject.planHash,
+      reason,
+      details: { ...subject.details, ...details },
+    });
+}
