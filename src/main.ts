@@ -10,6 +10,13 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+function shutdownTimedOut(ms: number): never {
+  fail(
+    `ops-bot: running jobs did not stop within ${ms} ms; exiting (they resume on another worker as stalled jobs)`,
+    1,
+  );
+}
+
 async function main(): Promise<void> {
   let env: Env;
   try {
@@ -30,14 +37,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) fail(`ops-bot: second ${signal}, exiting now`, 1);
     stopping = true;
-    const deadline = setTimeout(
-      () =>
-        fail(
-          `ops-bot: running jobs did not stop within ${env.SHUTDOWN_TIMEOUT_MS} ms; exiting (they resume on another worker as stalled jobs)`,
-          1,
-        ),
-      env.SHUTDOWN_TIMEOUT_MS,
-    );
+    const deadline = setTimeout(() => shutdownTimedOut(env.SHUTDOWN_TIMEOUT_MS), env.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
     bot.close().then(
       () => process.exit(0),

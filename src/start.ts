@@ -14,15 +14,16 @@ import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
 import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
-import { createMetrics } from './adapters/metrics.ts';
+import { createMetrics, type Metrics } from './adapters/metrics.ts';
 import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
 import { pingWithin, producerConnection, waitUntilReady, workerConnectionOptions } from './adapters/redis.ts';
 import { SlackDirectory } from './adapters/slack-directory.ts';
 import { SlackGateway, platformErrorCode, type SlackRetry } from './adapters/slack.ts';
-import { createBoltApp } from './bot/app.ts';
+import { createBoltApp, type BoltSetup } from './bot/app.ts';
 import { createHttpServer } from './bot/http-server.ts';
 import { loadCatalog } from './config/catalog-load.ts';
 import type { Env } from './config/env.ts';
+import type { Catalog } from './core/catalog.ts';
 import { registerHandlers } from './handlers/register.ts';
 import { JobQueues } from './jobs/queues.ts';
 import { startApprovalSweeper } from './jobs/approval-sweeper.ts';
@@ -60,18 +61,9 @@ export class StartupError extends Error {
 
 const TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
 
-export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot> {
-  const { env } = options;
-  const now = options.now ?? (() => new Date());
-  const logger = createLogger({
-    level: env.LOG_LEVEL,
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  const catalog = await loadCatalog(env.OPS_CATALOG);
-  const metrics = createMetrics();
-  const runsBot = env.ROLE !== 'worker';
-  const runsWorker = env.ROLE !== 'bot';
+type Storage = { pool: pg.Pool; redis: Redis };
 
+async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
   await ensureDatabase(env.DATABASE_URL, logger);
   const pool = createPool(env.DATABASE_URL, logger);
   const redis = producerConnection(env.REDIS_URL);
@@ -85,8 +77,35 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const audit = new AuditStore(pool, logger);
+  return { pool, redis };
+}
 
+// Everything the bot and the workers share, built once at start.
+type Runtime = Storage & {
+  env: Env;
+  now: () => Date;
+  logger: Logger;
+  catalog: Catalog;
+  metrics: Metrics;
+  audit: AuditStore;
+  slack: SlackGateway;
+  directory: SlackDirectory;
+  queues: JobQueues;
+  approvals: ApprovalStore;
+  locks: TargetLocks;
+  signals: JobSignals;
+  kube: KubeClusters;
+  rds: RdsGateway;
+  backups: BackupStore;
+  incidents: IncidentStore;
+};
+
+type Basics = Storage & { logger: Logger; catalog: Catalog; metrics: Metrics };
+
+async function assembleRuntime(options: StartOptions, basics: Basics): Promise<Runtime> {
+  const { env } = options;
+  const { logger, metrics, pool, redis } = basics;
+  const audit = new AuditStore(pool, logger);
   const slack = new SlackGateway({
     token: env.SLACK_BOT_TOKEN,
     apiUrl: env.SLACK_API_URL,
@@ -96,148 +115,190 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     ...(options.slackRetry ? { retry: options.slackRetry } : {}),
   });
   await checkToken(slack, logger);
-  const directory = new SlackDirectory(slack);
-  const queues = new JobQueues(redis, env.REDIS_PREFIX, metrics);
-  const approvals = new ApprovalStore(pool, audit);
-  const locks = new TargetLocks(redis, env.REDIS_PREFIX);
-  const signals = new JobSignals(redis, env.REDIS_PREFIX);
-  const kube = options.kube ?? new KubeClusters();
-  const rds = options.rds ?? new RdsGateway();
-  const backups = new BackupStore(pool);
-  const incidents = new IncidentStore(pool, audit);
-  const missing = [...new Set(Object.values(catalog.environments).map((environment) => environment.context))].filter(
-    (context) => !kube.contexts().includes(context),
-  );
+  return {
+    ...basics,
+    env,
+    now: options.now ?? (() => new Date()),
+    audit,
+    slack,
+    directory: new SlackDirectory(slack),
+    queues: new JobQueues(redis, env.REDIS_PREFIX, metrics),
+    approvals: new ApprovalStore(pool, audit),
+    locks: new TargetLocks(redis, env.REDIS_PREFIX),
+    signals: new JobSignals(redis, env.REDIS_PREFIX),
+    kube: options.kube ?? new KubeClusters(),
+    rds: options.rds ?? new RdsGateway(),
+    backups: new BackupStore(pool),
+    incidents: new IncidentStore(pool, audit),
+  };
+}
+
+function warnAboutMissingContexts({ catalog, kube, logger }: Runtime): void {
+  const named = new Set(Object.values(catalog.environments).map((environment) => environment.context));
+  const missing = [...named].filter((context) => !kube.contexts().includes(context));
   if (missing.length > 0)
     logger.warn(
       { missing, available: kube.contexts() },
       'kubeconfig lacks contexts the catalog names; deploys there will be refused',
     );
+}
 
-  const bolt = runsBot
-    ? createBoltApp({
-        botToken: env.SLACK_BOT_TOKEN,
-        signingSecret: env.SLACK_SIGNING_SECRET,
-        appToken: env.SLACK_APP_TOKEN,
-        apiUrl: env.SLACK_API_URL,
-        slack,
-        logger,
-      })
-    : undefined;
-  if (bolt)
-    registerHandlers(bolt.app, {
-      catalog,
-      queues,
-      audit,
-      approvals,
-      locks,
-      signals,
-      kube,
-      rds,
-      backups,
-      incidents,
-      slack,
-      ledger: new DeliveryLedger(redis, env.REDIS_PREFIX),
-      directory,
-      metrics,
-      logger,
-      now,
-    });
+function startBot(runtime: Runtime): BoltSetup {
+  const { env, slack, logger } = runtime;
+  const bolt = createBoltApp({
+    botToken: env.SLACK_BOT_TOKEN,
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    appToken: env.SLACK_APP_TOKEN,
+    apiUrl: env.SLACK_API_URL,
+    slack,
+    logger,
+  });
+  registerHandlers(bolt.app, {
+    catalog: runtime.catalog,
+    queues: runtime.queues,
+    audit: runtime.audit,
+    approvals: runtime.approvals,
+    locks: runtime.locks,
+    signals: runtime.signals,
+    kube: runtime.kube,
+    rds: runtime.rds,
+    backups: runtime.backups,
+    incidents: runtime.incidents,
+    slack,
+    ledger: new DeliveryLedger(runtime.redis, env.REDIS_PREFIX),
+    directory: runtime.directory,
+    metrics: runtime.metrics,
+    logger,
+    now: runtime.now,
+  });
+  return bolt;
+}
 
-  const workers = runsWorker
-    ? new JobWorkers(
-        {
-          catalog,
-          slack,
-          directory,
-          audit,
-          approvals,
-          kube,
-          rds,
-          backups,
-          incidents,
-          locks,
-          signals,
-          queues,
-          logger,
-          now,
-          ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
-          ...(options.rdsPollMs !== undefined ? { rdsPollMs: options.rdsPollMs } : {}),
-        },
-        {
-          connection: workerConnectionOptions(env.REDIS_URL),
-          prefix: env.REDIS_PREFIX,
-          concurrency: env.WORKER_CONCURRENCY,
-          metrics,
-          lockMs: env.JOB_LOCK_MS,
-        },
-      )
-    : undefined;
-  await workers?.waitUntilReady();
-  const stopSweeper = runsWorker ? startApprovalSweeper(approvals, queues, logger, now) : undefined;
-  const stopIncidentSweeper = runsWorker ? startIncidentSweeper(incidents, queues, logger, now) : undefined;
-  if (runsWorker)
-    await queues
-      .scheduleRetention(86_400_000)
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not schedule the retention report'));
+function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
+  const { env } = runtime;
+  return new JobWorkers(
+    {
+      catalog: runtime.catalog,
+      slack: runtime.slack,
+      directory: runtime.directory,
+      audit: runtime.audit,
+      approvals: runtime.approvals,
+      kube: runtime.kube,
+      rds: runtime.rds,
+      backups: runtime.backups,
+      incidents: runtime.incidents,
+      locks: runtime.locks,
+      signals: runtime.signals,
+      queues: runtime.queues,
+      logger: runtime.logger,
+      now: runtime.now,
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+      ...(options.rdsPollMs !== undefined ? { rdsPollMs: options.rdsPollMs } : {}),
+    },
+    {
+      connection: workerConnectionOptions(env.REDIS_URL),
+      prefix: env.REDIS_PREFIX,
+      concurrency: env.WORKER_CONCURRENCY,
+      metrics: runtime.metrics,
+      lockMs: env.JOB_LOCK_MS,
+    },
+  );
+}
+
+type Background = { workers: JobWorkers; stopSweeper: () => void; stopIncidentSweeper: () => void };
+
+async function startBackground(runtime: Runtime, options: StartOptions): Promise<Background> {
+  const { approvals, incidents, queues, logger, now } = runtime;
+  const workers = createWorkers(runtime, options);
+  await workers.waitUntilReady();
+  const stopSweeper = startApprovalSweeper(approvals, queues, logger, now);
+  const stopIncidentSweeper = startIncidentSweeper(incidents, queues, logger, now);
+  await queues
+    .scheduleRetention(86_400_000)
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not schedule the retention report'));
+  return { workers, stopSweeper, stopIncidentSweeper };
+}
+
+async function outcomeOf(probe: Promise<unknown>): Promise<string> {
+  return probe.then(
+    () => 'ok',
+    (error: unknown) => `unreachable: ${(error as Error).message}`,
+  );
+}
+
+async function readiness({ redis, pool }: Storage): Promise<{ ready: boolean; checks: Record<string, string> }> {
+  const checks: Record<string, string> = { catalog: 'ok' };
+  await Promise.all([
+    outcomeOf(pingWithin(redis, 1_000)).then((result) => {
+      checks.redis = result;
+    }),
+    outcomeOf(pool.query('SELECT 1')).then((result) => {
+      checks.postgres = result;
+    }),
+  ]);
+  return { ready: Object.values(checks).every((check) => check === 'ok'), checks };
+}
+
+async function recordQueueDepth({ queues, metrics }: Runtime): Promise<void> {
+  for (const [kind, counts] of await queues.counts())
+    for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ kind, state }, count);
+}
+
+type Running = { runtime: Runtime; server: Server; bolt: BoltSetup | undefined; background: Background | undefined };
+
+async function shutDown({ runtime, server, bolt, background }: Running): Promise<void> {
+  const { logger, queues, redis, pool } = runtime;
+  logger.info('ops-bot shutting down: no new requests, letting running jobs reach a safe point');
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  if (bolt?.socketMode) await bolt.app.stop().catch(() => undefined);
+  background?.stopSweeper();
+  background?.stopIncidentSweeper();
+  await background?.workers.close();
+  await queues.close();
+  await redis.quit().catch(() => redis.disconnect());
+  await pool.end();
+  logger.info('ops-bot stopped');
+}
+
+function localUrl(host: string, port: number): string {
+  return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+}
+
+export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot> {
+  const { env } = options;
+  const logger = createLogger({
+    level: env.LOG_LEVEL,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const catalog = await loadCatalog(env.OPS_CATALOG);
+  const metrics = createMetrics();
+  const storage = await connectStorage(env, logger);
+  const runtime = await assembleRuntime(options, { ...storage, logger, catalog, metrics });
+  warnAboutMissingContexts(runtime);
+  const bolt = env.ROLE !== 'worker' ? startBot(runtime) : undefined;
+  const background = env.ROLE !== 'bot' ? await startBackground(runtime, options) : undefined;
 
   const server = createHttpServer({
     receiver: bolt?.httpReceiver,
     metrics,
     logger,
-    readiness: async () => {
-      const checks: Record<string, string> = { catalog: 'ok' };
-      await Promise.all([
-        pingWithin(redis, 1_000).then(
-          () => {
-            checks.redis = 'ok';
-          },
-          (error: unknown) => {
-            checks.redis = `unreachable: ${(error as Error).message}`;
-          },
-        ),
-        pool.query('SELECT 1').then(
-          () => {
-            checks.postgres = 'ok';
-          },
-          (error: unknown) => {
-            checks.postgres = `unreachable: ${(error as Error).message}`;
-          },
-        ),
-      ]);
-      return { ready: Object.values(checks).every((check) => check === 'ok'), checks };
-    },
-    beforeMetrics: async () => {
-      for (const [kind, counts] of await queues.counts())
-        for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ kind, state }, count);
-    },
+    readiness: () => readiness(storage),
+    beforeMetrics: () => recordQueueDepth(runtime),
   });
   const port = await listen(server, env.PORT, env.HOST);
   if (bolt?.socketMode) await bolt.app.start();
-  const url = `http://${env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST}:${port}`;
   logger.info(
     { role: env.ROLE, port, socketMode: bolt?.socketMode ?? false, services: Object.keys(catalog.services).length },
     'ops-bot started',
   );
 
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      logger.info('ops-bot shutting down: no new requests, letting running jobs reach a safe point');
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      if (bolt?.socketMode) await bolt.app.stop().catch(() => undefined);
-      stopSweeper?.();
-      stopIncidentSweeper?.();
-      await workers?.close();
-      await queues.close();
-      await redis.quit().catch(() => redis.disconnect());
-      await pool.end();
-      logger.info('ops-bot stopped');
-    })());
-  return { url, port, logger, queues, pool, redis, close };
+  const close = () => (closing ??= shutDown({ runtime, server, bolt, background }));
+  const { queues, pool, redis } = runtime;
+  return { url: localUrl(env.HOST, port), port, logger, queues, pool, redis, close };
 }
 
 async function checkToken(slack: SlackGateway, logger: Logger): Promise<void> {

@@ -62,8 +62,11 @@ function describeIssue(file: string, document: Document, lines: LineCounter, iss
 }
 
 function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys')
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')} (check the spelling against config/catalog.example.yml)`;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((key) => `"${key}"`).join(', ');
+    const noun = issue.keys.length > 1 ? 'keys' : 'key';
+    return `unknown ${noun} ${keys} (check the spelling against config/catalog.example.yml)`;
+  }
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined'))
     return `is required (${issue.expected})`;
   return issue.message;

@@ -61,9 +61,6 @@ export function eligibility(policy: ApprovalPolicy, actor: Identity): Eligibilit
   };
 }
 
-// Enough distinct people? Each approver fills at most one seat: `normal.required` seats for the
-// environment's approvers and `breakGlass.required` for break-glass ones. Someone in both groups
-// may take either seat, never both (Hall's condition for two seat kinds).
 // How many seats of each kind the approvals fill when every person takes one seat: what the message
 // shows, consistent with thresholdMet. People in both groups take break-glass seats first (the
 // scarcer kind), which leaves the easier remainder to ask for.
@@ -80,6 +77,9 @@ export function seatsFilled(policy: ApprovalPolicy, approvals: Approval[]): { no
   };
 }
 
+// Enough distinct people? Each approver fills at most one seat: `normal.required` seats for the
+// environment's approvers and `breakGlass.required` for break-glass ones. Someone in both groups
+// may take either seat, never both (Hall's condition for two seat kinds).
 export function thresholdMet(policy: ApprovalPolicy, approvals: Approval[]): boolean {
   const needNormal = policy.normal?.required ?? 0;
   const needGlass = policy.breakGlass?.required ?? 0;
@@ -93,88 +93,115 @@ export function thresholdMet(policy: ApprovalPolicy, approvals: Approval[]): boo
   );
 }
 
-export function decide(request: ApprovalRequest, event: ApprovalEvent): Decision {
-  if (event.type === 'expire') {
-    if (request.status !== 'pending') return refuse(request, 'not_pending', 'nothing to expire');
-    if (event.at < request.policy.expiresAt) return refuse(request, 'not_due', 'not due yet');
-    return change(request, { status: 'expired', decidedAt: event.at }, [{ type: 'refresh-message' }], {
-      accepted: true,
-      code: 'expired',
-      message: 'expired',
-    });
-  }
-  const actor = event.actor.userId;
+type EventOf<T extends ApprovalEvent['type']> = Extract<ApprovalEvent, { type: T }>;
+
+function expire(request: ApprovalRequest, event: EventOf<'expire'>): Decision {
+  if (request.status !== 'pending') return refuse(request, 'not_pending', 'nothing to expire');
+  if (event.at < request.policy.expiresAt) return refuse(request, 'not_due', 'not due yet');
+  return change(request, { status: 'expired', decidedAt: event.at }, [{ type: 'refresh-message' }], {
+    accepted: true,
+    code: 'expired',
+    message: 'expired',
+  });
+}
+
+// Why a person's event cannot apply to the request any more, if it cannot.
+function closedTo(request: ApprovalRequest, at: Date): Decision | undefined {
   if (request.status !== 'pending') {
     return refuse(request, 'final', `This request is ${FINAL_WORDS[request.status]}; nothing was changed.`);
   }
-  if (event.at >= request.policy.expiresAt) {
+  if (at >= request.policy.expiresAt) {
     return refuse(
       request,
       'expired',
       'This request has expired; nothing was changed. Ask the requester to run the command again.',
     );
   }
+  return undefined;
+}
+
+function cancel(request: ApprovalRequest, event: EventOf<'cancel'>): Decision {
+  const actor = event.actor.userId;
+  if (actor !== request.requester && !event.isAdmin)
+    return refuse(request, 'not_requester', 'Only the requester (or an ops-bot admin) can cancel this request.');
+  return change(
+    request,
+    { status: 'cancelled', decidedBy: actor, decidedAt: event.at },
+    [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
+    { accepted: true, code: 'cancelled', message: 'Cancelled. Nothing was changed.' },
+  );
+}
+
+function judge(request: ApprovalRequest, event: EventOf<'approve' | 'reject'>): Decision {
+  if (event.actor.userId === request.requester)
+    return refuse(
+      request,
+      'self_approval',
+      'You asked for this change, so you cannot approve or reject it yourself; it needs other people.',
+    );
+  const eligible = eligibility(request.policy, event.actor);
+  if (!eligible.normal && !eligible.breakGlass)
+    return refuse(
+      request,
+      'not_approver',
+      `You are not an approver for this request (approvers: ${approversText(request.policy)}).`,
+    );
+  return event.type === 'reject' ? reject(request, event) : approve(request, event, eligible);
+}
+
+function reject(request: ApprovalRequest, event: EventOf<'reject'>): Decision {
+  return change(
+    request,
+    { status: 'rejected', decidedBy: event.actor.userId, decidedAt: event.at, reason: event.reason },
+    [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
+    { accepted: true, code: 'rejected', message: 'Rejected. Nothing will run.' },
+  );
+}
+
+function approve(request: ApprovalRequest, event: EventOf<'approve'>, eligible: Eligibility): Decision {
+  const actor = event.actor.userId;
+  if (request.approvals.some((approval) => approval.userId === actor))
+    return refuse(request, 'duplicate', 'You have already approved this request.');
+  const approvals = [...request.approvals, { userId: actor, via: event.via, at: event.at, ...eligible }];
+  if (!thresholdMet(request.policy, approvals)) {
+    return change(request, { approvals }, [{ type: 'refresh-message' }], {
+      accepted: true,
+      code: 'approved_partial',
+      message: 'Approval recorded; more approvals are needed.',
+    });
+  }
+  return change(
+    request,
+    { approvals, status: 'approved', decidedBy: actor, decidedAt: event.at },
+    [{ type: 'execute' }, { type: 'refresh-message' }, { type: 'cancel-expiry' }],
+    { accepted: true, code: 'approved', message: 'Approved: the change is starting now.' },
+  );
+}
+
+function withdraw(request: ApprovalRequest, event: EventOf<'withdraw'>): Decision {
+  const actor = event.actor.userId;
+  const had = request.approvals.some((approval) => approval.userId === actor && approval.via === event.via);
+  if (!had) return refuse(request, 'nothing_to_withdraw', 'You had not approved this request.');
+  return change(
+    request,
+    { approvals: request.approvals.filter((approval) => approval.userId !== actor) },
+    [{ type: 'refresh-message' }],
+    { accepted: true, code: 'withdrawn', message: 'Your approval was withdrawn.' },
+  );
+}
+
+export function decide(request: ApprovalRequest, event: ApprovalEvent): Decision {
+  if (event.type === 'expire') return expire(request, event);
+  const closed = closedTo(request, event.at);
+  if (closed) return closed;
   switch (event.type) {
-    case 'cancel': {
-      if (actor !== request.requester && !event.isAdmin)
-        return refuse(request, 'not_requester', 'Only the requester (or an ops-bot admin) can cancel this request.');
-      return change(
-        request,
-        { status: 'cancelled', decidedBy: actor, decidedAt: event.at },
-        [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
-        { accepted: true, code: 'cancelled', message: 'Cancelled. Nothing was changed.' },
-      );
-    }
+    case 'cancel':
+      return cancel(request, event);
     case 'approve':
-    case 'reject': {
-      if (actor === request.requester)
-        return refuse(
-          request,
-          'self_approval',
-          'You asked for this change, so you cannot approve or reject it yourself; it needs other people.',
-        );
-      const eligible = eligibility(request.policy, event.actor);
-      if (!eligible.normal && !eligible.breakGlass)
-        return refuse(
-          request,
-          'not_approver',
-          `You are not an approver for this request (approvers: ${approversText(request.policy)}).`,
-        );
-      if (event.type === 'reject') {
-        return change(
-          request,
-          { status: 'rejected', decidedBy: actor, decidedAt: event.at, reason: event.reason },
-          [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
-          { accepted: true, code: 'rejected', message: 'Rejected. Nothing will run.' },
-        );
-      }
-      if (request.approvals.some((approval) => approval.userId === actor))
-        return refuse(request, 'duplicate', 'You have already approved this request.');
-      const approvals = [...request.approvals, { userId: actor, via: event.via, at: event.at, ...eligible }];
-      if (!thresholdMet(request.policy, approvals)) {
-        return change(request, { approvals }, [{ type: 'refresh-message' }], {
-          accepted: true,
-          code: 'approved_partial',
-          message: 'Approval recorded; more approvals are needed.',
-        });
-      }
-      return change(
-        request,
-        { approvals, status: 'approved', decidedBy: actor, decidedAt: event.at },
-        [{ type: 'execute' }, { type: 'refresh-message' }, { type: 'cancel-expiry' }],
-        { accepted: true, code: 'approved', message: 'Approved: the change is starting now.' },
-      );
-    }
-    case 'withdraw': {
-      const had = request.approvals.some((approval) => approval.userId === actor && approval.via === event.via);
-      if (!had) return refuse(request, 'nothing_to_withdraw', 'You had not approved this request.');
-      return change(
-        request,
-        { approvals: request.approvals.filter((approval) => approval.userId !== actor) },
-        [{ type: 'refresh-message' }],
-        { accepted: true, code: 'withdrawn', message: 'Your approval was withdrawn.' },
-      );
-    }
+    case 'reject':
+      return judge(request, event);
+    case 'withdraw':
+      return withdraw(request, event);
   }
 }
 
@@ -189,10 +216,10 @@ export function approversText(policy: ApprovalPolicy): string {
 export function describePolicy(policy: ApprovalPolicy, formatTime: (at: Date) => string): string {
   const parts: string[] = [];
   if (policy.normal) parts.push(`${policy.normal.required} of ${describePeople(policy.normal.approvers)}`);
-  if (policy.breakGlass)
-    parts.push(
-      `${parts.length > 0 ? 'plus ' : ''}${policy.breakGlass.required} break-glass of ${describePeople(policy.breakGlass.approvers)}`,
-    );
+  if (policy.breakGlass) {
+    const plus = parts.length > 0 ? 'plus ' : '';
+    parts.push(`${plus}${policy.breakGlass.required} break-glass of ${describePeople(policy.breakGlass.approvers)}`);
+  }
   return `${parts.join(', ')}, not the requester, expires ${formatTime(policy.expiresAt)}`;
 }
 

@@ -103,17 +103,38 @@ export function planSubject(plan: Plan): string {
   return `${plan.service} ${plan.to.version} to ${plan.env}`;
 }
 
+const RESTORE_INTO: Record<RestorePlan['engine'], string> = {
+  postgres: 'database',
+  'rds-cluster': 'cluster',
+  'rds-instance': 'instance',
+};
+
+function restoreTarget(plan: RestorePlan): string {
+  return `a new ${RESTORE_INTO[plan.engine]} ${plan.target}`;
+}
+
+function withRevision(version: string, revision: number | undefined): string {
+  return revision !== undefined ? `${version} (rev ${revision})` : version;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 // "checkout production: 1.4.1 (rev 11) → 1.4.2, rolling, 3 replicas"
 // "checkout production: 1.4.2 (rev 12) → 1.4.1 (rev 11)" for a rollback.
 export function planSummary(plan: Plan): string {
   if (plan.kind === 'restore')
-    return `${plan.database} ${plan.env}: restore ${plan.backupId} into a new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'} ${plan.target}`;
-  const from = `${tagOf(plan.from.image)}${plan.from.revision !== undefined ? ` (rev ${plan.from.revision})` : ''}`;
+    return `${plan.database} ${plan.env}: restore ${plan.backupId} into ${restoreTarget(plan)}`;
+  const from = withRevision(tagOf(plan.from.image), plan.from.revision);
   if (plan.kind === 'rollback') {
-    const to = `${plan.to.version}${plan.to.revision !== undefined ? ` (rev ${plan.to.revision})` : ''}`;
-    return `${plan.service} ${plan.env}: ${from} → ${to}${plan.mode === 'switch-back' && plan.bluegreen ? `, traffic back to ${plan.bluegreen.idleColour}` : ''}`;
+    const to = withRevision(plan.to.version, plan.to.revision);
+    const traffic =
+      plan.mode === 'switch-back' && plan.bluegreen ? `, traffic back to ${plan.bluegreen.idleColour}` : '';
+    return `${plan.service} ${plan.env}: ${from} → ${to}${traffic}`;
   }
-  return `${plan.service} ${plan.env}: ${from} → ${plan.to.version}, ${plan.strategy}, ${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}`;
+  const shape = `${plan.strategy}, ${plural(plan.replicas, 'replica')}`;
+  return `${plan.service} ${plan.env}: ${from} → ${plan.to.version}, ${shape}`;
 }
 
 export function changeCause(plan: WorkloadPlan, requester: string): string {

@@ -47,15 +47,29 @@ export function outcomeText(state: ApprovalViewState): string {
   switch (request.status) {
     case 'pending':
       return `Waiting for approval (${progress(request)}). Approved so far by ${approvers}.`;
-    case 'approved':
-      return `Approved by ${approvers} at ${utcTime(request.decidedAt ?? new Date())}${state.executionJobId ? `; running as job ${code(state.executionJobId)}` : ''}.`;
-    case 'rejected':
-      return `Rejected by <@${request.decidedBy}> at ${utcTime(request.decidedAt ?? new Date())}${request.reason ? `: ${esc(request.reason)}` : ''}. Approved before that by ${approvers}. Nothing ran.`;
-    case 'expired':
-      return `Expired at ${utcTime(request.policy.expiresAt)} with ${progress(request)} approvals (${approvers}). Nothing ran.`;
+    case 'approved': {
+      const running = state.executionJobId ? `; running as job ${code(state.executionJobId)}` : '';
+      return `Approved by ${approvers} at ${decidedAt(request)}${running}.`;
+    }
+    case 'rejected': {
+      const reason = request.reason ? `: ${esc(request.reason)}` : '';
+      return `Rejected by <@${request.decidedBy}> at ${decidedAt(request)}${reason}. ${approvedBefore(approvers)}`;
+    }
+    case 'expired': {
+      const expiredAt = utcTime(request.policy.expiresAt);
+      return `Expired at ${expiredAt} with ${progress(request)} approvals (${approvers}). Nothing ran.`;
+    }
     case 'cancelled':
-      return `Cancelled by <@${request.decidedBy}> at ${utcTime(request.decidedAt ?? new Date())}. Approved before that by ${approvers}. Nothing ran.`;
+      return `Cancelled by <@${request.decidedBy}> at ${decidedAt(request)}. ${approvedBefore(approvers)}`;
   }
+}
+
+function decidedAt(request: ApprovalRequest): string {
+  return utcTime(request.decidedAt ?? new Date());
+}
+
+function approvedBefore(approvers: string): string {
+  return `Approved before that by ${approvers}. Nothing ran.`;
 }
 
 const ICONS = {
@@ -66,54 +80,65 @@ const ICONS = {
   cancelled: ':heavy_multiplication_x:',
 } as const;
 
+function headline(state: ApprovalViewState): string {
+  const { request, plan } = state;
+  const asking = request.status === 'pending' ? 'Approval needed' : 'Approval request';
+  const subject = plan.kind === 'restore' ? `${plan.database} in` : `${plan.service} to`;
+  const glass = state.breakGlass !== undefined ? ' (BREAK-GLASS)' : '';
+  return `${asking}: ${VERBS[plan.kind]} ${subject} ${plan.env}${glass}`;
+}
+
+function askedFor(plan: Plan): string {
+  return plan.kind === 'restore'
+    ? `restore ${code(plan.backupId)} of *${plan.database}* into a new ${code(plan.target)} (${plan.env})`
+    : `${VERBS[plan.kind]} *${plan.service}* ${code(plan.to.version)} to *${plan.env}*`;
+}
+
+function breakGlassLine(state: ApprovalViewState): string {
+  return `:rotating_light: *BREAK-GLASS* during the freeze ${code(state.freeze ?? 'freeze')}: ${state.breakGlass}`;
+}
+
+function decisionButtons(request: ApprovalRequest, plan: Plan): Block {
+  return actions(`approval:${request.id}`, [
+    { actionId: APPROVE, text: 'Approve', value: request.id, style: 'primary' },
+    {
+      actionId: REJECT,
+      text: 'Reject',
+      value: request.id,
+      style: 'danger',
+      confirm: {
+        title: 'Reject this change?',
+        text: `Nothing will run: ${planSummary(plan)}`,
+        confirm: 'Reject',
+        deny: 'Back',
+      },
+    },
+  ]);
+}
+
+function requestIds(request: ApprovalRequest): string {
+  return `Request ${code(request.id)}, plan ${code(request.planHash)}.`;
+}
+
+const REACTION_HINT = 'Or react :white_check_mark: to approve, :x: to reject.';
+
 export function approvalRequestView(state: ApprovalViewState): View {
   const { request, plan } = state;
   const glass = state.breakGlass !== undefined;
   const title = `${glass ? ':rotating_light: BREAK-GLASS ' : ''}${VERBS[plan.kind]} ${planSubject(plan)}`;
-  const what =
-    plan.kind === 'restore'
-      ? `restore ${code(plan.backupId)} of *${plan.database}* into a new ${code(plan.target)} (${plan.env})`
-      : `${VERBS[plan.kind]} *${plan.service}* ${code(plan.to.version)} to *${plan.env}*`;
   const blocks: Block[] = [
-    header(
-      `${request.status === 'pending' ? 'Approval needed' : 'Approval request'}: ${VERBS[plan.kind]} ${plan.kind === 'restore' ? plan.database : plan.service} ${plan.kind === 'restore' ? 'in' : 'to'} ${plan.env}${glass ? ' (BREAK-GLASS)' : ''}`,
-    ),
-    section(`<@${request.requester}> asks to ${what}.`),
+    header(headline(state)),
+    section(`<@${request.requester}> asks to ${askedFor(plan)}.`),
     planFields(plan),
   ];
-  if (glass)
-    blocks.push(
-      section(
-        `:rotating_light: *BREAK-GLASS* during the freeze ${code(state.freeze ?? 'freeze')}: ${state.breakGlass}`,
-      ),
-    );
+  if (glass) blocks.push(section(breakGlassLine(state)));
   blocks.push(section(`*Policy:* ${describePolicy(request.policy, utcTime)}`));
   blocks.push(section(`${ICONS[request.status]} *${outcomeText(state)}*`));
   if (request.status === 'pending') {
-    blocks.push(
-      actions(`approval:${request.id}`, [
-        { actionId: APPROVE, text: 'Approve', value: request.id, style: 'primary' },
-        {
-          actionId: REJECT,
-          text: 'Reject',
-          value: request.id,
-          style: 'danger',
-          confirm: {
-            title: 'Reject this change?',
-            text: `Nothing will run: ${planSummary(plan)}`,
-            confirm: 'Reject',
-            deny: 'Back',
-          },
-        },
-      ]),
-    );
-    blocks.push(
-      context(
-        `Or react :white_check_mark: to approve, :x: to reject. Approvers: ${approversText(request.policy)}. Request ${code(request.id)}, plan ${code(request.planHash)}.`,
-      ),
-    );
+    blocks.push(decisionButtons(request, plan));
+    blocks.push(context(`${REACTION_HINT} Approvers: ${approversText(request.policy)}. ${requestIds(request)}`));
   } else {
-    blocks.push(context(`Request ${code(request.id)}, plan ${code(request.planHash)}.`));
+    blocks.push(context(requestIds(request)));
   }
   return view(`${ICONS[request.status]} ${title}: ${planSummary(plan)}. ${outcomeText(state)}`, blocks);
 }

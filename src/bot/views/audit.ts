@@ -6,7 +6,8 @@ function line(row: AuditRow): string {
   const at = row.at.toISOString().slice(5, 16).replace('T', ' ');
   const what = [row.action ?? row.event, row.target].filter(Boolean).join(' ');
   const reason = row.reason ? ` — ${row.reason.length > 80 ? `${row.reason.slice(0, 79)}…` : row.reason}` : '';
-  return `${at}  <@${row.actor}>  *${row.event}/${row.decision}*  ${what}${row.jobId ? ` ${code(row.jobId)}` : ''}${reason}`;
+  const job = row.jobId ? ` ${code(row.jobId)}` : '';
+  return `${at}  <@${row.actor}>  *${row.event}/${row.decision}*  ${what}${job}${reason}`;
 }
 
 export function auditView(rows: AuditRow[], filter: string | undefined, sinceMs: number): View {

@@ -42,19 +42,48 @@ export function backupView(state: BackupViewState): View {
   if (state.phase === 'available')
     lines.push(`${formatBytes(state.sizeBytes)} in ${formatDuration(state.durationMs ?? 0)}`);
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
+  const reason = state.reason ? ` · ${esc(state.reason)}` : '';
   const blocks: Block[] = [
     section(lines.join('\n')),
-    context(`by <@${state.requester}>${state.reason ? ` · ${esc(state.reason)}` : ''} · job ${code(state.jobId)}`),
+    context(`by <@${state.requester}>${reason} · job ${code(state.jobId)}`),
   ];
-  if (state.phase === 'available' && state.id)
-    blocks.push(
-      actions(`backup:${state.id}`, [
-        { actionId: BACKUP_VERIFY, text: 'Verify', value: state.id },
-        { actionId: BACKUP_RESTORE, text: 'Restore…', value: state.id },
-      ]),
-    );
-  const text = `Backup of ${state.database}: ${words}${state.id ? ` ${state.id}` : ''}${state.phase === 'available' ? ` (${formatBytes(state.sizeBytes)}, ${formatDuration(state.durationMs ?? 0)})` : ''}${state.failure ? ` — ${state.failure}` : ''}`;
-  return view(text, blocks);
+  if (state.phase === 'available' && state.id) blocks.push(backupButtons(state.id));
+  return view(backupText(state, words), blocks);
+}
+
+function backupButtons(id: string): Block {
+  return actions(`backup:${id}`, [
+    { actionId: BACKUP_VERIFY, text: 'Verify', value: id },
+    { actionId: BACKUP_RESTORE, text: 'Restore…', value: id },
+  ]);
+}
+
+function backupText(state: BackupViewState, words: string): string {
+  const id = state.id ? ` ${state.id}` : '';
+  const size =
+    state.phase === 'available' ? ` (${formatBytes(state.sizeBytes)}, ${formatDuration(state.durationMs ?? 0)})` : '';
+  return `Backup of ${state.database}: ${words}${id}${size}${failureSuffix(state.failure)}`;
+}
+
+function failureSuffix(failure: string | undefined): string {
+  return failure ? ` — ${failure}` : '';
+}
+
+function tookSuffix(durationMs: number | undefined): string {
+  return durationMs !== undefined ? ` · took ${formatDuration(durationMs)}` : '';
+}
+
+const RECORD_ICON: Record<string, string> = {
+  available: ':white_check_mark:',
+  creating: ':hourglass_flowing_sand:',
+  failed: ':x:',
+};
+
+function backupRecordLine(record: BackupRecord, now: Date): string {
+  const icon = RECORD_ICON[record.status] ?? ':grey_question:';
+  const reason = record.reason ? ` — ${esc(record.reason)}` : '';
+  const facts = `${ago(record.createdAt, now)} · ${formatBytes(record.sizeBytes)} · <@${record.requestedBy}>`;
+  return `${icon} ${code(record.id)} ${record.status} · ${facts}${reason}`;
 }
 
 export function backupListView(database: string, records: BackupRecord[], now: Date): View {
@@ -65,19 +94,10 @@ export function backupListView(database: string, records: BackupRecord[], now: D
   const blocks: Block[] = [section(`*Backups of ${database}* (newest first)`)];
   const lines: string[] = [];
   for (const record of records.slice(0, 15)) {
-    const icon =
-      { available: ':white_check_mark:', creating: ':hourglass_flowing_sand:', failed: ':x:' }[record.status] ??
-      ':grey_question:';
-    const line = `${icon} ${code(record.id)} ${record.status} · ${ago(record.createdAt, now)} · ${formatBytes(record.sizeBytes)} · <@${record.requestedBy}>${record.reason ? ` — ${esc(record.reason)}` : ''}`;
+    const line = backupRecordLine(record, now);
     lines.push(line);
     blocks.push(section(line));
-    if (record.status === 'available')
-      blocks.push(
-        actions(`backup:${record.id}`, [
-          { actionId: BACKUP_VERIFY, text: 'Verify', value: record.id },
-          { actionId: BACKUP_RESTORE, text: 'Restore…', value: record.id },
-        ]),
-      );
+    if (record.status === 'available') blocks.push(backupButtons(record.id));
   }
   return view(`Backups of ${database}:\n${lines.join('\n')}`, blocks);
 }
@@ -96,21 +116,21 @@ export type VerifyViewState = {
   durationMs?: number | undefined;
 };
 
+function tableCheckLine(check: TableCheck): string {
+  const icon = check.actual === check.expected ? ':white_check_mark:' : ':x:';
+  return `${icon} ${code(check.table)} ${check.actual ?? '—'} / ${check.expected} rows`;
+}
+
 export function verifyView(state: VerifyViewState): View {
   const head = { running: ':mag:', passed: ':white_check_mark:', failed: ':x:' }[state.phase];
   const words = { running: 'verifying', passed: 'restores — verified', failed: 'verify failed' }[state.phase];
   const lines = [`${head} Backup ${code(state.backupId)} of *${state.database}* — ${words}`, state.step];
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
-  for (const check of state.checks.slice(0, 30))
-    lines.push(
-      `${check.actual === check.expected ? ':white_check_mark:' : ':x:'} ${code(check.table)} ${check.actual ?? '—'} / ${check.expected} rows`,
-    );
-  const text = `Verify of ${state.backupId}: ${words}${state.failure ? ` — ${state.failure}` : ''}`;
+  for (const check of state.checks.slice(0, 30)) lines.push(tableCheckLine(check));
+  const text = `Verify of ${state.backupId}: ${words}${failureSuffix(state.failure)}`;
   return view(text, [
     section(lines.join('\n')),
-    context(
-      `${state.engine} · by <@${state.requester}> · job ${code(state.jobId)}${state.durationMs !== undefined ? ` · took ${formatDuration(state.durationMs)}` : ''}`,
-    ),
+    context(`${state.engine} · by <@${state.requester}> · job ${code(state.jobId)}${tookSuffix(state.durationMs)}`),
   ]);
 }
 
@@ -136,15 +156,11 @@ export function restoreView(state: RestoreViewState): View {
   ];
   if (state.endpoint) lines.push(`*Endpoint:* ${code(state.endpoint)}`);
   if (state.failure) lines.push(`*Why:* ${state.failure}`);
-  return view(
-    `Restore of ${state.backupId} into ${state.target}: ${words}${state.endpoint ? ` at ${state.endpoint}` : ''}${state.failure ? ` — ${state.failure}` : ''}`,
-    [
-      section(lines.join('\n')),
-      context(
-        `by <@${state.requester}> · job ${code(state.jobId)}${state.durationMs !== undefined ? ` · took ${formatDuration(state.durationMs)}` : ''}`,
-      ),
-    ],
-  );
+  const endpoint = state.endpoint ? ` at ${state.endpoint}` : '';
+  return view(`Restore of ${state.backupId} into ${state.target}: ${words}${endpoint}${failureSuffix(state.failure)}`, [
+    section(lines.join('\n')),
+    context(`by <@${state.requester}> · job ${code(state.jobId)}${tookSuffix(state.durationMs)}`),
+  ]);
 }
 
 export type ExpiredBackup = {
@@ -155,38 +171,46 @@ export type ExpiredBackup = {
   sizeBytes: number | undefined;
 };
 
+const RETENTION_RULES =
+  'Deleting needs the backup or admin role and is audited; ops-bot never deletes what it did not create.';
+
+function retentionHeadline(count: number): string {
+  const one = count === 1;
+  const backups = `${count} backup${one ? '' : 's'} taken by ops-bot ${one ? 'is' : 'are'}`;
+  return `:broom: *Retention:* ${backups} past ${one ? 'its' : 'their'} retention. ${RETENTION_RULES}`;
+}
+
+function expiredBackupLine(backup: ExpiredBackup, now: Date): string {
+  const keptUntil = `${backup.retainUntil.toISOString().slice(0, 10)} (${ago(backup.retainUntil, now)})`;
+  return `${code(backup.id)} of *${backup.database}* · kept until ${keptUntil} · ${formatBytes(backup.sizeBytes)}`;
+}
+
+function deleteButton(backup: ExpiredBackup): Block {
+  return actions(`retention:${backup.id}`, [
+    {
+      actionId: BACKUP_DELETE,
+      text: 'Delete',
+      value: JSON.stringify({ database: backup.database, id: backup.id }),
+      style: 'danger',
+      confirm: {
+        title: 'Delete this backup?',
+        text: `${backup.id} will be gone for good.`,
+        confirm: 'Delete',
+        deny: 'Keep',
+      },
+    },
+  ]);
+}
+
 export function retentionView(expired: ExpiredBackup[], now: Date): View {
   if (expired.length === 0)
     return view('Retention: no ops-bot backup is past its retention.', [
       section(':broom: Retention: no ops-bot backup is past its retention.'),
     ]);
-  const blocks: Block[] = [
-    section(
-      `:broom: *Retention:* ${expired.length} backup${expired.length === 1 ? '' : 's'} taken by ops-bot ${expired.length === 1 ? 'is' : 'are'} past ${expired.length === 1 ? 'its' : 'their'} retention. Deleting needs the backup or admin role and is audited; ops-bot never deletes what it did not create.`,
-    ),
-  ];
+  const blocks: Block[] = [section(retentionHeadline(expired.length))];
   for (const backup of expired.slice(0, 20)) {
-    blocks.push(
-      section(
-        `${code(backup.id)} of *${backup.database}* · kept until ${backup.retainUntil.toISOString().slice(0, 10)} (${ago(backup.retainUntil, now)}) · ${formatBytes(backup.sizeBytes)}`,
-      ),
-    );
-    blocks.push(
-      actions(`retention:${backup.id}`, [
-        {
-          actionId: BACKUP_DELETE,
-          text: 'Delete',
-          value: JSON.stringify({ database: backup.database, id: backup.id }),
-          style: 'danger',
-          confirm: {
-            title: 'Delete this backup?',
-            text: `${backup.id} will be gone for good.`,
-            confirm: 'Delete',
-            deny: 'Keep',
-          },
-        },
-      ]),
-    );
+    blocks.push(section(expiredBackupLine(backup, now)));
+    blocks.push(deleteButton(backup));
   }
   // Slack takes 50 blocks; the rest come back in tomorrow's report once these are dealt with.
   if (expired.length > 20) blocks.push(section(`…and ${expired.length - 20} more, listed in the next report.`));

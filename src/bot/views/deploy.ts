@@ -86,92 +86,137 @@ export function isFinal(phase: DeployPhase): boolean {
   return FINAL_PHASES.includes(phase);
 }
 
-export function deployView(state: DeployViewState): View {
+function headlineWords(state: DeployViewState): { icon: string; words: string } {
   const { plan, progress } = state;
   const [phaseIcon, phaseWords] = HEADLINE[progress.phase];
   const rollback = plan.kind === 'rollback';
   const words = (rollback ? ROLLBACK_WORDS[progress.phase] : undefined) ?? phaseWords;
   const icon = rollback && progress.phase === 'succeeded' ? ':leftwards_arrow_with_hook:' : phaseIcon;
+  return { icon, words };
+}
+
+function headline(state: DeployViewState, icon: string, words: string): string {
+  const { plan } = state;
   const target =
-    rollback && plan.to.revision !== undefined
+    plan.kind === 'rollback' && plan.to.revision !== undefined
       ? `${code(plan.to.version)} (rev ${plan.to.revision})`
       : code(plan.to.version);
-  const lines = [`${icon} *${plan.service}* ${code(tagOf(plan.from.image))} → ${target} in *${plan.env}* — ${words}`];
+  return `${icon} *${plan.service}* ${code(tagOf(plan.from.image))} → ${target} in *${plan.env}* — ${words}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function canaryStepLine(step: NonNullable<DeployProgress['step']>): string {
+  return `canary step ${step.index} of ${step.count}: ${step.percent}% (${plural(step.replicas, 'pod')})`;
+}
+
+function colourLine(colour: NonNullable<DeployProgress['colour']>): string {
+  return `${colour.from} → ${colour.to}${colour.switched ? ' (traffic switched)' : ''}`;
+}
+
+function problemLine(problem: DeployProgress['problems'][number]): string {
+  const message = problem.message ? `: ${problem.message.slice(0, 160)}` : '';
+  return `• ${code(problem.pod)} ${problem.reason}${message}`;
+}
+
+const ROLLBACK_OUTCOME = { running: 'rolling back to', succeeded: 'rolled back to', failed: 'could not roll back to' };
+
+function automaticRollbackLine(rollback: NonNullable<DeployProgress['rollback']>): string {
+  const revision = rollback.revision !== undefined ? ` (rev ${rollback.revision})` : '';
+  const detail = rollback.detail ? ` — ${rollback.detail}` : '';
+  const outcome = ROLLBACK_OUTCOME[rollback.outcome];
+  return `:leftwards_arrow_with_hook: Automatic rollback: ${outcome} ${code(rollback.version)}${revision}${detail}`;
+}
+
+function progressLines(state: DeployViewState, icon: string, words: string): string[] {
+  const { progress } = state;
+  const lines = [headline(state, icon, words)];
   if (!isFinal(progress.phase) || progress.phase === 'succeeded') lines.push(bar(progress.ready, progress.desired));
-  if (progress.step)
-    lines.push(
-      `canary step ${progress.step.index} of ${progress.step.count}: ${progress.step.percent}% (${progress.step.replicas} pod${progress.step.replicas === 1 ? '' : 's'})`,
-    );
-  if (progress.colour)
-    lines.push(
-      `${progress.colour.from} → ${progress.colour.to}${progress.colour.switched ? ' (traffic switched)' : ''}`,
-    );
+  if (progress.step) lines.push(canaryStepLine(progress.step));
+  if (progress.colour) lines.push(colourLine(progress.colour));
   if (progress.failure) lines.push(`*Why:* ${progress.failure}`);
-  for (const problem of progress.problems.slice(0, 3))
-    lines.push(
-      `• ${code(problem.pod)} ${problem.reason}${problem.message ? `: ${problem.message.slice(0, 160)}` : ''}`,
-    );
-  if (progress.rollback) {
-    const outcome = { running: 'rolling back to', succeeded: 'rolled back to', failed: 'could not roll back to' }[
-      progress.rollback.outcome
-    ];
-    lines.push(
-      `:leftwards_arrow_with_hook: Automatic rollback: ${outcome} ${code(progress.rollback.version)}${progress.rollback.revision !== undefined ? ` (rev ${progress.rollback.revision})` : ''}${progress.rollback.detail ? ` — ${progress.rollback.detail}` : ''}`,
-    );
-  }
+  for (const problem of progress.problems.slice(0, 3)) lines.push(problemLine(problem));
+  if (progress.rollback) lines.push(automaticRollbackLine(progress.rollback));
   if (progress.note) lines.push(progress.note);
-  const took = progress.finishedAt
-    ? `took ${formatDuration(progress.finishedAt.getTime() - progress.startedAt.getTime())}`
-    : since(progress.startedAt);
-  const blocks: Block[] = [
-    section(lines.join('\n')),
-    context(
-      `${plan.strategy} · by <@${state.requester}> · ${took} · job ${code(state.jobId)}${plan.reason ? ` · ${esc(plan.reason)}` : ''}`,
-    ),
-  ];
+  return lines;
+}
+
+function elapsed(progress: DeployProgress, finishedAt: Date): string {
+  return formatDuration(finishedAt.getTime() - progress.startedAt.getTime());
+}
+
+function footer(state: DeployViewState): string {
+  const { plan, progress } = state;
+  const took = progress.finishedAt ? `took ${elapsed(progress, progress.finishedAt)}` : since(progress.startedAt);
+  const reason = plan.reason ? ` · ${esc(plan.reason)}` : '';
+  return `${plan.strategy} · by <@${state.requester}> · ${took} · job ${code(state.jobId)}${reason}`;
+}
+
+function cancelButton(jobId: string): Button {
+  return {
+    actionId: DEPLOY_CANCEL,
+    text: 'Cancel',
+    value: jobId,
+    confirm: {
+      title: 'Stop this deploy?',
+      text: 'ops-bot stops following the rollout; what already changed in the cluster stays until you roll back.',
+      confirm: 'Stop',
+      deny: 'Keep going',
+    },
+  };
+}
+
+function rollbackButton(plan: WorkloadPlan): Button {
+  return {
+    actionId: DEPLOY_ROLLBACK,
+    text: 'Rollback',
+    value: rollbackButtonValue(plan.service, plan.env),
+    style: 'danger',
+    confirm: {
+      title: `Roll ${plan.service} back in ${plan.env}?`,
+      text: 'ops-bot plans a rollback to the revision before the current one, with the approvals the environment asks for.',
+      confirm: 'Plan rollback',
+      deny: 'Back',
+    },
+  };
+}
+
+function deployButtons(state: DeployViewState): Button[] {
+  const { plan, progress, jobId } = state;
+  if (isFinal(progress.phase)) return plan.kind === 'rollback' ? [] : [rollbackButton(plan)];
   const buttons: Button[] = [];
-  if (!isFinal(progress.phase)) {
-    if (plan.strategy === 'canary' && progress.phase === 'holding') {
-      buttons.push({ actionId: CANARY_PROMOTE, text: 'Promote', value: state.jobId, style: 'primary' });
-      buttons.push({ actionId: CANARY_ABORT, text: 'Abort', value: state.jobId, style: 'danger' });
-    }
-    buttons.push({
-      actionId: DEPLOY_CANCEL,
-      text: 'Cancel',
-      value: state.jobId,
-      confirm: {
-        title: 'Stop this deploy?',
-        text: 'ops-bot stops following the rollout; what already changed in the cluster stays until you roll back.',
-        confirm: 'Stop',
-        deny: 'Keep going',
-      },
-    });
-  } else if (!rollback) {
-    buttons.push({
-      actionId: DEPLOY_ROLLBACK,
-      text: 'Rollback',
-      value: rollbackButtonValue(plan.service, plan.env),
-      style: 'danger',
-      confirm: {
-        title: `Roll ${plan.service} back in ${plan.env}?`,
-        text: 'ops-bot plans a rollback to the revision before the current one, with the approvals the environment asks for.',
-        confirm: 'Plan rollback',
-        deny: 'Back',
-      },
-    });
+  if (plan.strategy === 'canary' && progress.phase === 'holding') {
+    buttons.push({ actionId: CANARY_PROMOTE, text: 'Promote', value: jobId, style: 'primary' });
+    buttons.push({ actionId: CANARY_ABORT, text: 'Abort', value: jobId, style: 'danger' });
   }
-  if (buttons.length > 0) blocks.push(actions(`deploy:${state.jobId}`, buttons));
-  const subject = rollback
-    ? `${plan.service} rollback to ${plan.to.version} in ${plan.env}`
-    : `${plan.service} ${plan.to.version} to ${plan.env}`;
-  const summary = `${subject}: ${words}${progress.finishedAt ? ` (${formatDuration(progress.finishedAt.getTime() - progress.startedAt.getTime())})` : ''}`;
+  buttons.push(cancelButton(jobId));
+  return buttons;
+}
+
+function notificationText(state: DeployViewState, words: string): string {
+  const { plan, progress } = state;
+  const subject =
+    plan.kind === 'rollback'
+      ? `${plan.service} rollback to ${plan.to.version} in ${plan.env}`
+      : `${plan.service} ${plan.to.version} to ${plan.env}`;
+  const took = progress.finishedAt ? ` (${elapsed(progress, progress.finishedAt)})` : '';
   const detail = [
     progress.failure,
     progress.rollback ? `rollback to ${progress.rollback.version}: ${progress.rollback.outcome}` : undefined,
   ]
     .filter(Boolean)
     .join('; ');
-  return view(`${summary}${detail ? ` — ${detail}` : ''}. ${planSummary(plan)}`, blocks);
+  return `${subject}: ${words}${took}${detail ? ` — ${detail}` : ''}. ${planSummary(plan)}`;
+}
+
+export function deployView(state: DeployViewState): View {
+  const { icon, words } = headlineWords(state);
+  const blocks: Block[] = [section(progressLines(state, icon, words).join('\n')), context(footer(state))];
+  const buttons = deployButtons(state);
+  if (buttons.length > 0) blocks.push(actions(`deploy:${state.jobId}`, buttons));
+  return view(notificationText(state, words), blocks);
 }
 
 export function threadNote(text: string): View {

@@ -12,13 +12,18 @@ export type HistoryRow = {
 
 export const ROLLBACK_TO = 'rollback_to';
 
+function revisionLine(row: HistoryRow): string {
+  const marker = row.live ? ':large_green_circle: *live*' : ':white_circle:';
+  const at = row.at ? ` · ${row.at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const who = row.who ? ` · ${row.who}` : '';
+  const why = row.why ? ` — ${row.why}` : '';
+  return `${marker} rev *${row.revision}* ${code(row.version)}${at}${who}${why}`;
+}
+
 // /deploy history: the revisions the cluster still holds, newest first, with who and why, the live one
 // marked, and a Rollback-to button on each older one (at most 25 buttons: Slack's limit per block).
 export function historyView(service: string, env: string, rows: HistoryRow[], kept: number): View {
-  const lines = rows.map(
-    (row) =>
-      `${row.live ? ':large_green_circle: *live*' : ':white_circle:'} rev *${row.revision}* ${code(row.version)}${row.at ? ` · ${row.at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}${row.who ? ` · ${row.who}` : ''}${row.why ? ` — ${row.why}` : ''}`,
-  );
+  const lines = rows.map(revisionLine);
   const blocks: Block[] = [section(`*Deploy history of ${service} in ${env}* (newest first)\n${lines.join('\n')}`)];
   const older = rows.filter((row) => !row.live).slice(0, 25);
   if (older.length > 0)
@@ -32,9 +37,10 @@ export function historyView(service: string, env: string, rows: HistoryRow[], ke
         })),
       ),
     );
+  const replicaSets = `${kept} ReplicaSet${kept === 1 ? '' : 's'}`;
   blocks.push(
     context(
-      `The cluster keeps ${kept} ReplicaSet${kept === 1 ? '' : 's'} (revisionHistoryLimit); older revisions can no longer be rolled back to.`,
+      `The cluster keeps ${replicaSets} (revisionHistoryLimit); older revisions can no longer be rolled back to.`,
     ),
   );
   return view(`Deploy history of ${service} in ${env}:\n${lines.join('\n').replace(/\*/g, '')}`, blocks);

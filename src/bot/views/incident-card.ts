@@ -50,88 +50,102 @@ export function topicOf(record: IncidentRecord, bridge: string | undefined): str
 
 export type ServiceTarget = { service: string; env: string };
 
+function startedText(record: IncidentRecord): string {
+  const when = slackDate(record.declaredAt, '{date_short_pretty} {time}');
+  return `${when} (${slackDate(record.declaredAt, '{ago}', 'see start')})`;
+}
+
+function cardFields(record: IncidentRecord, resolved: boolean): Block {
+  const emoji = resolved ? ':white_check_mark:' : SEVERITY_EMOJI[record.severity];
+  return fields([
+    ['Status', `${emoji} ${record.status}`],
+    ['Severity', record.severity],
+    ['Commander', commanderText(record)],
+    ['Started', startedText(record)],
+    ['Declared by', `<@${record.declaredBy}>`],
+    ['Last update', slackDate(record.lastUpdateAt, '{ago}', record.lastUpdateAt.toISOString())],
+  ]);
+}
+
+function rollbackAccessory(target: ServiceTarget): Block {
+  return {
+    type: 'button',
+    action_id: DEPLOY_ROLLBACK,
+    text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) },
+    style: 'danger',
+    value: rollbackButtonValue(target.service, target.env),
+    confirm: {
+      title: { type: 'plain_text', text: 'Plan a rollback?' },
+      text: {
+        type: 'mrkdwn',
+        text: `ops-bot plans a rollback of ${target.service} in ${target.env} to the revision before the current one, with the approvals ${target.env} asks for.`,
+      },
+      confirm: { type: 'plain_text', text: 'Plan rollback' },
+      deny: { type: 'plain_text', text: 'Back' },
+    },
+  };
+}
+
+function affectedServiceBlock(target: ServiceTarget, resolved: boolean): Block {
+  const line = section(`*Affected:* \`${target.service}\` in ${target.env}`);
+  return resolved ? line : { ...line, accessory: rollbackAccessory(target) };
+}
+
+function resolvedLine(record: IncidentRecord): string {
+  const when = record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : '';
+  const summary = record.summary ? ` — ${esc(record.summary)}` : '';
+  return `Resolved by <@${record.resolvedBy ?? 'unknown'}> ${when}${summary}`;
+}
+
+function cardButtons(record: IncidentRecord): Block {
+  return actions(`incident-buttons:${record.id}`, [
+    {
+      actionId: INCIDENT_ACK,
+      text: record.acknowledgedAt ? "I'm commander" : "Acknowledge / I'm commander",
+      value: record.id,
+      style: 'primary',
+    },
+    { actionId: INCIDENT_SEVERITY, text: 'Change severity', value: record.id },
+    { actionId: INCIDENT_UPDATE, text: 'Post update', value: record.id },
+    { actionId: INCIDENT_RESOLVE, text: 'Resolve', value: record.id, style: 'danger' },
+  ]);
+}
+
+function cardText(record: IncidentRecord): string {
+  const commander = record.commander ? `<@${record.commander}>` : 'nobody yet';
+  return `${record.severity} incident: ${esc(record.title)} — ${record.status}, commander ${commander}`;
+}
+
 // The status card, pinned in the incident channel and edited in place after every change.
 export function incidentCardView(record: IncidentRecord, bridge: string | undefined, services: ServiceTarget[]): View {
   const resolved = record.status === 'resolved';
-  const emoji = resolved ? ':white_check_mark:' : SEVERITY_EMOJI[record.severity];
   const blocks: Block[] = [
     {
       ...header(`${resolved ? 'Resolved' : record.severity} · ${record.title}`),
       block_id: markerOf(record.id, 'card'),
     },
-    fields([
-      ['Status', `${emoji} ${record.status}`],
-      ['Severity', record.severity],
-      ['Commander', commanderText(record)],
-      [
-        'Started',
-        `${slackDate(record.declaredAt, '{date_short_pretty} {time}')} (${slackDate(record.declaredAt, '{ago}', 'see start')})`,
-      ],
-      ['Declared by', `<@${record.declaredBy}>`],
-      ['Last update', slackDate(record.lastUpdateAt, '{ago}', record.lastUpdateAt.toISOString())],
-    ]),
+    cardFields(record, resolved),
   ];
   if (record.description) blocks.push(section(esc(record.description)));
   if (bridge) blocks.push(section(`:telephone_receiver: *Bridge:* <${bridge}>`));
-  for (const target of services.slice(0, 10)) {
-    const line = section(`*Affected:* \`${target.service}\` in ${target.env}`);
-    blocks.push(
-      resolved
-        ? line
-        : {
-            ...line,
-            accessory: {
-              type: 'button',
-              action_id: DEPLOY_ROLLBACK,
-              text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) },
-              style: 'danger',
-              value: rollbackButtonValue(target.service, target.env),
-              confirm: {
-                title: { type: 'plain_text', text: 'Plan a rollback?' },
-                text: {
-                  type: 'mrkdwn',
-                  text: `ops-bot plans a rollback of ${target.service} in ${target.env} to the revision before the current one, with the approvals ${target.env} asks for.`,
-                },
-                confirm: { type: 'plain_text', text: 'Plan rollback' },
-                deny: { type: 'plain_text', text: 'Back' },
-              },
-            },
-          },
-    );
-  }
-  if (resolved) {
-    blocks.push(
-      context(
-        `Resolved by <@${record.resolvedBy ?? 'unknown'}> ${record.resolvedAt ? slackDate(record.resolvedAt, '{date_short_pretty} {time}') : ''}${record.summary ? ` — ${esc(record.summary)}` : ''}`,
-      ),
-    );
-  } else {
-    blocks.push(
-      actions(`incident-buttons:${record.id}`, [
-        {
-          actionId: INCIDENT_ACK,
-          text: record.acknowledgedAt ? "I'm commander" : "Acknowledge / I'm commander",
-          value: record.id,
-          style: 'primary',
-        },
-        { actionId: INCIDENT_SEVERITY, text: 'Change severity', value: record.id },
-        { actionId: INCIDENT_UPDATE, text: 'Post update', value: record.id },
-        { actionId: INCIDENT_RESOLVE, text: 'Resolve', value: record.id, style: 'danger' },
-      ]),
-    );
-  }
-  return view(
-    `${record.severity} incident: ${esc(record.title)} — ${record.status}, commander ${record.commander ? `<@${record.commander}>` : 'nobody yet'}`,
-    blocks,
-  );
+  for (const target of services.slice(0, 10)) blocks.push(affectedServiceBlock(target, resolved));
+  blocks.push(resolved ? context(resolvedLine(record)) : cardButtons(record));
+  return view(cardText(record), blocks);
 }
 
+const INTRO_HINT =
+  'The status card below is pinned; `/incident note <text>` adds to the timeline, and a :pushpin: on any message does too.';
+
 export function introView(record: IncidentRecord, bridge: string | undefined): View {
-  const text = `:rotating_light: *${record.severity}: ${esc(record.title)}* — declared by <@${record.declaredBy}>.${bridge ? `\n:telephone_receiver: Bridge: <${bridge}>` : ''}\nThe status card below is pinned; \`/incident note <text>\` adds to the timeline, and a :pushpin: on any message does too.`;
+  const declared = `:rotating_light: *${record.severity}: ${esc(record.title)}* — declared by <@${record.declaredBy}>.`;
+  const bridgeLine = bridge ? `\n:telephone_receiver: Bridge: <${bridge}>` : '';
+  const text = `${declared}${bridgeLine}\n${INTRO_HINT}`;
   return view(`${record.severity}: ${esc(record.title)}${bridge ? ` — bridge ${bridge}` : ''}`, [
     { ...section(text), block_id: markerOf(record.id, 'intro') },
   ]);
 }
+
+const CHECKLIST_HINT = 'tick items as they are done; each tick goes into the timeline.';
 
 export function checklistView(record: IncidentRecord, items: string[], checked: ReadonlySet<string>): View {
   const options = items
@@ -140,9 +154,7 @@ export function checklistView(record: IncidentRecord, items: string[], checked: 
   const initial = options.filter((option) => checked.has(option.value));
   return view(`Checklist for ${record.severity}: ${items.join('; ')}`, [
     {
-      ...section(
-        `:clipboard: *Checklist (${record.severity})* — tick items as they are done; each tick goes into the timeline.`,
-      ),
+      ...section(`:clipboard: *Checklist (${record.severity})* — ${CHECKLIST_HINT}`),
       block_id: markerOf(record.id, 'checklist'),
     },
     {

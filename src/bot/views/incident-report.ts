@@ -34,11 +34,10 @@ function timelineBlocks(rows: TimelineRow[], maxBlocks: number): Block[] {
   if (current) chunks.push(current);
   const kept = chunks.slice(-maxBlocks);
   const blocks = kept.map((chunk) => section(chunk));
-  if (kept.length < chunks.length)
+  const omitted = chunks.length - kept.length;
+  if (omitted > 0)
     blocks.unshift(
-      context(
-        `…${chunks.length - kept.length} earlier part(s) of the timeline are in \`/incident timeline\` and the postmortem draft.`,
-      ),
+      context(`…${omitted} earlier part(s) of the timeline are in \`/incident timeline\` and the postmortem draft.`),
     );
   return blocks;
 }
@@ -102,29 +101,64 @@ export function summaryView(record: IncidentRecord, rows: TimelineRow[], step: s
   ]);
 }
 
-// The postmortem draft: facts filled in, the questions only people can answer left open.
-export function postmortemMarkdown(
-  record: IncidentRecord,
-  rows: TimelineRow[],
-  names: (userId: string) => string,
-  now: Date,
-): string {
-  const figures = incidentFigures(record, now);
-  const who = (text: string) => unesc(text.replace(/<@([UW][A-Z0-9]+)>/g, (_match, id: string) => `@${names(id)}`));
+type Names = (userId: string) => string;
+
+function postmortemFacts(record: IncidentRecord, rows: TimelineRow[], names: Names, now: Date): string[] {
   const participants = participantsOf(record, rows)
     .map((id) => `@${names(id)}`)
     .join(', ');
+  const resolvedBy = record.resolvedBy ? ` by @${names(record.resolvedBy)}` : '';
   return [
-    `# Postmortem: ${record.title}`,
-    '',
     `- **Severity:** ${record.severityHistory.map((change) => change.to).join(' → ')}`,
     `- **Declared:** ${record.declaredAt.toISOString()} by @${names(record.declaredBy)}`,
-    `- **Resolved:** ${record.resolvedAt?.toISOString() ?? 'not yet'}${record.resolvedBy ? ` by @${names(record.resolvedBy)}` : ''}`,
+    `- **Resolved:** ${record.resolvedAt?.toISOString() ?? 'not yet'}${resolvedBy}`,
     `- **Commander:** ${record.commander ? `@${names(record.commander)}` : 'none'}`,
-    ...figureLines(figures).map(([label, value]) => `- **${label}:** ${value}`),
+    ...figureLines(incidentFigures(record, now)).map(([label, value]) => `- **${label}:** ${value}`),
     `- **Services:** ${record.services.length > 0 ? record.services.join(', ') : 'not recorded'}`,
     `- **Channel:** #${record.channelName ?? '?'}`,
     `- **Participants:** ${participants}`,
+  ];
+}
+
+// Markdown outside Slack: mentions become @names and Slack's entities are decoded.
+function plainText(text: string, names: Names): string {
+  return unesc(text.replace(/<@([UW][A-Z0-9]+)>/g, (_match, id: string) => `@${names(id)}`));
+}
+
+function postmortemTimelineRow(row: TimelineRow, names: Names): string {
+  const time = row.at.toISOString().slice(0, 19).replace('T', ' ');
+  const what = plainText(row.text, names).replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+  const link = row.permalink ? ` ([link](${row.permalink}))` : '';
+  return `| ${time} | ${row.kind} | @${names(row.actor)} | ${what}${link} |`;
+}
+
+const POSTMORTEM_QUESTIONS = [
+  '## Impact',
+  '',
+  '_Who was affected, how, and for how long?_',
+  '',
+  '## Root cause',
+  '',
+  '_What made this happen? (Ask "why" until the answer is a decision or a system, not a person.)_',
+  '',
+  '## What went well / what went badly',
+  '',
+  '- _…_',
+  '',
+  '## Action items',
+  '',
+  '| Action | Owner | Due |',
+  '|---|---|---|',
+  '| _…_ | | |',
+  '',
+];
+
+// The postmortem draft: facts filled in, the questions only people can answer left open.
+export function postmortemMarkdown(record: IncidentRecord, rows: TimelineRow[], names: Names, now: Date): string {
+  return [
+    `# Postmortem: ${record.title}`,
+    '',
+    ...postmortemFacts(record, rows, names, now),
     '',
     '## Summary',
     '',
@@ -134,38 +168,26 @@ export function postmortemMarkdown(
     '',
     '| Time | Kind | Who | What |',
     '|---|---|---|---|',
-    ...rows.map(
-      (row) =>
-        `| ${row.at.toISOString().slice(0, 19).replace('T', ' ')} | ${row.kind} | @${names(row.actor)} | ${who(row.text).replace(/\|/g, '\\|').replace(/\n+/g, ' ')}${row.permalink ? ` ([link](${row.permalink}))` : ''} |`,
-    ),
+    ...rows.map((row) => postmortemTimelineRow(row, names)),
     '',
-    '## Impact',
-    '',
-    '_Who was affected, how, and for how long?_',
-    '',
-    '## Root cause',
-    '',
-    '_What made this happen? (Ask "why" until the answer is a decision or a system, not a person.)_',
-    '',
-    '## What went well / what went badly',
-    '',
-    '- _…_',
-    '',
-    '## Action items',
-    '',
-    '| Action | Owner | Due |',
-    '|---|---|---|',
-    '| _…_ | | |',
-    '',
+    ...POSTMORTEM_QUESTIONS,
   ].join('\n');
+}
+
+function incidentChannel(record: IncidentRecord): string {
+  if (record.channelId) return `<#${record.channelId}>`;
+  return `_${record.setup === 'pending' ? 'setting up' : '?'}_`;
+}
+
+function incidentLine(record: IncidentRecord, now: Date): string {
+  const state = `${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`;
+  const title = `${incidentChannel(record)} ${esc(record.title)}`;
+  return `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${title} — ${state}`;
 }
 
 export function incidentListView(incidents: IncidentRecord[], now: Date): View {
   if (incidents.length === 0) return view('No open incidents.', [section(':white_check_mark: No open incidents.')]);
-  const lines = incidents.map(
-    (record) =>
-      `${SEVERITY_EMOJI[record.severity]} *${record.severity}* ${record.channelId ? `<#${record.channelId}>` : `_${record.setup === 'pending' ? 'setting up' : '?'}_`} ${esc(record.title)} — ${record.status}, declared ${ago(record.declaredAt, now)}, commander ${commanderText(record)}`,
-  );
+  const lines = incidents.map((record) => incidentLine(record, now));
   // A section holds 3000 characters: as many sections as the lines need.
   const sections: string[] = [];
   for (const line of lines) {
@@ -182,14 +204,17 @@ export function incidentListView(incidents: IncidentRecord[], now: Date): View {
 
 export type DeclareAsk = { severity: string; title: string; services: string[]; description?: string | undefined };
 
+function declaredEarlier(existing: IncidentRecord, now: Date): string {
+  const declared = `declared ${ago(existing.declaredAt, now)} by <@${existing.declaredBy}>`;
+  return `"${esc(existing.title)}" (${existing.severity}) was ${declared}.`;
+}
+
 export function duplicatePromptView(existing: IncidentRecord, ask: DeclareAsk, now: Date): View {
   const where = existing.channelId
     ? `<#${existing.channelId}>`
     : `#${existing.channelName ?? 'its channel (being set up)'}`;
   return view(`Is this the same as ${where}?`, [
-    section(
-      `:eyes: *Is this the same as ${where}?* "${esc(existing.title)}" (${existing.severity}) was declared ${ago(existing.declaredAt, now)} by <@${existing.declaredBy}>.`,
-    ),
+    section(`:eyes: *Is this the same as ${where}?* ${declaredEarlier(existing, now)}`),
     actions('incident-duplicate', [
       ...(existing.channelId
         ? [

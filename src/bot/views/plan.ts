@@ -1,16 +1,18 @@
-import { planSubject, planSummary, type Plan } from '../../core/plan.ts';
+import { planSubject, planSummary, type Plan, type RestorePlan } from '../../core/plan.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { code, context, fields, header, section, view, type Block, type View } from './blocks.ts';
+
+function targetKind(engine: RestorePlan['engine']): string {
+  if (engine === 'postgres') return 'database';
+  return engine === 'rds-cluster' ? 'cluster' : 'instance';
+}
 
 export function planFields(plan: Plan): Block {
   if (plan.kind === 'restore') {
     return fields([
       ['Plan', code(planSummary(plan))],
       ['Backup', code(plan.backupId)],
-      [
-        'Into',
-        `${code(plan.target)} (new ${plan.engine === 'postgres' ? 'database' : plan.engine === 'rds-cluster' ? 'cluster' : 'instance'})`,
-      ],
+      ['Into', `${code(plan.target)} (new ${targetKind(plan.engine)})`],
       ['Reason', plan.reason ? esc(plan.reason) : '_none given_'],
     ]);
   }
@@ -25,14 +27,15 @@ export function planFields(plan: Plan): Block {
   ]);
 }
 
+const DRY_RUN_ACCEPTED =
+  ':white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.';
+
 export function dryRunView(plan: Plan, needsApproval: string | undefined): View {
   const text = `Dry run: ${planSummary(plan)}. Nothing was changed.`;
   return view(text, [
     header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
-    context(
-      `:white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`,
-    ),
+    context(`${DRY_RUN_ACCEPTED}${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`),
   ]);
 }
 

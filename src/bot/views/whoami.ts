@@ -14,6 +14,10 @@ const ROLE_WORDS: Record<string, string> = {
 
 export type WhoamiState = { userId: string; teamId: string | undefined; groups: string[]; permissions: Permissions };
 
+function mayText(may: string[]): string {
+  return may.length > 0 ? may.join(', ') : 'nothing yet';
+}
+
 export function whoamiView(state: WhoamiState): View {
   const { permissions } = state;
   const may = permissions.roles.map((role) => ROLE_WORDS[role] ?? role);
@@ -29,12 +33,12 @@ export function whoamiView(state: WhoamiState): View {
     state.groups.length > 0
       ? state.groups.map((handle) => `@${handle}`).join(', ')
       : 'none of the groups the catalog names';
-  const text = `You are <@${state.userId}> (${state.userId}). Groups: ${groups}. You may: ${may.join(', ') || 'nothing yet'}.`;
+  const text = `You are <@${state.userId}> (${state.userId}). Groups: ${groups}. You may: ${mayText(may)}.`;
   return view(text, [
     section(`You are <@${state.userId}> — \`${state.userId}\`${state.teamId ? ` in team \`${state.teamId}\`` : ''}`),
     fields([
       ['Your groups', groups],
-      ['You may', may.length > 0 ? may.join(', ') : 'nothing yet'],
+      ['You may', mayText(may)],
       ['You approve', approves.length > 0 ? approves.join(', ') : 'nothing'],
       ['You may not', lacking.length > 0 ? lacking.join('\n') : 'nothing: you hold every role'],
     ]),

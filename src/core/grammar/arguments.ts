@@ -1,5 +1,5 @@
 import { UserError } from '../user-error.ts';
-import { tokenize, type Token } from './tokenize.ts';
+import { tokenize, type Token, type Tokenized } from './tokenize.ts';
 import { usageOf, type CommandName } from './usage.ts';
 
 export type FlagSpec = Record<string, 'value' | 'switch'>;
@@ -16,57 +16,73 @@ function listFlags(spec: FlagSpec): string {
   return names.length === 0 ? 'no flags' : names.join(', ');
 }
 
-// Splits tokens into positionals and known flags. Quoted tokens are never flags, so
-// `--reason "--force is bad"` keeps its text.
-export function parseArguments(command: CommandName, raw: string, spec: FlagSpec): Arguments {
-  let tokenized;
+// Tokenizer errors are usage errors of the command being parsed, so they carry its usage as the hint.
+function tokenizeFor(command: CommandName, raw: string): Tokenized {
   try {
-    tokenized = tokenize(raw);
+    return tokenize(raw);
   } catch (error) {
     if (error instanceof UserError) throw new UserError(error.message, { hint: usageOf(command), code: error.code });
     throw error;
   }
-  const { text, tokens } = tokenized;
+}
+
+function unknownFlag(command: CommandName, shown: string, spec: FlagSpec): UserError {
+  return usageError(
+    command,
+    `\`${shown}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`,
+    'unknown_flag',
+  );
+}
+
+// "-x" is a mistyped flag; "-5" is a word (a negative number).
+function looksLikeFlag(token: Token): boolean {
+  return !token.quoted && token.text.startsWith('-') && token.text.length > 1 && !/^-\d/.test(token.text);
+}
+
+// Records the flag `match` names; returns how many tokens it took (2 when its value is the next token).
+function takeFlag(
+  command: CommandName,
+  spec: FlagSpec,
+  flags: Map<string, string | true>,
+  match: RegExpExecArray,
+  next: Token | undefined,
+): number {
+  const name = match[1]!;
+  const kind = spec[name];
+  if (kind === undefined) throw unknownFlag(command, `--${clip(name)}`, spec);
+  if (flags.has(name)) throw usageError(command, `\`--${name}\` is given twice.`, 'repeated_flag');
+  const inline = match[2];
+  if (kind === 'switch') {
+    if (inline !== undefined) throw usageError(command, `\`--${name}\` takes no value.`, 'flag_value');
+    flags.set(name, true);
+    return 1;
+  }
+  if (inline !== undefined) {
+    if (inline.length === 0) throw usageError(command, `\`--${name}\` needs a value.`, 'flag_value');
+    flags.set(name, inline);
+    return 1;
+  }
+  if (next === undefined || (!next.quoted && FLAG.test(next.text)))
+    throw usageError(command, `\`--${name}\` needs a value.`, 'flag_value');
+  flags.set(name, next.text);
+  return 2;
+}
+
+// Splits tokens into positionals and known flags. Quoted tokens are never flags, so
+// `--reason "--force is bad"` keeps its text.
+export function parseArguments(command: CommandName, raw: string, spec: FlagSpec): Arguments {
+  const { text, tokens } = tokenizeFor(command, raw);
   const positionals: Token[] = [];
   const flags = new Map<string, string | true>();
-  for (let index = 0; index < tokens.length; index += 1) {
+  for (let index = 0; index < tokens.length;) {
     const token = tokens[index]!;
     const match = token.quoted ? null : FLAG.exec(token.text);
-    if (!match) {
-      if (!token.quoted && token.text.startsWith('-') && token.text.length > 1 && !/^-\d/.test(token.text)) {
-        throw usageError(
-          command,
-          `\`${clip(token.text)}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`,
-          'unknown_flag',
-        );
-      }
-      positionals.push(token);
+    if (match) {
+      index += takeFlag(command, spec, flags, match, tokens[index + 1]);
       continue;
     }
-    const name = match[1]!;
-    const kind = spec[name];
-    if (kind === undefined)
-      throw usageError(
-        command,
-        `\`--${clip(name)}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`,
-        'unknown_flag',
-      );
-    if (flags.has(name)) throw usageError(command, `\`--${name}\` is given twice.`, 'repeated_flag');
-    if (kind === 'switch') {
-      if (match[2] !== undefined) throw usageError(command, `\`--${name}\` takes no value.`, 'flag_value');
-      flags.set(name, true);
-      continue;
-    }
-    const inline = match[2];
-    if (inline !== undefined) {
-      if (inline.length === 0) throw usageError(command, `\`--${name}\` needs a value.`, 'flag_value');
-      flags.set(name, inline);
-      continue;
-    }
-    const next = tokens[index + 1];
-    if (next === undefined || (!next.quoted && FLAG.test(next.text)))
-      throw usageError(command, `\`--${name}\` needs a value.`, 'flag_value');
-    flags.set(name, next.text);
+    if (looksLikeFlag(token)) throw unknownFlag(command, clip(token.text), spec);
+    positionals.push(token);
     index += 1;
   }
   return { text, positionals, flags };

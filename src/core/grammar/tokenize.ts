@@ -37,10 +37,11 @@ function describeCode(code: number): string {
 
 export function tokenize(raw: string): Tokenized {
   if (raw.length > MAX_COMMAND_TEXT) {
-    throw new UserError(
-      `That command is ${raw.length.toLocaleString('en')} characters long; the most ops-bot reads is ${MAX_COMMAND_TEXT.toLocaleString('en')}.`,
-      { code: 'too_long' },
-    );
+    const length = raw.length.toLocaleString('en');
+    const most = MAX_COMMAND_TEXT.toLocaleString('en');
+    throw new UserError(`That command is ${length} characters long; the most ops-bot reads is ${most}.`, {
+      code: 'too_long',
+    });
   }
   const text = decodeSlackEntities(raw);
   const control = controlCharacter(text);

@@ -104,3 +104,7 @@ export const COMMAND_NAMES = Object.keys(USAGE) as CommandName[];
 export function usageOf(command: CommandName): string {
   return USAGE[command].map((line) => line.syntax).join('\n');
 }
+
+export function isCommandName(name: string): name is CommandName {
+  return ['deploy', 'rollback', 'backup', 'restore', 'incident', 'ops'].includes(name);
+}

@@ -1,0 +1,104 @@
+import { clip, parseArguments, usageError, type Arguments } from './arguments.ts';
+import { expectCount, read, readFlag, subcommandOf, unknownSubcommand } from './reading.ts';
+import type { OpsRequest } from './requests.ts';
+import type { Token } from './tokenize.ts';
+import { isCommandName } from './usage.ts';
+import { jobIdValue, nameValue, sinceValue } from './values.ts';
+
+const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
+
+const OPS_SUBCOMMANDS = ['help', 'whoami', 'status', 'history', 'audit', 'freeze', 'cancel'];
+
+function noFlags(args: Arguments, sub: string | undefined): void {
+  if (args.flags.size > 0) throw usageError('ops', `\`/ops ${sub}\` takes no flags.`, 'unknown_flag');
+}
+
+function optionalWord(args: Arguments): Token | undefined {
+  const [word] = expectCount('ops', args, 1, 0, 1, '');
+  return word;
+}
+
+function opsHelp(args: Arguments): OpsRequest {
+  const topic = optionalWord(args);
+  if (topic === undefined) return { command: 'ops', sub: 'help' };
+  const name = topic.text.replace(/^\//, '').toLowerCase();
+  if (!isCommandName(name))
+    throw usageError(
+      'ops',
+      `There is no command \`${clip(topic.text)}\` to explain (try deploy, rollback, backup, restore, incident, ops).`,
+      'unknown_topic',
+    );
+  return { command: 'ops', sub: 'help', topic: name };
+}
+
+function opsStatus(args: Arguments): OpsRequest {
+  const job = optionalWord(args);
+  return job === undefined
+    ? { command: 'ops', sub: 'status' }
+    : { command: 'ops', sub: 'status', jobId: read('ops', jobIdValue, job.text, 'Job') };
+}
+
+function opsHistory(args: Arguments): OpsRequest {
+  const service = optionalWord(args);
+  return service === undefined
+    ? { command: 'ops', sub: 'history' }
+    : { command: 'ops', sub: 'history', service: read('ops', nameValue('service'), service.text, 'Service') };
+}
+
+function opsAudit(args: Arguments): OpsRequest {
+  const filter = optionalWord(args);
+  const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? DEFAULT_AUDIT_SINCE_MS;
+  if (filter === undefined) return { command: 'ops', sub: 'audit', sinceMs };
+  const named = read('ops', nameValue('service or environment'), filter.text, 'Filter');
+  return { command: 'ops', sub: 'audit', filter: named, sinceMs };
+}
+
+function opsFreeze(args: Arguments): OpsRequest {
+  const env = optionalWord(args);
+  return env === undefined
+    ? { command: 'ops', sub: 'freeze' }
+    : { command: 'ops', sub: 'freeze', env: read('ops', nameValue('environment'), env.text, 'Environment') };
+}
+
+function opsCancel(args: Arguments): OpsRequest {
+  const [job] = expectCount(
+    'ops',
+    args,
+    1,
+    1,
+    1,
+    'Which job? Give its id, e.g. `/ops cancel deploy-3f9a2c71d0e4b5a6` (`/ops status` lists yours).',
+  );
+  return { command: 'ops', sub: 'cancel', jobId: read('ops', jobIdValue, job!.text, 'Job') };
+}
+
+export function parseOps(text: string): OpsRequest {
+  const args = parseArguments('ops', text, { since: 'value' });
+  const sub = subcommandOf(args);
+  switch (sub) {
+    case undefined:
+    case 'help':
+      noFlags(args, sub);
+      return opsHelp(args);
+    case 'whoami':
+      noFlags(args, sub);
+      expectCount('ops', args, 1, 0, 0, '');
+      return { command: 'ops', sub: 'whoami' };
+    case 'status':
+      noFlags(args, sub);
+      return opsStatus(args);
+    case 'history':
+      noFlags(args, sub);
+      return opsHistory(args);
+    case 'audit':
+      return opsAudit(args);
+    case 'freeze':
+      noFlags(args, sub);
+      return opsFreeze(args);
+    case 'cancel':
+      noFlags(args, sub);
+      return opsCancel(args);
+    default:
+      return unknownSubcommand('ops', sub, OPS_SUBCOMMANDS);
+  }
+}
