@@ -140,9 +140,10 @@ function reopen(state: IncidentState, event: EventOf<'reopen'>, now: Date): Tran
   if (state.status !== 'resolved' || !state.resolvedAt)
     return refuse('This incident is open; there is nothing to reopen.', 'not_resolved');
   const since = now.getTime() - state.resolvedAt.getTime();
+  const resolvedFor = formatDuration(since);
   if (since > REOPEN_WINDOW_MS)
     return refuse(
-      `This incident was resolved ${formatDuration(since)} ago; reopening works within 24 hours. Declare a new incident instead.`,
+      `This incident was resolved ${resolvedFor} ago; reopening works within 24 hours. Declare a new incident instead.`,
       'reopen_too_late',
     );
   const { next, entry } = begin(state, event.actor, now);

@@ -53,9 +53,10 @@ export function recentJobsView(jobs: JobSummary[], now: Date): View {
 }
 
 export function unknownJobView(jobId: string): View {
+  const job = code(jobId);
   return view(`There is no job ${jobId} (finished jobs are kept 7 days).`, [
     section(
-      `:grey_question: There is no job ${code(jobId)}. Finished jobs are kept for 7 days; the audit log keeps everything (\`/ops audit\`).`,
+      `:grey_question: There is no job ${job}. Finished jobs are kept for 7 days; the audit log keeps everything (\`/ops audit\`).`,
     ),
   ]);
 }
