@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  workers.killAll();
+  await workers.killAll();
   await stack.close();
 });
 

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  workers.killAll();
+  await workers.killAll();
   await stack.close();
 });
 

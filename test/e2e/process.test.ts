@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
+import { SpawnedProcesses } from '../support/child-processes.ts';
 import { eventually } from '../support/eventually.ts';
 import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
 import { BOT_TOKEN, EXAMPLE_CATALOG, SIGNING_SECRET } from '../support/stack.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const spawned = new SpawnedProcesses();
+
+afterAll(() => spawned.stopAll());
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -17,10 +21,12 @@ function runMain(
   env: Record<string, string>,
   untilExit = true,
 ): { done: Promise<Run>; child: ReturnType<typeof spawn>; output: () => string } {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawned.track(
+    spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { stopProcess } from '../support/child-processes.ts';
 import { eventually } from '../support/eventually.ts';
 import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
 
@@ -50,11 +51,7 @@ describe('the sandbox', () => {
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    if (child) await stopProcess(child, 'SIGTERM');
     await deleteRedisPrefix(prefix);
     await dropDatabase(database);
     await dropDatabase(ledger);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SpawnedProcesses } from './child-processes.ts';
 import { REDIS_URL } from './services.ts';
 import { BOT_TOKEN, SIGNING_SECRET, type Stack } from './stack.ts';
 
@@ -10,7 +11,7 @@ const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 // Workers in their own processes, as production runs them (ROLE=worker), sharing a stack's Slack
 // simulator, Redis prefix and database: what crash tests kill and replace.
 export class WorkerProcesses {
-  readonly #children: ChildProcess[] = [];
+  readonly #spawned = new SpawnedProcesses();
   readonly #env: Record<string, string>;
 
   private constructor(env: Record<string, string>) {
@@ -38,15 +39,15 @@ export class WorkerProcesses {
   }
 
   start(): ChildProcess {
-    const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.#env },
-      stdio: 'ignore',
-    });
-    this.#children.push(child);
-    return child;
+    return this.#spawned.track(
+      spawn(process.execPath, [MAIN], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.#env },
+        stdio: 'ignore',
+      }),
+    );
   }
 
-  killAll(): void {
-    for (const child of this.#children) child.kill('SIGKILL');
+  killAll(): Promise<void> {
+    return this.#spawned.stopAll();
   }
 }
