@@ -6,11 +6,13 @@ import {
   stripTimes,
   withTimes,
 } from './deployment-status.ts';
-import { failureEvent, isReady, podStatus, type Container, type FailureMode } from './pod-status.ts';
+import { failureEvent, isReady, keepsFailing, podStatus, type Container, type FailureMode } from './pod-status.ts';
 import { type ObjectStore, matchesLabels, type KubeObject } from './store.ts';
 import { HASH, templateHash, type Template } from './template-hash.ts';
 
 export type { FailureMode } from './pod-status.ts';
+// Reported each time a failing pod's state moves on: when a doomed state was first shown, for benchmarks.
+export type FailureStep = { pod: string; namespace: string; mode: FailureMode; step: number; at: number };
 export type ControllerOptions = {
   podReadyMs: number; // how long a healthy pod takes to become ready
   podReadyJitter?: number; // up to this fraction more, per pod, so pods become ready one by one
@@ -18,6 +20,7 @@ export type ControllerOptions = {
 };
 
 const REVISION = 'deployment.kubernetes.io/revision';
+const MAX_FAILURE_STEPS = 12;
 const HISTORY = 'deployment.kubernetes.io/revision-history';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
@@ -38,6 +41,10 @@ export class DeploymentController {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #progressStarted = new Map<string, number>(); // deployment uid → when its current rollout began
   readonly #deadlineChecks = new Set<string>(); // deployments with a progress-deadline check scheduled
+  // Deployments whose template changed since their status was last written: a new rollout starts with
+  // Progressing=True (ReplicaSetUpdated), whatever the previous rollout ended with.
+  readonly #newRollouts = new Set<string>();
+  #onFailure: ((step: FailureStep) => void) | undefined;
   #stopped = false;
 
   constructor(store: ObjectStore, options: ControllerOptions) {
@@ -51,6 +58,10 @@ export class DeploymentController {
         typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern,
       mode,
     });
+  }
+
+  onFailureStep(listener: ((step: FailureStep) => void) | undefined): void {
+    this.#onFailure = listener;
   }
 
   setTiming(options: Partial<ControllerOptions>): void {
@@ -112,12 +123,17 @@ export class DeploymentController {
     const maxRevision = Math.max(0, ...owned.map(revisionOf));
     if (!current) {
       current = this.#createReplicaSet(deployment, template, maxRevision + 1);
-      this.#progressStarted.set(deployment.metadata.uid, Date.now());
+      this.#startRollout(deployment);
     } else if (Number(current.metadata.annotations?.[REVISION]) !== maxRevision) {
       current = this.#reviveReplicaSet(deployment, current, maxRevision + 1);
-      this.#progressStarted.set(deployment.metadata.uid, Date.now());
+      this.#startRollout(deployment);
     }
     return current;
+  }
+
+  #startRollout(deployment: KubeObject): void {
+    this.#progressStarted.set(deployment.metadata.uid, Date.now());
+    this.#newRollouts.add(deployment.metadata.uid);
   }
 
   // Rolling back to an old template reuses its ReplicaSet under the next revision number, and
@@ -253,26 +269,38 @@ export class DeploymentController {
         ],
       },
       spec: { containers },
-      status: podStatus(containers, failure, false),
+      status: podStatus(containers, { mode: failure, ready: false, step: 0 }),
     });
-    const deploymentName = rs.metadata.ownerReferences?.[0]?.name ?? '';
     if (failure) {
-      this.later(this.#options.podReadyMs, () => this.#fail(pod, failure, containers));
+      this.later(this.#options.podReadyMs, () => this.#failStep(pod, failure, containers, 1));
       return;
     }
-    this.later(this.#readyDelay(), () => {
-      const current = this.#store.get('Pod', pod.metadata.namespace, pod.metadata.name);
-      if (!current) return;
-      this.#store.update({ ...current, status: podStatus(containers, undefined, true) });
-      this.reconcile(rs.metadata.namespace, deploymentName);
-    });
+    this.later(this.#readyDelay(), () => this.#becomeReady(pod, containers));
   }
 
-  #fail(pod: KubeObject, mode: FailureMode, containers: Container[]): void {
+  #becomeReady(pod: KubeObject, containers: Container[]): void {
     const current = this.#store.get('Pod', pod.metadata.namespace, pod.metadata.name);
     if (!current) return;
-    this.#store.update({ ...current, status: podStatus(containers, mode, false) });
-    this.#store.create(failureEvent(pod, mode, containers));
+    this.#store.update({ ...current, status: podStatus(containers, { mode: undefined, ready: true, step: 0 }) });
+    this.#reconcileOwnerOf(pod);
+  }
+
+  // One attempt of the kubelet (or the scheduler) for a failing pod: its status moves on, a Warning
+  // event is written, and the next attempt is due (a bounded number, so a forgotten pod stops).
+  #failStep(pod: KubeObject, mode: FailureMode, containers: Container[], step: number): void {
+    const current = this.#store.get('Pod', pod.metadata.namespace, pod.metadata.name);
+    if (!current) return;
+    this.#store.update({ ...current, status: podStatus(containers, { mode, ready: false, step }) });
+    const event = failureEvent(pod, { mode, ready: false, step }, containers);
+    if (event) this.#store.create(event);
+    this.#onFailure?.({ pod: pod.metadata.name, namespace: pod.metadata.namespace, mode, step, at: Date.now() });
+    this.#reconcileOwnerOf(pod);
+    if (mode === 'RestartOnce') this.later(this.#readyDelay(), () => this.#becomeReady(pod, containers));
+    else if (keepsFailing(mode) && step < MAX_FAILURE_STEPS)
+      this.later(this.#options.podReadyMs, () => this.#failStep(pod, mode, containers, step + 1));
+  }
+
+  #reconcileOwnerOf(pod: KubeObject): void {
     const replicaSet = pod.metadata.ownerReferences?.[0]?.name ?? '';
     const deploymentName = this.#store.get('ReplicaSet', pod.metadata.namespace, replicaSet)?.metadata
       .ownerReferences?.[0]?.name;
@@ -305,9 +333,10 @@ export class DeploymentController {
     const complete = updated.length === desired && updatedReady === desired && pods.length === desired;
     const started = this.#progressStarted.get(deployment.metadata.uid) ?? Date.now();
     const deadlineMs = (spec.progressDeadlineSeconds ?? 600) * this.#options.secondMs;
-    const timedOut =
-      previousProgressing(deployment.status)?.reason === 'ProgressDeadlineExceeded' ||
-      Date.now() - started > deadlineMs;
+    const freshRollout = this.#newRollouts.delete(deployment.metadata.uid);
+    const stillTimedOut =
+      !freshRollout && previousProgressing(deployment.status)?.reason === 'ProgressDeadlineExceeded';
+    const timedOut = stillTimedOut || Date.now() - started > deadlineMs;
     const progressing = progressingCondition(complete, timedOut, current?.metadata.name);
     if (!complete && progressing.reason !== 'ProgressDeadlineExceeded')
       this.#checkDeadlineLater(deployment, deadlineMs - (Date.now() - started) + 5);

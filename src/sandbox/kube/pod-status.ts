@@ -1,13 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, NewKubeObject } from './store.ts';
 
-// What a pod looks like to kubectl in each state the simulator can put it in, and the Warning event
-// the kubelet or the scheduler writes when it fails.
-export type FailureMode = 'ImagePullBackOff' | 'CrashLoopBackOff' | 'NeverReady' | 'Unschedulable';
+// What a pod looks like to kubectl in each state the simulator can put it in, and the Warning events
+// the kubelet or the scheduler writes, step by step as a real node would: a pull fails (ErrImagePull)
+// and then backs off (ImagePullBackOff); a crashing container restarts again and again.
+export type FailureMode =
+  | 'ImagePullBackOff' // the tag does not exist in the registry
+  | 'ImagePullTimeout' // the registry is slow: a pull error that is not "not found" (transient)
+  | 'CrashLoopBackOff' // the process exits 1 at start, restarted with a growing count
+  | 'CreateContainerConfigError' // a referenced Secret is missing
+  | 'ContainerCannotRun' // the entrypoint does not exist
+  | 'NeverReady' // runs, but its readiness probe keeps failing
+  | 'Unschedulable' // no node has room
+  | 'RestartOnce'; // healthy, but slow: exits once at start, then becomes ready
 export type Container = { name: string; image: string };
+
+// How a pod stands at one step of its failure: `step` counts the kubelet's attempts so far.
+export type PodPhase = { mode: FailureMode | undefined; ready: boolean; step: number };
 
 const INSUFFICIENT_CPU = '0/3 nodes are available: 3 Insufficient cpu.';
 const NO_PREEMPTION = 'preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+const MISSING_SECRET = 'secret "checkout-secrets" not found';
+const NO_ENTRYPOINT =
+  'failed to create containerd task: OCI runtime create failed: exec: "/app/server": stat /app/server: ' +
+  'no such file or directory: unknown';
 
 const now = () => new Date().toISOString();
 
@@ -19,13 +35,15 @@ export function isReady(pod: KubeObject): boolean {
   );
 }
 
-export function podStatus(
-  containers: Container[],
-  failure: FailureMode | undefined,
-  ready: boolean,
-): Record<string, unknown> {
-  const scheduled = failure !== 'Unschedulable';
-  const running = scheduled && (ready || failure === 'NeverReady' || failure === 'CrashLoopBackOff');
+// Modes whose pods never become ready, and which keep changing (restarts, back-offs) while they fail.
+export function keepsFailing(mode: FailureMode | undefined): boolean {
+  return mode !== undefined && mode !== 'RestartOnce';
+}
+
+export function podStatus(containers: Container[], phase: PodPhase): Record<string, unknown> {
+  const scheduled = phase.mode !== 'Unschedulable';
+  const started = phase.step > 0;
+  const running = scheduled && (phase.ready || (started && runsWhileFailing(phase.mode)));
   return {
     phase: running ? 'Running' : 'Pending',
     conditions: [
@@ -34,43 +52,89 @@ export function podStatus(
         status: scheduled ? 'True' : 'False',
         ...(scheduled ? {} : { reason: 'Unschedulable', message: INSUFFICIENT_CPU }),
       },
-      { type: 'Ready', status: ready ? 'True' : 'False' },
+      { type: 'Ready', status: phase.ready ? 'True' : 'False' },
     ],
     containerStatuses: scheduled
-      ? containers.map((container) => containerStatus(container, failure, ready, containers[0]?.image))
+      ? containers.map((container) => containerStatus(container, phase, containers[0]?.image ?? ''))
       : [],
   };
 }
 
-// Every container's back-off message names the first container's image (pods here run one container).
-function containerStatus(
-  container: Container,
-  failure: FailureMode | undefined,
-  ready: boolean,
-  firstImage: string | undefined,
-) {
-  const crashing = failure === 'CrashLoopBackOff';
+function runsWhileFailing(mode: FailureMode | undefined): boolean {
+  return mode === 'NeverReady' || mode === 'CrashLoopBackOff' || mode === 'RestartOnce';
+}
+
+// Every container's messages name the first container's image (pods here run one container).
+function containerStatus(container: Container, phase: PodPhase, firstImage: string) {
+  const restarts = restartCount(phase);
+  const last = lastTermination(phase);
   return {
     name: container.name,
     image: container.image,
-    ready,
-    restartCount: crashing ? 4 : 0,
-    state: containerState(failure, ready, firstImage),
-    ...(crashing ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
+    ready: phase.ready,
+    restartCount: restarts,
+    state: containerState(phase, firstImage),
+    ...(last ? { lastState: { terminated: last } } : {}),
+    ...(phase.ready ? { imageID: `${container.image.split(':')[0]}@sha256:${digestOf(container.image)}` } : {}),
   };
 }
 
-function containerState(failure: FailureMode | undefined, ready: boolean, firstImage: string | undefined) {
-  if (failure === 'ImagePullBackOff')
-    return { waiting: { reason: failure, message: `Back-off pulling image "${firstImage}"` } };
-  if (failure === 'CrashLoopBackOff')
-    return { waiting: { reason: failure, message: 'back-off 40s restarting failed container' } };
-  if (ready || failure === 'NeverReady') return { running: { startedAt: now() } };
-  return { waiting: { reason: 'ContainerCreating' } };
+function restartCount(phase: PodPhase): number {
+  if (phase.mode === 'CrashLoopBackOff' || phase.mode === 'ContainerCannotRun') return Math.max(0, phase.step - 1);
+  if (phase.mode === 'RestartOnce' && phase.step > 0) return 1;
+  return 0;
 }
 
-export function failureEvent(pod: KubeObject, mode: FailureMode, containers: Container[]): NewKubeObject {
-  const [reason, message] = failureReason(pod, mode, containers);
+function lastTermination(phase: PodPhase) {
+  if (phase.step === 0) return undefined;
+  if (phase.mode === 'CrashLoopBackOff' || phase.mode === 'RestartOnce')
+    return { exitCode: 1, reason: 'Error', finishedAt: now() };
+  if (phase.mode === 'ContainerCannotRun')
+    return { exitCode: 127, reason: 'ContainerCannotRun', message: NO_ENTRYPOINT, finishedAt: now() };
+  return undefined;
+}
+
+function containerState(phase: PodPhase, image: string) {
+  if (phase.ready) return { running: { startedAt: now() } };
+  if (phase.step === 0) return { waiting: { reason: 'ContainerCreating' } };
+  switch (phase.mode) {
+    case 'ImagePullBackOff':
+    case 'ImagePullTimeout':
+      return phase.step === 1
+        ? { waiting: { reason: 'ErrImagePull', message: pullError(phase.mode, image) } }
+        : { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
+    case 'CrashLoopBackOff':
+    case 'ContainerCannotRun':
+      return {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${10 * 2 ** phase.step}s restarting failed container`,
+        },
+      };
+    case 'CreateContainerConfigError':
+      return { waiting: { reason: 'CreateContainerConfigError', message: MISSING_SECRET } };
+    default:
+      return { running: { startedAt: now() } };
+  }
+}
+
+function pullError(mode: 'ImagePullBackOff' | 'ImagePullTimeout', image: string): string {
+  if (mode === 'ImagePullTimeout')
+    return `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": dial tcp: i/o timeout`;
+  return `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
+}
+
+function digestOf(image: string): string {
+  let hash = 0n;
+  for (const char of image) hash = (hash * 131n + BigInt(char.codePointAt(0) ?? 0)) % 2n ** 64n;
+  return hash.toString(16).padStart(16, '0').repeat(4);
+}
+
+// The Warning event the kubelet (or the scheduler) writes at this step, if any.
+export function failureEvent(pod: KubeObject, phase: PodPhase, containers: Container[]): NewKubeObject | undefined {
+  const found = failureReason(pod, phase, containers);
+  if (!found) return undefined;
+  const [reason, message] = found;
   return {
     apiVersion: 'v1',
     kind: 'Event',
@@ -82,25 +146,29 @@ export function failureEvent(pod: KubeObject, mode: FailureMode, containers: Con
     count: 1,
     firstTimestamp: now(),
     lastTimestamp: now(),
-    source: { component: mode === 'Unschedulable' ? 'default-scheduler' : 'kubelet' },
+    source: { component: phase.mode === 'Unschedulable' ? 'default-scheduler' : 'kubelet' },
   };
 }
 
-function failureReason(pod: KubeObject, mode: FailureMode, containers: Container[]): [string, string] {
+function failureReason(pod: KubeObject, phase: PodPhase, containers: Container[]): [string, string] | undefined {
   const image = containers[0]?.image ?? '';
-  switch (mode) {
-    case 'ImagePullBackOff': {
-      const unresolved = `failed to resolve reference "${image}": not found`;
-      return ['Failed', `Failed to pull image "${image}": rpc error: code = NotFound desc = ${unresolved}`];
-    }
+  const name = containers[0]?.name ?? '';
+  switch (phase.mode) {
+    case 'ImagePullBackOff':
+    case 'ImagePullTimeout':
+      return phase.step === 1
+        ? ['Failed', `Failed to pull image "${image}": ${pullError(phase.mode, image)}`]
+        : undefined;
     case 'CrashLoopBackOff':
-      return [
-        'BackOff',
-        `Back-off restarting failed container ${containers[0]?.name ?? ''} in pod ${pod.metadata.name}`,
-      ];
+    case 'ContainerCannotRun':
+      return ['BackOff', `Back-off restarting failed container ${name} in pod ${pod.metadata.name}`];
+    case 'CreateContainerConfigError':
+      return phase.step === 1 ? ['Failed', `Error: ${MISSING_SECRET}`] : undefined;
     case 'NeverReady':
       return ['Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503'];
     case 'Unschedulable':
-      return ['FailedScheduling', `${INSUFFICIENT_CPU} ${NO_PREEMPTION}`];
+      return phase.step === 1 ? ['FailedScheduling', `${INSUFFICIENT_CPU} ${NO_PREEMPTION}`] : undefined;
+    default:
+      return undefined;
   }
 }
