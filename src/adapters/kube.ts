@@ -8,7 +8,9 @@ import {
   type ApiException,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
+import type { PodHealth } from '../core/pod-health.ts';
 import type { DeploymentState, PodTemplate } from '../core/rollout.ts';
+import { readPodHealth } from './kube-pods.ts';
 
 // Everything ops-bot asks of Kubernetes, in our words. Answers are parsed (zod) into the small shapes
 // the rest of the code uses; API errors become KubeError with a kind the caller can act on.
@@ -86,36 +88,6 @@ const replicaSetSchema = z.object({
   spec: z.object({ replicas: z.number().nullish(), template }).passthrough(),
   status: z.object({ readyReplicas: z.number().nullish() }).passthrough().nullish(),
 });
-const podSchema = z.object({
-  metadata,
-  status: z
-    .object({
-      phase: z.string().nullish(),
-      conditions: z.array(condition).nullish(),
-      containerStatuses: z
-        .array(
-          z.object({
-            name: z.string(),
-            ready: z.boolean().nullish(),
-            restartCount: z.number().nullish(),
-            state: z
-              .object({ waiting: z.object({ reason: z.string().nullish(), message: z.string().nullish() }).nullish() })
-              .passthrough()
-              .nullish(),
-          }),
-        )
-        .nullish(),
-    })
-    .passthrough()
-    .nullish(),
-});
-const eventSchema = z.object({
-  reason: z.string().nullish(),
-  message: z.string().nullish(),
-  type: z.string().nullish(),
-  involvedObject: z.object({ name: z.string().nullish() }).passthrough(),
-});
-
 const serviceSchema = z.object({
   metadata,
   spec: z.object({ selector: z.record(z.string(), z.string()).nullish() }).passthrough(),
@@ -141,7 +113,8 @@ export type ReplicaSetState = {
   annotations: Record<string, string>;
   created: Date | undefined;
 };
-export type PodProblem = { pod: string; reason: string; message: string };
+// The ReplicaSet that runs a Deployment's current template: the release being rolled out.
+export type ReleaseSet = { name: string; revision: number; podLabels: Record<string, string> };
 
 function toDeployment(raw: unknown): DeploymentState {
   const parsed = deploymentSchema.parse(raw);
@@ -411,54 +384,25 @@ export class KubeCluster {
     }
   }
 
-  // Why pods are not becoming ready: waiting reasons, unschedulable pods, and recent warning events.
-  async podProblems(deployment: DeploymentState): Promise<PodProblem[]> {
-    const labelSelector = Object.entries(deployment.selector)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
+  // The newest ReplicaSet (the one whose revision the Deployment carries), or none while the
+  // controller has not yet created it.
+  async releaseSet(deployment: DeploymentState): Promise<ReleaseSet | undefined> {
+    if (deployment.revision === undefined) return undefined;
+    const release = (await this.replicaSets(deployment)).find((rs) => rs.revision === deployment.revision);
+    const hash = release?.template.metadata?.labels?.['pod-template-hash'];
+    if (!release || !hash) return undefined;
+    return {
+      name: release.name,
+      revision: release.revision,
+      podLabels: { ...deployment.selector, 'pod-template-hash': hash },
+    };
+  }
+
+  async podHealth(namespace: string, labels: Record<string, string>): Promise<PodHealth[]> {
     try {
-      const [pods, events] = await Promise.all([
-        this.#core.listNamespacedPod({ namespace: deployment.namespace, labelSelector }),
-        this.#core.listNamespacedEvent({ namespace: deployment.namespace }),
-      ]);
-      const problems: PodProblem[] = [];
-      const names = new Set<string>();
-      for (const raw of pods.items) {
-        const pod = podSchema.parse(raw);
-        names.add(pod.metadata.name);
-        const unscheduled = pod.status?.conditions?.find(
-          (item) => item.type === 'PodScheduled' && item.status === 'False',
-        );
-        if (unscheduled)
-          problems.push({
-            pod: pod.metadata.name,
-            reason: unscheduled.reason ?? 'Unschedulable',
-            message: unscheduled.message ?? '',
-          });
-        for (const status of pod.status?.containerStatuses ?? []) {
-          const waiting = status.state?.waiting;
-          if (waiting?.reason && waiting.reason !== 'ContainerCreating')
-            problems.push({ pod: pod.metadata.name, reason: waiting.reason, message: waiting.message ?? '' });
-        }
-      }
-      for (const raw of events.items) {
-        const event = eventSchema.parse(raw);
-        if (
-          event.type === 'Warning' &&
-          event.involvedObject.name &&
-          names.has(event.involvedObject.name) &&
-          !problems.some((problem) => problem.pod === event.involvedObject.name && problem.reason === event.reason)
-        ) {
-          problems.push({
-            pod: event.involvedObject.name,
-            reason: event.reason ?? 'Warning',
-            message: event.message ?? '',
-          });
-        }
-      }
-      return problems;
+      return await readPodHealth(this.#core, namespace, labels);
     } catch (error) {
-      throw toKubeError(error, `read pods of ${deployment.namespace}/${deployment.name}`);
+      throw toKubeError(error, `read pods in ${namespace}`);
     }
   }
 

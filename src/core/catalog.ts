@@ -96,6 +96,22 @@ const canary = z.strictObject({
   hold: duration.default(5 * 60_000),
 });
 
+// Doomed pods end a rollout at once (core/pod-health.ts): `false` waits for the progress deadline instead.
+const DEFAULT_FAIL_FAST = { restarts: 2, unschedulableFor: 60_000 };
+const failFast = z
+  .union(
+    [
+      z.literal(false),
+      z.literal(true).transform(() => DEFAULT_FAIL_FAST),
+      z.strictObject({
+        restarts: z.int().min(1).max(100).default(DEFAULT_FAIL_FAST.restarts),
+        unschedulableFor: duration.default(DEFAULT_FAIL_FAST.unschedulableFor),
+      }),
+    ],
+    { error: 'expected false, true or {restarts, unschedulableFor}' },
+  )
+  .default(DEFAULT_FAIL_FAST);
+
 const imageRepository = z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._/-][a-z0-9]+)*)*$/, {
   error: 'expected an image repository without a tag, e.g. registry.example.com/shop/checkout',
 });
@@ -111,6 +127,7 @@ export const serviceSchema = z
       .default('rolling'),
     environments: z.array(name).min(1, { error: 'list the environments this service may be deployed to' }),
     autoRollback: z.boolean().default(true),
+    failFast,
     timeout: duration.default(15 * 60_000),
     healthCheck: healthCheck.optional(),
     backupBefore: name.optional(),

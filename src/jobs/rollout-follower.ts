@@ -1,11 +1,17 @@
 import type { KubeCluster } from '../adapters/kube.ts';
+import type { FailFast } from '../core/pod-health.ts';
 import { rolloutVerdict, type DeploymentState, type RolloutVerdict } from '../core/rollout.ts';
+import { ReleaseWatch, type ReleaseHealth } from './release-watch.ts';
 
 export type FollowOptions = {
   timeoutMs: number;
   signal: AbortSignal;
   onChange?: (state: DeploymentState) => void;
   pollMs?: number;
+  // The new release's pods, read while the rollout runs; with failFast, a doomed release ends it.
+  onHealth?: (health: ReleaseHealth) => void;
+  failFast?: FailFast | false;
+  healthPollMs?: number;
 };
 
 export type FollowResult = {
@@ -39,6 +45,7 @@ class RolloutFollow {
   private controller: AbortController | undefined;
   private poller: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private release: ReleaseWatch | undefined;
 
   constructor(
     cluster: KubeCluster,
@@ -62,6 +69,21 @@ class RolloutFollow {
     this.options.signal.addEventListener('abort', this.onAbort);
     this.consider(this.start);
     this.watch();
+    if (this.options.onHealth) this.watchRelease(this.options.onHealth);
+  }
+
+  // Pod problems are shown as they happen; a doomed release fails the rollout at once.
+  private watchRelease(onHealth: (health: ReleaseHealth) => void): void {
+    this.release = new ReleaseWatch(this.cluster, () => this.latest, {
+      failFast: this.options.failFast ?? false,
+      pollMs: this.options.healthPollMs ?? 750,
+      onHealth: (health) => {
+        if (this.finished) return;
+        onHealth(health);
+        if (health.doom) this.finish({ state: 'failed', message: health.doom });
+      },
+    });
+    this.release.start();
   }
 
   private readonly onAbort = (): void =>
@@ -72,6 +94,7 @@ class RolloutFollow {
     this.finished = true;
     clearTimeout(this.timer);
     clearInterval(this.poller);
+    this.release?.stop();
     this.controller?.abort();
     this.options.signal.removeEventListener('abort', this.onAbort);
     this.resolve({ verdict, state: this.latest });

@@ -176,7 +176,7 @@ describe('a rolling deploy to staging', () => {
     );
   });
 
-  it('rolls back by itself when the new image fails, and the message says both', async () => {
+  it('rolls back by itself as soon as the new image turns out not to exist, and the message says both', async () => {
     stack.kube.staging.failImage(`${IMAGE}:6.6.6`, 'ImagePullBackOff');
     await stack.slack.command('bob', '/deploy checkout 6.6.6 to staging');
     const message = await finished('checkout', '6.6.6', 'failed and rolled back');
@@ -184,7 +184,7 @@ describe('a rolling deploy to staging', () => {
     const shown = JSON.stringify(message.blocks);
     expect(shown).toContain('ImagePullBackOff');
     expect(shown).toContain('rolled back to `1.1.0`');
-    expect(message.text).toContain('exceeded its progress deadline');
+    expect(message.text).toContain('the new pods cannot start: ImagePullBackOff');
     await eventually(async () =>
       expect(
         (await auditRows(stack, "action = 'deploy.result' AND details->>'to' = $1", [`${IMAGE}:6.6.6`])).map(

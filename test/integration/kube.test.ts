@@ -1,3 +1,4 @@
+import { podProblems } from '../../src/core/pod-health.ts';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeError, type KubeCluster } from '../../src/adapters/kube.ts';
 import { imageOf, rolloutVerdict } from '../../src/core/rollout.ts';
@@ -108,7 +109,9 @@ describe('the Kubernetes simulator through client-node', () => {
     });
     const state = await settled('broken');
     expect(rolloutVerdict(state).state).toBe('failed');
-    const problems = await cluster.podProblems(state);
+    const release = await cluster.releaseSet(state);
+    const pods = await cluster.podHealth('shop', release!.podLabels);
+    const problems = podProblems(pods, { now: Date.now(), firstSeen: new Map(), failFast: false });
     expect(problems.map((problem) => problem.reason)).toContain('ImagePullBackOff');
     expect(problems.some((problem) => problem.message.includes('not found'))).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { planSummary, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { formatDuration } from '../../core/duration.ts';
+import { problemText, type PodProblem } from '../../core/pod-health.ts';
 import { actions, code, context, section, view, type Block, type Button, type View } from './blocks.ts';
 
 export type DeployPhase =
@@ -21,11 +22,13 @@ export type DeployProgress = {
   phase: DeployPhase;
   startedAt: Date;
   finishedAt?: Date | undefined;
+  // Pods of the new release that are ready (never the old ones), and old pods still serving.
   ready: number;
   desired: number;
+  old?: number | undefined;
   step?: { index: number; count: number; percent: number; replicas: number } | undefined;
   colour?: { from: string; to: string; switched: boolean } | undefined;
-  problems: { pod: string; reason: string; message: string }[];
+  problems: PodProblem[];
   failure?: string | undefined;
   rollback?:
     | {
@@ -71,10 +74,15 @@ const HEADLINE: Record<DeployPhase, [string, string]> = {
   aborted: [':no_entry_sign:', 'canary aborted'],
 };
 
-function bar(ready: number, desired: number): string {
+// The bar counts the new release only; while old pods still serve, they are counted apart, so a
+// rollout never reads "3/3 ready" while its own pods are not.
+function bar(progress: DeployProgress): string {
+  const { ready, desired, old } = progress;
   const width = 12;
   const filled = desired <= 0 ? width : Math.round((Math.min(ready, desired) / desired) * width);
-  return `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\` ${ready}/${desired} ready`;
+  const blocks = `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\``;
+  if (old === undefined || isFinal(progress.phase)) return `${blocks} ${ready}/${desired} ready`;
+  return `${blocks} new ${ready}/${desired} ready · old ${old} serving`;
 }
 
 // Time since start rendered by each Slack client ({ago}), so the message need not be edited to stay true.
@@ -116,9 +124,9 @@ function colourLine(colour: NonNullable<DeployProgress['colour']>): string {
   return `${colour.from} → ${colour.to}${colour.switched ? ' (traffic switched)' : ''}`;
 }
 
-function problemLine(problem: DeployProgress['problems'][number]): string {
-  const message = problem.message ? `: ${problem.message.slice(0, 160)}` : '';
-  return `• ${code(problem.pod)} ${problem.reason}${message}`;
+function problemLine(problem: PodProblem): string {
+  const icon = problem.doomed ? ':no_entry:' : ':warning:';
+  return `${icon} ${esc(problemText(problem).slice(0, 240))}`;
 }
 
 const ROLLBACK_OUTCOME = { running: 'rolling back to', succeeded: 'rolled back to', failed: 'could not roll back to' };
@@ -133,7 +141,7 @@ function automaticRollbackLine(rollback: NonNullable<DeployProgress['rollback']>
 function progressLines(state: DeployViewState, icon: string, words: string): string[] {
   const { progress } = state;
   const lines = [headline(state, icon, words)];
-  if (!isFinal(progress.phase) || progress.phase === 'succeeded') lines.push(bar(progress.ready, progress.desired));
+  if (!isFinal(progress.phase) || progress.phase === 'succeeded') lines.push(bar(progress));
   if (progress.step) lines.push(canaryStepLine(progress.step));
   if (progress.colour) lines.push(colourLine(progress.colour));
   if (progress.failure) lines.push(`*Why:* ${progress.failure}`);

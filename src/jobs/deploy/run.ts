@@ -9,6 +9,7 @@ import type { DeploymentState } from '../../core/rollout.ts';
 import type { JobData } from '../job-data.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { ProgressReporter } from '../progress-reporter.ts';
+import { readReleaseHealth, type ReleaseHealth } from '../release-watch.ts';
 import { followRollout, type FollowResult } from '../rollout-follower.ts';
 
 export type Stage = NonNullable<JobData<'deploy'>['resume']>['stage'];
@@ -134,20 +135,34 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     return this.#signal ?? 'elapsed';
   }
 
+  // While a release rolls out, its own pods are counted and their problems shown as they happen;
+  // `onChange` marks a follow of the automatic rollback, whose pods must not replace what failed.
   async follow(start: DeploymentState, onChange?: (state: DeploymentState) => void): Promise<FollowResult> {
     const result = await followRollout(this.cluster, start, {
       timeoutMs: Math.max(1_000, this.service.timeout - (Date.now() - this.progress.startedAt.getTime())),
       signal: this.stop.signal,
-      onChange: (state) => {
-        if (onChange) onChange(state);
-        else this.set({ ready: state.available, desired: state.desired });
-      },
+      onChange: onChange ?? ((state) => this.set({ desired: state.desired })),
+      ...(onChange ? {} : { onHealth: (health: ReleaseHealth) => this.#showHealth(health) }),
+      failFast: onChange ? false : this.service.failFast,
     });
-    if (result.verdict.state === 'failed' || result.verdict.state === 'timeout') {
-      const problems = await this.cluster.podProblems(result.state).catch(() => []);
-      this.set({ problems: dedupe(problems) });
-    }
+    if (result.verdict.state === 'failed' || result.verdict.state === 'timeout') await this.#explainFailure(result);
     return result;
+  }
+
+  #showHealth(health: ReleaseHealth): void {
+    this.set({ ready: health.newReady, old: health.oldServing, problems: health.problems });
+  }
+
+  // A rollout that failed before its pods were read (a deadline, a timeout) still says why, if it can.
+  async #explainFailure(result: FollowResult): Promise<void> {
+    if (this.progress.problems.length > 0) return;
+    const release = await this.cluster.releaseSet(result.state).catch(() => undefined);
+    if (!release) return;
+    const health = await readReleaseHealth(this.cluster, release, () => result.state, {
+      failFast: false,
+      firstSeen: new Map(),
+    }).catch(() => undefined);
+    if (health) this.set({ problems: health.problems });
   }
 
   async close(): Promise<void> {
@@ -156,14 +171,4 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     await this.reporter?.finish();
     await this.deps.signals.clear(this.jobId).catch(() => undefined);
   }
-}
-
-// One line per reason is what a person reads at 3 a.m., not one per pod.
-function dedupe(problems: { pod: string; reason: string; message: string }[]) {
-  const seen = new Set<string>();
-  return problems.filter((problem) => {
-    if (seen.has(problem.reason)) return false;
-    seen.add(problem.reason);
-    return true;
-  });
 }
