@@ -17,7 +17,7 @@ export class ProgressReporter {
   #lastSent: string;
   #lastAt = 0;
   #timer: NodeJS.Timeout | undefined;
-  #inFlight: Promise<void> | undefined;
+  #chain: Promise<void> = Promise.resolve();
   #finished = false;
 
   private constructor(
@@ -59,40 +59,42 @@ export class ProgressReporter {
     const wait = Math.max(0, this.#lastAt + this.#minIntervalMs - Date.now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#flush();
+      void this.#send(() => this.#render());
     }, wait);
   }
 
-  async #flush(): Promise<void> {
-    if (this.#inFlight) {
-      // One call at a time: the next change schedules another flush after this one.
-      await this.#inFlight;
-      if (!this.#finished) this.changed();
-      return;
-    }
+  // For a state a person must see even if the next one follows at once (a problem just appeared, a
+  // rollback starts): rendered now and sent without waiting for the interval, in order.
+  now(): void {
+    if (this.#finished) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     const view = this.#render();
-    const body = JSON.stringify(view);
-    if (body === this.#lastSent) return;
-    this.#lastAt = Date.now();
-    this.#inFlight = this.#slack
-      .updateMessage(this.ref, view)
-      .then(
-        () => {
-          this.#lastSent = body;
-        },
-        (error: unknown) => this.#logger.warn({ err: error }, 'progress update failed; the next one carries the state'),
-      )
-      .finally(() => {
-        this.#inFlight = undefined;
-      });
-    await this.#inFlight;
+    void this.#send(() => view);
+  }
+
+  // One call at a time, in the order asked; a view identical to the last one sent is skipped.
+  #send(view: () => View): Promise<void> {
+    this.#chain = this.#chain.then(async () => {
+      const rendered = view();
+      const body = JSON.stringify(rendered);
+      if (body === this.#lastSent) return;
+      this.#lastAt = Date.now();
+      try {
+        await this.#slack.updateMessage(this.ref, rendered);
+        this.#lastSent = body;
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'progress update failed; the next one carries the state');
+      }
+    });
+    return this.#chain;
   }
 
   async finish(): Promise<void> {
     this.#finished = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#inFlight) await this.#inFlight;
+    await this.#chain;
     const view = this.#render();
     for (let attempt = 1; ; attempt += 1) {
       try {

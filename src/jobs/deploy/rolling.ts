@@ -96,7 +96,7 @@ async function rollBack(run: DeployRun<DeployPlan>, why: string): Promise<Deploy
     });
     return { decision: 'failed', detail: `${why}; automatic rollback impossible` };
   }
-  run.set({ phase: 'rolling-back', rollback: { version, revision: target.revision, outcome: 'running' } });
+  run.set({ phase: 'rolling-back', rollback: { version, revision: target.revision, outcome: 'running' } }, true);
   await run.note(`:rewind: ${plan.to.version} failed (${why}). Rolling back to ${version} (rev ${target.revision}).`);
   try {
     const undone = await undoTo(

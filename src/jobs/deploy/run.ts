@@ -88,9 +88,10 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     });
   }
 
-  set(change: Partial<DeployProgress>): void {
+  set(change: Partial<DeployProgress>, urgent = false): void {
     Object.assign(this.progress, change);
-    this.reporter?.changed();
+    if (urgent) this.reporter?.now();
+    else this.reporter?.changed();
   }
 
   note(text: string): Promise<void> {
@@ -149,8 +150,11 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     return result;
   }
 
+  // A problem that was not shown before goes out at once: it is what the person is waiting to see.
   #showHealth(health: ReleaseHealth): void {
-    this.set({ ready: health.newReady, old: health.oldServing, problems: health.problems });
+    const known = new Set(this.progress.problems.map((problem) => problem.reason));
+    const news = health.problems.some((problem) => !known.has(problem.reason));
+    this.set({ ready: health.newReady, old: health.oldServing, problems: health.problems }, news);
   }
 
   // A rollout that failed before its pods were read (a deadline, a timeout) still says why, if it can.
