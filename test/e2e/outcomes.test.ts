@@ -106,6 +106,24 @@ describe('people are told how a change ended', () => {
     expect(reply.text).toContain(`<@${BOB}>`);
     expect(reply.text).toContain('cancelled');
   });
+
+  it('a rollback: one reply @-mentions who asked for it, and says rolled back', async () => {
+    await stack.slack.command('carol', '/rollback checkout staging --to 1.1.0 --reason "slow pods"');
+    const message = await eventually(
+      () => {
+        const found = stack.sim.workspace
+          .channelMessages(CHANNEL)
+          .find((candidate) => candidate.text.startsWith('checkout rollback to 1.1.0 in staging: rolled back'));
+        if (!found) throw new Error('not rolled back yet');
+        return found;
+      },
+      { timeoutMs: 20_000, what: 'the rollback to finish' },
+    );
+    const reply = await theOutcomeReply(message);
+    expect(reply.text).toContain(`<@${CAROL}>`);
+    expect(reply.text).toContain('rollback of *checkout* to `1.1.0` in *staging*: *rolled back*');
+    expect(reply.text).toMatch(/job `rollback-[0-9a-f]+`/);
+  });
 });
 
 describe('an approved change refused when it came to run', () => {
