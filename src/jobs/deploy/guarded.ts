@@ -152,8 +152,9 @@ async function executeLocked<P extends WorkloadPlan>(
     await run
       ?.close()
       .catch((error: unknown) => deps.logger.error({ err: error }, 'could not write the final message'));
-    if (guard.opened.run) await announceOutcome(guard.opened.run);
+    // The target is free as soon as its message says the change ended; telling people comes after.
     await lease.release();
+    if (guard.opened.run) await announceOutcome(guard.opened.run);
   }
 }
 
