@@ -69,7 +69,9 @@ function fromRow(row: Record<string, unknown>): ApprovalRecord {
     requester: String(row.requester),
     planHash: String(row.plan_hash),
     policy: { normal: policy.normal, breakGlass: policy.breakGlass, expiresAt: policy.expiresAt },
-    status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']).parse(row.status),
+    status: z
+      .enum(['pending', 'approved', 'rejected', 'expired', 'cancelled', 'not-run', 'superseded'])
+      .parse(row.status),
     approvals: z.array(approvalSchema).parse(row.approvals),
     decidedBy: text(row.decided_by),
     decidedAt: date(row.decided_at),
@@ -214,6 +216,18 @@ export class ApprovalStore {
       for (const entry of audit(record, decision)) await this.#audit.record(entry, client);
       return { record: { ...record, request: next }, decision };
     });
+  }
+
+  // Requests still waiting for approval to change the same target, but for `except`: when a change to the
+  // target starts, their plans no longer match what runs.
+  async pendingFor(target: string, kinds: Plan['kind'][], except: string | undefined): Promise<ApprovalRecord[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS} FROM approval_requests
+         WHERE target = $1 AND status = 'pending' AND kind = ANY($2) AND id IS DISTINCT FROM $3
+         ORDER BY created_at`,
+      [target, kinds, except ?? null],
+    );
+    return rows.map(fromRow);
   }
 
   // The worker marks the moment it starts; an approved request that never started can be re-enqueued.

@@ -7,7 +7,9 @@ import { describePeople, isAmong, type Identity, type Person } from './people.ts
 export type ApproverSet = { approvers: Person[]; required: number };
 export type ApprovalPolicy = { normal: ApproverSet | undefined; breakGlass: ApproverSet | undefined; expiresAt: Date };
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+// 'not-run': approved, then refused when it came to run (the reason says why); 'superseded': another
+// change to the same target started while it waited, so its plan no longer matches what runs.
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'not-run' | 'superseded';
 export type Channel = 'button' | 'reaction';
 export type Approval = { userId: string; via: Channel; at: Date; normal: boolean; breakGlass: boolean };
 
@@ -29,7 +31,9 @@ export type ApprovalEvent =
   | { type: 'withdraw'; actor: Identity; via: Channel; at: Date }
   | { type: 'reject'; actor: Identity; via: Channel; at: Date; reason?: string }
   | { type: 'cancel'; actor: Identity; isAdmin: boolean; at: Date }
-  | { type: 'expire'; at: Date };
+  | { type: 'expire'; at: Date }
+  | { type: 'not-run'; reason: string; at: Date }
+  | { type: 'supersede'; by: string; at: Date };
 
 export type Effect = { type: 'execute' } | { type: 'refresh-message' } | { type: 'cancel-expiry' };
 
@@ -42,6 +46,8 @@ const FINAL_WORDS: Record<Exclude<ApprovalStatus, 'pending'>, string> = {
   rejected: 'already rejected',
   expired: 'already expired',
   cancelled: 'already cancelled',
+  'not-run': 'approved but was not run',
+  superseded: 'superseded by another change',
 };
 
 function refuse(request: ApprovalRequest, code: string, message: string): Decision {
@@ -190,8 +196,32 @@ function withdraw(request: ApprovalRequest, event: EventOf<'withdraw'>): Decisio
   );
 }
 
+// The approved change was refused when it came to run: the message must stop saying it runs.
+function notRun(request: ApprovalRequest, event: EventOf<'not-run'>): Decision {
+  if (request.status !== 'approved') return refuse(request, 'not_approved', 'only an approved request can be not run');
+  return change(request, { status: 'not-run', reason: event.reason }, [{ type: 'refresh-message' }], {
+    accepted: true,
+    code: 'not-run',
+    message: `Approved, not run: ${event.reason}`,
+  });
+}
+
+// Another change to the same target started: this request's plan no longer matches what runs.
+function supersede(request: ApprovalRequest, event: EventOf<'supersede'>): Decision {
+  if (request.status !== 'pending') return refuse(request, 'not_pending', 'only a pending request can be superseded');
+  return change(
+    request,
+    { status: 'superseded', reason: event.by, decidedAt: event.at },
+    [{ type: 'refresh-message' }, { type: 'cancel-expiry' }],
+    { accepted: true, code: 'superseded', message: `Superseded: ${event.by} started.` },
+  );
+}
+
 export function decide(request: ApprovalRequest, event: ApprovalEvent): Decision {
   if (event.type === 'expire') return expire(request, event);
+  // The system's own events: they apply to a request in whatever time it has left.
+  if (event.type === 'not-run') return notRun(request, event);
+  if (event.type === 'supersede') return supersede(request, event);
   const closed = closedTo(request, event.at);
   if (closed) return closed;
   switch (event.type) {

@@ -24,12 +24,8 @@ function auditRows(
         target: planTarget(record.plan),
         planHash: record.request.planHash,
         permalink: record.permalink,
-        jobId: decision.effects.some((effect) => effect.type === 'execute') ? record.executionJobId : record.planJobId,
-        reason: decision.answer.accepted
-          ? record.breakGlass
-            ? `BREAK-GLASS: ${record.breakGlass}`
-            : undefined
-          : decision.answer.message,
+        jobId: ranOrMeantTo(event, decision) ? record.executionJobId : record.planJobId,
+        reason: reasonOf(event, record, decision),
         details: {
           approvalId: record.request.id,
           code: decision.answer.code,
@@ -39,6 +35,16 @@ function auditRows(
       },
     ];
   };
+}
+
+function ranOrMeantTo(event: ApprovalEvent, decision: Decision): boolean {
+  return event.type === 'not-run' || decision.effects.some((effect) => effect.type === 'execute');
+}
+
+function reasonOf(event: ApprovalEvent, record: ApprovalRecord, decision: Decision): string | undefined {
+  if (!decision.answer.accepted) return decision.answer.message;
+  if (event.type === 'not-run' || event.type === 'supersede') return decision.answer.message;
+  return record.breakGlass ? `BREAK-GLASS: ${record.breakGlass}` : undefined;
 }
 
 export type ApprovalDeps = { approvals: ApprovalStore; queues: JobQueues };

@@ -61,6 +61,10 @@ export function outcomeText(state: ApprovalViewState): string {
     }
     case 'cancelled':
       return `Cancelled by <@${request.decidedBy}> at ${decidedAt(request)}. ${approvedBefore(approvers)}`;
+    case 'not-run':
+      return `Approved, not run: ${request.reason ?? 'refused when it came to run'} (approved by ${approvers}).`;
+    case 'superseded':
+      return `Superseded: ${request.reason ?? 'another change'} started. Nothing of this request ran.`;
   }
 }
 
@@ -78,6 +82,8 @@ const ICONS = {
   rejected: ':no_entry:',
   expired: ':hourglass:',
   cancelled: ':heavy_multiplication_x:',
+  'not-run': ':warning:',
+  superseded: ':fast_forward:',
 } as const;
 
 function headline(state: ApprovalViewState): string {

@@ -94,7 +94,7 @@ export function isFinal(phase: DeployPhase): boolean {
   return FINAL_PHASES.includes(phase);
 }
 
-function headlineWords(state: DeployViewState): { icon: string; words: string } {
+export function headlineWords(state: DeployViewState): { icon: string; words: string } {
   const { plan, progress } = state;
   const [phaseIcon, phaseWords] = HEADLINE[progress.phase];
   const rollback = plan.kind === 'rollback';

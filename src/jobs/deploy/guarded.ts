@@ -9,6 +9,7 @@ import type { Lease } from '../../adapters/locks.ts';
 import { ensureAllowed } from '../change-allowed.ts';
 import { noteIncidentAction } from '../incident/actions.ts';
 import { explainKube } from '../kube-errors.ts';
+import { announceOutcome, refusedAtExecution, supersedeWaiting } from './outcome.ts';
 import type { ProcessorDeps, ProcessorInput } from '../processor.ts';
 import type { DeployOutcome } from './rolling.ts';
 import { DeployRun, type ChangeData } from './run.ts';
@@ -19,6 +20,26 @@ import { DeployRun, type ChangeData } from './run.ts';
 // the plan was made from. A job resumed after its worker died continues from its last checkpoint.
 export async function runGuarded<P extends WorkloadPlan>(
   input: ProcessorInput<'deploy' | 'rollback'>,
+  execute: (run: DeployRun<P>) => Promise<DeployOutcome>,
+): Promise<DeployOutcome> {
+  const data = input.data as ChangeData<P>;
+  const jobId = input.job.id ?? `${data.plan.kind}-unknown`;
+  const opened: Opened<P> = {};
+  try {
+    return await startGuarded(input, opened, execute);
+  } catch (error) {
+    // Refused before its progress message existed: the approval message says so (deploy/outcome.ts).
+    if (!opened.run) await refusedAtExecution(input.deps, data, jobId, error);
+    throw error;
+  }
+}
+
+// The run, once its progress message exists.
+type Opened<P extends WorkloadPlan> = { run?: DeployRun<P> };
+
+async function startGuarded<P extends WorkloadPlan>(
+  input: ProcessorInput<'deploy' | 'rollback'>,
+  opened: Opened<P>,
   execute: (run: DeployRun<P>) => Promise<DeployOutcome>,
 ): Promise<DeployOutcome> {
   const { deps, job } = input;
@@ -38,13 +59,19 @@ export async function runGuarded<P extends WorkloadPlan>(
     resumed ? 'resumed' : 'started',
     undefined,
     data.approvalId ? { approvalId: data.approvalId } : {},
-  );
+  ).catch((error: unknown) => {
+    deps.logger.error({ err: error }, 'could not write the start of a change to the audit log');
+    throw new UserError(`The audit log could not be written, so this ${plan.kind} was not run.`, {
+      code: 'audit_unavailable',
+    });
+  });
   if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
   const what = describeChange(plan);
   if (!resumed)
     await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
   const lease = await lockTarget(deps, data, jobId, what);
-  const guard: Guard<P> = { input, data, jobId, resumed, service: target.service, audit };
+  const by = `the ${what} by <@${data.requestedBy.userId}> (job \`${jobId}\`)`;
+  const guard: Guard<P> = { input, data, jobId, resumed, service: target.service, audit, by, opened };
   const outcome = await executeLocked(guard, lease, execute);
   await audit('result', outcome.decision, outcome.detail, { revision: outcome.revision });
   return outcome;
@@ -58,6 +85,8 @@ type Guard<P extends WorkloadPlan> = {
   resumed: boolean;
   service: CatalogService;
   audit: JobAudit;
+  by: string;
+  opened: Opened<P>;
 };
 
 function changeAudit(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): JobAudit {
@@ -105,6 +134,11 @@ async function executeLocked<P extends WorkloadPlan>(
       await ensureUnchanged(deps, cluster, plan, data.requestedBy.userId, data.correlationId, jobId, data.planHash);
     run = new DeployRun<P>(deps, job, data, cluster, guard.service, signal);
     await run.open();
+    guard.opened.run = run;
+    if (!guard.resumed)
+      await supersedeWaiting(deps, data, guard.by).catch((error: unknown) =>
+        deps.logger.error({ err: error }, 'could not mark the requests this change supersedes'),
+      );
     return await execute(run);
   } catch (error) {
     const explained = explainKube(error, `${plan.kind} ${plan.service}`);
@@ -118,7 +152,9 @@ async function executeLocked<P extends WorkloadPlan>(
     await run
       ?.close()
       .catch((error: unknown) => deps.logger.error({ err: error }, 'could not write the final message'));
+    // The target is free as soon as its message says the change ended; telling people comes after.
     await lease.release();
+    if (guard.opened.run) await announceOutcome(guard.opened.run);
   }
 }
 
