@@ -23,6 +23,7 @@ import { createBoltApp, type BoltSetup } from './bot/app.ts';
 import { createHttpServer } from './bot/http-server.ts';
 import { loadCatalog } from './config/catalog-load.ts';
 import type { Env } from './config/env.ts';
+import type { HelpNotes } from './bot/views/help.ts';
 import type { Catalog } from './core/catalog.ts';
 import { registerHandlers } from './handlers/register.ts';
 import { JobQueues } from './jobs/queues.ts';
@@ -42,6 +43,8 @@ export type StartOptions = {
   // Tests hand in an RDS gateway pointed at their simulator; otherwise the SDK's defaults apply.
   rds?: RdsGateway;
   rdsPollMs?: number;
+  // Lines `/ops help <command>` adds (the sandbox lists its failing image tags under deploy).
+  helpNotes?: HelpNotes;
 };
 
 export type RunningOpsBot = {
@@ -143,7 +146,7 @@ function warnAboutMissingContexts({ catalog, kube, logger }: Runtime): void {
     );
 }
 
-function startBot(runtime: Runtime): BoltSetup {
+function startBot(runtime: Runtime, helpNotes: HelpNotes): BoltSetup {
   const { env, slack, logger } = runtime;
   const bolt = createBoltApp({
     botToken: env.SLACK_BOT_TOKEN,
@@ -170,6 +173,7 @@ function startBot(runtime: Runtime): BoltSetup {
     metrics: runtime.metrics,
     logger,
     now: runtime.now,
+    helpNotes,
   });
   return bolt;
 }
@@ -278,7 +282,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const storage = await connectStorage(env, logger);
   const runtime = await assembleRuntime(options, { ...storage, logger, catalog, metrics });
   warnAboutMissingContexts(runtime);
-  const bolt = env.ROLE !== 'worker' ? startBot(runtime) : undefined;
+  const bolt = env.ROLE !== 'worker' ? startBot(runtime, options.helpNotes ?? {}) : undefined;
   const background = env.ROLE !== 'bot' ? await startBackground(runtime, options) : undefined;
 
   const server = createHttpServer({

@@ -11,6 +11,7 @@ import type { SlackGateway } from '../adapters/slack.ts';
 import type { DeliveryLedger } from '../adapters/dedupe.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
+import type { HelpNotes } from '../bot/views/help.ts';
 import type { Catalog } from '../core/catalog.ts';
 import type { JobQueues } from '../jobs/queues.ts';
 
@@ -31,4 +32,5 @@ export type HandlerDeps = {
   metrics: Metrics;
   logger: Logger;
   now: () => Date;
+  helpNotes: HelpNotes;
 };

@@ -21,7 +21,7 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
     if (request.command !== 'ops') return undefined;
     switch (request.sub) {
       case 'help':
-        return helpView(request.topic);
+        return helpView(request.topic, deps.helpNotes);
       case 'whoami': {
         const jobId = jobIdFor('whoami', turn.deliveryKey);
         await turn.accept({ action: 'ops.whoami', jobId });

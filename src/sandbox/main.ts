@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { CatalogError } from '../config/catalog-load.ts';
 import { EnvError, parseEnv, type Env } from '../config/env.ts';
 import { startOpsBot } from '../start.ts';
+import { failTaggedImages, failingTagsHelp } from './failing-tags.ts';
 import { startDatabases, type SandboxDatabases as Databases } from './databases.ts';
 import { wipeSandboxState } from './fresh-start.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
@@ -44,8 +45,7 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
       labels: { app: 'storefront', colour: 'blue' },
     });
     cluster.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
-    // Any tag ending in -broken never pulls: try it to see a failing rollout.
-    cluster.failImage(/-broken$/, 'ImagePullBackOff');
+    failTaggedImages(cluster);
   }
   await mkdir(DIR, { recursive: true });
   const kubeconfig = `${DIR}/kubeconfig`;
@@ -123,7 +123,7 @@ function sandboxEnv(sim: SlackSimulator, catalogPath: string): Env {
 
 async function startBot(env: Env, rds: Databases['gateway']) {
   try {
-    return await startOpsBot({ env, rds, rdsPollMs: 500 });
+    return await startOpsBot({ env, rds, rdsPollMs: 500, helpNotes: { deploy: failingTagsHelp() } });
   } catch (error) {
     if (error instanceof CatalogError) fail(error.message);
     const database = env.DATABASE_URL.replace(/\/[^/]*$/, '/…');

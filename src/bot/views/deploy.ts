@@ -145,7 +145,9 @@ function progressLines(state: DeployViewState, icon: string, words: string): str
   if (progress.step) lines.push(canaryStepLine(progress.step));
   if (progress.colour) lines.push(colourLine(progress.colour));
   if (progress.failure) lines.push(`*Why:* ${progress.failure}`);
-  for (const problem of progress.problems.slice(0, 3)) lines.push(problemLine(problem));
+  // The problem that failed the release is already the "Why:" line; the others follow it.
+  const others = progress.problems.filter((problem) => !progress.failure?.includes(problemText(problem)));
+  for (const problem of others.slice(0, 3)) lines.push(problemLine(problem));
   if (progress.rollback) lines.push(automaticRollbackLine(progress.rollback));
   if (progress.note) lines.push(progress.note);
   return lines;

@@ -5,13 +5,18 @@ function commandSection(command: CommandName): string {
   return USAGE[command].map((line) => `\`${line.syntax}\`\n${line.what} — e.g. \`${line.example}\``).join('\n\n');
 }
 
-export function helpView(topic?: CommandName): View {
+// What this installation adds to a command's help (mrkdwn), e.g. the sandbox's failing image tags.
+export type HelpNotes = Partial<Record<CommandName, string>>;
+
+export function helpView(topic?: CommandName, notes: HelpNotes = {}): View {
   const commands = topic ? [topic] : COMMAND_NAMES;
   const blocks = [header(topic ? `ops-bot: /${topic}` : 'ops-bot commands')];
   commands.forEach((command, index) => {
     if (index > 0) blocks.push(divider());
     blocks.push(section(commandSection(command)));
   });
+  const note = topic ? notes[topic] : undefined;
+  if (note) blocks.push(section(note));
   blocks.push(
     context(
       'Production changes need approval from other people (button or :white_check_mark: reaction). Everything is written to the audit log. `/ops help <command>` shows one command.',
