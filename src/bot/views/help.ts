@@ -1,9 +1,13 @@
+import { CANCEL_RULE } from '../../core/cancel-rule.ts';
 import { COMMAND_NAMES, USAGE, type CommandName } from '../../core/grammar/usage.ts';
 import { context, divider, header, section, view, type View } from './blocks.ts';
 
 function commandSection(command: CommandName): string {
   return USAGE[command].map((line) => `\`${line.syntax}\`\n${line.what} — e.g. \`${line.example}\``).join('\n\n');
 }
+
+// The commands whose jobs /ops cancel stops: their help states who may cancel.
+const CANCELS: CommandName[] = ['deploy', 'rollback', 'ops'];
 
 export function helpView(topic?: CommandName): View {
   const commands = topic ? [topic] : COMMAND_NAMES;
@@ -12,6 +16,7 @@ export function helpView(topic?: CommandName): View {
     if (index > 0) blocks.push(divider());
     blocks.push(section(commandSection(command)));
   });
+  if (commands.some((command) => CANCELS.includes(command))) blocks.push(section(`*Cancelling:* ${CANCEL_RULE}`));
   blocks.push(
     context(
       'Production changes need approval from other people (button or :white_check_mark: reaction). Everything is written to the audit log. `/ops help <command>` shows one command.',
