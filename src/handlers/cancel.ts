@@ -67,7 +67,11 @@ export async function cancelJob(
   const record = approvalId && !job ? await deps.approvals.get(approvalId) : undefined;
   const facts = record ? { requester: record.request.requester, change: record.kind } : factsOf(job, cancellable);
   const identity = await identify(deps, userId);
-  if (!mayCancel(identity, facts.requester, deps.catalog.roles, facts.change)) throw refusal(deps, jobId, facts);
+  if (!mayCancel(identity, facts.requester, deps.catalog.roles, facts.change)) {
+    const refused = refusal(deps, jobId, facts);
+    await cancelAudit(deps, cancellable, jobId, userId)('refused', refused.message);
+    throw refused;
+  }
   if (approvalId) {
     // The cancel rule was checked above; the request's own check (requester or admin) is a subset of it.
     const event = { type: 'cancel' as const, actor: identity, isAdmin: true, at: deps.now() };
@@ -77,6 +81,19 @@ export async function cancelJob(
   }
   const state = job ? await job.getState() : 'completed';
   return stopJob(deps, { job, jobId, kind: cancellable, state, userId, leave: options.leave === true });
+}
+
+function cancelAudit(deps: HandlerDeps, kind: CancellableKind, jobId: string, userId: string) {
+  return (decision: string, reason: string) =>
+    deps.audit.record({
+      event: 'cancel',
+      decision,
+      actor: userId,
+      correlationId: currentContext()?.correlationId ?? 'none',
+      action: `${kind}.cancel`,
+      jobId,
+      reason,
+    });
 }
 
 type Stop = {
@@ -90,16 +107,7 @@ type Stop = {
 
 async function stopJob(deps: HandlerDeps, stop: Stop): Promise<View> {
   const { job, jobId, kind, state, userId } = stop;
-  const audit = (decision: string, reason: string) =>
-    deps.audit.record({
-      event: 'cancel',
-      decision,
-      actor: userId,
-      correlationId: currentContext()?.correlationId ?? 'none',
-      action: `${kind}.cancel`,
-      jobId,
-      reason,
-    });
+  const audit = cancelAudit(deps, kind, jobId, userId);
   if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
     await job.remove();
     await audit('cancelled', `removed while ${state}`);
