@@ -131,7 +131,9 @@ describe('cancelling with --leave, then deploying the same broken version again'
     expect(message.text).toContain(
       '<@U0BOB00002> cancelled it with --leave: ops-bot stopped following the rollout and left the cluster as it is',
     );
-    expect(message.text).toMatch(/its template is 1\.4\.5-broken \(rev \d+\), 0\/3 new pods ready; 3 still run 1\.0\.0/);
+    expect(message.text).toMatch(
+      /its template is 1\.4\.5-broken \(rev \d+\), 0\/3 new pods ready; 3 still run 1\.0\.0/,
+    );
 
     const again = await stack.slack.command('bob', '/deploy checkout 1.4.5-broken to staging');
     const answer = String(again.json?.text);
