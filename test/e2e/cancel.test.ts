@@ -8,6 +8,8 @@ import type { KubeObject } from '../../src/sandbox/kube/store.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
 
 const LEDGER = 'registry.example.com/money/ledger';
+const STOREFRONT = 'registry.example.com/shop/storefront';
+const SEARCH = 'registry.example.com/shop/search';
 let stack: Stack;
 
 // Roles chosen so that holding one role and not the other matters: alice may deploy but not roll
@@ -28,6 +30,25 @@ services:
     deployment: ledger
     container: app
     image: ${LEDGER}
+    environments: [staging]
+    timeout: 10m
+  storefront:
+    namespace: shop
+    deployment: storefront
+    container: web
+    image: ${STOREFRONT}
+    strategy: bluegreen
+    service: storefront
+    gracePeriod: 1h
+    environments: [staging]
+    timeout: 10m
+  search:
+    namespace: shop
+    deployment: search
+    container: api
+    image: ${SEARCH}
+    strategy: canary
+    canary: { steps: [50, 100], hold: 1h }
     environments: [staging]
     timeout: 10m
 roles:
@@ -54,6 +75,32 @@ beforeAll(async () => {
     image: `${LEDGER}:7.0.0`,
     replicas: 3,
     progressDeadlineSeconds: 36_000,
+  });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-blue',
+    container: 'web',
+    image: `${STOREFRONT}:3.1.0`,
+    replicas: 2,
+    labels: { app: 'storefront', colour: 'blue' },
+  });
+  // The idle colour exists at 0 with a far deadline, so only the cancel can end its rollout.
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-green',
+    container: 'web',
+    image: `${STOREFRONT}:3.0.0`,
+    replicas: 0,
+    labels: { app: 'storefront', colour: 'green' },
+    progressDeadlineSeconds: 36_000,
+  });
+  stack.kube.staging.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'search',
+    container: 'api',
+    image: `${SEARCH}:2.0.0`,
+    replicas: 4,
   });
 });
 
@@ -172,6 +219,31 @@ describe('cancelling a rollback', () => {
     } finally {
       stack.kube.staging.controller.setTiming({ podReadyMs: 10 });
     }
+  });
+});
+
+describe('cancelling other strategies', () => {
+  it('blue-green, by the Cancel button: traffic never leaves the live colour and the idle one goes to 0', async () => {
+    stack.kube.staging.failImage(`${STOREFRONT}:3.2.0-stuck`, 'NeverReady');
+    await stack.slack.command('bob', '/deploy storefront 3.2.0-stuck to staging');
+    const rolling = await says('storefront 3.2.0-stuck to staging', 'rolling out');
+    await stack.slack.click('erin', { messageTs: rolling.ts, actionId: 'deploy_cancel' });
+    const message = await says('storefront 3.2.0-stuck to staging', 'cancelled');
+    expect(message.text).toContain('<@U0ERIN0005> cancelled it; traffic never left blue, green was scaled to 0');
+    const selector = (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: object })
+      .selector;
+    expect(selector).toEqual({ app: 'storefront', colour: 'blue' });
+    expect((stack.kube.staging.deployment('shop', 'storefront-green')!.spec as { replicas: number }).replicas).toBe(0);
+  });
+
+  it('canary: cancelling while it holds aborts it; stable is untouched', async () => {
+    await stack.slack.command('bob', '/deploy search 2.1.0 to staging');
+    const holding = await says('search 2.1.0 to staging', 'canary holding');
+    await stack.slack.command('carol', `/ops cancel ${jobOf(holding, 'deploy')}`);
+    const message = await says('search 2.1.0 to staging', 'canary aborted');
+    expect(message.text).toContain('cancelled by <@U0CAROL003>');
+    expect((stack.kube.staging.deployment('shop', 'search-canary')!.spec as { replicas: number }).replicas).toBe(0);
+    expect(imageOf(stack.kube.staging.deployment('shop', 'search'))).toBe(`${SEARCH}:2.0.0`);
   });
 });
 
