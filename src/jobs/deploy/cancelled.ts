@@ -1,6 +1,7 @@
 import type { KubeCluster, ReplicaSetState } from '../../adapters/kube.ts';
 import { tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { imageOf, rolloutVerdict, type DeploymentState } from '../../core/rollout.ts';
+import { followRollout } from '../rollout-follower.ts';
 import type { DeployRun } from './run.ts';
 import { undoTo } from './undo.ts';
 
@@ -82,7 +83,12 @@ async function putBack(run: DeployRun<WorkloadPlan>, by: string): Promise<Cancel
   await run.note(`:octagonal_sign: <@${by}> cancelled this. Putting back ${version} (rev ${target.revision}).`);
   const cause = `ops-bot: put back ${version} after <@${by}> cancelled ${plan.to.version}`;
   const undone = await undoTo(cluster, current, target, cause);
-  const after = await run.follow(undone.state, (state) => run.set({ ready: state.available, desired: state.desired }));
+  // Putting back gets the service's whole timeout: a cancel late in a slow rollout must still be followed.
+  const after = await followRollout(cluster, undone.state, {
+    timeoutMs: run.service.timeout,
+    signal: run.stop.signal,
+    onChange: (state) => run.set({ ready: state.available, desired: state.desired }),
+  });
   const now = await describeRollout(cluster, after.state, plan.container);
   if (after.verdict.state !== 'complete') {
     const failure = `<@${by}> cancelled it; putting back ${version} did not complete (${after.verdict.message}) — ${now}`;
