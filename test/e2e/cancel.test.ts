@@ -229,7 +229,9 @@ describe('cancelling other strategies', () => {
     const rolling = await says('storefront 3.2.0-stuck to staging', 'rolling out');
     await stack.slack.click('erin', { messageTs: rolling.ts, actionId: 'deploy_cancel' });
     const message = await says('storefront 3.2.0-stuck to staging', 'cancelled');
-    expect(message.text).toContain('<@U0ERIN0005> cancelled it; traffic never left blue, green was scaled to 0');
+    expect(message.text).toContain(
+      '<@U0ERIN0005> cancelled it; traffic never left blue (3.1.0), green was scaled to 0',
+    );
     const selector = (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: object })
       .selector;
     expect(selector).toEqual({ app: 'storefront', colour: 'blue' });

@@ -1,4 +1,4 @@
-import { changeCause, type DeployPlan, type WorkloadPlan } from '../../core/plan.ts';
+import { changeCause, tagOf, type DeployPlan, type WorkloadPlan } from '../../core/plan.ts';
 import type { DeploymentState } from '../../core/rollout.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
@@ -114,7 +114,8 @@ async function cancelBeforeSwitch(run: DeployRun<DeployPlan>, colours: Colours):
   const leave = who?.leave ?? true;
   if (!leave) await run.cluster.scaleDeployment(run.plan.namespace, colours.idle, 0).catch(() => undefined);
   const idle = leave ? `${colours.idleColour} was left as it is` : `${colours.idleColour} was scaled to 0`;
-  const failure = `${by}${who?.leave ? ' with --leave' : ''}; traffic never left ${colours.liveColour}, ${idle}`;
+  const live = `${colours.liveColour} (${tagOf(run.plan.from.image)})`;
+  const failure = `${by}${who?.leave ? ' with --leave' : ''}; traffic never left ${live}, ${idle}`;
   run.set({ phase: 'cancelled', failure });
   return { decision: 'cancelled', detail: `${failure}; ${colours.liveColour} still serves` };
 }
