@@ -4,7 +4,13 @@ import { z } from 'zod';
 // Messages to a running job from any process: a Cancel button pressed on another bot replica must
 // reach the worker that holds the job (BullMQ's cancelJob only reaches the local worker).
 export type JobSignal = 'cancel' | 'promote' | 'abort';
-const stored = z.object({ signal: z.enum(['cancel', 'promote', 'abort']), by: z.string(), at: z.string() });
+// `leave` (cancel only): stop following and leave the cluster as it is, instead of putting it back.
+const stored = z.object({
+  signal: z.enum(['cancel', 'promote', 'abort']),
+  by: z.string(),
+  at: z.string(),
+  leave: z.boolean().optional(),
+});
 export type SignalRecord = z.output<typeof stored>;
 
 const TTL_S = 86_400;
@@ -18,10 +24,10 @@ export class JobSignals {
     this.#prefix = prefix;
   }
 
-  async send(jobId: string, signal: JobSignal, by: string): Promise<void> {
+  async send(jobId: string, signal: JobSignal, by: string, options: { leave?: boolean } = {}): Promise<void> {
     await this.#redis.set(
       `${this.#prefix}:signal:${jobId}`,
-      JSON.stringify({ signal, by, at: new Date().toISOString() }),
+      JSON.stringify({ signal, by, at: new Date().toISOString(), ...(options.leave ? { leave: true } : {}) }),
       'EX',
       TTL_S,
     );

@@ -41,7 +41,7 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
         return freezeView(freezesOf(deps, request.env));
       case 'cancel':
         await turn.accept({ action: 'ops.cancel', jobId: request.jobId }, { failClosed: true });
-        return cancelJob(deps, request.jobId, turn.payload.user_id);
+        return cancelJob(deps, request.jobId, turn.payload.user_id, { leave: request.leave });
       case 'audit':
         return auditView(await auditRows(deps, request), request.filter, request.sinceMs);
       default:

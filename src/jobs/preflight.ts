@@ -1,13 +1,16 @@
+import { readReleaseHealth } from './release-watch.ts';
 import type { KubeCluster, KubeClusters } from '../adapters/kube.ts';
 import { KubeError } from '../adapters/kube.ts';
 import type { Catalog, CatalogService } from '../core/catalog.ts';
 import type { Strategy } from '../core/grammar/commands.ts';
-import { changeCause, imageFor, type DeployPlan } from '../core/plan.ts';
-import type { DeploymentState } from '../core/rollout.ts';
+import { changeCause, imageFor, tagOf, type DeployPlan } from '../core/plan.ts';
+import { rolloutVerdict, type DeploymentState } from '../core/rollout.ts';
 import { serviceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import type { z } from 'zod';
 import type { deployChange } from './job-data.ts';
+import { imageOfSet, rolloutFacts } from './deploy/cancelled.ts';
+import { previousRevision } from './deploy/undo.ts';
 import { explainKube } from './kube-errors.ts';
 
 export type DeployChange = z.output<typeof deployChange>;
@@ -62,7 +65,7 @@ async function blueGreenPlan(
     ...base,
     deployment: colours.live.name,
     replicas: colours.live.desired,
-    from: from(colours.live, service, change),
+    from: await fromRunning(cluster, colours.live, service, change),
     bluegreen: colours.plan,
   };
 }
@@ -80,7 +83,7 @@ async function inPlacePlan(
     ...base,
     deployment: service.deployment,
     replicas: current.desired,
-    from: from(current, service, change),
+    from: await fromRunning(cluster, current, service, change),
     ...(base.strategy === 'canary'
       ? {
           canary: {
@@ -133,7 +136,45 @@ async function read(
   return state as DeploymentState;
 }
 
-function from(current: DeploymentState, service: CatalogService, change: DeployChange): DeployPlan['from'] {
+// A deploy of what the Deployment's template already names is refused: as a no-op when its pods run it
+// (the rollout is complete), and as stuck when they do not. The same template again would start
+// nothing new (same pod template, same ReplicaSet), so the way out offered is the rollback.
+async function fromRunning(
+  cluster: KubeCluster,
+  current: DeploymentState,
+  service: CatalogService,
+  change: DeployChange,
+): Promise<DeployPlan['from']> {
+  const planned = from(current, service);
+  if (planned.image !== imageFor(service.image, change.version)) return planned;
+  const target = `${change.service} ${change.env}`;
+  if (rolloutVerdict(current).state === 'complete')
+    throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {
+      code: 'already_running',
+    });
+  const facts = await rolloutFacts(cluster, current, service.container);
+  const problems = await releaseProblems(cluster, current);
+  const stuck = rolloutVerdict(current).state === 'failed' || problems > 0 ? 'stuck' : 'still';
+  const others = facts.others ? `; ${facts.others}` : '';
+  const sets = await cluster.replicaSets(current).catch(() => []);
+  const previous = previousRevision(sets, current.revision);
+  const back = previous ? ` (to ${tagOf(imageOfSet(previous, service.container))}, rev ${previous.revision})` : '';
+  throw new UserError(
+    `${target} is ${stuck} rolling out ${change.version}: ${facts.newPods}${others}. Deploying it again would start nothing new.`,
+    { hint: `Roll it back with \`/rollback ${change.service} ${change.env}\`${back}.`, code: 'stuck_rolling_out' },
+  );
+}
+
+// How many problems the pods of the release being rolled out show (0 when they cannot be read).
+async function releaseProblems(cluster: KubeCluster, current: DeploymentState): Promise<number> {
+  const release = await cluster.releaseSet(current).catch(() => undefined);
+  if (!release) return 0;
+  const options = { failFast: false as const, firstSeen: new Map<string, number>() };
+  const health = await readReleaseHealth(cluster, release, () => current, options).catch(() => undefined);
+  return health?.problems.length ?? 0;
+}
+
+function from(current: DeploymentState, service: CatalogService): DeployPlan['from'] {
   const container = current.containers.find((candidate) => candidate.name === service.container);
   if (!container) {
     const has = current.containers.map((candidate) => `\`${candidate.name}\``).join(', ');
@@ -142,10 +183,6 @@ function from(current: DeploymentState, service: CatalogService, change: DeployC
       code: 'container_missing',
     });
   }
-  if (container.image === imageFor(service.image, change.version))
-    throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {
-      code: 'already_running',
-    });
   return { image: container.image, ...(current.revision !== undefined ? { revision: current.revision } : {}) };
 }
 

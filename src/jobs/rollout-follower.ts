@@ -67,6 +67,8 @@ class RolloutFollow {
       this.options.timeoutMs,
     );
     this.options.signal.addEventListener('abort', this.onAbort);
+    // A cancel that came before the follow began fires no 'abort' event any more.
+    if (this.options.signal.aborted) return this.onAbort();
     this.consider(this.start);
     this.watch();
     if (this.options.onHealth) this.watchRelease(this.options.onHealth);

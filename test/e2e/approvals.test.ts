@@ -178,8 +178,8 @@ describe('a production deploy', () => {
     const answer = await stack.slack.command('bob', '/deploy checkout 1.6.5 to production');
     const jobId = /plan-[0-9a-f]{16}/.exec(String(answer.json?.text))![0];
     const message = await approvalMessage(stack, '1.6.5');
-    const refused = await stack.slack.command('dave', `/ops cancel ${jobId}`);
-    expect(refused.json?.text).toContain('Only <@U0BOB00002> (who asked) or an ops-bot admin can cancel');
+    const refused = await stack.slack.command('guest', `/ops cancel ${jobId}`);
+    expect(refused.json?.text).toContain(`You may not cancel \`${jobId}\`: only <@U0BOB00002> (who asked)`);
     const cancelled = await stack.slack.command('bob', `/ops cancel ${jobId}`);
     expect(cancelled.json?.text).toContain('Cancelled the approval request. Nothing was changed.');
     await finalText(stack, message, 'Cancelled by <@U0BOB00002>');

@@ -108,12 +108,13 @@ describe('people are told how a change ended', () => {
   });
 
   it('a rollback: one reply @-mentions who asked for it, and says rolled back', async () => {
-    await stack.slack.command('carol', '/rollback checkout staging --to 1.1.0 --reason "slow pods"');
+    // The cancelled deploy above put 1.1.0 back, so the rollback goes to the first version.
+    await stack.slack.command('carol', '/rollback checkout staging --to 1.0.0 --reason "slow pods"');
     const message = await eventually(
       () => {
         const found = stack.sim.workspace
           .channelMessages(CHANNEL)
-          .find((candidate) => candidate.text.startsWith('checkout rollback to 1.1.0 in staging: rolled back'));
+          .find((candidate) => candidate.text.startsWith('checkout rollback to 1.0.0 in staging: rolled back'));
         if (!found) throw new Error('not rolled back yet');
         return found;
       },
@@ -121,7 +122,7 @@ describe('people are told how a change ended', () => {
     );
     const reply = await theOutcomeReply(message);
     expect(reply.text).toContain(`<@${CAROL}>`);
-    expect(reply.text).toContain('rollback of *checkout* to `1.1.0` in *staging*: *rolled back*');
+    expect(reply.text).toContain('rollback of *checkout* to `1.0.0` in *staging*: *rolled back*');
     expect(reply.text).toMatch(/job `rollback-[0-9a-f]+`/);
   });
 });

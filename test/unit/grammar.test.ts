@@ -185,7 +185,15 @@ describe('/ops', () => {
       command: 'ops',
       sub: 'cancel',
       jobId: 'deploy-3f9a2c71d0e4b5a6',
+      leave: false,
     });
+    expect(parseCommand('/ops', 'cancel deploy-3f9a2c71d0e4b5a6 --leave')).toEqual({
+      command: 'ops',
+      sub: 'cancel',
+      jobId: 'deploy-3f9a2c71d0e4b5a6',
+      leave: true,
+    });
+    expect(refusal('/ops', 'status --leave').message).toBe('`/ops status` takes no flags.');
   });
 
   it('names an unknown subcommand and shows usage', () => {

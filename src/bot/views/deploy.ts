@@ -170,8 +170,8 @@ function cancelButton(jobId: string): Button {
     text: 'Cancel',
     value: jobId,
     confirm: {
-      title: 'Stop this deploy?',
-      text: 'ops-bot stops following the rollout; what already changed in the cluster stays until you roll back.',
+      title: 'Stop and put back?',
+      text: 'ops-bot stops this change and puts back the revision it started from. `/ops cancel <job> --leave` stops without putting back.',
       confirm: 'Stop',
       deny: 'Keep going',
     },

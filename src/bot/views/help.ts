@@ -1,3 +1,4 @@
+import { CANCEL_RULE } from '../../core/cancel-rule.ts';
 import { COMMAND_NAMES, USAGE, type CommandName } from '../../core/grammar/usage.ts';
 import { context, divider, header, section, view, type View } from './blocks.ts';
 
@@ -8,6 +9,9 @@ function commandSection(command: CommandName): string {
 // What this installation adds to a command's help (mrkdwn), e.g. the sandbox's failing image tags.
 export type HelpNotes = Partial<Record<CommandName, string>>;
 
+// The commands whose jobs /ops cancel stops: their help states who may cancel.
+const CANCELS: CommandName[] = ['deploy', 'rollback', 'ops'];
+
 export function helpView(topic?: CommandName, notes: HelpNotes = {}): View {
   const commands = topic ? [topic] : COMMAND_NAMES;
   const blocks = [header(topic ? `ops-bot: /${topic}` : 'ops-bot commands')];
@@ -15,6 +19,7 @@ export function helpView(topic?: CommandName, notes: HelpNotes = {}): View {
     if (index > 0) blocks.push(divider());
     blocks.push(section(commandSection(command)));
   });
+  if (commands.some((command) => CANCELS.includes(command))) blocks.push(section(`*Cancelling:* ${CANCEL_RULE}`));
   const note = topic ? notes[topic] : undefined;
   if (note) blocks.push(section(note));
   blocks.push(

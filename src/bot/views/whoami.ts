@@ -1,3 +1,4 @@
+import { CANCEL_RULE } from '../../core/cancel-rule.ts';
 import type { Permissions } from '../../core/permissions.ts';
 import { describePeople } from '../../core/people.ts';
 import { context, fields, section, view, type View } from './blocks.ts';
@@ -42,6 +43,7 @@ export function whoamiView(state: WhoamiState): View {
       ['You approve', approves.length > 0 ? approves.join(', ') : 'nothing'],
       ['You may not', lacking.length > 0 ? lacking.join('\n') : 'nothing: you hold every role'],
     ]),
+    section(`*Cancelling:* ${CANCEL_RULE}`),
     context(
       'Groups are read from Slack user groups and cached for a minute. Roles and approvers come from the catalog.',
     ),

@@ -9,8 +9,11 @@ const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
 
 const OPS_SUBCOMMANDS = ['help', 'whoami', 'status', 'history', 'audit', 'freeze', 'cancel'];
 
-function noFlags(args: Arguments, sub: string | undefined): void {
-  if (args.flags.size > 0) throw usageError('ops', `\`/ops ${sub}\` takes no flags.`, 'unknown_flag');
+function noFlags(args: Arguments, sub: string | undefined, allowed: string[] = []): void {
+  const given = [...args.flags.keys()].filter((flag) => !allowed.includes(flag));
+  if (given.length === 0) return;
+  const takes = allowed.length > 0 ? `only ${allowed.map((flag) => `\`--${flag}\``).join(', ')}` : 'no flags';
+  throw usageError('ops', `\`/ops ${sub}\` takes ${takes}.`, 'unknown_flag');
 }
 
 function optionalWord(args: Arguments): Token | undefined {
@@ -69,11 +72,12 @@ function opsCancel(args: Arguments): OpsRequest {
     1,
     'Which job? Give its id, e.g. `/ops cancel deploy-3f9a2c71d0e4b5a6` (`/ops status` lists yours).',
   );
-  return { command: 'ops', sub: 'cancel', jobId: read('ops', jobIdValue, job!.text, 'Job') };
+  const jobId = read('ops', jobIdValue, job!.text, 'Job');
+  return { command: 'ops', sub: 'cancel', jobId, leave: args.flags.has('leave') };
 }
 
 export function parseOps(text: string): OpsRequest {
-  const args = parseArguments('ops', text, { since: 'value' });
+  const args = parseArguments('ops', text, { since: 'value', leave: 'switch' });
   const sub = subcommandOf(args);
   switch (sub) {
     case undefined:
@@ -91,12 +95,13 @@ export function parseOps(text: string): OpsRequest {
       noFlags(args, sub);
       return opsHistory(args);
     case 'audit':
+      noFlags(args, sub, ['since']);
       return opsAudit(args);
     case 'freeze':
       noFlags(args, sub);
       return opsFreeze(args);
     case 'cancel':
-      noFlags(args, sub);
+      noFlags(args, sub, ['leave']);
       return opsCancel(args);
     default:
       return unknownSubcommand('ops', sub, OPS_SUBCOMMANDS);

@@ -10,7 +10,7 @@ export type OpsRequest =
   | { command: 'ops'; sub: 'history'; service?: string }
   | { command: 'ops'; sub: 'audit'; filter?: string; sinceMs: number }
   | { command: 'ops'; sub: 'freeze'; env?: string }
-  | { command: 'ops'; sub: 'cancel'; jobId: string };
+  | { command: 'ops'; sub: 'cancel'; jobId: string; leave: boolean };
 
 export type DeployRequest =
   | {

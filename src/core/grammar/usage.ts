@@ -92,9 +92,9 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
     },
     { syntax: '/ops freeze [env]', example: '/ops freeze production', what: 'current and next freeze windows' },
     {
-      syntax: '/ops cancel <job>',
+      syntax: '/ops cancel <job> [--leave]',
       example: '/ops cancel deploy-3f9a2c71d0e4b5a6',
-      what: 'cancel a queued, waiting or running job',
+      what: 'cancel a queued, waiting or running job; a running deploy or rollback is put back, unless --leave',
     },
   ],
 };

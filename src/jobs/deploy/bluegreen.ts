@@ -1,4 +1,4 @@
-import { changeCause, type DeployPlan, type WorkloadPlan } from '../../core/plan.ts';
+import { changeCause, tagOf, type DeployPlan, type WorkloadPlan } from '../../core/plan.ts';
 import type { DeploymentState } from '../../core/rollout.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
@@ -22,6 +22,7 @@ export async function blueGreenDeploy(run: DeployRun<DeployPlan>): Promise<Deplo
     if (idle) return idle;
     const unhealthy = await checkIdleHealth(run);
     if (unhealthy) return unhealthy;
+    if (run.cancelledBy()) return cancelBeforeSwitch(run, colours);
     await switchTraffic(run, colours);
   }
   run.set({ phase: 'succeeded', colour: { from: colours.liveColour, to: colours.idleColour, switched: true } });
@@ -101,15 +102,22 @@ async function rollIdle(run: DeployRun<DeployPlan>): Promise<DeployOutcome | und
   await run.checkpoint('idle-rolled');
   const result = await run.follow(idle);
   if (result.verdict.state === 'complete') return undefined;
-  if (result.verdict.state === 'cancelled') {
-    await cluster.scaleDeployment(plan.namespace, colours.idle, 0).catch(() => undefined);
-    run.set({
-      phase: 'cancelled',
-      note: `Traffic never left ${colours.liveColour}; ${colours.idleColour} was scaled to 0.`,
-    });
-    return { decision: 'cancelled', detail: `cancelled before the switch; ${colours.liveColour} still serves` };
-  }
+  if (result.verdict.state === 'cancelled') return cancelBeforeSwitch(run, colours);
   return giveUp(run, result.verdict.message);
+}
+
+// Cancelled before the switch: traffic never moved, so putting back is scaling the idle colour to 0
+// (`--leave`: it stays as it is, still rolling).
+async function cancelBeforeSwitch(run: DeployRun<DeployPlan>, colours: Colours): Promise<DeployOutcome> {
+  const who = run.cancelledBy();
+  const by = who ? `<@${who.by}> cancelled it` : 'the worker stopped';
+  const leave = who?.leave ?? true;
+  if (!leave) await run.cluster.scaleDeployment(run.plan.namespace, colours.idle, 0).catch(() => undefined);
+  const idle = leave ? `${colours.idleColour} was left as it is` : `${colours.idleColour} was scaled to 0`;
+  const live = `${colours.liveColour} (${tagOf(run.plan.from.image)})`;
+  const failure = `${by}${who?.leave ? ' with --leave' : ''}; traffic never left ${live}, ${idle}`;
+  run.set({ phase: 'cancelled', failure });
+  return { decision: 'cancelled', detail: `${failure}; ${colours.liveColour} still serves` };
 }
 
 // The idle colour at the live colour's size, running the new image: already rolled (a resumed job),

@@ -26,13 +26,13 @@ export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOu
     const state = await scaleCanary(run, stable, replicas);
     await run.checkpoint('canary-step', { step: index });
     const result = await run.follow(state);
-    if (result.verdict.state === 'cancelled') return abort(run, 'cancelled during the canary');
+    if (result.verdict.state === 'cancelled') return cancelCanary(run);
     if (result.verdict.state !== 'complete')
       return abort(run, `step ${index + 1} (${percent}%): ${result.verdict.message}`);
     run.set({ phase: 'holding' });
     const held = await run.hold(canary.holdMs);
-    if (held === 'abort' || held === 'cancel')
-      return abort(run, held === 'abort' ? 'aborted by a person' : 'cancelled during the canary');
+    if (held === 'cancel') return cancelCanary(run);
+    if (held === 'abort') return abort(run, 'aborted by a person');
     if (run.service.healthCheck) {
       const health = await checkHealth(
         run.service.healthCheck.url,
@@ -105,4 +105,16 @@ async function abort(run: DeployRun<DeployPlan>, why: string): Promise<DeployOut
   });
   await run.note(`:no_entry_sign: Canary aborted (${why}). Stable untouched.`);
   return { decision: 'aborted', detail: why };
+}
+
+// Cancelled during the canary steps: putting back is aborting (stable was never touched); with
+// `--leave` the canary keeps its pods and nobody follows it any more.
+async function cancelCanary(run: DeployRun<DeployPlan>): Promise<DeployOutcome> {
+  const who = run.cancelledBy();
+  if (!who?.leave) return abort(run, who ? `cancelled by <@${who.by}>` : 'cancelled during the canary');
+  const canary = run.plan.canary!.name;
+  const stable = tagOf(run.plan.from.image);
+  const failure = `<@${who.by}> cancelled it with --leave: ${canary} was left as it is, stable still runs ${stable}`;
+  run.set({ phase: 'cancelled', failure });
+  return { decision: 'cancelled', detail: failure };
 }

@@ -4,6 +4,7 @@ import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
 import { chooseTarget } from '../rollback-plan.ts';
 import { scheduleRetire } from './bluegreen.ts';
+import { cancelledRollout } from './cancelled.ts';
 import type { DeployOutcome } from './rolling.ts';
 import type { DeployRun } from './run.ts';
 import { undoTo } from './undo.ts';
@@ -50,10 +51,7 @@ export async function undoRollback(run: DeployRun<RollbackPlan>): Promise<Deploy
       revision: result.state.revision,
     };
   }
-  if (result.verdict.state === 'cancelled') {
-    run.set({ phase: 'cancelled', note: 'ops-bot stopped following the rollback; the cluster keeps rolling it out.' });
-    return { decision: 'cancelled', detail: 'cancelled while rolling back' };
-  }
+  if (result.verdict.state === 'cancelled') return cancelledRollout(run);
   run.set({ phase: 'failed', failure: result.verdict.message });
   return { decision: 'failed', detail: `rollback to ${plan.to.version} did not complete: ${result.verdict.message}` };
 }

@@ -2,6 +2,7 @@ import { changeCause, tagOf, type DeployPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
+import { cancelledRollout } from './cancelled.ts';
 import type { DeployRun } from './run.ts';
 import { previousRevision, undoTo } from './undo.ts';
 
@@ -45,13 +46,7 @@ export async function rollingDeploy(run: DeployRun<DeployPlan>): Promise<DeployO
       revision: result.state.revision,
     };
   }
-  if (result.verdict.state === 'cancelled') {
-    run.set({
-      phase: 'cancelled',
-      note: 'ops-bot stopped following the rollout. The cluster keeps rolling it out; roll back if that is not wanted.',
-    });
-    return { decision: 'cancelled', detail: 'cancelled while rolling out' };
-  }
+  if (result.verdict.state === 'cancelled') return cancelledRollout(run);
   run.set({ failure: result.verdict.message });
   if (!run.service.autoRollback) {
     run.set({ phase: 'failed' });

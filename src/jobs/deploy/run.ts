@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { KubeCluster } from '../../adapters/kube.ts';
-import type { JobSignal } from '../../adapters/job-signals.ts';
+import type { JobSignal, SignalRecord } from '../../adapters/job-signals.ts';
 import type { MessageRef } from '../../adapters/slack.ts';
 import { deployView, threadNote, type DeployProgress } from '../../bot/views/deploy.ts';
 import type { CatalogService } from '../../core/catalog.ts';
@@ -29,9 +29,10 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   readonly cluster: KubeCluster;
   readonly service: CatalogService;
   readonly progress: DeployProgress;
-  readonly stop: AbortController = new AbortController();
+  stop: AbortController = new AbortController();
   reporter!: ProgressReporter;
   #signal: JobSignal | undefined;
+  #cancel: SignalRecord | undefined;
   #poller: NodeJS.Timeout | undefined;
   #permalink: string | undefined;
 
@@ -121,7 +122,19 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     const record = await this.deps.signals.read(this.jobId).catch(() => undefined);
     if (!record || record.signal === this.#signal) return;
     this.#signal = record.signal;
-    if (record.signal === 'cancel') this.stop.abort();
+    if (record.signal !== 'cancel') return;
+    this.#cancel = record;
+    this.stop.abort();
+  }
+
+  // Who cancelled, and whether they asked to leave the cluster as it is (`--leave`).
+  cancelledBy(): { by: string; leave: boolean } | undefined {
+    return this.#cancel ? { by: this.#cancel.by, leave: this.#cancel.leave === true } : undefined;
+  }
+
+  // After a cancel, putting the cluster back is followed like any rollout: it needs a live signal.
+  followAgain(): void {
+    this.stop = new AbortController();
   }
 
   // Waits `ms`, or less when someone presses Promote, Abort or Cancel.
