@@ -2,6 +2,7 @@ import { ackBenchmark } from './ack.ts';
 import { approvalBenchmark } from './approval.ts';
 import { backupBenchmark } from './backup.ts';
 import { deployBenchmark } from './deploy.ts';
+import { failfastBenchmark } from './failfast.ts';
 import { incidentBenchmark } from './incident.ts';
 import { rollbackBenchmark } from './rollback.ts';
 
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   rollback: rollbackBenchmark,
   backup: backupBenchmark,
   incident: incidentBenchmark,
+  failfast: failfastBenchmark,
 };
 
 const wanted = process.argv.slice(2);

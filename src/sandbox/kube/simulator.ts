@@ -25,6 +25,8 @@ export type RecordedKubeRequest = {
   contentType?: string;
   body?: unknown;
   status: number;
+  // When the request had fully arrived (ms since the epoch): benchmarks time the bot's reactions by it.
+  at: number;
 };
 export type KubeSimulatorOptions = {
   token?: string;
@@ -138,10 +140,11 @@ export class KubeSimulator {
     const url = new URL(req.url ?? '/', this.#url);
     const query = Object.fromEntries(url.searchParams);
     const raw = await readBody(req);
+    const at = Date.now();
     const contentType = req.headers['content-type'];
     const record = (code: number, body?: unknown) =>
       this.requests.push(
-        definedOnly({ method: req.method ?? 'GET', path: url.pathname, query, contentType, body, status: code }),
+        definedOnly({ method: req.method ?? 'GET', path: url.pathname, query, contentType, body, status: code, at }),
       );
     const reply: Reply = (code, body, recorded) => {
       record(code, recorded);
