@@ -283,6 +283,9 @@ describe('canary', () => {
 describe('one change per target', () => {
   it('refuses a second deploy to a target that is being changed, naming who holds it; other targets run in parallel', async () => {
     stack.kube.staging.failImage(`${IMAGE}:7.0.0-slow`, 'NeverReady');
+    // Real seconds for the deadline while this test holds the target: a busy machine must not let the
+    // stuck rollout reach its progress deadline before the test cancels it.
+    stack.kube.staging.controller.setTiming({ secondMs: 1_000 });
     await stack.slack.command('bob', '/deploy checkout 7.0.0-slow to staging');
     await eventually(() => expect(deployMessage('checkout', '7.0.0-slow')?.text).toContain('rolling out'));
     const second = await stack.slack.command('dave', '/deploy checkout 7.0.1 to staging');
@@ -295,6 +298,7 @@ describe('one change per target', () => {
     const stuck = deployMessage('checkout', '7.0.0-slow')!;
     await stack.slack.click('bob', { messageTs: stuck.ts, actionId: 'deploy_cancel' });
     await finished('checkout', '7.0.0-slow', 'cancelled');
+    stack.kube.staging.controller.setTiming({ secondMs: 5 });
   });
 });
 
