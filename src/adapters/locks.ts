@@ -20,7 +20,11 @@ export const lockHolder = z.object({
 });
 export type LockHolder = z.output<typeof lockHolder>;
 
-export type Lease = { holder: LockHolder; release(): Promise<void>; lost(): boolean };
+// release() never rejects: it retries a few times and, if Redis stays away, leaves the lease to its TTL.
+// A change that finished must not turn into a failed job because its lock could not be given back.
+export type Lease = { holder: LockHolder; release(): Promise<boolean>; lost(): boolean };
+
+const RELEASE_RETRIES_MS = [100, 300, 900];
 
 export class TargetLocks {
   readonly #redis: Redis;
@@ -108,8 +112,21 @@ export class TargetLocks {
       lost: () => lost,
       release: async () => {
         clearInterval(heartbeat);
-        await this.#redis.eval(RELEASE, 1, key, value);
+        return this.#releaseWithRetries(key, value);
       },
     };
+  }
+
+  async #releaseWithRetries(key: string, value: string): Promise<boolean> {
+    for (const waitMs of [0, ...RELEASE_RETRIES_MS]) {
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      try {
+        await this.#redis.eval(RELEASE, 1, key, value);
+        return true;
+      } catch {
+        // Redis is away (a restart, a failover): try again a little later, then leave it to the TTL.
+      }
+    }
+    return false;
   }
 }

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { TargetLocks } from '../../src/adapters/locks.ts';
+import { producerConnection } from '../../src/adapters/redis.ts';
+import { eventually } from '../support/eventually.ts';
 import { REDIS_URL, deleteRedisPrefix, uniqueName } from '../support/services.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
 
 const prefix = uniqueName('opsbot-locks');
 let redis: Redis;
@@ -45,6 +48,30 @@ describe('target locks', () => {
       await adopted.lease.release();
     }
     expect(await locks.holder('deploy:b:staging')).toBeUndefined();
+  });
+
+  it('never fail a release when Redis is away: the lease is left to its TTL', async () => {
+    const redisUrl = new URL(REDIS_URL);
+    const proxy = new TcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    await proxy.start();
+    // The bot's own producer connection: fail fast, no offline queue.
+    const flaky = producerConnection(`redis://127.0.0.1:${proxy.port}`);
+    flaky.on('error', () => undefined);
+    await new Promise((resolve) => flaky.once('ready', resolve));
+    try {
+      const away = new TargetLocks(flaky, prefix, 1_500);
+      const taken = await away.acquire('deploy:c:staging', { jobId: 'deploy-7', userId: 'U1', what: 'finishing' });
+      if (!('lease' in taken)) throw new Error('expected the lease');
+      await proxy.cut();
+      await expect(taken.lease.release()).resolves.toBe(false);
+      // Nobody released it, so the TTL does: the target is free again without anyone's help.
+      await eventually(async () => expect(await locks.holder('deploy:c:staging')).toBeUndefined(), {
+        timeoutMs: 5_000,
+      });
+    } finally {
+      flaky.disconnect();
+      await proxy.stop();
+    }
   });
 
   it('reserve a target for planning, release it only for its own job', async () => {

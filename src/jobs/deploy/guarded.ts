@@ -47,6 +47,8 @@ async function startGuarded<P extends WorkloadPlan>(
   const { plan } = data;
   const jobId = job.id ?? `${plan.kind}-unknown`;
   const resumed = data.resume !== undefined && data.resume.stage !== 'started';
+  const finished = await finishedBefore(deps, data, jobId);
+  if (finished) return finished;
   const target = serviceTarget(deps.catalog, plan.service, plan.env);
   if (!fromCatalog(plan, target.service))
     throw new UserError("The job's image is not the catalog's image for this service; it was not run.", {
@@ -65,16 +67,58 @@ async function startGuarded<P extends WorkloadPlan>(
       code: 'audit_unavailable',
     });
   });
-  if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
-  const what = describeChange(plan);
-  if (!resumed)
-    await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
-  const lease = await lockTarget(deps, data, jobId, what);
-  const by = `the ${what} by <@${data.requestedBy.userId}> (job \`${jobId}\`)`;
-  const guard: Guard<P> = { input, data, jobId, resumed, service: target.service, audit, by, opened };
-  const outcome = await executeLocked(guard, lease, execute);
-  await audit('result', outcome.decision, outcome.detail, { revision: outcome.revision });
-  return outcome;
+  // From here every way out writes exactly one result row: a start never stays without its result.
+  const result = resultRow(audit, deps);
+  try {
+    if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
+    const what = describeChange(plan);
+    if (!resumed)
+      await noteIncidentAction(deps, data.channelId, data.requestedBy.userId, `Started the ${what} (job \`${jobId}\`)`);
+    const lease = await lockTarget(deps, data, jobId, what);
+    const by = `the ${what} by <@${data.requestedBy.userId}> (job \`${jobId}\`)`;
+    const guard: Guard<P> = { input, data, jobId, resumed, service: target.service, result, by, opened };
+    return await executeLocked(guard, lease, execute);
+  } catch (error) {
+    const refused = error instanceof UserError;
+    await result.write(refused ? 'refused' : 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+// A job run again after its worker stalled (Redis away while it ended, so BullMQ never heard) finds its
+// change's result in the audit log and ends quietly: nothing is run, posted or audited twice.
+async function finishedBefore(
+  deps: ProcessorDeps,
+  data: ChangeData<WorkloadPlan>,
+  jobId: string,
+): Promise<DeployOutcome | undefined> {
+  const since = new Date(Date.parse(data.requestedAt) - 60_000);
+  const rows = await deps.audit.query({ since, jobId, limit: 50 }).catch(() => []);
+  const row = rows.find((candidate) => candidate.action === `${data.plan.kind}.result`);
+  if (!row) return undefined;
+  deps.logger.info({ decision: row.decision }, 'this change already finished; ending the job quietly');
+  return { decision: row.decision as DeployOutcome['decision'], detail: row.reason ?? 'already finished' };
+}
+
+// The result row of a change: written once, whichever way the change ends; a failure to write it is
+// logged, never turned into a second outcome.
+type ResultRow = {
+  written: boolean;
+  write(decision: string, detail: string, details?: Record<string, unknown>): Promise<void>;
+};
+
+function resultRow(audit: JobAudit, deps: ProcessorDeps): ResultRow {
+  const row: ResultRow = {
+    written: false,
+    async write(decision, detail, details = {}) {
+      if (row.written) return;
+      row.written = true;
+      await audit('result', decision, detail, details).catch((error: unknown) =>
+        deps.logger.error({ err: error, decision }, 'could not write the result of a change to the audit log'),
+      );
+    },
+  };
+  return row;
 }
 
 // A change that passed its checks, about to run under the target's lock.
@@ -84,7 +128,7 @@ type Guard<P extends WorkloadPlan> = {
   jobId: string;
   resumed: boolean;
   service: CatalogService;
-  audit: JobAudit;
+  result: ResultRow;
   by: string;
   opened: Opened<P>;
 };
@@ -124,14 +168,13 @@ async function executeLocked<P extends WorkloadPlan>(
   lease: Lease,
   execute: (run: DeployRun<P>) => Promise<DeployOutcome>,
 ): Promise<DeployOutcome> {
-  const { input, data, jobId, audit } = guard;
+  const { input, data, result } = guard;
   const { deps, job, signal } = input;
   const { plan } = data;
   let run: DeployRun<P> | undefined;
   try {
     const cluster = deps.kube.cluster(plan.context);
-    if (!guard.resumed)
-      await ensureUnchanged(deps, cluster, plan, data.requestedBy.userId, data.correlationId, jobId, data.planHash);
+    if (!guard.resumed) await ensureUnchanged(cluster, plan, result);
     run = new DeployRun<P>(deps, job, data, cluster, guard.service, signal);
     await run.open();
     guard.opened.run = run;
@@ -139,14 +182,15 @@ async function executeLocked<P extends WorkloadPlan>(
       await supersedeWaiting(deps, data, guard.by).catch((error: unknown) =>
         deps.logger.error({ err: error }, 'could not mark the requests this change supersedes'),
       );
-    return await execute(run);
+    const outcome = await execute(run);
+    // The durable record first: a job re-run after a stall recognises its change by this row.
+    await result.write(outcome.decision, outcome.detail, { revision: outcome.revision });
+    return outcome;
   } catch (error) {
     const explained = explainKube(error, `${plan.kind} ${plan.service}`);
     const why = explained instanceof Error ? explained.message : String(explained);
     run?.set({ phase: 'failed', failure: why });
-    await audit('result', 'failed', why).catch((auditError: unknown) =>
-      deps.logger.error({ err: auditError }, 'audit write failed'),
-    );
+    await result.write('failed', why);
     throw explained;
   } finally {
     await run
@@ -166,15 +210,7 @@ function fromCatalog(plan: WorkloadPlan, service: CatalogService): boolean {
 }
 
 // The plan was made from what ran then; if something else changed the target since, nothing runs.
-async function ensureUnchanged(
-  deps: ProcessorDeps,
-  cluster: KubeCluster,
-  plan: WorkloadPlan,
-  requester: string,
-  correlationId: string,
-  jobId: string,
-  hash: string,
-): Promise<void> {
+async function ensureUnchanged(cluster: KubeCluster, plan: WorkloadPlan, result: ResultRow): Promise<void> {
   const where = `${plan.namespace}/${plan.deployment}`;
   const current = await cluster.readDeployment(plan.namespace, plan.deployment).catch((error: unknown) => {
     throw explainKube(error, `read ${where}`);
@@ -192,17 +228,7 @@ async function ensureUnchanged(
   }
   if (!changed) return;
   const now = `${tagOf(running ?? '?')} (rev ${current.revision ?? '?'})`;
-  await deps.audit.record({
-    event: 'result',
-    decision: 'refused',
-    actor: requester,
-    correlationId,
-    action: `${plan.kind}.result`,
-    target: planTarget(plan),
-    jobId,
-    planHash: hash,
-    reason: `target changed since the plan: now ${now}`,
-  });
+  await result.write('refused', `target changed since the plan: now ${now}`);
   const planned = `${tagOf(plan.from.image)} (rev ${plan.from.revision ?? '?'})`;
   const moved = `${plan.service} in ${plan.env} changed since this was planned and approved`;
   const refusal = `${moved}: it now runs ${now}, not ${planned}.`;
