@@ -2,6 +2,7 @@ import {
   LogLevel,
   WebClient,
   WebAPIPlatformError,
+  WebAPIRateLimitedError,
   retryPolicies,
   type Logger as SlackLogger,
   type RetryOptions,
@@ -59,6 +60,9 @@ export type SlackGatewayOptions = {
   pacer?: ChannelPacer;
 };
 
+// rejectRateLimitedCalls: a 429 comes back to SlackGateway.call, which waits its Retry-After once and
+// sends again. Left to the client, the wait would be followed by the retry policy's own backoff
+// (1 s, then 3.9 s, 15 s… for fiveRetriesInFiveMinutes), stacked on top of Retry-After.
 export function createWebClient(options: SlackGatewayOptions): WebClient {
   const retryConfig: RetryOptions =
     options.retry === 'rapid'
@@ -68,9 +72,19 @@ export function createWebClient(options: SlackGatewayOptions): WebClient {
     slackApiUrl: options.apiUrl,
     logger: slackLogger(options.logger),
     retryConfig,
+    rejectRateLimitedCalls: true,
     timeout: 10_000,
   });
 }
+
+// How many 429s in a row one call waits out before it gives up and throws.
+const MAX_RATE_LIMITED_ATTEMPTS = 10;
+
+function retryAfterMs(error: unknown): number | undefined {
+  return error instanceof WebAPIRateLimitedError ? Math.max(0, error.retryAfter) * 1000 : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Everything ops-bot says to Slack goes through here, named in our words, logged and counted.
 export class SlackGateway {
@@ -79,6 +93,8 @@ export class SlackGateway {
   readonly #metrics: Metrics;
   readonly #pacer: ChannelPacer;
   #identity: Promise<z.output<typeof authIdentity>> | undefined;
+  // Per Web API method, when its last Retry-After ends; bounded by the number of methods used.
+  readonly #rateLimitedUntil = new Map<string, number>();
 
   constructor(options: SlackGatewayOptions, client: WebClient = createWebClient(options)) {
     this.client = client;
@@ -89,16 +105,40 @@ export class SlackGateway {
 
   async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.#logger.debug({ method, channel: args.channel }, 'slack api call');
-    try {
-      const result = await this.client.apiCall(method, args);
-      this.#metrics.slackApiCalls.inc({ method, outcome: 'ok' });
-      return { ...result };
-    } catch (error) {
-      const outcome = error instanceof WebAPIPlatformError ? error.data.error : 'error';
-      this.#metrics.slackApiCalls.inc({ method, outcome });
-      this.#logger.warn({ method, err: error }, 'slack api call failed');
-      throw error;
+    for (let attempt = 1; ; attempt += 1) {
+      await this.#rateLimitedWait(method);
+      try {
+        const result = await this.client.apiCall(method, args);
+        this.#metrics.slackApiCalls.inc({ method, outcome: 'ok' });
+        return { ...result };
+      } catch (error) {
+        const waitMs = retryAfterMs(error);
+        if (waitMs !== undefined && attempt < MAX_RATE_LIMITED_ATTEMPTS) {
+          this.#metrics.slackApiCalls.inc({ method, outcome: 'ratelimited' });
+          this.#logger.info(
+            { method, retryAfterMs: waitMs, attempt },
+            'slack api call rate limited; waiting Retry-After',
+          );
+          this.#rateLimitedUntil.set(method, Math.max(this.#rateLimitedUntil.get(method) ?? 0, Date.now() + waitMs));
+          continue;
+        }
+        const outcome =
+          error instanceof WebAPIPlatformError ? error.data.error : waitMs !== undefined ? 'ratelimited' : 'error';
+        this.#metrics.slackApiCalls.inc({ method, outcome });
+        this.#logger.warn({ method, err: error }, 'slack api call failed');
+        throw error;
+      }
     }
+  }
+
+  // Slack rate-limits per method: after a 429, every call of that method waits out the one
+  // Retry-After (and nothing more) before it is sent.
+  async #rateLimitedWait(method: string): Promise<void> {
+    const until = this.#rateLimitedUntil.get(method);
+    if (until === undefined) return;
+    const waitMs = until - Date.now();
+    if (waitMs > 0) await sleep(waitMs);
+    else this.#rateLimitedUntil.delete(method);
   }
 
   async authTest(): Promise<z.output<typeof authIdentity>> {
@@ -117,14 +157,14 @@ export class SlackGateway {
   }
 
   // About one message per second per channel (bursts of 3) keeps 429s away; those that still come
-  // are waited out by the client (Retry-After) before it retries. A pacer that cannot answer (Redis
+  // are waited out once (Retry-After) by call() before it sends again. A pacer that cannot answer (Redis
   // down) does not stop the message.
   async #paced(channel: string): Promise<void> {
     const waitMs = await this.#pacer.reserve(channel).catch((error: unknown) => {
       this.#logger.warn({ err: error }, 'channel pacing unavailable; posting unpaced');
       return 0;
     });
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    if (waitMs > 0) await sleep(waitMs);
   }
 
   // `paced`: for traffic that comes in bursts into one channel (an incident's set-up, broadcasts,

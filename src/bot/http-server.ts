@@ -20,9 +20,19 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+// Slack's guide: refuse a request whose timestamp is more than 5 minutes from local time, either way.
+// Bolt 5 refuses only old ones, so a future-dated one is refused here, before Bolt sees it.
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+
+function datedInTheFuture(req: IncomingMessage, nowMs = Date.now()): boolean {
+  const header = req.headers['x-slack-request-timestamp'];
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds - Math.floor(nowMs / 1000) > MAX_CLOCK_SKEW_SECONDS;
+}
+
 // Our own node:http server in front of Bolt's HTTPReceiver, so that every Slack request gets a
-// correlation id before Bolt sees it, and its answer (401s from Bolt's signature check included)
-// is counted and timed.
+// correlation id before Bolt sees it, and its answer (401s from Bolt's signature check and ours
+// for a future timestamp included) is counted and timed.
 export function createHttpServer(options: HttpServerOptions): Server {
   const { receiver, metrics, logger } = options;
   return createServer((req, res) => {
@@ -74,13 +84,23 @@ function slackEvents(
     if (res.statusCode === 401) {
       metrics.slackRequests.inc({ kind: 'unverified', name: 'unverified', outcome: 'rejected' });
       logger.warn(
-        { correlationId: context.correlationId, status: 401 },
-        'rejected a Slack request: bad signature or stale timestamp',
+        { correlationId: context.correlationId, status: 401, futureTimestamp },
+        futureTimestamp
+          ? 'rejected a Slack request: timestamp more than 5 minutes in the future'
+          : 'rejected a Slack request: bad signature or stale timestamp',
       );
       return;
     }
     metrics.ackLatency.observe({ name }, seconds);
   });
+  const futureTimestamp = datedInTheFuture(req);
+  if (futureTimestamp) {
+    // Drain the body so the connection can be reused, then answer as Bolt answers a stale one.
+    req.resume();
+    res.writeHead(401);
+    res.end();
+    return;
+  }
   withContext(context, () => {
     try {
       receiver.requestListener(req, res);

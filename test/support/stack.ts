@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseEnv } from '../../src/config/env.ts';
 import type { SlackDriver } from '../../src/sandbox/slack/driver.ts';
 import { RdsGateway } from '../../src/adapters/rds.ts';
+import type { SlackRetry } from '../../src/adapters/slack.ts';
 import { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { RdsSimulator } from '../../src/sandbox/rds/simulator.ts';
 import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
@@ -37,6 +38,8 @@ export type StackOptions = {
   databaseUrl?: string;
   socketMode?: boolean;
   progressIntervalMs?: number;
+  // 'rapid' (the default here) makes the Web API client's own retries instant; 'production' keeps its backoff.
+  slackRetry?: SlackRetry;
 };
 
 // The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
@@ -77,7 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bot = await startOpsBot({
       env,
       logDestination: logs.stream,
-      slackRetry: 'rapid',
+      slackRetry: options.slackRetry ?? 'rapid',
       kube: clustersFor(kube),
       rds: new RdsGateway({
         endpoint: rds.url,
