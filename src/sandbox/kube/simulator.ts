@@ -149,7 +149,8 @@ export class KubeSimulator {
     const url = new URL(req.url ?? '/', this.#url);
     const query = Object.fromEntries(url.searchParams);
     const raw = await readBody(req);
-    if (this.#answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#answerDelayMs));
+    // unref: a slow answer still pending when the simulator stops must not keep the process alive.
+    if (this.#answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#answerDelayMs).unref());
     const at = Date.now();
     const contentType = req.headers['content-type'];
     const record = (code: number, body?: unknown) =>
