@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditRow } from '../core/audit.ts';
+import { inTransactionWithin } from './postgres.ts';
 
 export type AuditQuery = {
   since: Date;
@@ -68,6 +69,11 @@ export class AuditStore {
       ],
     );
     return Number(rows[0]!.id);
+  }
+
+  // record(), committed within `ms` or not at all (DeadlinePassed): for a write in front of Slack's ack.
+  async recordWithin(entry: AuditEntry, ms: number): Promise<number> {
+    return inTransactionWithin(this.#pool, ms, (client) => this.record(entry, client));
   }
 
   async query(query: AuditQuery): Promise<AuditRow[]> {

@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 // What follows one Slack request through the bot, the queue and the worker: the correlation id
-// and, for metrics, the name of the interaction being handled.
-export type RequestContext = { correlationId: string; label?: string; jobId?: string };
+// and, for metrics, the name of the interaction being handled. receivedAt (performance.now()) is when
+// the request arrived: Slack's 3-second clock for its answer starts there.
+export type RequestContext = { correlationId: string; label?: string; jobId?: string; receivedAt?: number };
 
 const context = new AsyncLocalStorage<RequestContext>();
 

@@ -69,6 +69,77 @@ export async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClien
   }
 }
 
+export class DeadlinePassed extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} did not finish within ${Math.round(ms)} ms`);
+    this.name = 'DeadlinePassed';
+  }
+}
+
+// A connection within `ms`, or DeadlinePassed. The pool's own connection timeout may be longer than
+// what is left: a connection that arrives after we stopped waiting goes straight back.
+async function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  const connecting = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new DeadlinePassed('connecting to PostgreSQL', ms));
+    }, ms);
+  });
+  connecting.then(
+    (client) => (late ? client.release() : undefined),
+    () => undefined,
+  );
+  try {
+    return await Promise.race([connecting, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// BEGIN … COMMIT that either commits within `ms` or is abandoned: the connection is then destroyed,
+// so PostgreSQL rolls back whatever it had of the transaction and no half-done write lands later.
+// (Only a COMMIT the server applied while its answer was still on the way can outlive the deadline;
+// callers record what became of such a request afterwards.)
+export async function inTransactionWithin<T>(
+  pool: pg.Pool,
+  ms: number,
+  run: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  if (ms <= 0) throw new DeadlinePassed('the PostgreSQL transaction', ms);
+  const client = await connectWithin(pool, ms);
+  const left = Math.max(1, ms - (performance.now() - started));
+  let timer: NodeJS.Timeout | undefined;
+  let abandoned = false;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      abandoned = true;
+      client.release(new DeadlinePassed('the PostgreSQL transaction', ms));
+      reject(new DeadlinePassed('the PostgreSQL transaction', ms));
+    }, left);
+  });
+  const work = (async () => {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL statement_timeout = ${Math.ceil(left)}`);
+    const result = await run(client);
+    await client.query('COMMIT');
+    return result;
+  })();
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, deadline]);
+  } catch (error) {
+    if (!abandoned) await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (!abandoned) client.release();
+  }
+}
+
 export async function migrate(pool: pg.Pool, logger: Logger, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
   const ran = await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

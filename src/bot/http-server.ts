@@ -76,7 +76,7 @@ function slackEvents(
   metrics: Metrics,
   logger: Logger,
 ): void {
-  const context: RequestContext = { correlationId: newCorrelationId() };
+  const context: RequestContext = { correlationId: newCorrelationId(), receivedAt: performance.now() };
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../core/audit.ts';
 import { UserError } from '../core/user-error.ts';
+import { AckDeadline, ENQUEUE_RESERVE_MS } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 
 export type Acceptance = Omit<
@@ -24,15 +25,18 @@ const AUDIT_DOWN = new UserError(
 export class CommandAudit {
   readonly #deps: HandlerDeps;
   readonly #origin: CommandOrigin;
+  readonly #deadline: AckDeadline;
   #pending: AuditEntry | undefined;
   #audited = false;
 
-  constructor(deps: HandlerDeps, origin: CommandOrigin) {
+  constructor(deps: HandlerDeps, origin: CommandOrigin, deadline: AckDeadline = new AckDeadline()) {
     this.#deps = deps;
     this.#origin = origin;
+    this.#deadline = deadline;
   }
 
-  // failClosed: throw (and so do nothing) when the row cannot be written.
+  // failClosed: throw (and so do nothing) when the row cannot be written before the ack deadline, leaving
+  // the enqueue its share: a hanging PostgreSQL then gets the refusal in time rather than Slack's timeout.
   async accept(entry: Acceptance, options: { failClosed?: boolean } = {}): Promise<void> {
     this.#audited = true;
     if (!options.failClosed) {
@@ -40,7 +44,8 @@ export class CommandAudit {
       return;
     }
     try {
-      await this.#deps.audit.record(this.#row('accepted', entry));
+      const ms = this.#deadline.share(Number.POSITIVE_INFINITY, ENQUEUE_RESERVE_MS);
+      await this.#deps.audit.recordWithin(this.#row('accepted', entry), ms);
     } catch (error) {
       this.#deps.logger.error({ err: error }, 'audit write failed');
       throw AUDIT_DOWN;

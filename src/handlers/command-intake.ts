@@ -4,6 +4,7 @@ import type { View } from '../bot/views/blocks.ts';
 import { commandLabel, parseCommand, startsWork, type CommandRequest } from '../core/grammar/commands.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
+import { AckDeadline } from './budget.ts';
 import { CommandAudit, type Acceptance } from './command-audit.ts';
 import type { HandlerDeps } from './deps.ts';
 import { requesterOf } from './envelopes.ts';
@@ -16,6 +17,8 @@ export type CommandTurn = {
   payload: SlashCommandPayload;
   deliveryKey: string;
   correlationId: string;
+  // Shared by every step before the reply (pre-flight, audit write, enqueue).
+  deadline: AckDeadline;
   // Writes this request's audit row. failClosed: throw (and so do nothing) when it cannot be written.
   accept(entry: Acceptance, options?: { failClosed?: boolean }): Promise<void>;
   envelope(): JobEnvelope;
@@ -34,6 +37,7 @@ type Intake = {
   deliveryKey: string;
   receivedAt: Date;
   commandText: string;
+  deadline: AckDeadline;
   audit: CommandAudit;
 };
 
@@ -65,16 +69,18 @@ function intakeOf(deps: HandlerDeps, payload: SlashCommandPayload, context: Inta
   if (context) context.label = payload.command;
   const receivedAt = deps.now();
   const commandText = `${payload.command} ${payload.text}`.trim();
-  const audit = new CommandAudit(deps, {
+  const deadline = new AckDeadline(context?.receivedAt);
+  const origin = {
     at: receivedAt,
     actor: payload.user_id,
     team: payload.team_id,
     channel: payload.channel_id,
     command: commandText,
     correlationId,
-  });
+  };
+  const audit = new CommandAudit(deps, origin, deadline);
   const deliveryKey = commandDeliveryKey(payload);
-  return { deps, payload, context, correlationId, deliveryKey, receivedAt, commandText, audit };
+  return { deps, payload, context, correlationId, deliveryKey, receivedAt, commandText, deadline, audit };
 }
 
 // The answer to send, or undefined when the delivery was a duplicate and has been acknowledged.
@@ -118,12 +124,13 @@ async function failedAnswer(
 }
 
 function commandTurn(intake: Intake, request: CommandRequest): CommandTurn {
-  const { payload, deliveryKey, correlationId, receivedAt, commandText, audit } = intake;
+  const { payload, deliveryKey, correlationId, receivedAt, commandText, deadline, audit } = intake;
   return {
     request,
     payload,
     deliveryKey,
     correlationId,
+    deadline,
     accept: (entry, options) => audit.accept(entry, options),
     envelope: () => ({
       correlationId,

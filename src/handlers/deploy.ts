@@ -17,8 +17,8 @@ import type { HandlerDeps } from './deps.ts';
 import { deployHistory } from './history.ts';
 import { onlyGiven } from './optional-fields.ts';
 import { auditReason, planQueuedView, whilePlanning } from './planning.ts';
-import { CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
-import { withQueue } from './queue-errors.ts';
+import { AFTER_PREFLIGHT_MS, CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
+import { enqueuePlanBefore, withQueue } from './queue-errors.ts';
 
 type RunRequest = Extract<DeployRequest, { sub: 'run' }>;
 type OpenGate = Extract<ReturnType<typeof gateFor>, { verdict: 'proceed' }>;
@@ -75,7 +75,9 @@ async function planAndEnqueue(
   const change = deployChangeOf(request, breakGlass);
   // Pre-flight answers in this reply when the cluster is quick, so mistakes are refused before any
   // job exists; a slow cluster must not hold Slack's 3-second ack, so then the plan job does it.
-  const plan = await withinBudget(planDeploy(deps, change, turn.payload.user_id), CLUSTER_BUDGET_MS);
+  // Its budget comes out of the ack deadline, leaving the audit write and the enqueue their share.
+  const budget = turn.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS);
+  const plan = await withinBudget(planDeploy(deps, change, turn.payload.user_id), budget);
   if (request.dryRun && plan) {
     await turn.accept({
       action: 'deploy.dry-run',
@@ -86,9 +88,7 @@ async function planAndEnqueue(
     return dryRunView(plan, gate?.policy ? describePolicy(gate.policy, utcTime) : undefined);
   }
   await acceptDeploy(turn, request, target, { jobId, plan, gate, breakGlass });
-  await withQueue('enqueue', () =>
-    deps.queues.enqueue('plan', jobId, { ...turn.envelope(), change, ...onlyGiven({ plan }) }),
-  );
+  await enqueuePlanBefore(deps, turn.deadline, jobId, { ...turn.envelope(), change, ...onlyGiven({ plan }) });
   return planQueuedView(jobId, plan, `${request.service} in ${request.env}`);
 }
 

@@ -1,4 +1,7 @@
 import { UserError } from '../core/user-error.ts';
+import type { JobData } from '../jobs/job-data.ts';
+import type { AckDeadline } from './budget.ts';
+import type { HandlerDeps } from './deps.ts';
 
 // Redis is where jobs live; when it is away the person must hear that nothing started.
 export async function withQueue<T>(what: 'enqueue' | 'read', run: () => Promise<T>): Promise<T> {
@@ -16,4 +19,41 @@ export async function withQueue<T>(what: 'enqueue' | 'read', run: () => Promise<
       },
     );
   }
+}
+
+// The plan job, queued within what is left of the ack deadline, or a refusal saying nothing started.
+// An add abandoned at the deadline may still reach Redis after that refusal: the job is then removed
+// as soon as it lands, so a change the person was told did not start does not start.
+export async function enqueuePlanBefore(
+  deps: Pick<HandlerDeps, 'queues' | 'logger'>,
+  deadline: AckDeadline,
+  jobId: string,
+  data: JobData<'plan'>,
+): Promise<void> {
+  const adding = deps.queues.enqueue('plan', jobId, data);
+  const ms = deadline.share();
+  let late = false;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`enqueue did not finish within ${Math.round(ms)} ms`));
+    }, ms);
+  });
+  adding.then(
+    () => (late ? withdraw(deps, jobId) : undefined),
+    () => undefined,
+  );
+  try {
+    await withQueue('enqueue', () => Promise.race([adding, expired]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withdraw(deps: Pick<HandlerDeps, 'queues' | 'logger'>, jobId: string): Promise<void> {
+  await deps.queues
+    .remove('plan', jobId)
+    .then(() => deps.logger.warn({ jobId }, 'removed a plan job queued after its request was refused'))
+    .catch((error: unknown) => deps.logger.error({ err: error, jobId }, 'could not remove a late plan job'));
 }

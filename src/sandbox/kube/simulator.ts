@@ -34,6 +34,8 @@ export type KubeSimulatorOptions = {
   podReadyJitter?: number;
   secondMs?: number;
   bookmarkMs?: number;
+  // Every answer waits this long first: a slow or overloaded API server.
+  answerDelayMs?: number;
 };
 export type DeploymentSeed = {
   namespace: string;
@@ -56,12 +58,14 @@ export class KubeSimulator {
   readonly #denied: DenyRule[] = [];
   readonly #watches = new Set<ServerResponse>();
   readonly #bookmarkMs: number;
+  #answerDelayMs: number;
   #server: Server | undefined;
   #url = '';
 
   constructor(options: KubeSimulatorOptions = {}) {
     this.token = options.token ?? 'sandbox-kube-token';
     this.#bookmarkMs = options.bookmarkMs ?? 5_000;
+    this.#answerDelayMs = options.answerDelayMs ?? 0;
     this.controller = new DeploymentController(this.store, {
       podReadyMs: options.podReadyMs ?? 20,
       podReadyJitter: options.podReadyJitter ?? 0,
@@ -121,6 +125,11 @@ export class KubeSimulator {
     return this.store.get('Deployment', namespace, name);
   }
 
+  // A slow API server from now on (0: prompt again). Watches already open are not slowed.
+  slowDown(answerDelayMs: number): void {
+    this.#answerDelayMs = answerDelayMs;
+  }
+
   failImage(pattern: string | RegExp, mode: FailureMode): void {
     this.controller.failImage(pattern, mode);
   }
@@ -140,6 +149,8 @@ export class KubeSimulator {
     const url = new URL(req.url ?? '/', this.#url);
     const query = Object.fromEntries(url.searchParams);
     const raw = await readBody(req);
+    // unref: a slow answer still pending when the simulator stops must not keep the process alive.
+    if (this.#answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#answerDelayMs).unref());
     const at = Date.now();
     const contentType = req.headers['content-type'];
     const record = (code: number, body?: unknown) =>
