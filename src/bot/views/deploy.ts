@@ -201,7 +201,8 @@ function deployButtons(state: DeployViewState): Button[] {
     buttons.push({ actionId: CANARY_PROMOTE, text: 'Promote', value: jobId, style: 'primary' });
     buttons.push({ actionId: CANARY_ABORT, text: 'Abort', value: jobId, style: 'danger' });
   }
-  buttons.push(cancelButton(jobId));
+  // While the automatic rollback puts the start revision back, that is what Cancel would do anyway.
+  if (progress.phase !== 'rolling-back') buttons.push(cancelButton(jobId));
   return buttons;
 }
 

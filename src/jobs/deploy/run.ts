@@ -123,6 +123,8 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     if (!record || record.signal === this.#signal) return;
     this.#signal = record.signal;
     if (record.signal !== 'cancel') return;
+    // The automatic rollback is already putting the start revision back: a cancel must not stop it.
+    if (this.progress.phase === 'rolling-back') return;
     this.#cancel = record;
     this.stop.abort();
   }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import { deployView, type DeployProgress } from '../../src/bot/views/deploy.ts';
+import type { DeployPlan } from '../../src/core/plan.ts';
+
+const PLAN: DeployPlan = {
+  kind: 'deploy',
+  service: 'checkout',
+  env: 'staging',
+  context: 'staging',
+  namespace: 'shop',
+  deployment: 'checkout',
+  container: 'app',
+  strategy: 'rolling',
+  replicas: 3,
+  from: { image: 'registry.example.com/shop/checkout:1.4.1', revision: 1 },
+  to: { image: 'registry.example.com/shop/checkout:1.4.5-broken', version: '1.4.5-broken' },
+} as DeployPlan;
+
+// The message's blocks as text (the notification fallback is separate and says the outcome on its own).
+function shown(progress: Partial<DeployProgress>): string {
+  const base: DeployProgress = { phase: 'rolling', startedAt: new Date(0), ready: 0, desired: 3, problems: [] };
+  const view = deployView({ plan: PLAN, jobId: 'deploy-1', requester: 'U1', progress: { ...base, ...progress } });
+  return JSON.stringify(view.blocks);
+}
+
+describe('the deploy progress message', () => {
+  it("counts the new release's pods, with the old ones apart, while it rolls out", () => {
+    const text = shown({ ready: 1, old: 3 });
+    expect(text).toContain('new 1/3 ready · old 3 serving');
+    expect(text).not.toContain(' 3/3 ready');
+  });
+
+  it('names a problem once: the one that failed the release is its Why line', () => {
+    const problem = { reason: 'ErrImagePull', message: 'checkout:1.4.5-broken not found', pods: 3, doomed: true };
+    const text = shown({
+      phase: 'rolling-back',
+      failure: 'the new pods cannot start: ErrImagePull: checkout:1.4.5-broken not found (3 pods)',
+      problems: [problem, { reason: 'Readiness probe failing', message: 'HTTP 503', pods: 1, doomed: false }],
+    });
+    expect(text.match(/ErrImagePull/g)).toHaveLength(1);
+    expect(text).toContain('Readiness probe failing: HTTP 503');
+  });
+
+  it('offers Cancel while rolling out, not while the automatic rollback already puts the start back', () => {
+    expect(shown({ phase: 'rolling' })).toContain('deploy_cancel');
+    expect(shown({ phase: 'rolling-back' })).not.toContain('deploy_cancel');
+  });
+});
