@@ -12,4 +12,7 @@ export type JobSummary = {
   progress: unknown;
   failedReason: string | undefined;
   attemptsMade: number;
+  // How the change itself ended, for a job BullMQ calls "completed" (a deploy that failed and rolled
+  // back completes as a job): succeeded, failed, rolled-back, cancelled, aborted, refused.
+  outcome?: { decision: string; detail: string } | undefined;
 };

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { kindOfJobId } from '../core/ids.ts';
@@ -138,5 +139,14 @@ function summarize(kind: JobKind, job: Job, state: JobState | 'unknown'): JobSum
     progress: job.progress,
     failedReason: job.failedReason || undefined,
     attemptsMade: job.attemptsMade,
+    outcome: outcomeOf(job.returnvalue),
   };
+}
+
+// What a change job returned (core's DeployOutcome shape), read back from Redis: parsed, never trusted.
+const returnedOutcome = z.object({ decision: z.string(), detail: z.string().default('') });
+
+function outcomeOf(returned: unknown): JobSummary['outcome'] {
+  const parsed = returnedOutcome.safeParse(returned);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -130,6 +130,18 @@ describe('a deploy whose new pods cannot start', () => {
   });
 });
 
+describe('/ops status of a failed deploy', () => {
+  it('says how the change ended, not only that its job completed', async () => {
+    const message = progressMessage('pull', '2.0.0-bad')!;
+    const jobId = /job `(deploy-[0-9a-f]+)`/.exec(JSON.stringify(message.blocks))![1]!;
+    await eventually(async () => {
+      const answer = await stack.slack.command('bob', `/ops status ${jobId}`);
+      expect(answer.json?.text).toBe(`Job ${jobId}: rolled back`);
+      expect(JSON.stringify(answer.json?.blocks)).toContain('the new pods cannot start: ImagePullBackOff');
+    });
+  });
+});
+
 describe('a deploy that is slow but healthy', () => {
   it('is not failed when pods restart once and become ready after a while', async () => {
     stack.kube.staging.failImage(`${REPO}/slowok:2.0.0`, 'RestartOnce');

@@ -12,8 +12,24 @@ const STATE_ICONS: Record<string, string> = {
   unknown: ':grey_question:',
 };
 
+const OUTCOME_ICONS: Record<string, string> = {
+  succeeded: ':white_check_mark:',
+  'rolled-back': ':leftwards_arrow_with_hook:',
+  failed: ':x:',
+  cancelled: ':octagonal_sign:',
+  aborted: ':no_entry_sign:',
+  refused: ':no_entry:',
+};
+
+// A change job "completes" in BullMQ however the change ended: show how it ended, not the queue's word.
+function stateWords(job: JobSummary): string {
+  return job.state === 'completed' && job.outcome ? job.outcome.decision.replace('-', ' ') : job.state;
+}
+
 function stateOf(job: JobSummary): string {
-  return `${STATE_ICONS[job.state] ?? ''} ${job.state}`.trim();
+  const outcome = job.state === 'completed' ? job.outcome?.decision : undefined;
+  const icon = outcome ? (OUTCOME_ICONS[outcome] ?? ':grey_question:') : (STATE_ICONS[job.state] ?? '');
+  return `${icon} ${stateWords(job)}`.trim();
 }
 
 export function queuedView(jobId: string, what: string): View {
@@ -32,8 +48,9 @@ export function jobStatusView(job: JobSummary, now: Date): View {
   if (job.command) rows.push(['Command', code(job.command)]);
   if (job.finishedAt) rows.push(['Finished', ago(job.finishedAt, now)]);
   if (job.failedReason) rows.push(['Failed because', job.failedReason]);
+  if (job.outcome?.detail) rows.push(['Outcome', job.outcome.detail]);
   if (job.attemptsMade > 1) rows.push(['Attempts', String(job.attemptsMade)]);
-  return view(`Job ${job.id}: ${job.state}`, [fields(rows)]);
+  return view(`Job ${job.id}: ${stateWords(job)}`, [fields(rows)]);
 }
 
 export function recentJobsView(jobs: JobSummary[], now: Date): View {

@@ -10,7 +10,7 @@ const ROLE_WORDS: Record<string, string> = {
   restore: 'restore',
   incident: 'declare incidents',
   incidentAdmin: 'run incidents (severity, resolve)',
-  admin: "administer (cancel others' jobs, audit export)",
+  admin: 'administer (cancel any job, audit export)',
 };
 
 export type WhoamiState = { userId: string; teamId: string | undefined; groups: string[]; permissions: Permissions };
