@@ -4,7 +4,11 @@ import type { KubeSimulator } from './kube/simulator.ts';
 // Image tags that fail on purpose in the sandbox's clusters, by suffix: `/deploy checkout 1.4.5-broken`
 // shows what a missing image looks like. Listed in the README and in `/ops help deploy`.
 export const FAILING_TAGS: { suffix: string; mode: FailureMode; what: string }[] = [
-  { suffix: '-broken', mode: 'ImagePullBackOff', what: 'the image does not exist (ImagePullBackOff): fails at once' },
+  {
+    suffix: '-broken',
+    mode: 'ImagePullBackOff',
+    what: 'the image does not exist (ErrImagePull, then ImagePullBackOff): fails at once',
+  },
   {
     suffix: '-crash',
     mode: 'CrashLoopBackOff',
