@@ -26,7 +26,7 @@ const podConditionSchema = z.object({
   reason: z.string().nullish(),
   message: z.string().nullish(),
 });
-export const podSchema = z.object({
+const podSchema = z.object({
   metadata: z.object({ name: z.string() }).passthrough(),
   status: z
     .object({
@@ -36,7 +36,7 @@ export const podSchema = z.object({
     .passthrough()
     .nullish(),
 });
-export const eventSchema = z.object({
+const eventSchema = z.object({
   reason: z.string().nullish(),
   message: z.string().nullish(),
   type: z.string().nullish(),

@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import type { PodHealth } from '../core/pod-health.ts';
 import type { DeploymentState, PodTemplate } from '../core/rollout.ts';
-import { readPodHealth } from './kube-pods.ts';
+import { labelSelector, readPodHealth } from './kube-pods.ts';
 
 // Everything ops-bot asks of Kubernetes, in our words. Answers are parsed (zod) into the small shapes
 // the rest of the code uses; API errors become KubeError with a kind the caller can act on.
@@ -146,6 +146,18 @@ function toDeployment(raw: unknown): DeploymentState {
   };
 }
 
+// Of a Deployment's ReplicaSets, the one its current revision runs (see releaseSet).
+export function releaseSetOf(deployment: DeploymentState, sets: ReplicaSetState[]): ReleaseSet | undefined {
+  const release = sets.find((rs) => rs.revision === deployment.revision);
+  const hash = release?.template.metadata?.labels?.['pod-template-hash'];
+  if (!release || !hash) return undefined;
+  return {
+    name: release.name,
+    revision: release.revision,
+    podLabels: { ...deployment.selector, 'pod-template-hash': hash },
+  };
+}
+
 function toKubeError(error: unknown, what: string): KubeError {
   if (error instanceof KubeError) return error;
   const code = (error as Partial<ApiException<unknown>>)?.code;
@@ -253,11 +265,12 @@ export class KubeCluster {
   }
 
   async replicaSets(deployment: DeploymentState): Promise<ReplicaSetState[]> {
-    const labelSelector = Object.entries(deployment.selector)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
+    const selector = labelSelector(deployment.selector);
     try {
-      const list = await this.#apps.listNamespacedReplicaSet({ namespace: deployment.namespace, labelSelector });
+      const list = await this.#apps.listNamespacedReplicaSet({
+        namespace: deployment.namespace,
+        labelSelector: selector,
+      });
       return list.items
         .map((item) => replicaSetSchema.parse(item))
         .filter((rs) => rs.metadata.ownerReferences?.some((owner) => owner.uid === deployment.uid))
@@ -388,14 +401,7 @@ export class KubeCluster {
   // controller has not yet created it.
   async releaseSet(deployment: DeploymentState): Promise<ReleaseSet | undefined> {
     if (deployment.revision === undefined) return undefined;
-    const release = (await this.replicaSets(deployment)).find((rs) => rs.revision === deployment.revision);
-    const hash = release?.template.metadata?.labels?.['pod-template-hash'];
-    if (!release || !hash) return undefined;
-    return {
-      name: release.name,
-      revision: release.revision,
-      podLabels: { ...deployment.selector, 'pod-template-hash': hash },
-    };
+    return releaseSetOf(deployment, await this.replicaSets(deployment));
   }
 
   async podHealth(namespace: string, labels: Record<string, string>): Promise<PodHealth[]> {

@@ -1,3 +1,4 @@
+import type { Accept } from './backup-verify.ts';
 import { knownBackup } from './databases.ts';
 import type { View } from '../bot/views/blocks.ts';
 import type { BackupRecord } from '../core/backup.ts';
@@ -23,14 +24,6 @@ export type RestoreAsk = {
   reason?: string | undefined;
   breakGlass?: string | undefined;
 };
-
-type Accept = (entry: {
-  action: string;
-  target?: string;
-  jobId?: string;
-  reason?: string;
-  details?: Record<string, unknown>;
-}) => Promise<void>;
 
 // /restore and the Restore… form: into a NEW target only, through the same gate as every change
 // (the database's environment decides about approval and freezes).

@@ -47,6 +47,19 @@ function reasonOf(event: ApprovalEvent, record: ApprovalRecord, decision: Decisi
   return record.breakGlass ? `BREAK-GLASS: ${record.breakGlass}` : undefined;
 }
 
+// The job data of an approved change, from its stored request: what the approval and the sweeper enqueue.
+export function approvedChangeData(record: ApprovalRecord) {
+  return {
+    correlationId: record.correlationId,
+    requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
+    channelId: record.channel,
+    requestedAt: record.createdAt.toISOString(),
+    plan: record.plan,
+    planHash: record.request.planHash,
+    approvalId: record.request.id,
+  };
+}
+
 export type ApprovalDeps = { approvals: ApprovalStore; queues: JobQueues };
 
 // Decide atomically, then carry the effects out. The execution job id comes from the approval id,
@@ -67,15 +80,7 @@ export async function applyApprovalEvent(
   const { record, decision } = result;
   for (const effect of decision.effects) {
     if (effect.type === 'execute' && record.executionJobId) {
-      await deps.queues.enqueueChange(record.executionJobId, {
-        correlationId: record.correlationId,
-        requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
-        channelId: record.channel,
-        requestedAt: record.createdAt.toISOString(),
-        plan: record.plan,
-        planHash: record.request.planHash,
-        approvalId: record.request.id,
-      });
+      await deps.queues.enqueueChange(record.executionJobId, approvedChangeData(record));
     }
     if (effect.type === 'refresh-message') {
       await deps.queues.enqueue(

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
+import { approvedChangeData } from './approval-effects.ts';
 import type { JobQueues } from './queues.ts';
 
 const EVERY_MS = 60_000;
@@ -17,15 +18,7 @@ export async function sweepApprovedChanges(
   const enqueued: string[] = [];
   for (const record of await approvals.approvedNotStarted(new Date(now().getTime() - GRACE_MS))) {
     if (!record.executionJobId) continue;
-    await queues.enqueueChange(record.executionJobId, {
-      correlationId: record.correlationId,
-      requestedBy: { userId: record.request.requester, ...(record.team ? { teamId: record.team } : {}) },
-      channelId: record.channel,
-      requestedAt: record.createdAt.toISOString(),
-      plan: record.plan,
-      planHash: record.request.planHash,
-      approvalId: record.request.id,
-    });
+    await queues.enqueueChange(record.executionJobId, approvedChangeData(record));
     enqueued.push(record.executionJobId);
     logger.info(
       { approvalId: record.request.id, jobId: record.executionJobId },

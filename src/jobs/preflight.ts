@@ -1,6 +1,6 @@
 import { readReleaseHealth } from './release-watch.ts';
 import type { KubeCluster, KubeClusters } from '../adapters/kube.ts';
-import { KubeError } from '../adapters/kube.ts';
+import { KubeError, releaseSetOf, type ReplicaSetState } from '../adapters/kube.ts';
 import type { Catalog, CatalogService } from '../core/catalog.ts';
 import type { Strategy } from '../core/grammar/commands.ts';
 import { changeCause, imageFor, tagOf, type DeployPlan } from '../core/plan.ts';
@@ -9,7 +9,7 @@ import { serviceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import type { z } from 'zod';
 import type { deployChange } from './job-data.ts';
-import { imageOfSet, rolloutFacts } from './deploy/cancelled.ts';
+import { factsOf, imageOfSet } from './deploy/cancelled.ts';
 import { previousRevision } from './deploy/undo.ts';
 import { explainKube } from './kube-errors.ts';
 
@@ -152,11 +152,12 @@ async function fromRunning(
     throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {
       code: 'already_running',
     });
-  const facts = await rolloutFacts(cluster, current, service.container);
-  const problems = await releaseProblems(cluster, current);
+  // One read of the ReplicaSets serves the facts, the release's pods and the revision to go back to.
+  const sets = await cluster.replicaSets(current).catch(() => []);
+  const facts = factsOf(current, sets, service.container);
+  const problems = await releaseProblems(cluster, current, sets);
   const stuck = rolloutVerdict(current).state === 'failed' || problems > 0 ? 'stuck' : 'still';
   const others = facts.others ? `; ${facts.others}` : '';
-  const sets = await cluster.replicaSets(current).catch(() => []);
   const previous = previousRevision(sets, current.revision);
   const back = previous ? ` (to ${tagOf(imageOfSet(previous, service.container))}, rev ${previous.revision})` : '';
   throw new UserError(
@@ -166,8 +167,12 @@ async function fromRunning(
 }
 
 // How many problems the pods of the release being rolled out show (0 when they cannot be read).
-async function releaseProblems(cluster: KubeCluster, current: DeploymentState): Promise<number> {
-  const release = await cluster.releaseSet(current).catch(() => undefined);
+async function releaseProblems(
+  cluster: KubeCluster,
+  current: DeploymentState,
+  sets: ReplicaSetState[],
+): Promise<number> {
+  const release = releaseSetOf(current, sets);
   if (!release) return 0;
   const options = { failFast: false as const, firstSeen: new Map<string, number>() };
   const health = await readReleaseHealth(cluster, release, () => current, options).catch(() => undefined);

@@ -39,7 +39,10 @@ export async function rolloutFacts(
   state: DeploymentState,
   container: string,
 ): Promise<RolloutFacts> {
-  const sets = await cluster.replicaSets(state).catch(() => []);
+  return factsOf(state, await cluster.replicaSets(state).catch(() => []), container);
+}
+
+export function factsOf(state: DeploymentState, sets: ReplicaSetState[], container: string): RolloutFacts {
   const current = sets.find((set) => set.revision === state.revision);
   const old = sets.filter((set) => set !== current && set.ready > 0);
   return {
