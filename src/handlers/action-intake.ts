@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { currentContext } from '../adapters/log.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { UserError } from '../core/user-error.ts';
+import { AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 import { viewOfError } from './error-boundary.ts';
 
@@ -42,6 +43,8 @@ export type ActionTurn = {
   payload: BlockActionPayload;
   action: BlockActionPayload['actions'][number];
   correlationId: string;
+  // From the click's arrival: a button that opens a form must do so before Slack expires its trigger_id.
+  triggerDeadline: AckDeadline;
 };
 export type ActionHandler = (turn: ActionTurn) => Promise<View | undefined>;
 
@@ -51,6 +54,7 @@ export type ActionHandler = (turn: ActionTurn) => Promise<View | undefined>;
 export function blockActions(deps: HandlerDeps, table: Record<string, ActionHandler>) {
   return async ({ body, ack, respond }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
+    const triggerDeadline = new AckDeadline(currentContext()?.receivedAt);
     const correlationId = currentContext()?.correlationId ?? 'none';
     const receivedAt = deps.now();
     const parsed = blockActionPayload.safeParse(body);
@@ -70,7 +74,7 @@ export function blockActions(deps: HandlerDeps, table: Record<string, ActionHand
           hint: '`/ops help` lists what you can do now.',
           code: 'unknown_action',
         });
-      reply = await handler({ payload, action, correlationId });
+      reply = await handler({ payload, action, correlationId, triggerDeadline });
     } catch (error) {
       outcome = error instanceof UserError ? 'refused' : 'error';
       reply = viewOfError(error, correlationId, deps.logger);

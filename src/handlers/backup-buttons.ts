@@ -9,8 +9,10 @@ import { UserError } from '../core/user-error.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
 import { requireEitherRole, requireRole } from './authorize.ts';
 import { requestVerify, type Accept } from './backup-verify.ts';
+import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import { catalogDatabase } from './databases.ts';
 import type { HandlerDeps } from './deps.ts';
+import { checkBeforeForm, openForm } from './form-trigger.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
 
 const deleteTarget = z.object({ database: z.string(), id: z.string() });
@@ -22,8 +24,8 @@ export function backupButtons(deps: HandlerDeps): Record<string, ActionHandler> 
     [BACKUP_VERIFY]: async (turn) =>
       requestVerify(
         deps,
-        turn.action.value ?? '',
-        false,
+        // Acked already; the answer goes through response_url.
+        { backupId: turn.action.value ?? '', plan: false, deadline: new AckDeadline(performance.now(), AFTER_ACK_MS) },
         buttonEnvelope(deps, turn, `button verify ${turn.action.value}`),
         buttonDeliveryKey(turn),
         acceptAs(deps, turn.payload.user.id, turn.payload.channel?.id),
@@ -53,20 +55,22 @@ function acceptAs(deps: HandlerDeps, userId: string, channel: string | undefined
   };
 }
 
-async function openRestoreForm(deps: HandlerDeps, { payload, action }: ActionTurn): Promise<undefined> {
-  await requireRole(deps, payload.user.id, 'restore');
-  const record = action.value ? await deps.backups.get(action.value) : undefined;
+async function openRestoreForm(
+  deps: HandlerDeps,
+  { payload, action, triggerDeadline }: ActionTurn,
+): Promise<undefined> {
+  const checks = (async () => {
+    await requireRole(deps, payload.user.id, 'restore');
+    return action.value ? deps.backups.get(action.value) : undefined;
+  })();
+  const record = await checkBeforeForm(triggerDeadline, checks);
   if (!record) throw new UserError('ops-bot has no record of that backup.', { code: 'unknown_backup' });
-  if (!payload.trigger_id)
-    throw new UserError(
-      'Slack did not send what is needed to open the restore form; use `/restore <backup-id> to <new-name>`.',
-      { code: 'no_trigger' },
-    );
-  await deps.slack.call('views.open', {
-    trigger_id: payload.trigger_id,
-    view: restoreModal(record.id, record.database, buttonChannel(payload) ?? ''),
-  });
-  return undefined;
+  const noTrigger = new UserError(
+    'Slack did not send what is needed to open the restore form; use `/restore <backup-id> to <new-name>`.',
+    { code: 'no_trigger' },
+  );
+  const modal = restoreModal(record.id, record.database, buttonChannel(payload) ?? '');
+  return openForm(deps, triggerDeadline, payload.trigger_id, modal, noTrigger);
 }
 
 async function deleteExpired(deps: HandlerDeps, { payload, action, correlationId }: ActionTurn): Promise<View> {

@@ -6,9 +6,10 @@ import { jobIdFor } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { requireRole } from './authorize.ts';
+import type { AckDeadline } from './budget.ts';
 import { catalogDatabase, knownBackup } from './databases.ts';
 import type { HandlerDeps } from './deps.ts';
-import { withQueue } from './queue-errors.ts';
+import { enqueueBefore } from './queue-errors.ts';
 
 export type Accept = (entry: {
   action: string;
@@ -20,17 +21,19 @@ export type Accept = (entry: {
 
 type RdsDatabase = Exclude<CatalogDatabase, { engine: 'postgres' }>;
 
+// A verify as asked: which backup, whether only the plan, and the deadline of the answer.
+export type VerifyAsk = { backupId: string; plan: boolean; deadline: AckDeadline };
+
 // Verify, from the command or the button: the same checks, the same job.
 export async function requestVerify(
   deps: HandlerDeps,
-  backupId: string,
-  plan: boolean,
+  { backupId, plan, deadline }: VerifyAsk,
   envelope: JobEnvelope,
   deliveryKey: string,
   accept: Accept,
 ): Promise<View> {
   await requireRole(deps, envelope.requestedBy.userId, 'backup');
-  const { record, database } = await verifiableBackup(deps, backupId);
+  const { record, database } = await verifiableBackup(deps, backupId, deadline);
   if (plan) {
     const text = verifySteps(backupId, record, database);
     await accept({ action: 'backup.verify-plan', target: record.database, details: { backupId } });
@@ -38,15 +41,16 @@ export async function requestVerify(
   }
   const jobId = jobIdFor('verify', deliveryKey);
   await accept({ action: 'backup.verify', target: record.database, jobId, details: { backupId } });
-  await withQueue('enqueue', () => deps.queues.enqueue('verify', jobId, { ...envelope, backupId }));
+  await enqueueBefore(deps, deadline, 'verify', jobId, { ...envelope, backupId });
   return queuedView(jobId, `Verifying ${backupId}…`);
 }
 
 async function verifiableBackup(
   deps: HandlerDeps,
   backupId: string,
+  deadline: AckDeadline,
 ): Promise<{ record: BackupRecord; database: CatalogDatabase }> {
-  const record = await knownBackup(deps, backupId);
+  const record = await knownBackup(deps, backupId, deadline);
   const database = catalogDatabase(deps, record.database);
   if (record.status !== 'available')
     throw new UserError(`Backup \`${backupId}\` is ${record.status}; only available backups can be verified.`, {

@@ -10,7 +10,7 @@ import type { CommandHandler, CommandTurn } from './command-intake.ts';
 import { catalogDatabase } from './databases.ts';
 import type { HandlerDeps } from './deps.ts';
 import { onlyGiven } from './optional-fields.ts';
-import { withQueue } from './queue-errors.ts';
+import { enqueueBefore, withQueue } from './queue-errors.ts';
 
 type RunRequest = Extract<BackupRequest, { sub: 'run' }>;
 
@@ -21,7 +21,13 @@ export function backupCommand(deps: HandlerDeps): CommandHandler {
     const accept: Accept = (entry) => turn.accept(entry, { failClosed: true });
     if (request.sub === 'list') return listBackups(deps, request.database, request.limit);
     if (request.sub === 'verify')
-      return requestVerify(deps, request.backupId, request.plan, turn.envelope(), turn.deliveryKey, accept);
+      return requestVerify(
+        deps,
+        { backupId: request.backupId, plan: request.plan, deadline: turn.deadline },
+        turn.envelope(),
+        turn.deliveryKey,
+        accept,
+      );
     return requestBackup(deps, turn, request, accept);
   };
 }
@@ -46,8 +52,6 @@ async function requestBackup(deps: HandlerDeps, turn: CommandTurn, request: RunR
     );
   const jobId = jobIdFor('backup', turn.deliveryKey);
   await accept({ action: 'backup.request', target: database, jobId, reason });
-  await withQueue('enqueue', () =>
-    deps.queues.enqueue('backup', jobId, { ...turn.envelope(), database, ...onlyGiven({ reason }) }),
-  );
+  await enqueueBefore(deps, turn.deadline, 'backup', jobId, { ...turn.envelope(), database, ...onlyGiven({ reason }) });
   return queuedView(jobId, `Backing up ${database}…`);
 }

@@ -28,6 +28,7 @@ export class CommandAudit {
   readonly #deadline: AckDeadline;
   #pending: AuditEntry | undefined;
   #audited = false;
+  #writtenFirst = false;
 
   constructor(deps: HandlerDeps, origin: CommandOrigin, deadline: AckDeadline = new AckDeadline()) {
     this.#deps = deps;
@@ -46,10 +47,16 @@ export class CommandAudit {
     try {
       const ms = this.#deadline.share(Number.POSITIVE_INFINITY, ENQUEUE_RESERVE_MS);
       await this.#deps.audit.recordWithin(this.#row('accepted', entry), ms);
+      this.#writtenFirst = true;
     } catch (error) {
       this.#deps.logger.error({ err: error }, 'audit write failed');
       throw AUDIT_DOWN;
     }
+  }
+
+  // The request's accepted row is in the audit log already: what it asked for may be under way.
+  get writtenFirst(): boolean {
+    return this.#writtenFirst;
   }
 
   // A handler that answered without writing its own row is recorded as accepted under the label.

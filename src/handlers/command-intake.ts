@@ -4,7 +4,7 @@ import type { View } from '../bot/views/blocks.ts';
 import { commandLabel, parseCommand, startsWork, type CommandRequest } from '../core/grammar/commands.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
-import { AckDeadline } from './budget.ts';
+import { AckDeadline, beforeDeadline } from './budget.ts';
 import { CommandAudit, type Acceptance } from './command-audit.ts';
 import type { HandlerDeps } from './deps.ts';
 import { requesterOf } from './envelopes.ts';
@@ -99,13 +99,33 @@ async function answerCommand(intake: Intake, handle: CommandHandler, ack: Ack): 
       await ack();
       return undefined;
     }
-    const reply = await handle(commandTurn(intake, request));
+    const reply = await answeredInTime(intake, handle(commandTurn(intake, request)));
     intake.audit.answered(actionOf(label));
     return { label, outcome: 'accepted', reply };
   } catch (error) {
     return failedAnswer(intake, label, claimed, error);
   }
 }
+
+// Whatever a handler still waits on when the deadline comes (a PostgreSQL read that hangs, a slow
+// directory lookup), the person gets an answer in time. Nothing starts after it: once the deadline has
+// passed the fail-closed audit write and every enqueue refuse (CommandAudit.accept, enqueueBefore).
+async function answeredInTime(intake: Intake, work: Promise<View | undefined>): Promise<View | undefined> {
+  return beforeDeadline(work, intake.deadline.remainingMs(), () => {
+    intake.deps.logger.warn({ command: intake.commandText }, 'no answer within the ack deadline');
+    return intake.audit.writtenFirst ? ACCEPTED_UNCONFIRMED : NOT_ANSWERED;
+  });
+}
+
+const NOT_ANSWERED = new UserError(
+  "ops-bot could not answer this within Slack's 3 seconds: PostgreSQL, Redis, the cluster or Slack is slow right now. Nothing was queued.",
+  { hint: 'Try again in a minute; if it persists, tell the ops-bot owners.', code: 'ack_deadline' },
+);
+
+const ACCEPTED_UNCONFIRMED = new UserError(
+  "ops-bot accepted this (it is in the audit log) but could not confirm it within Slack's 3 seconds.",
+  { hint: '`/ops status` and the channel show what became of it.', code: 'ack_deadline_accepted' },
+);
 
 async function failedAnswer(
   intake: Intake,

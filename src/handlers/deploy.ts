@@ -18,7 +18,7 @@ import { deployHistory } from './history.ts';
 import { onlyGiven } from './optional-fields.ts';
 import { auditReason, planQueuedView, whilePlanning } from './planning.ts';
 import { AFTER_PREFLIGHT_MS, CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
-import { enqueuePlanBefore, withQueue } from './queue-errors.ts';
+import { enqueueBefore, withQueue } from './queue-errors.ts';
 
 type RunRequest = Extract<DeployRequest, { sub: 'run' }>;
 type OpenGate = Extract<ReturnType<typeof gateFor>, { verdict: 'proceed' }>;
@@ -30,7 +30,7 @@ export function deployCommand(deps: HandlerDeps): CommandHandler {
   return async (turn) => {
     const { request } = turn;
     if (request.command !== 'deploy') return undefined;
-    if (request.sub === 'history') return deployHistory(deps, request);
+    if (request.sub === 'history') return deployHistory(deps, request, turn.deadline);
     const target = serviceTarget(deps.catalog, request.service, request.env);
     await requireRole(deps, turn.payload.user_id, 'deploy');
     const gate = gateFor(target.env, 'deploy', request.breakGlass, deps.now());
@@ -88,7 +88,7 @@ async function planAndEnqueue(
     return dryRunView(plan, gate?.policy ? describePolicy(gate.policy, utcTime) : undefined);
   }
   await acceptDeploy(turn, request, target, { jobId, plan, gate, breakGlass });
-  await enqueuePlanBefore(deps, turn.deadline, jobId, { ...turn.envelope(), change, ...onlyGiven({ plan }) });
+  await enqueueBefore(deps, turn.deadline, 'plan', jobId, { ...turn.envelope(), change, ...onlyGiven({ plan }) });
   return planQueuedView(jobId, plan, `${request.service} in ${request.env}`);
 }
 

@@ -13,12 +13,14 @@ import { resolveModal, severityModal, updateModal } from '../bot/views/incident-
 import { INCIDENT_DECLARE_ANYWAY, INCIDENT_JOIN } from '../bot/views/incident-report.ts';
 import { TITLE_MAX } from '../core/grammar/commands.ts';
 import { SEVERITIES } from '../core/grammar/values.ts';
+import type { IncidentRecord } from '../core/incident-record.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
 import { requireRole } from './authorize.ts';
 import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, buttonEnvelope } from './envelopes.ts';
+import { checkBeforeForm, openForm } from './form-trigger.ts';
 import { declareIncident, type Declaration } from './incident.ts';
 import { changeIncident, isIncidentAdmin, requireCommand } from './incident-change.ts';
 import { onlyGiven } from './optional-fields.ts';
@@ -38,11 +40,25 @@ async function incidentOf(deps: HandlerDeps, id: string | undefined) {
   return record;
 }
 
-async function openModal(deps: HandlerDeps, turn: ActionTurn, modal: Record<string, unknown>): Promise<undefined> {
-  if (!turn.payload.trigger_id)
-    throw new UserError('Slack sent no trigger to open the form with.', { code: 'no_trigger' });
-  await deps.slack.call('views.open', { trigger_id: turn.payload.trigger_id, view: modal });
-  return undefined;
+function openModal(deps: HandlerDeps, turn: ActionTurn, modal: Record<string, unknown>): Promise<undefined> {
+  const noTrigger = new UserError('Slack sent no trigger to open the form with.', { code: 'no_trigger' });
+  return openForm(deps, turn.triggerDeadline, turn.payload.trigger_id, modal, noTrigger);
+}
+
+// The incident a form button belongs to, and who may use it, checked before the trigger expires.
+async function checkedForForm(
+  deps: HandlerDeps,
+  turn: ActionTurn,
+  allowed: (record: IncidentRecord) => Promise<unknown>,
+): Promise<IncidentRecord> {
+  return checkBeforeForm(
+    turn.triggerDeadline,
+    (async () => {
+      const record = await incidentOf(deps, turn.action.value);
+      await allowed(record);
+      return record;
+    })(),
+  );
 }
 
 // The buttons of the status card, the checklist and the "is this the same incident?" prompt.
@@ -55,18 +71,17 @@ export function incidentButtons(deps: HandlerDeps): Record<string, ActionHandler
       return changeIncident(deps, record, event, turn.correlationId);
     },
     [INCIDENT_SEVERITY]: async (turn) => {
-      const record = await incidentOf(deps, turn.action.value);
-      await requireCommand(deps, record, turn.payload.user.id, 'change the severity');
+      const user = turn.payload.user.id;
+      const record = await checkedForForm(deps, turn, (it) => requireCommand(deps, it, user, 'change the severity'));
       return openModal(deps, turn, severityModal(record));
     },
     [INCIDENT_UPDATE]: async (turn) => {
-      const record = await incidentOf(deps, turn.action.value);
-      await requireRole(deps, turn.payload.user.id, 'incident');
+      const record = await checkedForForm(deps, turn, () => requireRole(deps, turn.payload.user.id, 'incident'));
       return openModal(deps, turn, updateModal(record));
     },
     [INCIDENT_RESOLVE]: async (turn) => {
-      const record = await incidentOf(deps, turn.action.value);
-      await requireCommand(deps, record, turn.payload.user.id, 'resolve the incident');
+      const user = turn.payload.user.id;
+      const record = await checkedForForm(deps, turn, (it) => requireCommand(deps, it, user, 'resolve the incident'));
       return openModal(deps, turn, resolveModal(record));
     },
     [INCIDENT_CHECKLIST]: async (turn) => checklistTicked(deps, turn),

@@ -8,6 +8,7 @@ import { UserError } from '../core/user-error.ts';
 import { requireRole } from './authorize.ts';
 import type { CommandHandler, CommandTurn } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
+import { checkBeforeForm, openForm } from './form-trigger.ts';
 import { declareIncident } from './incident.ts';
 import { changeIncident, incidentHere } from './incident-change.ts';
 
@@ -56,18 +57,14 @@ async function declareFromCommand(
   );
 }
 
-async function openDeclareForm(deps: HandlerDeps, { payload }: CommandTurn): Promise<undefined> {
-  await requireRole(deps, payload.user_id, 'incident');
-  if (!payload.trigger_id)
-    throw new UserError('Slack sent no trigger to open the form with.', {
-      hint: 'Use `/incident declare P1 "title"` instead.',
-      code: 'no_trigger',
-    });
-  await deps.slack.call('views.open', {
-    trigger_id: payload.trigger_id,
-    view: declareModal(Object.keys(deps.catalog.services), payload.channel_id),
+async function openDeclareForm(deps: HandlerDeps, { payload, deadline }: CommandTurn): Promise<undefined> {
+  await checkBeforeForm(deadline, requireRole(deps, payload.user_id, 'incident'));
+  const noTrigger = new UserError('Slack sent no trigger to open the form with.', {
+    hint: 'Use `/incident declare P1 "title"` instead.',
+    code: 'no_trigger',
   });
-  return undefined;
+  const modal = declareModal(Object.keys(deps.catalog.services), payload.channel_id);
+  return openForm(deps, deadline, payload.trigger_id, modal, noTrigger);
 }
 
 async function addNote(deps: HandlerDeps, turn: CommandTurn, request: Sub<'note'>): Promise<View> {

@@ -7,11 +7,15 @@ import { TITLE_MAX } from '../core/grammar/commands.ts';
 import { SEVERITIES } from '../core/grammar/values.ts';
 import type { IncidentEvent } from '../core/incident-events.ts';
 import { INCIDENT_STATUSES } from '../core/incident.ts';
+import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { replyToRequester } from '../jobs/reply.ts';
+import { AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 import { requesterOf } from './envelopes.ts';
 import { viewOfError } from './error-boundary.ts';
+import { formMetadata } from './form-metadata.ts';
+import { readRecordWithin } from './record-reads.ts';
 import { declareIncident } from './incident.ts';
 import { changeIncident } from './incident-change.ts';
 import { onlyGiven } from './optional-fields.ts';
@@ -72,13 +76,13 @@ export function incidentSubmitted(deps: HandlerDeps) {
 }
 
 function formOf(sub: Submission): Form {
-  const meta = formMeta.safeParse(JSON.parse(sub.view.private_metadata || '{}'));
+  const meta = formMetadata(formMeta, sub.view.private_metadata);
   return {
     sub,
-    meta: meta.success ? meta.data : undefined,
+    meta,
     userId: sub.user.id,
     correlationId: currentContext()?.correlationId ?? 'none',
-    channel: meta.success ? meta.data.channel : undefined,
+    channel: meta?.channel,
   };
 }
 
@@ -116,9 +120,30 @@ function titleError(title: string): string | undefined {
   return undefined;
 }
 
+// The block a refusal of the whole form is shown under, so the form stays open with what was typed.
+const MAIN_BLOCK: Record<string, string> = {
+  [SEVERITY_MODAL]: 'severity',
+  [UPDATE_MODAL]: 'text',
+  [RESOLVE_MODAL]: 'summary',
+};
+
+// The incident is read before the ack (the form is refused in place when it cannot be): within the
+// 3 seconds Slack gives a view_submission, counted from the request's arrival.
 async function changeSubmitted(deps: HandlerDeps, form: Form, ack: Ack): Promise<View | undefined> {
-  const record = form.meta?.incidentId ? await deps.incidents.get(form.meta.incidentId) : undefined;
-  if (!record) return void (await ack());
+  const block = MAIN_BLOCK[form.sub.view.callback_id] ?? 'severity';
+  const refuse = (text: string) => ack({ response_action: 'errors', errors: { [block]: text } });
+  const incidentId = form.meta?.incidentId;
+  if (!incidentId)
+    return void (await refuse('This form no longer says which incident it is about; nothing was changed.'));
+  const deadline = new AckDeadline(currentContext()?.receivedAt);
+  const record = await readRecordWithin(deps.incidents.get(incidentId), deadline.share(), deps.logger).catch(
+    async (error: unknown) => {
+      await refuse(error instanceof UserError ? error.message : String(error));
+      return null;
+    },
+  );
+  if (record === null) return undefined;
+  if (!record) return void (await refuse('ops-bot does not know this incident any more; nothing was changed.'));
   form.channel = record.channelId;
   const event = eventOf(form.sub, form.userId);
   if ('error' in event) return void (await ack({ response_action: 'errors', errors: { [event.block]: event.error } }));

@@ -4,9 +4,11 @@ import { currentContext } from '../adapters/log.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { nameValue } from '../core/grammar/values.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
+import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 import { requesterOf } from './envelopes.ts';
 import { viewOfError } from './error-boundary.ts';
+import { formMetadata } from './form-metadata.ts';
 import { acceptAs, recordRefusal } from './request-audit.ts';
 import { requestRestore } from './restore.ts';
 
@@ -30,13 +32,20 @@ type RestoreSubmission = z.output<typeof restoreSubmission>;
 type RestoreMeta = z.output<typeof restoreMeta>;
 
 // The Restore… form: a bad name is shown next to its field (response_action: errors), the outcome
-// of the request goes to the person privately in the channel the button was in.
+// of the request goes to the person privately in the channel the button was in. Nothing is read or
+// written before the ack: the request itself runs after it.
 export function restoreSubmitted(deps: HandlerDeps) {
   return async ({ body, ack }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const parsed = restoreSubmission.safeParse(body);
     if (!parsed.success) return void (await ack());
     const { view: modal } = parsed.data;
-    const meta = restoreMeta.safeParse(JSON.parse(modal.private_metadata || '{}'));
+    const meta = formMetadata(restoreMeta, modal.private_metadata);
+    if (!meta) {
+      deps.logger.warn('restore form without readable private_metadata');
+      const lost =
+        'This form no longer says which backup it restores; nothing was changed. Open it again from the Restore… button.';
+      return void (await ack({ response_action: 'errors', errors: { target: lost } }));
+    }
     const target = nameValue('target').safeParse((modal.state.values.target.value.value ?? '').trim());
     if (!target.success)
       return void (await ack({
@@ -44,7 +53,7 @@ export function restoreSubmitted(deps: HandlerDeps) {
         errors: { target: `Use lowercase letters, digits and hyphens, starting with a letter.` },
       }));
     await ack();
-    if (meta.success) await restoreInto(deps, parsed.data, meta.data, target.data);
+    await restoreInto(deps, parsed.data, meta, target.data);
   };
 }
 
@@ -66,7 +75,8 @@ async function restoreInto(
   const reason = modal.state.values.reason?.value.value ?? undefined;
   let answer: View;
   try {
-    const ask = { backupId: meta.backupId, target, reason };
+    // Acked already: the answer goes to the channel privately, with no 3-second limit.
+    const ask = { backupId: meta.backupId, target, reason, deadline: new AckDeadline(performance.now(), AFTER_ACK_MS) };
     answer = await requestRestore(deps, ask, envelope, `view:${modal.id}`, acceptAs(deps, asker));
   } catch (error) {
     answer = viewOfError(error, correlationId, deps.logger);

@@ -11,18 +11,21 @@ import { planRestore, type RestoreChange } from '../jobs/backup/restore-plan.ts'
 import { frozenError } from '../jobs/change-gate.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { requireRole } from './authorize.ts';
-import { CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
+import { AFTER_PREFLIGHT_MS, CLUSTER_BUDGET_MS, withinBudget, type AckDeadline } from './budget.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { onlyGiven } from './optional-fields.ts';
 import { auditReason, planQueuedView, whilePlanning } from './planning.ts';
-import { withQueue } from './queue-errors.ts';
+import { enqueueBefore } from './queue-errors.ts';
 
 export type RestoreAsk = {
   backupId: string;
   target: string;
   reason?: string | undefined;
   breakGlass?: string | undefined;
+  // The command's ack deadline (the backup read, pre-flight, audit write and enqueue share it), or
+  // the form's longer one (a submitted form is acked before this runs).
+  deadline: AckDeadline;
 };
 
 // /restore and the Restore… form: into a NEW target only, through the same gate as every change
@@ -36,7 +39,7 @@ export async function requestRestore(
 ): Promise<View> {
   const userId = envelope.requestedBy.userId;
   await requireRole(deps, userId, 'restore');
-  const { record, database } = await restorableBackup(deps, ask.backupId);
+  const { record, database } = await restorableBackup(deps, ask.backupId, ask.deadline);
   const env = database.environment;
   const gate = gateFor(environmentOf(deps.catalog, env), 'restore', ask.breakGlass, deps.now());
   if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
@@ -45,7 +48,10 @@ export async function requestRestore(
   const jobId = jobIdFor('plan', deliveryKey);
   const what = `restore of ${ask.backupId} into ${ask.target}`;
   return whilePlanning(deps, { service: record.database, env, jobId, userId, what }, async () => {
-    const plan = await withinBudget(planRestore(deps, change), CLUSTER_BUDGET_MS);
+    const plan = await withinBudget(
+      planRestore(deps, change),
+      ask.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS),
+    );
     await accept({
       action: 'restore.request',
       target: `${record.database}/${env}`,
@@ -53,9 +59,7 @@ export async function requestRestore(
       reason: auditReason(gate.freeze, breakGlass, ask.reason),
       details: { backupId: ask.backupId, into: ask.target },
     });
-    await withQueue('enqueue', () =>
-      deps.queues.enqueue('plan', jobId, { ...envelope, change, ...onlyGiven({ plan }) }),
-    );
+    await enqueueBefore(deps, ask.deadline, 'plan', jobId, { ...envelope, change, ...onlyGiven({ plan }) });
     return planQueuedView(jobId, plan, ask.target);
   });
 }
@@ -63,8 +67,9 @@ export async function requestRestore(
 async function restorableBackup(
   deps: HandlerDeps,
   backupId: string,
+  deadline: AckDeadline,
 ): Promise<{ record: BackupRecord; database: CatalogDatabase }> {
-  const record = await knownBackup(deps, backupId);
+  const record = await knownBackup(deps, backupId, deadline);
   const database = deps.catalog.databases[record.database];
   if (!database)
     throw new UserError(`\`${record.database}\` is no longer in the catalog.`, { code: 'unknown_database' });
@@ -95,7 +100,13 @@ export function restoreCommand(deps: HandlerDeps): CommandHandler {
     if (request.command !== 'restore') return undefined;
     return requestRestore(
       deps,
-      { backupId: request.backupId, target: request.target, reason: request.reason, breakGlass: request.breakGlass },
+      {
+        backupId: request.backupId,
+        target: request.target,
+        reason: request.reason,
+        breakGlass: request.breakGlass,
+        deadline: turn.deadline,
+      },
       turn.envelope(),
       turn.deliveryKey,
       (entry) => turn.accept(entry, { failClosed: true }),

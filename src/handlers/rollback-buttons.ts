@@ -5,6 +5,7 @@ import { ROLLBACK_TO } from '../bot/views/history.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
+import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
 import { requestRollback, type Requester } from './rollback.ts';
@@ -27,6 +28,8 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
     return requestRollback(deps, rollback, {
       envelope,
       deliveryKey: buttonDeliveryKey(turn),
+      // Acked already; the answer goes through response_url.
+      deadline: new AckDeadline(performance.now(), AFTER_ACK_MS),
       accept: acceptFromButton(deps, turn, envelope),
     });
   };

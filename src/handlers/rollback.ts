@@ -17,8 +17,8 @@ import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { onlyGiven } from './optional-fields.ts';
 import { auditReason, planQueuedView, whilePlanning } from './planning.ts';
-import { CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
-import { withQueue } from './queue-errors.ts';
+import { AFTER_PREFLIGHT_MS, CLUSTER_BUDGET_MS, withinBudget, type AckDeadline } from './budget.ts';
+import { enqueueBefore, withQueue } from './queue-errors.ts';
 
 export type RollbackRequest = {
   service: string;
@@ -31,6 +31,8 @@ export type RollbackRequest = {
 export type Requester = {
   envelope: JobEnvelope;
   deliveryKey: string;
+  // The command's ack deadline (pre-flight, audit write and enqueue share it), or a button's longer one.
+  deadline: AckDeadline;
   accept: (
     entry: Omit<AuditEntry, 'event' | 'decision' | 'actor' | 'correlationId'>,
     options: { failClosed: boolean },
@@ -122,7 +124,8 @@ async function planAndEnqueue(
   gate: OpenGate,
   breakGlass: string | undefined,
 ): Promise<View> {
-  const plan = await withinBudget(planRollback(deps, change, requester.envelope.requestedBy.userId), CLUSTER_BUDGET_MS);
+  const budget = requester.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS);
+  const plan = await withinBudget(planRollback(deps, change, requester.envelope.requestedBy.userId), budget);
   if (request.dryRun && plan) {
     await deps.locks.unreserve(planningKey(request.service, request.env), jobId);
     await requester.accept(
@@ -145,9 +148,11 @@ async function planAndEnqueue(
     },
     { failClosed: true },
   );
-  await withQueue('enqueue', () =>
-    deps.queues.enqueue('plan', jobId, { ...requester.envelope, change, ...onlyGiven({ plan }) }),
-  );
+  await enqueueBefore(deps, requester.deadline, 'plan', jobId, {
+    ...requester.envelope,
+    change,
+    ...onlyGiven({ plan }),
+  });
   return planQueuedView(jobId, plan, `${request.service} in ${request.env}`);
 }
 
@@ -165,6 +170,7 @@ export function rollbackCommand(deps: HandlerDeps): CommandHandler {
     return requestRollback(deps, rollback, {
       envelope: turn.envelope(),
       deliveryKey: turn.deliveryKey,
+      deadline: turn.deadline,
       accept: (entry, options) => turn.accept(entry, options),
     });
   };

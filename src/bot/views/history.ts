@@ -22,7 +22,14 @@ function revisionLine(row: HistoryRow): string {
 
 // /deploy history: the revisions the cluster still holds, newest first, with who and why, the live one
 // marked, and a Rollback-to button on each older one (at most 25 buttons: Slack's limit per block).
-export function historyView(service: string, env: string, rows: HistoryRow[], kept: number): View {
+// `auditMissing`: the audit log did not answer in time, so who and why come from the cluster alone.
+export function historyView(
+  service: string,
+  env: string,
+  rows: HistoryRow[],
+  kept: number,
+  auditMissing = false,
+): View {
   const lines = rows.map(revisionLine);
   const blocks: Block[] = [section(`*Deploy history of ${service} in ${env}* (newest first)\n${lines.join('\n')}`)];
   const older = rows.filter((row) => !row.live).slice(0, 25);
@@ -43,5 +50,7 @@ export function historyView(service: string, env: string, rows: HistoryRow[], ke
       `The cluster keeps ${replicaSets} (revisionHistoryLimit); older revisions can no longer be rolled back to.`,
     ),
   );
+  if (auditMissing)
+    blocks.push(context(':warning: The audit log did not answer in time: who and why come from the cluster alone.'));
   return view(`Deploy history of ${service} in ${env}:\n${lines.join('\n').replace(/\*/g, '')}`, blocks);
 }
