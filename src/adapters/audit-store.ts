@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditRow } from '../core/audit.ts';
-import { inTransactionWithin } from './postgres.ts';
+import { inTransaction, inTransactionWithin } from './postgres.ts';
 
 export type AuditQuery = {
   since: Date;
@@ -74,6 +74,24 @@ export class AuditStore {
   // record(), committed within `ms` or not at all (DeadlinePassed): for a write in front of Slack's ack.
   async recordWithin(entry: AuditEntry, ms: number): Promise<number> {
     return inTransactionWithin(this.#pool, ms, (client) => this.record(entry, client));
+  }
+
+  // The result row of a change whose start is recorded and whose result is not: written by whichever
+  // process gets here first, however many try at once (an advisory lock on the job id serialises the
+  // check and the insert). False when there is nothing to write: no start, or a result already.
+  async recordMissingResult(entry: AuditEntry & { jobId: string; action: string }): Promise<boolean> {
+    const kind = entry.action.replace(/\.result$/, '');
+    return inTransaction(this.#pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`result:${entry.jobId}`]);
+      const { rows } = await client.query<{ started: boolean; ended: boolean }>(
+        `SELECT COALESCE(bool_or(action IN ($2, $3)), false) AS started, COALESCE(bool_or(action = $4), false) AS ended
+           FROM audit_events WHERE job_id = $1`,
+        [entry.jobId, `${kind}.start`, `${kind}.resume`, `${kind}.result`],
+      );
+      if (!rows[0]?.started || rows[0].ended) return false;
+      await this.record(entry, client);
+      return true;
+    });
   }
 
   async query(query: AuditQuery): Promise<AuditRow[]> {

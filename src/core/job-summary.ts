@@ -13,6 +13,7 @@ export type JobSummary = {
   failedReason: string | undefined;
   attemptsMade: number;
   // How the change itself ended, for a job BullMQ calls "completed" (a deploy that failed and rolled
-  // back completes as a job): succeeded, failed, rolled-back, cancelled, aborted, refused.
+  // back completes as a job): succeeded, failed, rolled-back, cancelled, aborted, refused; or, for one
+  // it calls "failed" because its worker died for good, interrupted.
   outcome?: { decision: string; detail: string } | undefined;
 };

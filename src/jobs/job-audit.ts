@@ -1,4 +1,5 @@
 import type { AuditStore } from '../adapters/audit-store.ts';
+import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from './job-data.ts';
 
 // A change job's audit rows share who asked, where, which job and what it changes; each row adds
@@ -34,4 +35,17 @@ export function jobAudit(audit: AuditStore, data: JobEnvelope, jobId: string, su
       reason,
       details: { ...subject.details, ...details },
     });
+}
+
+// A step between a change's start row and the part of it that records its own result (taking the
+// target's lock): when it refuses or fails, that is the change's result, so a start never stays
+// without one. A result row that cannot be written is left to jobs/interrupted.ts.
+export async function resultIfStopped<T>(audit: JobAudit, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const decision = error instanceof UserError ? 'refused' : 'failed';
+    await audit('result', decision, error instanceof Error ? error.message : String(error)).catch(() => undefined);
+    throw error;
+  }
 }

@@ -51,6 +51,10 @@ const changeJob = jobEnvelope.extend({
     .optional(),
 });
 
+// The progress message of a backup or restore, recorded once posted: what an interrupted job's
+// outcome is written into when its worker is gone (jobs/interrupted.ts).
+const progressMessage = z.object({ channel: z.string(), ts: z.string() });
+
 export const rollbackChange = z.object({
   kind: z.literal('rollback'),
   service: z.string(),
@@ -83,8 +87,12 @@ export const JOB_DATA = {
   }),
   deploy: changeJob.extend({ plan: deployPlanSchema }),
   rollback: changeJob.extend({ plan: rollbackPlanSchema }),
-  restore: changeJob.extend({ plan: restorePlanSchema }),
-  backup: jobEnvelope.extend({ database: z.string(), reason: z.string().optional() }),
+  restore: changeJob.extend({ plan: restorePlanSchema, progress: progressMessage.optional() }),
+  backup: jobEnvelope.extend({
+    database: z.string(),
+    reason: z.string().optional(),
+    progress: progressMessage.optional(),
+  }),
   verify: jobEnvelope.extend({ backupId: z.string() }),
   'backup-retention': z.object({ correlationId: z.string() }),
   'bluegreen-retire': z.object({

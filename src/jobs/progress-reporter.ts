@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { View } from '../bot/views/blocks.ts';
 import type { MessageRef, SlackGateway } from '../adapters/slack.ts';
@@ -130,4 +131,19 @@ export async function openProgress(
     logger: deps.logger,
     minIntervalMs: deps.progressIntervalMs,
   });
+}
+
+// Where the job's progress message is, saved in its data: if its worker dies for good, the interrupted
+// outcome is written into that message (jobs/interrupted.ts). Best effort: without it, the requester
+// is still told.
+export async function recordProgressMessage(
+  job: Job,
+  data: object,
+  ref: MessageRef | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (!ref) return;
+  await job
+    .updateData({ ...data, progress: ref })
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not record where the progress message is'));
 }

@@ -139,7 +139,7 @@ function summarize(kind: JobKind, job: Job, state: JobState | 'unknown'): JobSum
     progress: job.progress,
     failedReason: job.failedReason || undefined,
     attemptsMade: job.attemptsMade,
-    outcome: outcomeOf(job.returnvalue),
+    outcome: outcomeOf(job.returnvalue) ?? recordedOutcome(job.data),
   };
 }
 
@@ -149,4 +149,10 @@ const returnedOutcome = z.object({ decision: z.string(), detail: z.string().defa
 function outcomeOf(returned: unknown): JobSummary['outcome'] {
   const parsed = returnedOutcome.safeParse(returned);
   return parsed.success ? parsed.data : undefined;
+}
+
+// A job that failed without its processor (an interrupted change) carries its outcome in its data.
+function recordedOutcome(data: unknown): JobSummary['outcome'] {
+  const parsed = z.object({ outcome: returnedOutcome }).safeParse(data);
+  return parsed.success ? parsed.data.outcome : undefined;
 }

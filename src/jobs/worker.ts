@@ -24,6 +24,7 @@ import { incidentClockProcessor } from './incident/clock-alarms.ts';
 import { incidentCardProcessor, incidentEffectsProcessor } from './incident/effects.ts';
 import { incidentPinProcessor } from './incident/pin.ts';
 import { incidentDeclareProcessor } from './incident/setup.ts';
+import { recordInterrupted } from './interrupted.ts';
 import { replyToRequester } from './reply.ts';
 
 // The routing table of the worker: one processor per job kind.
@@ -56,6 +57,8 @@ export type WorkerOptions = {
 
 export class JobWorkers {
   readonly #workers: Worker[];
+  // Interrupted outcomes being written (jobs/interrupted.ts): close() lets them finish.
+  readonly #ending = new Set<Promise<void>>();
 
   constructor(deps: ProcessorDeps, options: WorkerOptions) {
     this.#workers = (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => {
@@ -74,7 +77,12 @@ export class JobWorkers {
         },
       );
       worker.on('completed', () => options.metrics.jobs.inc({ kind, outcome: 'completed' }));
-      worker.on('failed', () => options.metrics.jobs.inc({ kind, outcome: 'failed' }));
+      worker.on('failed', (job, error) => {
+        options.metrics.jobs.inc({ kind, outcome: 'failed' });
+        const ending = recordInterrupted(deps, kind, job, error);
+        this.#ending.add(ending);
+        void ending.finally(() => this.#ending.delete(ending));
+      });
       worker.on('error', (error) => deps.logger.error({ err: error, kind }, 'worker error'));
       return worker;
     });
@@ -87,6 +95,7 @@ export class JobWorkers {
   // Stops taking jobs and waits for the running ones to finish (BullMQ's graceful close).
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((worker) => worker.close()));
+    await Promise.all(this.#ending);
   }
 }
 

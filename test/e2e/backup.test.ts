@@ -8,6 +8,7 @@ import { eventually } from '../support/eventually.ts';
 import { totalJobs } from '../support/queue-totals.ts';
 import { databaseUrl, dropDatabase, uniqueName } from '../support/services.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { TargetLocks } from '../../src/adapters/locks.ts';
 
 let stack: Stack;
 let dumps: string;
@@ -382,6 +383,34 @@ describe('bad requests and RDS failures', () => {
       );
     } finally {
       restore();
+    }
+  });
+});
+
+describe('the end of a backup job', () => {
+  it('records a refusal as its result when the database is locked by the time it runs: no start without a result', async () => {
+    const locks = new TargetLocks(stack.bot.redis, stack.prefix);
+    const held = await locks.acquire('backup:sessions', { jobId: 'backup-elsewhere', userId: 'U0CAROL003', what: 'x' });
+    if (!('lease' in held)) throw new Error('the test could not take the lock');
+    try {
+      await stack.bot.queues.enqueue('backup', 'backup-raced-1', {
+        correlationId: 'c-raced',
+        requestedBy: { userId: 'U0DAVE0004' },
+        requestedAt: new Date().toISOString(),
+        channelId: 'C0DEPLOYS01',
+        database: 'sessions',
+      });
+      const rows = await eventually(async () => {
+        const found = await auditRows(stack, "job_id = 'backup-raced-1'");
+        expect(found.map((row) => [row.event, row.decision])).toEqual([
+          ['start', 'started'],
+          ['result', 'refused'],
+        ]);
+        return found;
+      });
+      expect(String(rows[1]!.reason)).toContain('A backup of sessions is already running');
+    } finally {
+      await held.lease.release();
     }
   });
 });

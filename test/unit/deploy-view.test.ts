@@ -45,4 +45,13 @@ describe('the deploy progress message', () => {
     expect(shown({ phase: 'rolling' })).toContain('deploy_cancel');
     expect(shown({ phase: 'rolling-back' })).not.toContain('deploy_cancel');
   });
+
+  it('says interrupted with why, and offers a rollback instead of Cancel, once the worker died for good', () => {
+    const why = 'the worker running it stopped twice; the cluster may be mid-rollout';
+    const text = shown({ phase: 'interrupted', failure: why, finishedAt: new Date(5_000) });
+    expect(text).toContain('— interrupted');
+    expect(text).toContain(`*Why:* ${why}`);
+    expect(text).not.toContain('deploy_cancel');
+    expect(text).toContain('deploy_rollback');
+  });
 });

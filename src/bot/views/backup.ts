@@ -4,7 +4,7 @@ import { formatBytes } from '../../core/bytes.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { actions, ago, code, context, section, view, type Block, type View } from './blocks.ts';
 
-export type BackupPhase = 'running' | 'available' | 'failed';
+export type BackupPhase = 'running' | 'available' | 'failed' | 'interrupted';
 export type BackupViewState = {
   database: string;
   engine: string;
@@ -31,8 +31,12 @@ function bar(percent: number): string {
 }
 
 export function backupView(state: BackupViewState): View {
-  const head = { running: ':floppy_disk:', available: ':white_check_mark:', failed: ':x:' }[state.phase];
-  const words = { running: 'backing up', available: 'backed up', failed: 'backup failed' }[state.phase];
+  const head = { running: ':floppy_disk:', available: ':white_check_mark:', failed: ':x:', interrupted: ':warning:' }[
+    state.phase
+  ];
+  const words = { running: 'backing up', available: 'backed up', failed: 'backup failed', interrupted: 'interrupted' }[
+    state.phase
+  ];
   const lines = [`${head} *${state.database}* (${state.engine} ${code(state.source)}) — ${words}`];
   if (state.phase === 'running') {
     if (state.percent !== undefined) lines.push(bar(state.percent));
@@ -141,15 +145,19 @@ export type RestoreViewState = {
   engine: string;
   jobId: string;
   requester: string;
-  phase: 'restoring' | 'available' | 'failed';
+  phase: 'restoring' | 'available' | 'failed' | 'interrupted';
   endpoint?: string | undefined;
   failure?: string | undefined;
   durationMs?: number | undefined;
 };
 
 export function restoreView(state: RestoreViewState): View {
-  const head = { restoring: ':package:', available: ':white_check_mark:', failed: ':x:' }[state.phase];
-  const words = { restoring: 'restoring', available: 'restored', failed: 'restore failed' }[state.phase];
+  const head = { restoring: ':package:', available: ':white_check_mark:', failed: ':x:', interrupted: ':warning:' }[
+    state.phase
+  ];
+  const words = { restoring: 'restoring', available: 'restored', failed: 'restore failed', interrupted: 'interrupted' }[
+    state.phase
+  ];
   const kind = state.engine === 'postgres' ? 'database' : state.engine === 'rds-cluster' ? 'cluster' : 'instance';
   const lines = [
     `${head} ${code(state.backupId)} of *${state.database}* into new ${kind} ${code(state.target)} — ${words}`,

@@ -15,8 +15,17 @@ export type DeployPhase =
   | 'failed'
   | 'rolled-back'
   | 'cancelled'
-  | 'aborted';
-export const FINAL_PHASES: DeployPhase[] = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'aborted'];
+  | 'aborted'
+  // The job ended without its worker: BullMQ gave up on it (jobs/interrupted.ts says why).
+  | 'interrupted';
+export const FINAL_PHASES: DeployPhase[] = [
+  'succeeded',
+  'failed',
+  'rolled-back',
+  'cancelled',
+  'aborted',
+  'interrupted',
+];
 
 export type DeployProgress = {
   phase: DeployPhase;
@@ -72,6 +81,7 @@ const HEADLINE: Record<DeployPhase, [string, string]> = {
   'rolled-back': [':leftwards_arrow_with_hook:', 'failed and rolled back'],
   cancelled: [':octagonal_sign:', 'cancelled'],
   aborted: [':no_entry_sign:', 'canary aborted'],
+  interrupted: [':warning:', 'interrupted'],
 };
 
 // The bar counts the new release only; while old pods still serve, they are counted apart, so a

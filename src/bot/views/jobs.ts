@@ -19,15 +19,21 @@ const OUTCOME_ICONS: Record<string, string> = {
   cancelled: ':octagonal_sign:',
   aborted: ':no_entry_sign:',
   refused: ':no_entry:',
+  interrupted: ':warning:',
 };
 
-// A change job "completes" in BullMQ however the change ended: show how it ended, not the queue's word.
+// A change job "completes" in BullMQ however the change ended, and "fails" when its worker died for
+// good (its outcome is then `interrupted`): show how the change ended, not the queue's word.
+function finalOutcome(job: JobSummary): JobSummary['outcome'] {
+  return job.state === 'completed' || job.state === 'failed' ? job.outcome : undefined;
+}
+
 function stateWords(job: JobSummary): string {
-  return job.state === 'completed' && job.outcome ? job.outcome.decision.replace('-', ' ') : job.state;
+  return finalOutcome(job)?.decision.replace('-', ' ') ?? job.state;
 }
 
 function stateOf(job: JobSummary): string {
-  const outcome = job.state === 'completed' ? job.outcome?.decision : undefined;
+  const outcome = finalOutcome(job)?.decision;
   const icon = outcome ? (OUTCOME_ICONS[outcome] ?? ':grey_question:') : (STATE_ICONS[job.state] ?? '');
   return `${icon} ${stateWords(job)}`.trim();
 }

@@ -25,6 +25,13 @@ export function outcomeMentionView(state: OutcomeMention): View {
   return marked(`${state.icon} ${line}`, outcomeMarker(state.jobId, 'outcome'));
 }
 
+// Told privately to whoever asked for a change whose worker died for good (jobs/interrupted.ts): the
+// same words as its message and its audit row.
+export function interruptedReplyView(what: string, jobId: string, reason: string): View {
+  const text = `:warning: Your ${what} was *interrupted*: ${reason} (job ${code(jobId)})`;
+  return view(text, [section(text)]);
+}
+
 // Told in the approval request's thread when the approved change was refused as it came to run.
 export function notRunMentionView(state: Omit<OutcomeMention, 'icon' | 'words'> & { why: string }): View {
   const line = `${mentions(state)} Approved, not run: ${state.why}`;

@@ -35,7 +35,7 @@ export async function replyOnce(deps: ProcessorDeps, parent: MessageRef, marker:
   }
 }
 
-async function approversOf(deps: ProcessorDeps, approvalId: string | undefined): Promise<string[]> {
+export async function approversOf(deps: ProcessorDeps, approvalId: string | undefined): Promise<string[]> {
   if (!approvalId) return [];
   const record = await deps.approvals.get(approvalId).catch(() => undefined);
   return record?.request.approvals.map((approval) => approval.userId) ?? [];

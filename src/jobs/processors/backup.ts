@@ -1,11 +1,11 @@
-import { jobAudit, type JobAudit } from '../job-audit.ts';
+import { jobAudit, resultIfStopped, type JobAudit } from '../job-audit.ts';
 import { backupView, type BackupViewState } from '../../bot/views/backup.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Lease } from '../../adapters/locks.ts';
 import { databaseOf, takeBackup, type BackupAsk } from '../backup/take.ts';
 import type { JobData } from '../job-data.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
-import { openProgress } from '../progress-reporter.ts';
+import { openProgress, recordProgressMessage } from '../progress-reporter.ts';
 
 export function backupLockKey(database: string): string {
   return `backup:${database}`;
@@ -17,7 +17,7 @@ export const backupProcessor: Processor<'backup'> = async ({ data, deps, job }) 
   const database = databaseOf(deps, data.database);
   const audit = backupAudit(deps, data, jobId);
   await audit('start', 'started', data.reason);
-  const lease = await lockDatabase(deps, data, jobId);
+  const lease = await resultIfStopped(audit, () => lockDatabase(deps, data, jobId));
   const state: BackupViewState = {
     database: data.database,
     engine: database.engine,
@@ -29,6 +29,7 @@ export const backupProcessor: Processor<'backup'> = async ({ data, deps, job }) 
     id: undefined,
   };
   const reporter = await openProgress(deps, data.channelId, () => backupView(state));
+  await recordProgressMessage(job, data, reporter?.ref, deps.logger);
   try {
     const result = await takeBackup(deps, backupAsk(data, jobId), (progress) => {
       Object.assign(state, progress);

@@ -1,4 +1,4 @@
-import { jobAudit, type JobAudit } from '../job-audit.ts';
+import { jobAudit, resultIfStopped, type JobAudit } from '../job-audit.ts';
 import type { Lease } from '../../adapters/locks.ts';
 import { createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
 import { restoreView, type RestoreViewState } from '../../bot/views/backup.ts';
@@ -11,7 +11,7 @@ import type { RdsDatabase } from '../backup/rds-kind.ts';
 import { connectionString, databaseOf } from '../backup/take.ts';
 import type { JobData } from '../job-data.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
-import { openProgress } from '../progress-reporter.ts';
+import { openProgress, recordProgressMessage } from '../progress-reporter.ts';
 
 const RESTORE_TIMEOUT_MS = 6 * 3_600_000;
 // RDS states from which a restore never becomes available.
@@ -25,8 +25,10 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
   await ensureAllowed(deps, data, false);
   const audit = restoreAudit(deps, data, jobId);
   await audit('start', 'started');
-  if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
-  const lease = await lockTarget(deps, data, jobId);
+  const lease = await resultIfStopped(audit, async () => {
+    if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
+    return lockTarget(deps, data, jobId);
+  });
   const started = Date.now();
   const state: RestoreViewState = {
     backupId: plan.backupId,
@@ -38,6 +40,7 @@ export const restoreProcessor: Processor<'restore'> = async ({ data, deps, job }
     phase: 'restoring',
   };
   const reporter = await openProgress(deps, data.channelId, () => restoreView(state));
+  await recordProgressMessage(job, data, reporter?.ref, deps.logger);
   try {
     await planRestore(deps, {
       kind: 'restore',
