@@ -84,6 +84,7 @@ const TEMPLATES = [
   ['/incident', 'sev P2'],
   ['/ops', 'cancel deploy-0123456789abcdef --leave'],
   ['/ops', 'status deploy-0123456789abcdef'],
+  ['/ops', 'whoami'],
 ] as const;
 
 const words = fc.array(fc.constantFrom(...WORDS), { maxLength: 14 }).map((picked) => picked.join(' '));
@@ -106,6 +107,7 @@ const anyText = fc.oneof(
   { arbitrary: fc.tuple(fc.constantFrom(...WORDS), fc.integer({ min: 2_000, max: 12_000 })), weight: 1 },
 );
 const fuzzedCommand = fc.oneof(
+  { arbitrary: fc.constantFrom(...TEMPLATES).map(([command, text]) => ({ command, text })), weight: 1 },
   { arbitrary: nearMiss, weight: 2 },
   {
     arbitrary: fc.tuple(fc.constantFrom(...COMMANDS), anyText).map(([command, text]) => ({
