@@ -150,6 +150,8 @@ export class ChaosCluster {
       this.#queueConnection ??= new Redis(this.redis.url, { maxRetriesPerRequest: null });
       this.#queueConnection.on('error', () => undefined);
       queue = new Queue(kind, { connection: this.#queueConnection, prefix: PREFIX });
+      // Redis restarts are the point of some scenarios; reads retry once it is back.
+      queue.on('error', () => undefined);
       this.#queues.set(kind, queue);
     }
     return queue;
@@ -181,7 +183,10 @@ export class ChaosCluster {
   // What each process said last: the first thing to read when a scenario fails.
   tails(lines = 30): string {
     return this.processes
-      .map((process) => `--- ${process.role} pid ${process.pid}:\n${process.output().split('\n').slice(-lines).join('\n')}`)
+      .map(
+        (process) =>
+          `--- ${process.role} pid ${process.pid}:\n${process.output().split('\n').slice(-lines).join('\n')}`,
+      )
       .join('\n');
   }
 

@@ -161,8 +161,9 @@ export async function sendFuzzed(
       const one = { command: fuzzed[index]!.command, text: line.split(/ (.*)/s)[1] ?? '' };
       triggers += 1;
       const triggerId = `${Date.now()}.${triggers}.fuzz${index.toString(16)}`;
-      const answer = await traffic.deliver(`fuzz #${index} ${one.command} ${JSON.stringify(one.text.slice(0, 60))}`, (signal) =>
-        cluster.driver(index).command('guest', line, { triggerId, signal }),
+      const answer = await traffic.deliver(
+        `fuzz #${index} ${one.command} ${JSON.stringify(one.text.slice(0, 60))}`,
+        (signal) => cluster.driver(index).command('guest', line, { triggerId, signal }),
       );
       answers.push({ ...one, ...grammarOf(one), triggerId, status: answer?.status });
     }

@@ -16,7 +16,8 @@ export class Traffic {
     this.sent += 1;
     try {
       const answer = await send(AbortSignal.timeout(SLACK_GIVES_UP_MS));
-      if (answer.status >= 500) this.failures.push({ what, why: `HTTP ${answer.status}: ${answer.body.slice(0, 200)}` });
+      if (answer.status >= 500)
+        this.failures.push({ what, why: `HTTP ${answer.status}: ${answer.body.slice(0, 200)}` });
       return answer;
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
