@@ -73,12 +73,14 @@ describe('forged, stale and future-dated signatures', () => {
       { what: 'stale', options: { timestamp: now - 10 * 60 } },
       { what: 'future-dated', options: { timestamp: now + 10 * 60 } },
     ];
+    const answered = [];
     for (const replica of [0, 1])
-      for (const { options } of bad)
+      for (const { what, options } of bad)
         for (const line of ['/deploy checkout 3.0.0 to staging', '/ops whoami', '/rollback checkout staging']) {
           const answer = await command(cluster, traffic, replica, 'erin', line, options);
-          expect(answer?.status).toBe(401);
+          answered.push({ what, line, replica, status: answer?.status });
         }
+    expect(answered.filter((answer) => answer.status !== 401)).toEqual([]);
     // An accepted request after them shows how long an accepted one takes to leave traces.
     const accepted = await command(cluster, traffic, 1, 'alice', '/ops whoami');
     expect(accepted?.status).toBe(200);
