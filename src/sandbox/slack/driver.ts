@@ -4,7 +4,14 @@ import { signSlackRequest } from './signing.ts';
 import type { EnvelopeType } from './socket-mode.ts';
 import type { SimMessage, SimUser, Workspace } from './workspace.ts';
 
-export type DeliveryOptions = { retryNum?: number; timestamp?: number; signature?: string; triggerId?: string };
+// `signal` lets the sending side give up as Slack does (it waits 3 s for an answer, then stops listening).
+export type DeliveryOptions = {
+  retryNum?: number;
+  timestamp?: number;
+  signature?: string;
+  triggerId?: string;
+  signal?: AbortSignal;
+};
 export type BotAnswer = { status: number; body: string; json: Record<string, unknown> | undefined };
 // How deliveries reach the bot: signed HTTP to /slack/events, or envelopes over Socket Mode.
 export type Transport = { kind: 'http'; botUrl: string; secret: string } | { kind: 'socket' };
@@ -31,12 +38,15 @@ export type ResponseTarget = { channel: string; user: string; messageTs?: string
 export class SlackDriver {
   readonly #sim: SimulatorSurface;
   readonly #transport: Transport;
-  readonly responseTargets = new Map<string, ResponseTarget>();
+  // Shared by every driver of one simulator: a reply may reach a response_url handed out by another
+  // bot replica's driver, as Slack's response_urls do not care which replica answers.
+  readonly responseTargets: Map<string, ResponseTarget>;
   #eventCounter = 0;
 
-  constructor(sim: SimulatorSurface, transport: Transport) {
+  constructor(sim: SimulatorSurface, transport: Transport, responseTargets = new Map<string, ResponseTarget>()) {
     this.#sim = sim;
     this.#transport = transport;
+    this.responseTargets = responseTargets;
   }
 
   user(who: string): SimUser {
@@ -269,7 +279,12 @@ export class SlackDriver {
         ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
         : {}),
     };
-    const response = await fetch(`${this.#transport.botUrl}/slack/events`, { method: 'POST', headers, body });
+    const response = await fetch(`${this.#transport.botUrl}/slack/events`, {
+      method: 'POST',
+      headers,
+      body,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const text = await response.text();
     let json: Record<string, unknown> | undefined;
     try {

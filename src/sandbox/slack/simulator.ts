@@ -63,8 +63,9 @@ export class SlackSimulator implements SimulatorSurface {
   }
 
   // Connect the driver: where the bot listens and the secret it checks signatures with.
+  // A second call (another bot replica) returns a second driver; the response_urls of both stay valid.
   connectBot(botUrl: string, signingSecret: string): SlackDriver {
-    this.driver = new SlackDriver(this, { kind: 'http', botUrl, secret: signingSecret });
+    this.driver = new SlackDriver(this, { kind: 'http', botUrl, secret: signingSecret }, this.driver?.responseTargets);
     return this.driver;
   }
 
