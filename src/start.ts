@@ -125,7 +125,9 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     audit,
     slack,
     directory: new SlackDirectory(slack),
-    queues: new JobQueues(redis, env.REDIS_PREFIX, metrics),
+    queues: new JobQueues(redis, env.REDIS_PREFIX, metrics, (error) =>
+      logger.debug({ err: error }, 'redis connection error (queue)'),
+    ),
     approvals: new ApprovalStore(pool, audit),
     locks: new TargetLocks(redis, env.REDIS_PREFIX),
     signals: new JobSignals(redis, env.REDIS_PREFIX),

@@ -26,13 +26,16 @@ export class JobQueues {
   readonly #queues: Map<JobKind, Queue>;
   readonly #metrics: Metrics;
 
-  constructor(connection: Redis, prefix: string, metrics: Metrics) {
+  // BullMQ re-emits the shared connection's errors on every Queue; with no listener it prints each
+  // one to stderr as a raw stack trace (one per queue per reconnect while Redis is away).
+  constructor(connection: Redis, prefix: string, metrics: Metrics, onError: (error: Error) => void) {
     this.#metrics = metrics;
     this.#queues = new Map(
-      (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => [
-        kind,
-        new Queue(kind, { connection, prefix, skipWaitingForReady: true }),
-      ]),
+      (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => {
+        const queue = new Queue(kind, { connection, prefix, skipWaitingForReady: true });
+        queue.on('error', onError);
+        return [kind, queue];
+      }),
     );
   }
 

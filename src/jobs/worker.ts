@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisOptions } from 'bullmq';
+import { ConnectionErrorLog } from '../adapters/connection-errors.ts';
 import { withContext } from '../adapters/log.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { View } from '../bot/views/blocks.ts';
@@ -61,6 +62,7 @@ export class JobWorkers {
   readonly #ending = new Set<Promise<void>>();
 
   constructor(deps: ProcessorDeps, options: WorkerOptions) {
+    const connectionErrors = new ConnectionErrorLog(deps.logger);
     this.#workers = (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => {
       const worker = new Worker(
         kind,
@@ -83,7 +85,7 @@ export class JobWorkers {
         this.#ending.add(ending);
         void ending.finally(() => this.#ending.delete(ending));
       });
-      worker.on('error', (error) => deps.logger.error({ err: error, kind }, 'worker error'));
+      worker.on('error', (error) => connectionErrors.report(error, { kind }, 'worker error'));
       return worker;
     });
   }

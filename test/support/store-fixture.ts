@@ -24,7 +24,7 @@ export async function openStores(name: string): Promise<StoreFixture> {
   const pool = createPool(databaseUrl(database), logger);
   await migrate(pool, logger);
   const redis = new Redis(REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
-  const queues = new JobQueues(redis, prefix, createMetrics());
+  const queues = new JobQueues(redis, prefix, createMetrics(), () => undefined);
   return {
     pool,
     audit: new AuditStore(pool, logger),
