@@ -58,6 +58,9 @@ export class ReleaseWatch {
 
   async #read(): Promise<ReleaseHealth | undefined> {
     const deployment = this.#latest();
+    // Until the controller has seen the new template, the revision is still the old release's: reading
+    // it then would count the old pods as the new release's ready ones.
+    if (deployment.observedGeneration < deployment.generation) return undefined;
     if (this.#release?.revision !== deployment.revision) this.#release = await this.#cluster.releaseSet(deployment);
     if (!this.#release) return undefined;
     return readReleaseHealth(this.#cluster, this.#release, this.#latest, {

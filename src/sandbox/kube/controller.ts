@@ -17,6 +17,7 @@ export type ControllerOptions = {
   podReadyMs: number; // how long a healthy pod takes to become ready
   podReadyJitter?: number; // up to this fraction more, per pod, so pods become ready one by one
   secondMs: number; // how many real milliseconds one simulated second lasts (progress deadlines)
+  observeMs?: number; // how long the controller takes to see a change (observedGeneration lags until then)
 };
 
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -94,7 +95,7 @@ export class DeploymentController {
   // Called after any change to a Deployment. Like the real controller, it observes the change a
   // moment later rather than inside the API request.
   deploymentChanged(namespace: string, name: string): void {
-    this.later(2, () => this.reconcile(namespace, name));
+    this.later(this.#options.observeMs ?? 2, () => this.reconcile(namespace, name));
   }
 
   reconcile(namespace: string, name: string): void {
