@@ -14,12 +14,18 @@ export function withDefaultUser(url: string): string {
   return parsed.toString();
 }
 
-export function createPool(url: string, logger: Logger): pg.Pool {
+const QUERY_TIMEOUT_MS = 30_000;
+
+export function createPool(url: string, logger: Logger, queryTimeoutMs = QUERY_TIMEOUT_MS): pg.Pool {
   const pool = new pg.Pool({
     connectionString: withDefaultUser(url),
     max: 10,
     connectionTimeoutMillis: 1_500,
     idleTimeoutMillis: 30_000,
+    // A server that stops answering (a network partition, a black hole) would hold a pooled connection
+    // forever, and with all ten held every later query waits for a connection that never frees. No
+    // query of the bot runs this long; a timed-out connection is destroyed, not reused.
+    query_timeout: queryTimeoutMs,
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'postgres connection lost'));
@@ -56,17 +62,25 @@ export async function ensureDatabase(url: string, logger: Logger): Promise<void>
 // BEGIN … COMMIT on one pooled connection; ROLLBACK on any error, and the connection goes back.
 export async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await run(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // After a read timeout the connection still waits for the lost answer: ROLLBACK would queue
+    // behind it, so the connection is destroyed instead (the server rolls back what it had).
+    broken = isReadTimeout(error) ? (error as Error) : undefined;
+    if (!broken) await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
+}
+
+function isReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 export class DeadlinePassed extends Error {
