@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ackRatio } from './faults/ack-ratio.ts';
+import { outcomes } from './faults/outcomes.ts';
 import { pgBlackholed } from './faults/pg-blackholed.ts';
+import { rss } from './faults/rss.ts';
 import { storm } from './faults/storm.ts';
 import type { ScenarioResult } from './faults/scenario.ts';
 import { report, type Figures } from './lib/results.ts';
@@ -12,6 +14,8 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   ack: ackRatio,
   pg: pgBlackholed,
   storm,
+  rss,
+  outcomes,
 };
 
 export async function faultsBenchmark(): Promise<void> {

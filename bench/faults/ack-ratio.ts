@@ -20,6 +20,8 @@ export async function ackRatio(): Promise<ScenarioResult> {
   const results = { bare: [] as LoadResult[], ours: [] as LoadResult[] };
   const wrong: string[] = [];
   const cpu = new CpuMeter(() => fleet.pids());
+  // What the bare Bolt app spends per request at the same rate: Bolt's own share of the ack path.
+  const bareCpu = new CpuMeter(async () => ({ 'bare Bolt': [bare.child.pid ?? 0] }));
   try {
     const bots = await fleet.spawn(['bot', 'bot', 'worker', 'worker']);
     const botUrls = bots.slice(0, 2).map((bot) => bot.url);
@@ -40,7 +42,9 @@ export async function ackRatio(): Promise<ScenarioResult> {
     await openLoop(replica, BENCH_SECRET, RATE, 2_000, ours);
     await drained(botUrls[0]!);
     for (let round = 0; round < ROUNDS; round += 1) {
+      await bareCpu.start();
       results.bare.push(await openLoop(bare.info.url, BENCH_SECRET, RATE, roundMs, ours));
+      await bareCpu.stop();
       await cpu.start();
       results.ours.push(await openLoop(replica, BENCH_SECRET, RATE, roundMs, ours, check));
       await cpu.stop();
@@ -70,6 +74,8 @@ export async function ackRatio(): Promise<ScenarioResult> {
     notes: {
       ack_setup: `${RATE} req/s, ${ROUNDS} rounds of ${SECONDS / ROUNDS} s each side; /ops whoami and /deploy checkout … to staging --dry-run alternately, round robin over 2 ROLE=bot processes, 2 ROLE=worker processes; Slack and Kubernetes simulators in their own processes`,
       ack_cpu_cores: cpu.summary(),
+      bare_cpu_cores: bareCpu.summary(),
+      ack_cpu_ms_per_request: `bots ${round((cpu.used('bots') * 1000) / Math.max(1, ourStats.stats.n))}, workers ${round((cpu.used('workers') * 1000) / Math.max(1, ourStats.stats.n))}, bare Bolt ${round((bareCpu.used('bare Bolt') * 1000) / Math.max(1, bareStats.stats.n))}`,
       ack_requests: ourStats.stats.n + bareStats.stats.n,
       ack_p99_per_round: perRound(results.ours),
       bare_p99_per_round: perRound(results.bare),

@@ -52,6 +52,11 @@ export class CpuMeter {
       this.#used[name] = (this.#used[name] ?? 0) + seconds - (before.byName[name] ?? 0);
   }
 
+  // CPU-seconds the named processes used while measuring.
+  used(name: string): number {
+    return this.#used[name] ?? 0;
+  }
+
   // "bots 0.62 cores, workers 0.41, …": average cores used while measuring.
   summary(): string {
     const cores = (value: number) => (value / Math.max(this.#seconds, 0.001)).toFixed(2);

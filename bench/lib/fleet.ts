@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { OpsProcess, type Role } from '../../test/support/ops-process.ts';
@@ -117,6 +119,7 @@ export class Fleet {
     await Promise.all(this.#children.map((child) => child.stop()));
     await dropDatabase(this.database).catch(() => undefined);
     await deleteRedisPrefix(this.prefix).catch(() => undefined);
+    await rm(dirname(this.#catalog), { recursive: true, force: true });
   }
 }
 

@@ -69,7 +69,8 @@ export async function sendSigned(
   payload: string,
 ): Promise<{ status: number; text: string; ms: number }> {
   const headers = {
-    'content-type': 'application/x-www-form-urlencoded',
+    // Events API deliveries are JSON; commands and interactions are forms.
+    'content-type': payload.startsWith('{') ? 'application/json' : 'application/x-www-form-urlencoded',
     ...signSlackRequest(secret, payload, Math.floor(Date.now() / 1000)),
   };
   const sent = performance.now();
@@ -114,4 +115,25 @@ export async function openLoop(
   }
   await Promise.all(inFlight);
   return { latencies, errors };
+}
+
+// An Events API delivery of a reaction, as Slack sends it (Bolt acknowledges these itself).
+export function reactionEventBody(options: { user: string; channel: string; ts: string; reaction: string }): string {
+  return JSON.stringify({
+    token: 'x',
+    team_id: 'T0SANDBOX1',
+    api_app_id: 'A0OPSBOT01',
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(6).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0SANDBOX1', user_id: 'U0OPSBOT01', is_bot: true }],
+    event: {
+      type: 'reaction_added',
+      user: options.user,
+      reaction: options.reaction,
+      item_user: 'U0OPSBOT01',
+      item: { type: 'message', channel: options.channel, ts: options.ts },
+      event_ts: `${Date.now() / 1000}`,
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
@@ -31,7 +31,8 @@ const trim = setInterval(() => {
     cluster.requests.splice(0, Math.max(0, cluster.requests.length - 1000));
 }, 5_000);
 
-const kubeconfig = join(await mkdtemp(join(tmpdir(), 'opsbot-bench-kube-')), 'kubeconfig');
+const dir = await mkdtemp(join(tmpdir(), 'opsbot-bench-kube-'));
+const kubeconfig = join(dir, 'kubeconfig');
 await writeFile(
   kubeconfig,
   kubeconfigFor(
@@ -56,5 +57,7 @@ const control = await startControl({
 ready({ kubeconfig, control });
 process.on('SIGTERM', () => {
   clearInterval(trim);
-  void Promise.all(Object.values(clusters).map((cluster) => cluster.stop())).then(() => process.exit(0));
+  void Promise.all([...Object.values(clusters).map((cluster) => cluster.stop()), rm(dir, { recursive: true })]).then(
+    () => process.exit(0),
+  );
 });
