@@ -3,6 +3,7 @@ import { approvalBenchmark } from './approval.ts';
 import { backupBenchmark } from './backup.ts';
 import { deployBenchmark } from './deploy.ts';
 import { failfastBenchmark } from './failfast.ts';
+import { faultsBenchmark } from './faults.ts';
 import { incidentBenchmark } from './incident.ts';
 import { rollbackBenchmark } from './rollback.ts';
 
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   backup: backupBenchmark,
   incident: incidentBenchmark,
   failfast: failfastBenchmark,
+  faults: faultsBenchmark,
 };
 
 const wanted = process.argv.slice(2);

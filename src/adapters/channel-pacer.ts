@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { BoundedMap } from './bounded-map.ts';
 
 // Slack allows about one message per second per channel, with short bursts. Every process posting
 // for ops-bot (bot, workers) reserves its slot in one Redis key per channel, so the pace holds for
@@ -39,22 +40,27 @@ export class RedisChannelPacer implements ChannelPacer {
   }
 }
 
-// Without Redis (a gateway used on its own): the same rule within this process.
+// Without Redis (a gateway used on its own): the same rule within this process. Channels are kept
+// least recently used first out, so one busy channel keeps its pace however many others post once.
 export class LocalChannelPacer implements ChannelPacer {
-  readonly #next = new Map<string, number>();
+  readonly #next: BoundedMap<string, number>;
   readonly #intervalMs: number;
   readonly #burst: number;
 
-  constructor(options: { intervalMs?: number; burst?: number } = {}) {
+  constructor(options: { intervalMs?: number; burst?: number; maxChannels?: number } = {}) {
     this.#intervalMs = options.intervalMs ?? 1_000;
     this.#burst = options.burst ?? 3;
+    this.#next = new BoundedMap(options.maxChannels ?? 10_000);
+  }
+
+  get channels(): number {
+    return this.#next.size;
   }
 
   async reserve(channel: string): Promise<number> {
     const now = Date.now();
     const tat = Math.max(this.#next.get(channel) ?? now, now);
     this.#next.set(channel, tat + this.#intervalMs);
-    if (this.#next.size > 10_000) this.#next.clear();
     return Math.max(0, tat - this.#intervalMs * (this.#burst - 1) - now);
   }
 }

@@ -6,6 +6,7 @@ import {
   Watch,
   setHeaderOptions,
   type ApiException,
+  type RequestContext,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { PodHealth } from '../core/pod-health.ts';
@@ -436,6 +437,34 @@ export class KubeCluster {
   }
 }
 
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+// How long one context's connections are reused before the dispatcher is built afresh from the
+// kubeconfig (so rotated certificate files are picked up); the old one finishes its requests first.
+const DISPATCHER_RENEW_MS = 5 * 60_000;
+
+// client-node 2 builds a new undici Agent for every API call when the kubeconfig has TLS settings (a
+// CA, a client certificate, insecure-skip-tls-verify: every real cluster), so each call opened a new
+// connection — a TLS handshake per call against a real API server, several per pre-flight inside
+// Slack's 3 s. Handing every call of a context the same dispatcher lets them reuse connections.
+export class PooledKubeConfig extends KubeConfig {
+  #shared: { dispatcher: Dispatcher; until: number } | undefined;
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return; // no TLS settings: fetch's global dispatcher pools already
+    const now = Date.now();
+    if (this.#shared && this.#shared.until > now) {
+      context.setDispatcher(this.#shared.dispatcher);
+      return;
+    }
+    const old = this.#shared?.dispatcher;
+    this.#shared = { dispatcher: fresh, until: now + DISPATCHER_RENEW_MS };
+    void old?.close().catch(() => undefined);
+  }
+}
+
 // One client per kubeconfig context (a catalog environment names its context).
 export class KubeClusters {
   readonly #base: KubeConfig;
@@ -458,7 +487,7 @@ export class KubeClusters {
         'other',
         `the kubeconfig has no context "${context}" (it has: ${this.contexts().join(', ') || 'none'})`,
       );
-    const config = new KubeConfig();
+    const config = new PooledKubeConfig();
     config.loadFromOptions({
       clusters: this.#base.clusters,
       users: this.#base.users,

@@ -2,6 +2,21 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+// Distinct request names (command, action id, view, event type) a metric keeps as label values; any
+// further name is counted as "other", so requests nobody planned for cannot grow the registry. Labels
+// never carry user ids, channel ids or typed text.
+const MAX_REQUEST_NAMES = 100;
+
+export function boundedNames(max = MAX_REQUEST_NAMES): (name: string) => string {
+  const seen = new Set<string>();
+  return (name) => {
+    if (seen.has(name)) return name;
+    if (seen.size >= max) return 'other';
+    seen.add(name);
+    return name;
+  };
+}
+
 // One registry per running bot (not prom-client's global one) so several bots in one test process
 // do not share counters.
 export function createMetrics() {
@@ -9,6 +24,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'opsbot_' });
   return {
     registry,
+    requestName: boundedNames(),
     slackRequests: new Counter({
       name: 'opsbot_slack_requests_total',
       help: 'Requests received from Slack, by kind (command, action, event, view, unverified), name and outcome',

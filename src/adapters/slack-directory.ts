@@ -1,9 +1,13 @@
 import type { Identity } from '../core/people.ts';
+import { BoundedMap } from './bounded-map.ts';
 import type { SlackGateway } from './slack.ts';
 import { platformErrorCode } from './slack.ts';
 import { UserError } from '../core/user-error.ts';
 
 type Cached<T> = { value: Promise<T>; expires: number };
+
+// Groups whose members are kept: more than a catalog names; the least recently asked go first.
+const MAX_GROUPS = 500;
 
 // Who is in which user group, from usergroups.list and usergroups.users.list, cached briefly: a
 // membership change in Slack takes effect within `ttlMs`, and a burst of clicks costs one lookup.
@@ -12,12 +16,18 @@ export class SlackDirectory {
   readonly #ttlMs: number;
   readonly #now: () => number;
   #handles: Cached<Map<string, string>> | undefined;
-  readonly #members = new Map<string, Cached<Set<string>>>();
+  readonly #members: BoundedMap<string, Cached<Set<string>>>;
 
-  constructor(slack: SlackGateway, options: { ttlMs?: number; now?: () => number } = {}) {
+  constructor(slack: SlackGateway, options: { ttlMs?: number; now?: () => number; maxGroups?: number } = {}) {
     this.#slack = slack;
     this.#ttlMs = options.ttlMs ?? 60_000;
     this.#now = options.now ?? Date.now;
+    this.#members = new BoundedMap(options.maxGroups ?? MAX_GROUPS);
+  }
+
+  // How many groups' members are held (for tests of the bound).
+  get cachedGroups(): number {
+    return this.#members.size;
   }
 
   async identify(userId: string, handles: Iterable<string>): Promise<Identity> {

@@ -9,6 +9,7 @@ import {
 } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { BoundedMap } from './bounded-map.ts';
 import { LocalChannelPacer, type ChannelPacer } from './channel-pacer.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -93,8 +94,8 @@ export class SlackGateway {
   readonly #metrics: Metrics;
   readonly #pacer: ChannelPacer;
   #identity: Promise<z.output<typeof authIdentity>> | undefined;
-  // Per Web API method, when its last Retry-After ends; bounded by the number of methods used.
-  readonly #rateLimitedUntil = new Map<string, number>();
+  // Per Web API method, when its last Retry-After ends: the methods are ours (a few dozen), the bound a guard.
+  readonly #rateLimitedUntil = new BoundedMap<string, number>(100);
 
   constructor(options: SlackGatewayOptions, client: WebClient = createWebClient(options)) {
     this.client = client;

@@ -80,7 +80,7 @@ function slackEvents(
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const name = context.label ?? 'unknown';
+    const name = metrics.requestName(context.label ?? 'unknown');
     if (res.statusCode === 401) {
       metrics.slackRequests.inc({ kind: 'unverified', name: 'unverified', outcome: 'rejected' });
       logger.warn(
