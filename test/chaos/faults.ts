@@ -47,15 +47,35 @@ export async function deployJobOf(cluster: ChaosCluster, service: string, env: s
   );
 }
 
-// Redis goes away the moment Slack receives the message that says how a change ended: the end of the
-// job (lock release, BullMQ's completion) then meets a Redis that is down, and stays down `downMs`.
-export function restartRedisWhenFinal(cluster: ChaosCluster, subject: string, downMs: number): Promise<void> {
+// The steps of a job's end that Slack sees, in order: the progress message's final state, then the
+// thread reply that tells the requester. After them come the lock release and BullMQ's completion.
+export type EndStep = 'final message' | 'requester reply';
+
+function isStep(step: EndStep, subject: string, call: { method: string; ok: boolean; args: Record<string, unknown> }) {
+  const text = typeof call.args.text === 'string' ? call.args.text : '';
+  if (!call.ok) return false;
+  if (step === 'requester reply') {
+    // "<@U…> *checkout* `1.4.2` to *staging*: *succeeded* (job …)", under the progress message.
+    const [service, version, , env] = subject.split(' ');
+    const said = `*${service}* \`${version}\` to *${env}*: *`;
+    return call.method === 'chat.postMessage' && call.args.thread_ts !== undefined && text.includes(said);
+  }
+  if (call.method !== 'chat.update' || !text.startsWith(`${subject}: `)) return false;
+  return /^[^:]*: (succeeded|failed|cancelled|canary aborted)/.test(text);
+}
+
+// Redis goes away the moment Slack receives `step` of a change's end: what follows (the reply, the
+// lock release, BullMQ's completion) meets a Redis that is down, and stays down `downMs`.
+export function restartRedisAt(cluster: ChaosCluster, step: EndStep, subject: string, downMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stopListening = cluster.sim.onCall((call) => {
-      const text = typeof call.args.text === 'string' ? call.args.text : '';
-      if (call.method !== 'chat.update' || !call.ok || !text.startsWith(`${subject}: `)) return;
-      if (!/^[^:]*: (succeeded|failed|cancelled|canary aborted)/.test(text)) return;
+    const unseen = setTimeout(() => {
       stopListening();
+      reject(new Error(`Slack never received the ${step} of ${subject}`));
+    }, 60_000);
+    const stopListening = cluster.sim.onCall((call) => {
+      if (!isStep(step, subject, call)) return;
+      stopListening();
+      clearTimeout(unseen);
       cluster.redis.restart(downMs).then(resolve, reject);
     });
   });

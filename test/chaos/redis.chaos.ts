@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { imageOf } from './catalog.ts';
 import { ChaosCluster, JOB_LOCK_MS } from './cluster.ts';
 import { command, deployEnded } from './deliveries.ts';
-import { patched, restartRedisWhenFinal } from './faults.ts';
+import { patched, restartRedisAt, type EndStep } from './faults.ts';
 import { assertInvariants } from './invariants.ts';
 import { Traffic } from './traffic.ts';
 
@@ -43,15 +43,16 @@ describe('Redis restarted in the middle of a deploy', () => {
 });
 
 describe('Redis restarting right as deploys finish', () => {
-  it.each([
-    ['briefly (~1 s)', 'payments', '6.1.0', SHORT_MS],
-    [`for longer than JOB_LOCK_MS (${LONG_MS} ms)`, 'inventory', '6.1.1', LONG_MS],
-    ['for longer than JOB_LOCK_MS, with a second deploy running', 'checkout', '6.1.2', LONG_MS],
+  it.each<[string, EndStep, string, string, number]>([
+    ['briefly (~1 s)', 'final message', 'payments', '6.1.0', SHORT_MS],
+    [`for longer than JOB_LOCK_MS (${LONG_MS} ms)`, 'final message', 'inventory', '6.1.1', LONG_MS],
+    ['for longer than JOB_LOCK_MS, with a second deploy running', 'final message', 'checkout', '6.1.2', LONG_MS],
+    [`for longer than JOB_LOCK_MS (${LONG_MS} ms)`, 'requester reply', 'search', '6.1.4', LONG_MS],
   ])(
-    '%s: one outcome, the same in the channel, the requester’s reply and the audit log',
-    async (what, service, version, downMs) => {
+    '%s, at the %s: one outcome, the same in the channel, the requester’s reply and the audit log',
+    async (what, step, service, version, downMs) => {
       const alongside = what.includes('second deploy');
-      const restarted = restartRedisWhenFinal(cluster, `${service} ${version} to staging`, downMs);
+      const restarted = restartRedisAt(cluster, step, `${service} ${version} to staging`, downMs);
       await deploy(service, version, 1);
       if (alongside) {
         cluster.kube.staging.controller.setTiming({ podReadyMs: 400 });
