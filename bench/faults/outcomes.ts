@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
+import type { OpsProcess } from '../../test/support/ops-process.ts';
 import { PrivateRedis } from '../../test/support/private-redis.ts';
 import { databaseUrl } from '../../test/support/services.ts';
 import { BENCH_SECRET, Fleet } from '../lib/fleet.ts';
@@ -9,6 +11,9 @@ const DEPLOYS = env('BENCH_FAULTS_OUTCOME_DEPLOYS', 100);
 const LANES = env('BENCH_FAULTS_OUTCOME_LANES', 10);
 const RESTART_EVERY_MS = env('BENCH_FAULTS_REDIS_RESTART_MS', 10_000);
 const DOWN_MS = env('BENCH_FAULTS_REDIS_DOWN_MS', 1_000);
+// Rollouts long enough that the 100 deploys span several restarts (about a minute in all): with fast
+// pods the whole run ended before the first restart on an idle machine, and measured nothing.
+const POD_READY_MS = env('BENCH_FAULTS_OUTCOME_POD_READY_MS', 3_000);
 const FINAL = /: (succeeded|failed and rolled back|failed|cancelled)\b/;
 
 type Call = { seq: number; method: string; ok: boolean; args: Record<string, unknown> };
@@ -93,6 +98,27 @@ function judge(jobId: string, calls: Call[], rows: AuditRow[]): string[] {
   return problems;
 }
 
+// BENCH_FAULTS_DEBUG=<file>: what every process logged, Slack received and the audit log holds about
+// each job with a problem, for whoever has to find out what happened to it.
+async function writeEvidence(file: string, fleet: Fleet, processes: OpsProcess[], problems: string[], calls: Call[]) {
+  const ids = [...new Set(problems.map((problem) => problem.split(':')[0]!))].flatMap((id) => [
+    id,
+    id.replace('deploy-', 'plan-'),
+  ]);
+  const about = (value: unknown) => ids.some((id) => JSON.stringify(value).includes(id));
+  const lines = processes.flatMap((child) =>
+    child
+      .logs()
+      .filter(about)
+      .map((line) => ({ role: child.role, pid: child.pid, ...line })),
+  );
+  const client = new pg.Client({ connectionString: databaseUrl(fleet.database) });
+  await client.connect();
+  const audit = await client.query('SELECT * FROM audit_events ORDER BY id').finally(() => client.end());
+  const evidence = { problems, lines, audit: audit.rows.filter(about), slack: calls.filter(about) };
+  await writeFile(file, JSON.stringify(evidence, null, 2));
+}
+
 // outcome_mismatches: 100 staging deploys (no approval, small rollouts) on two bot and two worker
 // processes, with their Redis (a private redis-server with an append-only file) restarted every 10 s.
 // For each deploy job: the progress message's final state, the outcome reply that tells the requester,
@@ -102,7 +128,7 @@ export async function outcomes(): Promise<ScenarioResult> {
   const fleet = await Fleet.start({
     services: Array.from({ length: LANES }, (_, index) => `svc-${index}`),
     redisUrl: redis.url,
-    podReadyMs: 100,
+    podReadyMs: POD_READY_MS,
   });
   const jobs: string[] = [];
   const refusedAcks: number[] = [];
@@ -143,6 +169,8 @@ export async function outcomes(): Promise<ScenarioResult> {
     );
     for (const reply of errorReplies)
       problems.push(`error reply to the requester: ${String(reply.args.text).slice(0, 120)}`);
+    if (problems.length > 0 && process.env.BENCH_FAULTS_DEBUG)
+      await writeEvidence(process.env.BENCH_FAULTS_DEBUG, fleet, processes, problems, calls);
     const crashed = processes.filter((process) => process.crashed);
     for (const process of crashed) problems.push(`a ${process.role} process crashed`);
   } finally {
@@ -157,7 +185,7 @@ export async function outcomes(): Promise<ScenarioResult> {
       outcomes_results: Object.entries(told)
         .map(([decision, count]) => `${decision} ${count}`)
         .join(', '),
-      ...(problems.length > 0 ? { outcome_problems: problems.slice(0, 20).join(' | ') } : {}),
+      outcome_problems: problems.length > 0 ? problems.slice(0, 20).join(' | ') : 'none',
     },
   };
 }
