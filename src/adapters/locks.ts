@@ -20,11 +20,13 @@ export const lockHolder = z.object({
 });
 export type LockHolder = z.output<typeof lockHolder>;
 
-// release() never rejects: it retries a few times and, if Redis stays away, leaves the lease to its TTL.
+// release() never rejects: it retries a few times and, if Redis stays away, goes on in the background
+// until Redis answers or the lease's TTL ends it.
 // A change that finished must not turn into a failed job because its lock could not be given back.
 export type Lease = { holder: LockHolder; release(): Promise<boolean>; lost(): boolean };
 
 const RELEASE_RETRIES_MS = [100, 300, 900];
+const RELEASE_LATER_MS = 1_000;
 
 export class TargetLocks {
   readonly #redis: Redis;
@@ -120,13 +122,32 @@ export class TargetLocks {
   async #releaseWithRetries(key: string, value: string): Promise<boolean> {
     for (const waitMs of [0, ...RELEASE_RETRIES_MS]) {
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      try {
-        await this.#redis.eval(RELEASE, 1, key, value);
-        return true;
-      } catch {
-        // Redis is away (a restart, a failover): try again a little later, then leave it to the TTL.
-      }
+      if (await this.#tryRelease(key, value)) return true;
     }
+    this.#releaseLater(key, value, Date.now() + this.#ttlMs);
     return false;
+  }
+
+  // Redis is away (a restart, a failover) for longer than the quick retries: the job ends anyway, and
+  // the release goes on in the background once a second until Redis answers or the lease has expired.
+  // Left to its TTL alone, a lease that survived the restart (Redis keeps it in its append-only file)
+  // refused the next change of the target for up to a minute, naming a job that had finished.
+  #releaseLater(key: string, value: string, until: number): void {
+    if (Date.now() >= until) return;
+    const timer = setTimeout(() => {
+      void this.#tryRelease(key, value).then((released) => {
+        if (!released) this.#releaseLater(key, value, until);
+      });
+    }, RELEASE_LATER_MS);
+    timer.unref();
+  }
+
+  async #tryRelease(key: string, value: string): Promise<boolean> {
+    try {
+      await this.#redis.eval(RELEASE, 1, key, value);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

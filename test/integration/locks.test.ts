@@ -74,6 +74,32 @@ describe('target locks', () => {
     }
   });
 
+  it('give the lease back as soon as Redis answers again, not only when its TTL ends', async () => {
+    const redisUrl = new URL(REDIS_URL);
+    const proxy = new TcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    await proxy.start();
+    const flaky = producerConnection(`redis://127.0.0.1:${proxy.port}`);
+    flaky.on('error', () => undefined);
+    await new Promise((resolve) => flaky.once('ready', resolve));
+    try {
+      // A minute's TTL: the target must be free long before it ends.
+      const away = new TargetLocks(flaky, prefix, 60_000);
+      const taken = await away.acquire('deploy:d:staging', { jobId: 'deploy-8', userId: 'U1', what: 'finishing' });
+      if (!('lease' in taken)) throw new Error('expected the lease');
+      await proxy.cut();
+      await expect(taken.lease.release()).resolves.toBe(false);
+      expect((await locks.holder('deploy:d:staging'))?.jobId).toBe('deploy-8');
+      await proxy.start();
+      await eventually(async () => expect(await locks.holder('deploy:d:staging')).toBeUndefined(), {
+        timeoutMs: 15_000,
+        what: 'the lease given back after Redis returned',
+      });
+    } finally {
+      flaky.disconnect();
+      await proxy.stop();
+    }
+  });
+
   it('reserve a target for planning, release it only for its own job', async () => {
     expect(
       await locks.reserve('planning:c:prod', { jobId: 'plan-1', userId: 'U1', what: 'deploy' }, 10_000),
