@@ -41,7 +41,7 @@ export function toWords<S extends HeldSet>(
   choice: Exclude<RollbackChoice<S>, { kind: 'pruned' }>,
 ): string {
   if (choice.kind === 'no-history') return 'no release history yet: previous revision';
-  if (choice.kind === 'no-good') return 'previous revision: no earlier release is known good';
+  if (choice.kind === 'no-good') return 'previous revision, made outside ops-bot';
   const until = ranUntil(releases, choice.release);
   const since = choice.release.finishedAt ?? choice.release.startedAt;
   return until ? `last good, ran ${ranWords(until.getTime() - since.getTime())}` : 'last good';

@@ -107,7 +107,9 @@ describe('/rollback', () => {
     await deploy('bob', '1.1');
     await deploy('bob', '1.2');
     const answer = await stack.slack.command('carol', '/rollback checkout staging --reason "5xx after 1.2"');
-    expect(answer.json?.text).toContain('checkout staging: 1.2 (rev 3) → 1.1 (rev 2)');
+    expect(answer.json?.text).toMatch(
+      /checkout staging: 1\.2 \(rev 3, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.1 \(rev 2, last good, ran \d+ seconds?\)/,
+    );
     await settled('checkout rollback to 1.1 in staging: rolled back');
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1`);
 
@@ -154,7 +156,10 @@ describe('/rollback', () => {
       if (!found) throw new Error('no rollback request');
       return found;
     });
-    expect(request.text).toContain('checkout production: 1.1 (rev 2) → 1.0 (rev 1)');
+    // 1.0 was there before ops-bot: nothing earlier is known good, so kubectl's rule, and the plan says so.
+    expect(request.text).toMatch(
+      /checkout production: 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.0 \(rev 1, previous revision, made outside ops-bot\)/,
+    );
     expect(JSON.stringify(request.blocks)).toContain('1 of @sre-leads, @oncall');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.1`);
     await stack.slack.click('erin', { messageTs: request.ts, actionId: 'approval_approve' });
