@@ -166,6 +166,23 @@ describe('/rollback', () => {
     await settled('checkout rollback to 1.0 in production: rolled back');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.0`);
     expect(await auditRows(stack, "action = 'rollback.start' AND target = 'checkout/production'")).toHaveLength(1);
+
+    // Back to the release just rolled back: only by name, and the approvers are told what happened to it.
+    const asked = await stack.slack.command(
+      'carol',
+      '/rollback checkout production --to 1.1 --reason "it was the cache"',
+    );
+    expect(asked.json?.text).toContain('⚠ this release was rolled back');
+    const back = await eventually(() => {
+      const found = message(':lock: roll back checkout 1.1 to production');
+      if (!found) throw new Error('no rollback request');
+      return found;
+    });
+    expect(back.text).toMatch(
+      /→ 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d\) ⚠ this release was rolled back on \d{4}-\d\d-\d\d \d\d:\d\d UTC by <@U0BOB00002>: no reason given/,
+    );
+    await stack.slack.click('erin', { messageTs: back.ts, actionId: 'approval_reject' });
+    await eventually(() => expect(stack.sim.workspace.messageByTs(back.ts)!.text).toMatch(/reject/i));
   });
 
   it('starts from the Rollback button of a failed deploy, for that service and environment; a second press meanwhile is refused', async () => {
