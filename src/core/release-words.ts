@@ -25,7 +25,7 @@ export function ranWords(ms: number): string {
   return unit(Math.floor(hours / 24), 'day');
 }
 
-function byWhom(release: Release | undefined, now: Date): string {
+export function byWhom(release: Release | undefined, now: Date): string {
   if (!release) return 'outside ops-bot';
   return `by <@${release.requester}> ${whenWords(release.finishedAt ?? release.startedAt, now)}`;
 }

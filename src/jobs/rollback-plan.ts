@@ -8,7 +8,7 @@ import type { rollbackChange } from './job-data.ts';
 import { explainKube } from './kube-errors.ts';
 import { clusterOf, type PreflightDeps } from './preflight.ts';
 import { undoTo } from './deploy/undo.ts';
-import { rollbackTarget } from './rollback-target.ts';
+import { rollbackTarget, switchBackLedger } from './rollback-target.ts';
 
 export type RollbackChange = z.output<typeof rollbackChange>;
 
@@ -92,7 +92,8 @@ export async function planRollback(
   let deployment = service.deployment;
   if (service.strategy === 'bluegreen') {
     const switchBack = await blueGreenSwitchBack(cluster, service, change);
-    if (switchBack.plan) return { ...base, ...switchBack.plan };
+    if (switchBack.plan)
+      return { ...base, ...switchBack.plan, ledger: await switchBackLedger(deps, change, switchBack.plan.bluegreen) };
     deployment = switchBack.live;
   }
   const where = `${change.service} in ${change.env}`;

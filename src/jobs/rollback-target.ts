@@ -1,7 +1,7 @@
 import type { ReplicaSetState } from '../adapters/kube.ts';
 import type { RollbackPlan } from '../core/plan.ts';
-import { fromWords, namedWords, toWords, whenWords } from '../core/release-words.ts';
-import { chooseLastGood, liveRelease, newestPerSet, sameSet, type Release } from '../core/release.ts';
+import { byWhom, fromWords, namedWords, toWords, whenWords } from '../core/release-words.ts';
+import { chooseLastGood, liveRelease, newestFirst, newestPerSet, sameSet, type Release } from '../core/release.ts';
 import type { DeploymentState } from '../core/rollout.ts';
 import { UserError } from '../core/user-error.ts';
 import type { z } from 'zod';
@@ -51,6 +51,24 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
     set = choice.set;
   } else set = choice.set;
   return { set, ledger: { ...from, to: toWords(releases, choice) } };
+}
+
+// Blue-green back to the colour still up: no ReplicaSet changes, so the ends are the colours' newest
+// releases. Best effort: the switch does not depend on the ledger, only its words and its mark do.
+export async function switchBackLedger(
+  deps: PreflightDeps,
+  change: RollbackChange,
+  colours: { live: string; idle: string },
+): Promise<RollbackPlan['ledger']> {
+  const releases = newestFirst(await deps.releases.forTarget(change.service, change.env).catch(() => []));
+  const now = deps.now();
+  const running = releases.find((release) => release.deployment === colours.live && release.outcome === 'succeeded');
+  const back = releases.find((release) => release.deployment === colours.idle && release.outcome !== 'refused');
+  return {
+    from: fromWords(running, now),
+    to: `${byWhom(back, now)}, the previous colour`,
+    ...(running ? { fromRelease: running.id } : {}),
+  };
 }
 
 function releaseName(release: Release | undefined): string {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
+import { IMAGE, auditRows, currentImage, realPatches, releaseRows } from '../support/approvals.ts';
 import { eventually } from '../support/eventually.ts';
 import { totalJobs } from '../support/queue-totals.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -228,8 +228,17 @@ describe('blue-green rollback', () => {
         podEvents.push(`${event.type} ${event.object.metadata.name}`);
     });
     const patchesBefore = realPatches(stack, 'staging').length;
-    await stack.slack.command('carol', '/rollback storefront staging');
+    const answer = await stack.slack.command('carol', '/rollback storefront staging');
+    expect(answer.json?.text).toMatch(
+      /storefront staging: 3\.2\.0 \(rev 1, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 3\.1\.0 \(outside ops-bot, the previous colour\), traffic back to blue/,
+    );
     await settled('storefront rollback to 3.1.0 in staging: rolled back');
+    const releases = await releaseRows(stack, "service = 'storefront'");
+    expect(releases.map((row) => [row.kind, row.version, row.deployment, row.outcome])).toEqual([
+      ['deploy', '3.2.0', 'storefront-green', 'rolled_back'],
+      ['rollback', '3.1.0', 'storefront-blue', 'succeeded'],
+    ]);
+    expect(releases[1]!.rolled_back_from).toBe(releases[0]!.id);
     unsubscribe();
     expect(selector()).toBe('blue');
     expect(podEvents).toEqual([]);
