@@ -23,8 +23,8 @@ export async function newRelease(
 ): Promise<NewRelease> {
   const { plan } = data;
   const [approvers, incident] = await Promise.all([
-    approversOf(deps, data.approvalId),
-    data.channelId ? deps.incidents.byChannel(data.channelId).catch(() => undefined) : undefined,
+    atMost(approversOf(deps, data.approvalId), []),
+    data.channelId ? atMost(deps.incidents.byChannel(data.channelId), undefined) : undefined,
   ]);
   return {
     kind: plan.kind,
@@ -46,12 +46,35 @@ export async function newRelease(
   };
 }
 
+// PostgreSQL that stops answering holds a query for its 30 s timeout; the start row behind these
+// lookups waits for it anyway, so they get a short while and otherwise say nothing.
+const LOOKUP_MS = 2_000;
+
+async function atMost<T>(lookup: Promise<T>, otherwise: T, ms = LOOKUP_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), ms);
+  });
+  try {
+    return await Promise.race([lookup.catch(() => otherwise), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export type Found = { identity?: ReleaseIdentity | undefined; digest?: string | undefined };
 
 // Which ReplicaSet the change made (or reused): the live one when it succeeded, else the newest that
 // runs its image (a failed release rolled back automatically is no longer live, but still held), and
 // the digest its pods run. Best effort: an unknown identity leaves the row out of rollback choices.
-export async function releaseFound(cluster: KubeCluster, plan: WorkloadPlan, outcome: DeployOutcome): Promise<Found> {
+// A slow cluster delays the result row by at most FIND_MS: the identity is worth less than the row.
+const FIND_MS = 5_000;
+
+export function releaseFound(cluster: KubeCluster, plan: WorkloadPlan, outcome: DeployOutcome): Promise<Found> {
+  return atMost(findRelease(cluster, plan, outcome), {}, FIND_MS);
+}
+
+async function findRelease(cluster: KubeCluster, plan: WorkloadPlan, outcome: DeployOutcome): Promise<Found> {
   try {
     const deployment = await cluster.readDeployment(plan.namespace, landsIn(plan));
     if (!deployment) return {};
