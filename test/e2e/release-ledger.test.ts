@@ -136,6 +136,28 @@ describe('/rollback without --to', () => {
     expect(rows[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   }, 90_000);
 
+  it('skips a cancelled deploy: with nothing earlier known good, the previous revision ops-bot did not make', async () => {
+    stack.kube.staging.failImage(`${IMAGE}:1.4.5-stuck`, 'NeverReady');
+    const cancelled = await settled('checkout 1.4.5-stuck to staging: cancelled');
+    await stack.slack.command('bob', '/deploy checkout 1.4.5-stuck to staging');
+    const jobId = await eventually(async () => {
+      const [row] = await releaseRows(stack, 'version = $1', ['1.4.5-stuck']);
+      expect(row).toBeDefined();
+      return String(row!.job_id);
+    });
+    await eventually(() => expect(image('checkout')).toBe(`${IMAGE}:1.4.5-stuck`));
+    await stack.slack.command('bob', `/ops cancel ${jobId}`);
+    await cancelled();
+    expect(image('checkout')).toBe(`${IMAGE}:1.4.0`);
+    // kubectl's rule would take 1.4.5-stuck (the revision before the one put back); 1.4.1 and 1.4.2 were rolled back.
+    const answer = await rollback('carol', '/rollback checkout staging', '1.3.9');
+    expect(answer).toContain('→ 1.3.9 (rev 1, previous revision, made outside ops-bot)');
+    expect((await ledger('checkout')).slice(-2)).toEqual([
+      ['deploy', '1.4.5-stuck', 'cancelled'],
+      ['rollback', '1.3.9', 'succeeded'],
+    ]);
+  }, 60_000);
+
   it('skips a release the deploy rolled back automatically, and one a person rolled back', async () => {
     await deploy('orders', '1.4.2');
     stack.kube.staging.failImage(`${ORDERS}:1.4.3`, 'ImagePullBackOff');
