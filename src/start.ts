@@ -1,3 +1,4 @@
+import { ReleaseLedger } from './adapters/release-ledger.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -91,6 +92,7 @@ type Runtime = Storage & {
   catalog: Catalog;
   metrics: Metrics;
   audit: AuditStore;
+  releases: ReleaseLedger;
   slack: SlackGateway;
   directory: SlackDirectory;
   queues: JobQueues;
@@ -123,6 +125,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     env,
     now: options.now ?? (() => new Date()),
     audit,
+    releases: new ReleaseLedger(pool),
     slack,
     directory: new SlackDirectory(slack),
     queues: new JobQueues(redis, env.REDIS_PREFIX, metrics, (error) =>
@@ -162,6 +165,7 @@ function startBot(runtime: Runtime, helpNotes: HelpNotes): BoltSetup {
     catalog: runtime.catalog,
     queues: runtime.queues,
     audit: runtime.audit,
+    releases: runtime.releases,
     approvals: runtime.approvals,
     locks: runtime.locks,
     signals: runtime.signals,
@@ -188,6 +192,7 @@ function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
       slack: runtime.slack,
       directory: runtime.directory,
       audit: runtime.audit,
+      releases: runtime.releases,
       approvals: runtime.approvals,
       kube: runtime.kube,
       rds: runtime.rds,

@@ -12,6 +12,9 @@ export type AuditQuery = {
   limit: number;
 };
 
+// A write that belongs to the same transaction as an audit row.
+export type Alongside = (client: pg.PoolClient) => Promise<void>;
+
 const COMMAND_TEXT_MAX = 500;
 
 // PostgreSQL text cannot hold NUL, and raw control characters make evidence hard to read: both are
@@ -76,10 +79,23 @@ export class AuditStore {
     return inTransactionWithin(this.#pool, ms, (client) => this.record(entry, client));
   }
 
+  // record(), with `alongside` in the same transaction: a row elsewhere (the release ledger) that
+  // must commit with the stage this row records, or not at all.
+  async recordWith(entry: AuditEntry, alongside: Alongside): Promise<number> {
+    return inTransaction(this.#pool, async (client) => {
+      const id = await this.record(entry, client);
+      await alongside(client);
+      return id;
+    });
+  }
+
   // The result row of a change whose start is recorded and whose result is not: written by whichever
   // process gets here first, however many try at once (an advisory lock on the job id serialises the
   // check and the insert). False when there is nothing to write: no start, or a result already.
-  async recordMissingResult(entry: AuditEntry & { jobId: string; action: string }): Promise<boolean> {
+  async recordMissingResult(
+    entry: AuditEntry & { jobId: string; action: string },
+    alongside?: Alongside,
+  ): Promise<boolean> {
     const kind = entry.action.replace(/\.result$/, '');
     return inTransaction(this.#pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`result:${entry.jobId}`]);
@@ -90,6 +106,7 @@ export class AuditStore {
       );
       if (!rows[0]?.started || rows[0].ended) return false;
       await this.record(entry, client);
+      await alongside?.(client);
       return true;
     });
   }

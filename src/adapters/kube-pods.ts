@@ -106,6 +106,7 @@ function toContainerHealth(status: ContainerStatus): ContainerHealth {
   return {
     name: status.name,
     image: status.image ?? '',
+    imageID: status.imageID ?? undefined,
     ready: status.ready ?? false,
     restartCount: status.restartCount ?? 0,
     waiting: waiting?.reason ? { reason: waiting.reason, message: waiting.message ?? '' } : undefined,

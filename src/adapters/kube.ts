@@ -105,6 +105,9 @@ export type NewDeployment = {
 
 export type ReplicaSetState = {
   name: string;
+  // Its identity: both stay when a rollback reuses it, while its revision is renumbered.
+  uid: string;
+  hash: string | undefined;
   revision: number;
   history: number[];
   replicas: number;
@@ -277,6 +280,11 @@ export class KubeCluster {
         .filter((rs) => rs.metadata.ownerReferences?.some((owner) => owner.uid === deployment.uid))
         .map((rs) => ({
           name: rs.metadata.name,
+          uid: rs.metadata.uid,
+          hash:
+            rs.metadata.labels?.['pod-template-hash'] ??
+            rs.spec.template.metadata?.labels?.['pod-template-hash'] ??
+            undefined,
           revision: Number(rs.metadata.annotations?.[REVISION] ?? 0),
           history: (rs.metadata.annotations?.['deployment.kubernetes.io/revision-history'] ?? '')
             .split(',')

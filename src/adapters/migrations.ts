@@ -162,4 +162,43 @@ export const MIGRATIONS: Migration[] = [
         WHERE source_ts IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'releases',
+    sql: `
+      -- The release ledger: one row per deploy or rollback a job started, written in the transaction
+      -- of its audit row. Unlike the audit log, a row changes: its outcome at the result, and to
+      -- 'rolled_back' when a later rollback moves away from it.
+      CREATE TABLE releases (
+        id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind              text NOT NULL,
+        service           text NOT NULL,
+        env               text NOT NULL,
+        context           text NOT NULL,
+        namespace         text NOT NULL,
+        deployment        text NOT NULL,
+        rs_uid            text,
+        template_hash     text,
+        revision          integer,
+        image             text NOT NULL,
+        digest            text,
+        version           text NOT NULL,
+        strategy          text NOT NULL,
+        requester         text NOT NULL,
+        approvers         text[] NOT NULL DEFAULT '{}',
+        reason            text,
+        job_id            text NOT NULL UNIQUE,
+        incident_channel  text,
+        requested_at      timestamptz NOT NULL,
+        started_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
+        finished_at       timestamptz,
+        outcome           text,
+        outcome_detail    text,
+        rolled_back_from  bigint REFERENCES releases (id),
+        rolled_back_at    timestamptz,
+        rolled_back_by    bigint REFERENCES releases (id)
+      );
+      CREATE INDEX releases_target ON releases (service, env, started_at DESC, id DESC);
+    `,
+  },
 ];

@@ -43,6 +43,17 @@ export const rollbackPlanSchema = deployPlanSchema.omit({ kind: true, to: true, 
   kind: z.literal('rollback'),
   to: z.object({ image: z.string(), version: z.string(), revision: z.number().int().optional() }),
   mode: z.enum(['undo', 'switch-back']),
+  // What the release ledger says of both ends, in words (core/release-words.ts), the release this
+  // moves away from (marked rolled back when it succeeds), and the ⚠ line when the target itself was
+  // rolled back away from. Absent in plans made before the ledger.
+  ledger: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      fromRelease: z.number().int().optional(),
+      warning: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type RollbackPlan = z.output<typeof rollbackPlanSchema>;
@@ -113,8 +124,9 @@ function restoreTarget(plan: RestorePlan): string {
   return `a new ${RESTORE_INTO[plan.engine]} ${plan.target}`;
 }
 
-function withRevision(version: string, revision: number | undefined): string {
-  return revision !== undefined ? `${version} (rev ${revision})` : version;
+function withRevision(version: string, revision: number | undefined, words?: string): string {
+  const said = [revision !== undefined ? `rev ${revision}` : undefined, words].filter(Boolean);
+  return said.length > 0 ? `${version} (${said.join(', ')})` : version;
 }
 
 function plural(count: number, noun: string): string {
@@ -122,17 +134,20 @@ function plural(count: number, noun: string): string {
 }
 
 // "checkout production: 1.4.1 (rev 11) → 1.4.2, rolling, 3 replicas"
-// "checkout production: 1.4.2 (rev 12) → 1.4.1 (rev 11)" for a rollback.
+// "checkout production: 1.4.2 (rev 12, by @bob 14:02, rolled back) → 1.4.1 (rev 11, last good, ran 3d)"
+// for a rollback.
 export function planSummary(plan: Plan): string {
   if (plan.kind === 'restore')
     return `${plan.database} ${plan.env}: restore ${plan.backupId} into ${restoreTarget(plan)}`;
-  const from = withRevision(tagOf(plan.from.image), plan.from.revision);
   if (plan.kind === 'rollback') {
-    const to = withRevision(plan.to.version, plan.to.revision);
+    const from = withRevision(tagOf(plan.from.image), plan.from.revision, plan.ledger?.from);
+    const to = withRevision(plan.to.version, plan.to.revision, plan.ledger?.to);
     const traffic =
       plan.mode === 'switch-back' && plan.bluegreen ? `, traffic back to ${plan.bluegreen.idleColour}` : '';
-    return `${plan.service} ${plan.env}: ${from} → ${to}${traffic}`;
+    const warning = plan.ledger?.warning ? ` ${plan.ledger.warning}` : '';
+    return `${plan.service} ${plan.env}: ${from} → ${to}${traffic}${warning}`;
   }
+  const from = withRevision(tagOf(plan.from.image), plan.from.revision);
   const shape = `${plan.strategy}, ${plural(plan.replicas, 'replica')}`;
   return `${plan.service} ${plan.env}: ${from} → ${plan.to.version}, ${shape}`;
 }

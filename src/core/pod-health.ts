@@ -7,6 +7,8 @@ import { formatDuration } from './duration.ts';
 export type ContainerHealth = {
   name: string;
   image: string;
+  // The image as the node pulled it (`repo@sha256:…`), once the container runs.
+  imageID?: string | undefined;
   ready: boolean;
   restartCount: number;
   waiting?: { reason: string; message: string } | undefined;

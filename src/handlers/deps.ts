@@ -1,3 +1,4 @@
+import type { ReleaseLedger } from '../adapters/release-ledger.ts';
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
@@ -19,6 +20,7 @@ export type HandlerDeps = {
   catalog: Catalog;
   queues: JobQueues;
   audit: AuditStore;
+  releases: ReleaseLedger;
   approvals: ApprovalStore;
   locks: TargetLocks;
   signals: JobSignals;

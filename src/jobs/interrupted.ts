@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type pg from 'pg';
 import type { MessageRef } from '../adapters/slack.ts';
 import { backupView, restoreView } from '../bot/views/backup.ts';
 import type { View } from '../bot/views/blocks.ts';
@@ -81,18 +82,27 @@ async function firstToRecord(
   logger: Logger,
 ): Promise<boolean> {
   const { envelope } = ending;
+  // Deploys and rollbacks are releases: the ledger's outcome commits with the result row.
+  const release =
+    kind === 'deploy' || kind === 'rollback'
+      ? (client: pg.PoolClient) =>
+          deps.releases.finish(client, { jobId, outcome: 'interrupted', detail: ending.reason })
+      : undefined;
   try {
-    return await deps.audit.recordMissingResult({
-      event: 'result',
-      decision: 'interrupted',
-      actor: envelope.requestedBy.userId,
-      correlationId: envelope.correlationId,
-      channel: envelope.channelId,
-      action: `${kind}.result`,
-      target: ending.target,
-      jobId,
-      reason: ending.reason,
-    });
+    return await deps.audit.recordMissingResult(
+      {
+        event: 'result',
+        decision: 'interrupted',
+        actor: envelope.requestedBy.userId,
+        correlationId: envelope.correlationId,
+        channel: envelope.channelId,
+        action: `${kind}.result`,
+        target: ending.target,
+        jobId,
+        reason: ending.reason,
+      },
+      release,
+    );
   } catch (error) {
     logger.error({ err: error, reason: ending.reason }, 'could not write the interrupted result to the audit log');
     return true;

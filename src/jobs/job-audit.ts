@@ -1,4 +1,4 @@
-import type { AuditStore } from '../adapters/audit-store.ts';
+import type { Alongside, AuditStore } from '../adapters/audit-store.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from './job-data.ts';
 
@@ -9,6 +9,8 @@ export type JobAudit = (
   decision: string,
   reason?: string,
   details?: Record<string, unknown>,
+  // Written in the audit row's transaction (the release ledger's row of this stage).
+  alongside?: Alongside,
 ) => Promise<number>;
 
 export type AuditSubject = {
@@ -21,8 +23,8 @@ export type AuditSubject = {
 };
 
 export function jobAudit(audit: AuditStore, data: JobEnvelope, jobId: string, subject: AuditSubject): JobAudit {
-  return (event, decision, reason, details = {}) =>
-    audit.record({
+  return (event, decision, reason, details = {}, alongside) => {
+    const entry = {
       event,
       decision,
       actor: data.requestedBy.userId,
@@ -34,7 +36,9 @@ export function jobAudit(audit: AuditStore, data: JobEnvelope, jobId: string, su
       planHash: subject.planHash,
       reason,
       details: { ...subject.details, ...details },
-    });
+    };
+    return alongside ? audit.recordWith(entry, alongside) : audit.record(entry);
+  };
 }
 
 // A step between a change's start row and the part of it that records its own result (taking the

@@ -1,4 +1,6 @@
 import { readReleaseHealth } from './release-watch.ts';
+import type { Logger } from 'pino';
+import type { ReleaseLedger } from '../adapters/release-ledger.ts';
 import type { KubeCluster, KubeClusters } from '../adapters/kube.ts';
 import { KubeError, releaseSetOf, type ReplicaSetState } from '../adapters/kube.ts';
 import type { Catalog, CatalogService } from '../core/catalog.ts';
@@ -14,7 +16,13 @@ import { previousRevision } from './deploy/undo.ts';
 import { explainKube } from './kube-errors.ts';
 
 export type DeployChange = z.output<typeof deployChange>;
-export type PreflightDeps = { catalog: Catalog; kube: KubeClusters };
+export type PreflightDeps = {
+  catalog: Catalog;
+  kube: KubeClusters;
+  releases: ReleaseLedger;
+  logger: Logger;
+  now: () => Date;
+};
 
 const COLOURS = ['blue', 'green'] as const;
 

@@ -1,3 +1,4 @@
+import type { ReleaseLedger } from '../adapters/release-ledger.ts';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
@@ -20,6 +21,7 @@ export type ProcessorDeps = {
   slack: SlackGateway;
   directory: SlackDirectory;
   audit: AuditStore;
+  releases: ReleaseLedger;
   approvals: ApprovalStore;
   kube: KubeClusters;
   rds: RdsGateway;

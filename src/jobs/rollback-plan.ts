@@ -8,6 +8,7 @@ import type { rollbackChange } from './job-data.ts';
 import { explainKube } from './kube-errors.ts';
 import { clusterOf, type PreflightDeps } from './preflight.ts';
 import { undoTo } from './deploy/undo.ts';
+import { rollbackTarget, switchBackLedger } from './rollback-target.ts';
 
 export type RollbackChange = z.output<typeof rollbackChange>;
 
@@ -25,7 +26,8 @@ function listRevisions(sets: ReplicaSetState[], container: string, live: number 
 }
 
 // Which revision to go back to: `--to <revision>`, `--to <version>` (the newest revision that ran it),
-// or the one before the current one, as `kubectl rollout undo` picks it.
+// or the one before the current one, as `kubectl rollout undo` picks it (used when the release ledger
+// knows nothing of the Deployment: rollback-target.ts).
 export function chooseTarget(
   sets: ReplicaSetState[],
   current: DeploymentState,
@@ -90,27 +92,23 @@ export async function planRollback(
   let deployment = service.deployment;
   if (service.strategy === 'bluegreen') {
     const switchBack = await blueGreenSwitchBack(cluster, service, change);
-    if (switchBack.plan) return { ...base, ...switchBack.plan };
+    if (switchBack.plan)
+      return { ...base, ...switchBack.plan, ledger: await switchBackLedger(deps, change, switchBack.plan.bluegreen) };
     deployment = switchBack.live;
   }
   const where = `${change.service} in ${change.env}`;
-  const current = await cluster.readDeployment(service.namespace, deployment).catch((error: unknown) => {
-    throw explainKube(error, `read ${service.namespace}/${deployment}`);
-  });
-  if (!current)
-    throw new UserError(`The Deployment ${service.namespace}/${deployment} does not exist in ${change.env}.`, {
-      code: 'deployment_missing',
-    });
-  const running = imageOf(current, service.container);
-  if (!running)
-    throw new UserError(
-      `The Deployment ${service.namespace}/${deployment} has no container \`${service.container}\`.`,
-      { code: 'container_missing' },
-    );
+  const { current, running } = await readLive(cluster, service, deployment, change.env);
   const sets = await cluster.replicaSets(current).catch((error: unknown) => {
     throw explainKube(error, `list the revisions of ${service.namespace}/${deployment}`);
   });
-  const chosen = chooseTarget(sets, current, service.container, change.to, where);
+  const { set: chosen, ledger } = await rollbackTarget(deps, {
+    change,
+    deployment,
+    current,
+    sets,
+    where,
+    pick: (to) => chooseTarget(sets, current, service.container, to, where),
+  });
   const image = chosen.containers.find((candidate) => candidate.name === service.container)?.image ?? running;
   const plan: RollbackPlan = {
     ...base,
@@ -119,6 +117,7 @@ export async function planRollback(
     mode: 'undo',
     from: { image: running, ...(current.revision !== undefined ? { revision: current.revision } : {}) },
     to: { image, version: tagOf(image), revision: chosen.revision },
+    ledger,
   };
   await undoTo(cluster, current, chosen, changeCause(plan, requester), { dryRun: true }).catch((error: unknown) => {
     throw explainKube(error, `roll back ${service.namespace}/${deployment} (dry run)`);
@@ -126,14 +125,29 @@ export async function planRollback(
   return plan;
 }
 
+async function readLive(cluster: KubeCluster, service: ServiceOf, deployment: string, env: string) {
+  const current = await cluster.readDeployment(service.namespace, deployment).catch((error: unknown) => {
+    throw explainKube(error, `read ${service.namespace}/${deployment}`);
+  });
+  if (!current)
+    throw new UserError(`The Deployment ${service.namespace}/${deployment} does not exist in ${env}.`, {
+      code: 'deployment_missing',
+    });
+  const running = imageOf(current, service.container);
+  if (!running)
+    throw new UserError(
+      `The Deployment ${service.namespace}/${deployment} has no container \`${service.container}\`.`,
+      { code: 'container_missing' },
+    );
+  return { current, running };
+}
+
+type ServiceOf = Parameters<typeof serviceTarget>[0]['services'][string];
+
 // Blue-green with the other colour still up: switching the Service back is the rollback, and it
 // touches no pods. With the other colour gone (scaled to 0 after its grace period), the live colour
 // is rolled back like any Deployment.
-async function blueGreenSwitchBack(
-  cluster: KubeCluster,
-  service: Parameters<typeof serviceTarget>[0]['services'][string],
-  change: RollbackChange,
-) {
+async function blueGreenSwitchBack(cluster: KubeCluster, service: ServiceOf, change: RollbackChange) {
   const serviceName = service.service ?? service.deployment;
   const svc = await cluster.readService(service.namespace, serviceName).catch((error: unknown) => {
     throw explainKube(error, `read service ${service.namespace}/${serviceName}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
-import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
+import { IMAGE, auditRows, currentImage, realPatches, releaseRows } from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -99,5 +99,9 @@ describe('a worker killed in the middle of a rollout', () => {
         ['result', 'succeeded'],
       ]);
     });
+    // One release, though two workers started it: the resumed run found its row.
+    const releases = await releaseRows(stack);
+    expect(releases.map((row) => [row.version, row.outcome])).toEqual([['1.1.0', 'succeeded']]);
+    expect(releases[0]!.template_hash).toEqual(expect.any(String));
   });
 });

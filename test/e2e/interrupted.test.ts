@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
-import { IMAGE, auditRows, realPatches } from '../support/approvals.ts';
+import { IMAGE, auditRows, realPatches, releaseRows } from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -95,6 +95,10 @@ describe('a deploy whose worker is killed twice', () => {
       ['start', 'started'],
       ['resume', 'resumed'],
       ['result', 'interrupted'],
+    ]);
+    // The ledger's outcome committed with the result row: one release, interrupted.
+    expect((await releaseRows(stack)).map((row) => [row.version, row.outcome, row.outcome_detail])).toEqual([
+      ['1.1.0', 'interrupted', REASON],
     ]);
     const message = await eventually(() => {
       const [only, ...others] = deployMessages();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
+import { IMAGE, auditRows, currentImage, realPatches, releaseRows } from '../support/approvals.ts';
 import { eventually } from '../support/eventually.ts';
 import { totalJobs } from '../support/queue-totals.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -107,7 +107,9 @@ describe('/rollback', () => {
     await deploy('bob', '1.1');
     await deploy('bob', '1.2');
     const answer = await stack.slack.command('carol', '/rollback checkout staging --reason "5xx after 1.2"');
-    expect(answer.json?.text).toContain('checkout staging: 1.2 (rev 3) → 1.1 (rev 2)');
+    expect(answer.json?.text).toMatch(
+      /checkout staging: 1\.2 \(rev 3, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.1 \(rev 2, last good, ran \d+ seconds?\)/,
+    );
     await settled('checkout rollback to 1.1 in staging: rolled back');
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1`);
 
@@ -154,13 +156,33 @@ describe('/rollback', () => {
       if (!found) throw new Error('no rollback request');
       return found;
     });
-    expect(request.text).toContain('checkout production: 1.1 (rev 2) → 1.0 (rev 1)');
+    // 1.0 was there before ops-bot: nothing earlier is known good, so kubectl's rule, and the plan says so.
+    expect(request.text).toMatch(
+      /checkout production: 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.0 \(rev 1, previous revision, made outside ops-bot\)/,
+    );
     expect(JSON.stringify(request.blocks)).toContain('1 of @sre-leads, @oncall');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.1`);
     await stack.slack.click('erin', { messageTs: request.ts, actionId: 'approval_approve' });
     await settled('checkout rollback to 1.0 in production: rolled back');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.0`);
     expect(await auditRows(stack, "action = 'rollback.start' AND target = 'checkout/production'")).toHaveLength(1);
+
+    // Back to the release just rolled back: only by name, and the approvers are told what happened to it.
+    const asked = await stack.slack.command(
+      'carol',
+      '/rollback checkout production --to 1.1 --reason "it was the cache"',
+    );
+    expect(asked.json?.text).toContain('⚠ this release was rolled back');
+    const back = await eventually(() => {
+      const found = message(':lock: roll back checkout 1.1 to production');
+      if (!found) throw new Error('no rollback request');
+      return found;
+    });
+    expect(back.text).toMatch(
+      /→ 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d\) ⚠ this release was rolled back on \d{4}-\d\d-\d\d \d\d:\d\d UTC by <@U0BOB00002>: no reason given/,
+    );
+    await stack.slack.click('erin', { messageTs: back.ts, actionId: 'approval_reject' });
+    await eventually(() => expect(stack.sim.workspace.messageByTs(back.ts)!.text).toMatch(/reject/i));
   });
 
   it('starts from the Rollback button of a failed deploy, for that service and environment; a second press meanwhile is refused', async () => {
@@ -206,8 +228,17 @@ describe('blue-green rollback', () => {
         podEvents.push(`${event.type} ${event.object.metadata.name}`);
     });
     const patchesBefore = realPatches(stack, 'staging').length;
-    await stack.slack.command('carol', '/rollback storefront staging');
+    const answer = await stack.slack.command('carol', '/rollback storefront staging');
+    expect(answer.json?.text).toMatch(
+      /storefront staging: 3\.2\.0 \(rev 1, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 3\.1\.0 \(outside ops-bot, the previous colour\), traffic back to blue/,
+    );
     await settled('storefront rollback to 3.1.0 in staging: rolled back');
+    const releases = await releaseRows(stack, "service = 'storefront'");
+    expect(releases.map((row) => [row.kind, row.version, row.deployment, row.outcome])).toEqual([
+      ['deploy', '3.2.0', 'storefront-green', 'rolled_back'],
+      ['rollback', '3.1.0', 'storefront-blue', 'succeeded'],
+    ]);
+    expect(releases[1]!.rolled_back_from).toBe(releases[0]!.id);
     unsubscribe();
     expect(selector()).toBe('blue');
     expect(podEvents).toEqual([]);

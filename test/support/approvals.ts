@@ -59,6 +59,12 @@ export async function auditRows(stack: Stack, where = 'TRUE', values: unknown[] 
     .rows as Record<string, unknown>[];
 }
 
+// The release ledger's rows (migration 5), oldest first.
+export async function releaseRows(stack: Stack, where = 'TRUE', values: unknown[] = []) {
+  return (await stack.bot.pool.query(`SELECT * FROM releases WHERE ${where} ORDER BY started_at, id`, values))
+    .rows as Record<string, unknown>[];
+}
+
 export function ephemeralsTo(stack: Stack, userId: string): RecordedCall[] {
   return [...stack.sim.callsTo('chat.postEphemeral'), ...stack.sim.callsTo('response_url')].filter(
     (call) => call.args.user === userId,

@@ -1,14 +1,17 @@
+import type pg from 'pg';
 import { jobAudit, type JobAudit } from '../job-audit.ts';
 import type { CatalogService } from '../../core/catalog.ts';
 import { imageFor, planTarget, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
 import { deployLockKey, serviceTarget } from '../../core/targets.ts';
+import { releaseOutcomeOf } from '../../core/release.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { KubeCluster } from '../../adapters/kube.ts';
 import type { Lease } from '../../adapters/locks.ts';
 import { ensureAllowed } from '../change-allowed.ts';
 import { noteIncidentAction } from '../incident/actions.ts';
 import { explainKube } from '../kube-errors.ts';
+import { newRelease, releaseFound, type Found } from './ledger.ts';
 import { announceOutcome, refusedAtExecution, supersedeWaiting } from './outcome.ts';
 import type { ProcessorDeps, ProcessorInput } from '../processor.ts';
 import type { DeployOutcome } from './rolling.ts';
@@ -56,11 +59,14 @@ async function startGuarded<P extends WorkloadPlan>(
     });
   await ensureAllowed(deps, data, resumed);
   const audit = changeAudit(deps, data, jobId);
+  const release = await newRelease(deps, data, jobId);
+  // The ledger's row commits with the start row; a resumed or re-run job finds it there and adds none.
   await audit(
     resumed ? 'resume' : 'start',
     resumed ? 'resumed' : 'started',
     undefined,
     data.approvalId ? { approvalId: data.approvalId } : {},
+    (client) => deps.releases.start(client, release),
   ).catch((error: unknown) => {
     deps.logger.error({ err: error }, 'could not write the start of a change to the audit log');
     throw new UserError(`The audit log could not be written, so this ${plan.kind} was not run.`, {
@@ -68,7 +74,7 @@ async function startGuarded<P extends WorkloadPlan>(
     });
   });
   // From here every way out writes exactly one result row: a start never stays without its result.
-  const result = resultRow(audit, deps);
+  const result = resultRow(audit, deps, jobId);
   try {
     if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
     const what = describeChange(plan);
@@ -100,20 +106,23 @@ async function finishedBefore(
   return { decision: row.decision as DeployOutcome['decision'], detail: row.reason ?? 'already finished' };
 }
 
-// The result row of a change: written once, whichever way the change ends; a failure to write it is
-// logged, never turned into a second outcome.
+// The result row of a change: written once, whichever way the change ends, with the release's outcome
+// in the ledger in the same transaction; a failure to write it is logged, never turned into a second
+// outcome.
 type ResultRow = {
   written: boolean;
-  write(decision: string, detail: string, details?: Record<string, unknown>): Promise<void>;
+  write(decision: string, detail: string, details?: Record<string, unknown>, found?: Found): Promise<void>;
 };
 
-function resultRow(audit: JobAudit, deps: ProcessorDeps): ResultRow {
+function resultRow(audit: JobAudit, deps: ProcessorDeps, jobId: string): ResultRow {
   const row: ResultRow = {
     written: false,
-    async write(decision, detail, details = {}) {
+    async write(decision, detail, details = {}, found = {}) {
       if (row.written) return;
       row.written = true;
-      await audit('result', decision, detail, details).catch((error: unknown) =>
+      const outcome = releaseOutcomeOf(decision);
+      const ledger = (client: pg.PoolClient) => deps.releases.finish(client, { jobId, outcome, detail, ...found });
+      await audit('result', decision, detail, details, ledger).catch((error: unknown) =>
         deps.logger.error({ err: error, decision }, 'could not write the result of a change to the audit log'),
       );
     },
@@ -183,8 +192,9 @@ async function executeLocked<P extends WorkloadPlan>(
         deps.logger.error({ err: error }, 'could not mark the requests this change supersedes'),
       );
     const outcome = await execute(run);
+    const found = await releaseFound(cluster, plan, outcome);
     // The durable record first: a job re-run after a stall recognises its change by this row.
-    await result.write(outcome.decision, outcome.detail, { revision: outcome.revision });
+    await result.write(outcome.decision, outcome.detail, { revision: outcome.revision }, found);
     return outcome;
   } catch (error) {
     const explained = explainKube(error, `${plan.kind} ${plan.service}`);

@@ -1,0 +1,148 @@
+import type pg from 'pg';
+import { releaseSchema, type Release, type ReleaseOutcome } from '../core/release.ts';
+
+// A release as its job starts: who asked, for what, from where. Its identity in the cluster (the new
+// ReplicaSet) is known only once the rollout ran, so it comes with the result.
+export type NewRelease = {
+  kind: 'deploy' | 'rollback';
+  service: string;
+  env: string;
+  context: string;
+  namespace: string;
+  deployment: string;
+  image: string;
+  version: string;
+  strategy: string;
+  requester: string;
+  approvers: string[];
+  reason: string | undefined;
+  jobId: string;
+  incidentChannel: string | undefined;
+  requestedAt: Date;
+  rolledBackFrom: number | undefined;
+};
+
+export type ReleaseIdentity = { rsUid: string; templateHash: string | undefined; revision: number };
+
+export type ReleaseResult = {
+  jobId: string;
+  outcome: ReleaseOutcome;
+  detail: string;
+  identity?: ReleaseIdentity | undefined;
+  digest?: string | undefined;
+};
+
+const COLUMNS = `id, kind, service, env, context, namespace, deployment, rs_uid, template_hash, revision, image, digest,
+  version, strategy, requester, approvers, reason, job_id, incident_channel, requested_at, started_at, finished_at,
+  outcome, outcome_detail, rolled_back_from, rolled_back_at, rolled_back_by`;
+
+// The release ledger (migration 5). Writes take the client of the transaction that records the same
+// stage in the audit log, so a row and its audit row commit together or not at all.
+export class ReleaseLedger {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  // Once per job: a retried job, a replica or the re-run after a stall finds its row and adds none.
+  async start(client: pg.PoolClient, release: NewRelease): Promise<void> {
+    await client.query(
+      `INSERT INTO releases (kind, service, env, context, namespace, deployment, image, version, strategy, requester,
+         approvers, reason, job_id, incident_channel, requested_at, rolled_back_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       ON CONFLICT (job_id) DO NOTHING`,
+      [
+        release.kind,
+        release.service,
+        release.env,
+        release.context,
+        release.namespace,
+        release.deployment,
+        release.image,
+        release.version,
+        release.strategy,
+        release.requester,
+        release.approvers,
+        release.reason ?? null,
+        release.jobId,
+        release.incidentChannel ?? null,
+        release.requestedAt,
+        release.rolledBackFrom ?? null,
+      ],
+    );
+  }
+
+  // The outcome, once. A rollback that succeeded marks the release it moved away from as rolled back.
+  async finish(client: pg.PoolClient, result: ReleaseResult): Promise<void> {
+    const { rows } = await client.query<{ id: string; kind: string; rolled_back_from: string | null }>(
+      `UPDATE releases SET outcome = $2, outcome_detail = $3, finished_at = clock_timestamp(),
+         rs_uid = COALESCE($4, rs_uid), template_hash = COALESCE($5, template_hash),
+         revision = COALESCE($6, revision), digest = COALESCE($7, digest)
+       WHERE job_id = $1 AND outcome IS NULL
+       RETURNING id, kind, rolled_back_from`,
+      [
+        result.jobId,
+        result.outcome,
+        result.detail,
+        result.identity?.rsUid ?? null,
+        result.identity?.templateHash ?? null,
+        result.identity?.revision ?? null,
+        result.digest ?? null,
+      ],
+    );
+    const row = rows[0];
+    if (!row || row.kind !== 'rollback' || result.outcome !== 'succeeded' || row.rolled_back_from === null) return;
+    await client.query(
+      `UPDATE releases SET outcome = 'rolled_back', rolled_back_at = clock_timestamp(), rolled_back_by = $2
+       WHERE id = $1 AND outcome = 'succeeded'`,
+      [row.rolled_back_from, row.id],
+    );
+  }
+
+  // A service's releases in one environment, newest first.
+  async forTarget(service: string, env: string, limit = 200): Promise<Release[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS} FROM releases WHERE service = $1 AND env = $2 ORDER BY started_at DESC, id DESC LIMIT $3`,
+      [service, env, limit],
+    );
+    return rows.map(toRelease);
+  }
+
+  async byJob(jobId: string): Promise<Release | undefined> {
+    const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM releases WHERE job_id = $1`, [jobId]);
+    return rows[0] ? toRelease(rows[0]) : undefined;
+  }
+}
+
+function toRelease(row: Record<string, unknown>): Release {
+  return releaseSchema.parse({
+    id: row.id,
+    kind: row.kind,
+    service: row.service,
+    env: row.env,
+    context: row.context,
+    namespace: row.namespace,
+    deployment: row.deployment,
+    rsUid: row.rs_uid,
+    templateHash: row.template_hash,
+    revision: row.revision,
+    image: row.image,
+    digest: row.digest,
+    version: row.version,
+    strategy: row.strategy,
+    requester: row.requester,
+    approvers: row.approvers,
+    reason: row.reason,
+    jobId: row.job_id,
+    incidentChannel: row.incident_channel,
+    requestedAt: row.requested_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+    outcomeDetail: row.outcome_detail,
+    rolledBackFrom: row.rolled_back_from,
+    rolledBackAt: row.rolled_back_at,
+    rolledBackBy: row.rolled_back_by,
+  });
+}
