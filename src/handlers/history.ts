@@ -93,6 +93,7 @@ function rowsOf(
     const own = revision === set.revision;
     return {
       revision,
+      uid: set.uid,
       version: tagOf(image),
       at: audit?.at ?? (own ? set.created : undefined),
       who: audit?.who ?? (own && cause ? `<@${cause[2]}>` : 'outside ops-bot'),

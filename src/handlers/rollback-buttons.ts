@@ -1,7 +1,12 @@
-import { z } from 'zod';
 import { currentContext } from '../adapters/log.ts';
 import { DEPLOY_ROLLBACK } from '../bot/views/deploy.ts';
 import { ROLLBACK_TO } from '../bot/views/history.ts';
+import {
+  legacyRollbackButton,
+  rollbackButtonSchema,
+  type BoundRelease,
+  type RollbackButton,
+} from '../core/rollback-button.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
@@ -10,9 +15,7 @@ import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
 import { requestRollback, type Requester } from './rollback.ts';
 
-const buttonTarget = z.object({ service: z.string(), env: z.string(), revision: z.number().int().optional() });
-
-type ButtonTarget = z.output<typeof buttonTarget>;
+type ButtonTarget = RollbackButton;
 
 // The Rollback button of a deploy message and the Rollback-to buttons of /deploy history.
 export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler> {
@@ -22,7 +25,7 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
     const rollback = {
       service: target.service,
       env: target.env,
-      ...(target.revision !== undefined ? { to: { revision: target.revision } } : {}),
+      ...('bound' in target ? { bound: target.bound, to: toOf(target.bound) } : {}),
       reason: 'from the Rollback button',
     };
     return requestRollback(deps, rollback, {
@@ -36,17 +39,37 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
   return { [DEPLOY_ROLLBACK]: pressed, [ROLLBACK_TO]: pressed };
 }
 
+// A button rendered before buttons were bound names no release: it is refused, since what it would
+// roll back today may not be what its message showed.
 function targetOf(value: string | undefined): ButtonTarget {
+  let json: unknown;
   try {
-    return buttonTarget.parse(JSON.parse(value ?? ''));
+    json = JSON.parse(value ?? '');
   } catch {
-    throw new UserError('That Rollback button does not name a target.', { code: 'bad_button' });
+    json = undefined;
   }
+  const parsed = rollbackButtonSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const legacy = legacyRollbackButton.safeParse(json);
+  if (legacy.success) {
+    const { service, env } = legacy.data;
+    throw new UserError(
+      `This button is from an older message and does not say which release it was for. Nothing was changed.`,
+      { hint: `Run \`/rollback ${service} ${env}\` to roll back from what runs now.`, code: 'stale_button' },
+    );
+  }
+  throw new UserError('That Rollback button does not name a target.', { code: 'bad_button' });
+}
+
+// Back to the deploy's starting release by its version, or to the history row's revision (the
+// pre-flight checks that revision is still the row's ReplicaSet).
+function toOf(bound: BoundRelease): { version: string } | { revision: number } {
+  return bound.kind === 'deploy' ? { version: bound.from.version } : { revision: bound.revision };
 }
 
 // The button as the command it stands for, for the audit log and the job.
 function commandOf({ action }: ActionTurn, target: ButtonTarget): string {
-  const to = target.revision !== undefined ? ` --to ${target.revision}` : '';
+  const to = 'bound' in target ? ` --to ${Object.values(toOf(target.bound))[0]}` : '';
   return `button ${action.action_id} ${target.service} ${target.env}${to}`;
 }
 

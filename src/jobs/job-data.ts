@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deployPlanSchema, restorePlanSchema, rollbackPlanSchema } from '../core/plan.ts';
+import { boundRelease } from '../core/rollback-button.ts';
 import type { JobKind } from './kinds.ts';
 
 // Job data is read back from Redis, which any process with access can write: parse it, never trust it.
@@ -60,6 +61,8 @@ export const rollbackChange = z.object({
   service: z.string(),
   env: z.string(),
   to: z.union([z.object({ revision: z.number().int() }), z.object({ version: z.string() })]).optional(),
+  // From a Rollback button: the release it was made for; pre-flight refuses if that moved on.
+  bound: boundRelease.optional(),
   reason: z.string().optional(),
   breakGlass: z.string().optional(),
   dryRun: z.boolean().default(false),

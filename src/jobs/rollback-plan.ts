@@ -93,7 +93,11 @@ export async function planRollback(
   if (service.strategy === 'bluegreen') {
     const switchBack = await blueGreenSwitchBack(cluster, service, change);
     if (switchBack.plan)
-      return { ...base, ...switchBack.plan, ledger: await switchBackLedger(deps, change, switchBack.plan.bluegreen) };
+      return {
+        ...base,
+        ...switchBack.plan,
+        ledger: await switchBackLedger(deps, change, switchBack.plan.bluegreen, switchBack.plan.from.image),
+      };
     deployment = switchBack.live;
   }
   const where = `${change.service} in ${change.env}`;
@@ -107,6 +111,7 @@ export async function planRollback(
     current,
     sets,
     where,
+    image: running,
     pick: (to) => chooseTarget(sets, current, service.container, to, where),
   });
   const image = chosen.containers.find((candidate) => candidate.name === service.container)?.image ?? running;

@@ -7,6 +7,7 @@ import { UserError } from '../core/user-error.ts';
 import type { z } from 'zod';
 import type { rollbackChange } from './job-data.ts';
 import type { PreflightDeps } from './preflight.ts';
+import { checkDeployBound, checkRowBound } from './rollback-bound.ts';
 
 type RollbackChange = z.output<typeof rollbackChange>;
 
@@ -20,6 +21,8 @@ export type TargetInput = {
   current: DeploymentState;
   sets: ReplicaSetState[];
   where: string;
+  // The image the Deployment runs, for a refused button's "now runs" words.
+  image: string;
   pick: (to: RollbackChange['to']) => ReplicaSetState;
 };
 
@@ -33,8 +36,11 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
   const live = sets.find((set) => set.revision === current.revision);
   const running = liveRelease(releases, live);
   const from = { from: fromWords(running, now), ...(running ? { fromRelease: running.id } : {}) };
+  const bound = change.bound && { bound: change.bound, service: change.service, env: change.env, running, now };
+  if (bound) checkDeployBound({ ...bound, image: input.image });
   if (change.to) {
     const set = input.pick(change.to);
+    if (bound) checkRowBound({ ...bound, image: input.image }, set);
     const named = newestPerSet(releases).find((release) => sameSet(release, set));
     return { set, ledger: { ...from, ...namedWords(releases, named, now) } };
   }
@@ -59,11 +65,14 @@ export async function switchBackLedger(
   deps: PreflightDeps,
   change: RollbackChange,
   colours: { live: string; idle: string },
+  image: string,
 ): Promise<RollbackPlan['ledger']> {
   const releases = newestFirst(await deps.releases.forTarget(change.service, change.env).catch(() => []));
   const now = deps.now();
   const running = releases.find((release) => release.deployment === colours.live && release.outcome === 'succeeded');
   const back = releases.find((release) => release.deployment === colours.idle && release.outcome !== 'refused');
+  if (change.bound)
+    checkDeployBound({ bound: change.bound, service: change.service, env: change.env, running, now, image });
   return {
     from: fromWords(running, now),
     to: `${byWhom(back, now)}, the previous colour`,

@@ -1,5 +1,6 @@
 import { planSummary, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { esc } from '../../core/mrkdwn.ts';
+import { rollbackButtonValue } from '../../core/rollback-button.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { problemText, type PodProblem } from '../../core/pod-health.ts';
 import { actions, code, context, section, view, type Block, type Button, type View } from './blocks.ts';
@@ -56,11 +57,6 @@ export const DEPLOY_CANCEL = 'deploy_cancel';
 export const CANARY_PROMOTE = 'canary_promote';
 export const CANARY_ABORT = 'canary_abort';
 export const DEPLOY_ROLLBACK = 'deploy_rollback';
-
-// What a Rollback button carries: the target, never a plan (the plan is made when it is pressed).
-export function rollbackButtonValue(service: string, env: string, revision?: number): string {
-  return JSON.stringify({ service, env, ...(revision !== undefined ? { revision } : {}) });
-}
 
 const ROLLBACK_WORDS: Partial<Record<DeployPhase, string>> = {
   rolling: 'rolling back',
@@ -188,15 +184,26 @@ function cancelButton(jobId: string): Button {
   };
 }
 
-function rollbackButton(plan: WorkloadPlan): Button {
+// What the button carries: the release this deploy put live (its job) and the one it started from,
+// never a plan (the plan is made when it is pressed, and refused if the deploy is no longer live).
+function rollbackButton(state: DeployViewState): Button {
+  const { plan, jobId, progress } = state;
+  const from = tagOf(plan.from.image);
+  const bound = {
+    kind: 'deploy' as const,
+    job: jobId,
+    version: plan.to.version,
+    at: progress.startedAt.toISOString(),
+    from: { version: from, ...(plan.from.revision !== undefined ? { revision: plan.from.revision } : {}) },
+  };
   return {
     actionId: DEPLOY_ROLLBACK,
     text: 'Rollback',
-    value: rollbackButtonValue(plan.service, plan.env),
+    value: rollbackButtonValue({ service: plan.service, env: plan.env, bound }),
     style: 'danger',
     confirm: {
       title: `Roll ${plan.service} back in ${plan.env}?`,
-      text: 'ops-bot plans a rollback to the revision before the current one, with the approvals the environment asks for.',
+      text: `ops-bot plans a rollback from ${plan.to.version} to ${from}, the release this deploy started from, with the approvals the environment asks for. If ${plan.to.version} no longer runs, nothing is changed.`,
       confirm: 'Plan rollback',
       deny: 'Back',
     },
@@ -205,7 +212,7 @@ function rollbackButton(plan: WorkloadPlan): Button {
 
 function deployButtons(state: DeployViewState): Button[] {
   const { plan, progress, jobId } = state;
-  if (isFinal(progress.phase)) return plan.kind === 'rollback' ? [] : [rollbackButton(plan)];
+  if (isFinal(progress.phase)) return plan.kind === 'rollback' ? [] : [rollbackButton(state)];
   const buttons: Button[] = [];
   if (plan.strategy === 'canary' && progress.phase === 'holding') {
     buttons.push({ actionId: CANARY_PROMOTE, text: 'Promote', value: jobId, style: 'primary' });

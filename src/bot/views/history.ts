@@ -1,8 +1,10 @@
 import { actions, code, context, section, view, type Block, type View } from './blocks.ts';
-import { rollbackButtonValue } from './deploy.ts';
+import { rollbackButtonValue } from '../../core/rollback-button.ts';
 
 export type HistoryRow = {
   revision: number;
+  // The ReplicaSet's uid: the row's Roll back button is bound to it.
+  uid: string;
   version: string;
   at: Date | undefined;
   who: string | undefined;
@@ -40,7 +42,11 @@ export function historyView(
         older.map((row) => ({
           actionId: ROLLBACK_TO,
           text: `Roll back to rev ${row.revision} (${row.version})`,
-          value: rollbackButtonValue(service, env, row.revision),
+          value: rollbackButtonValue({
+            service,
+            env,
+            bound: { kind: 'row', revision: row.revision, version: row.version, rs: row.uid },
+          }),
         })),
       ),
     );

@@ -2,7 +2,8 @@ import { type IncidentRecord } from '../../core/incident-record.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import type { Severity } from '../../core/grammar/values.ts';
 import { actions, context, fields, header, section, view, type Block, type View } from './blocks.ts';
-import { DEPLOY_ROLLBACK, rollbackButtonValue } from './deploy.ts';
+import { rollbackButtonValue } from '../../core/rollback-button.ts';
+import { DEPLOY_ROLLBACK } from './deploy.ts';
 
 export const INCIDENT_ACK = 'incident_ack';
 export const INCIDENT_SEVERITY = 'incident_severity';
@@ -73,7 +74,7 @@ function rollbackAccessory(target: ServiceTarget): Block {
     action_id: DEPLOY_ROLLBACK,
     text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) },
     style: 'danger',
-    value: rollbackButtonValue(target.service, target.env),
+    value: rollbackButtonValue({ service: target.service, env: target.env, lastGood: true }),
     confirm: {
       title: { type: 'plain_text', text: 'Plan a rollback?' },
       text: {
