@@ -3,6 +3,7 @@ import { IMAGE, auditRows, currentImage, realPatches } from '../support/approval
 import { eventually } from '../support/eventually.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
+const STOREFRONT = 'registry.example.com/shop/storefront';
 let stack: Stack;
 
 const CATALOG = `environments:
@@ -20,6 +21,15 @@ services:
     environments: [staging, production]
     autoRollback: false
     timeout: 1m
+  storefront:
+    namespace: shop
+    deployment: storefront
+    container: web
+    image: ${STOREFRONT}
+    strategy: bluegreen
+    service: storefront
+    gracePeriod: 1h
+    environments: [staging]
 roles:
   deploy: ["@engineers"]
   rollback: ["@engineers", "@oncall"]
@@ -36,6 +46,15 @@ beforeAll(async () => {
       image: `${IMAGE}:1.0`,
       replicas: 3,
     });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-blue',
+    container: 'web',
+    image: `${STOREFRONT}:3.1.0`,
+    replicas: 2,
+    labels: { app: 'storefront', colour: 'blue' },
+  });
+  stack.kube.staging.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
 });
 
 afterAll(async () => stack.close());
@@ -164,6 +183,23 @@ describe('Rollback buttons bound to the release they show', () => {
     });
     await settled('checkout rollback to 1.1 in staging: rolled back');
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1`);
+  });
+
+  it('switches a blue-green deploy back while it is live, and refuses its button afterwards', async () => {
+    await stack.slack.command('bob', '/deploy storefront 3.2.0 to staging');
+    const green = await settled('storefront 3.2.0 to staging: succeeded');
+    const selector = () =>
+      (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> })
+        .selector.colour;
+    expect(selector()).toBe('green');
+    await stack.slack.click('carol', { messageTs: green.ts, actionId: 'deploy_rollback' });
+    await settled('storefront rollback to 3.1.0 in staging: rolled back');
+    expect(selector()).toBe('blue');
+    await stack.slack.click('dave', { messageTs: green.ts, actionId: 'deploy_rollback' });
+    expect(await answerTo('U0DAVE0004', /This Rollback was for storefront/)).toMatch(
+      /This Rollback was for storefront 3\.2\.0 \(the deploy of \d\d:\d\d\); staging now runs 3\.1\.0/,
+    );
+    expect(selector()).toBe('blue');
   });
 
   it('refuses a button rendered before buttons were bound, clearly', async () => {
