@@ -79,7 +79,7 @@ function rollbackAccessory(target: ServiceTarget): Block {
       title: { type: 'plain_text', text: 'Plan a rollback?' },
       text: {
         type: 'mrkdwn',
-        text: `ops-bot plans a rollback of ${target.service} in ${target.env} to the revision before the current one, with the approvals ${target.env} asks for.`,
+        text: `ops-bot plans a rollback of ${target.service} in ${target.env} to its last good release (the newest earlier release that succeeded and was not rolled back), with the approvals ${target.env} asks for. The plan names both ends before anything runs.`,
       },
       confirm: { type: 'plain_text', text: 'Plan rollback' },
       deny: { type: 'plain_text', text: 'Back' },
