@@ -1,15 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
-import { IMAGE, auditRows, realPatches, releaseRows } from '../support/approvals.ts';
-import { testCatalog } from '../support/catalogs.ts';
+import { auditRows, realPatches, releaseRows } from '../support/approvals.ts';
 import { eventually } from '../support/eventually.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import { WorkerProcesses } from '../support/worker-process.ts';
+import type { Stack } from '../support/stack.ts';
+import { stackWithWorkerProcesses, type WorkerProcesses } from '../support/worker-process.ts';
 
 const CHANNEL = 'C0DEPLOYS01';
 const REASON =
@@ -19,29 +14,7 @@ let stack: Stack;
 let workers: WorkerProcesses;
 
 beforeAll(async () => {
-  stack = await startStack({ catalogYaml: testCatalog(), env: { ROLE: 'bot', JOB_LOCK_MS: '1500' } });
-  const kubeconfig = join(await mkdtemp(join(tmpdir(), 'opsbot-kube-')), 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    kubeconfigFor([
-      { context: 'staging', server: stack.kube.staging.url, token: stack.kube.staging.token },
-      { context: 'prod', server: stack.kube.prod.url, token: stack.kube.prod.token },
-    ]),
-  );
-  workers = await WorkerProcesses.for(stack, testCatalog(), { KUBECONFIG: kubeconfig });
-  stack.kube.staging.addDeployment({
-    namespace: 'shop',
-    name: 'checkout',
-    container: 'app',
-    image: `${IMAGE}:1.0.0`,
-    replicas: 4,
-    progressDeadlineSeconds: 6_000,
-  });
-  await eventually(() =>
-    expect(
-      (stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number }).availableReplicas,
-    ).toBe(4),
-  );
+  ({ stack, workers } = await stackWithWorkerProcesses());
 });
 
 afterAll(async () => {

@@ -2,9 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
+import { IMAGE } from './approvals.ts';
+import { testCatalog } from './catalogs.ts';
 import { SpawnedProcesses } from './child-processes.ts';
+import { eventually } from './eventually.ts';
 import { REDIS_URL } from './services.ts';
-import { BOT_TOKEN, SIGNING_SECRET, type Stack } from './stack.ts';
+import { BOT_TOKEN, SIGNING_SECRET, startStack, type Stack } from './stack.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -50,4 +54,33 @@ export class WorkerProcesses {
   killAll(): Promise<void> {
     return this.#spawned.stopAll();
   }
+}
+
+// The bot in process (ROLE=bot, a short job lock) and workers it can start and kill as processes, on a
+// kubeconfig naming the stack's clusters; staging runs checkout 1.0.0 on 4 ready pods, with a progress
+// deadline long enough that only the test ends a rollout.
+export async function stackWithWorkerProcesses(): Promise<{ stack: Stack; workers: WorkerProcesses }> {
+  const stack = await startStack({ catalogYaml: testCatalog(), env: { ROLE: 'bot', JOB_LOCK_MS: '1500' } });
+  const kubeconfig = join(await mkdtemp(join(tmpdir(), 'opsbot-kube-')), 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    kubeconfigFor([
+      { context: 'staging', server: stack.kube.staging.url, token: stack.kube.staging.token },
+      { context: 'prod', server: stack.kube.prod.url, token: stack.kube.prod.token },
+    ]),
+  );
+  const workers = await WorkerProcesses.for(stack, testCatalog(), { KUBECONFIG: kubeconfig });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'checkout',
+    container: 'app',
+    image: `${IMAGE}:1.0.0`,
+    replicas: 4,
+    progressDeadlineSeconds: 6_000,
+  });
+  await eventually(() => {
+    const status = stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number };
+    if (status.availableReplicas !== 4) throw new Error(`checkout has ${status.availableReplicas ?? 0} of 4 ready`);
+  });
+  return { stack, workers };
 }
