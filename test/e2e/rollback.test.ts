@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { IMAGE, auditRows, currentImage, realPatches, releaseRows } from '../support/approvals.ts';
+import { rollbackCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { totalJobs } from '../support/queue-totals.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -7,36 +8,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 const STOREFRONT = 'registry.example.com/shop/storefront';
 let stack: Stack;
 
-const CATALOG = `environments:
-  staging:
-    context: staging
-  production:
-    context: prod
-    approval: { approvers: ["@sre-leads"], required: 2, expires: 30m }
-    rollbackApproval: { approvers: ["@sre-leads", "@oncall"], required: 1, expires: 15m }
-services:
-  checkout:
-    namespace: shop
-    deployment: checkout
-    container: app
-    image: ${IMAGE}
-    environments: [staging, production]
-    autoRollback: false
-    timeout: 1m
-  storefront:
-    namespace: shop
-    deployment: storefront
-    container: web
-    image: ${STOREFRONT}
-    strategy: bluegreen
-    service: storefront
-    gracePeriod: 1h
-    environments: [staging]
-roles:
-  deploy: ["@engineers"]
-  rollback: ["@engineers", "@oncall"]
-  admin: ["@sre-leads"]
-`;
+const CATALOG = rollbackCatalog({ image: IMAGE, storefront: STOREFRONT });
 
 beforeAll(async () => {
   stack = await startStack({ catalogYaml: CATALOG });

@@ -81,3 +81,40 @@ incidents:
     P3: { ackWithin: 1h, updateEvery: 2s }
 `;
 }
+
+// Rollback tests: checkout (rolling, no automatic rollback, so a failed deploy stays to be rolled back)
+// in staging and production, storefront (blue-green) in staging; production rollbacks need one of
+// @sre-leads or @oncall, and production deploys two of @sre-leads unless `deployApproval` is false.
+export function rollbackCatalog(options: { image: string; storefront: string; deployApproval?: boolean }): string {
+  const deployApproval =
+    options.deployApproval === false ? '' : '\n    approval: { approvers: ["@sre-leads"], required: 2, expires: 30m }';
+  return `environments:
+  staging:
+    context: staging
+  production:
+    context: prod${deployApproval}
+    rollbackApproval: { approvers: ["@sre-leads", "@oncall"], required: 1, expires: 15m }
+services:
+  checkout:
+    namespace: shop
+    deployment: checkout
+    container: app
+    image: ${options.image}
+    environments: [staging, production]
+    autoRollback: false
+    timeout: 1m
+  storefront:
+    namespace: shop
+    deployment: storefront
+    container: web
+    image: ${options.storefront}
+    strategy: bluegreen
+    service: storefront
+    gracePeriod: 1h
+    environments: [staging]
+roles:
+  deploy: ["@engineers"]
+  rollback: ["@engineers", "@oncall"]
+  admin: ["@sre-leads"]
+`;
+}
