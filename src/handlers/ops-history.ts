@@ -40,10 +40,11 @@ function scopeOf(deps: HandlerDeps, scope: string | undefined): { service?: stri
   if (scope === undefined) return {};
   if (deps.catalog.services[scope]) return { service: scope };
   if (deps.catalog.environments[scope]) return { env: scope };
-  const services = Object.keys(deps.catalog.services);
-  const environments = Object.keys(deps.catalog.environments);
+  const services = Object.keys(deps.catalog.services).join(', ') || 'none';
+  const environments = Object.keys(deps.catalog.environments).join(', ');
+  const usage = '`/ops history [service|env] [--since 24h]`';
   throw new UserError(`There is no service or environment \`${scope}\` in the catalog.`, {
-    hint: `Services: ${services.join(', ') || 'none'}. Environments: ${environments.join(', ')}. Usage: \`/ops history [service|env] [--since 24h]\`.`,
+    hint: `Services: ${services}. Environments: ${environments}. Usage: ${usage}.`,
     code: 'unknown_scope',
   });
 }
