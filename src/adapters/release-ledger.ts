@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { releaseSchema, type Release, type ReleaseOutcome } from '../core/release.ts';
+import { z } from 'zod';
+import { releaseSchema, type Release, type ReleaseChange, type ReleaseOutcome } from '../core/release.ts';
 
 // A release as its job starts: who asked, for what, from where. Its identity in the cluster (the new
 // ReplicaSet) is known only once the rollout ran, so it comes with the result.
@@ -109,11 +110,34 @@ export class ReleaseLedger {
     return rows.map(toRelease);
   }
 
+  // What changed since `since`, everywhere or for one service or one environment, newest first, each
+  // with the version that ran before it: the newest earlier release of its service and environment
+  // that went live (succeeded, or succeeded and was later rolled back away from).
+  async changedSince(filter: { since: Date; service?: string; env?: string; limit: number }): Promise<ReleaseChange[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT h.*, (SELECT p.version FROM releases p
+           WHERE p.service = h.service AND p.env = h.env AND p.outcome IN ('succeeded', 'rolled_back')
+             AND (p.started_at, p.id) < (h.started_at, h.id)
+           ORDER BY p.started_at DESC, p.id DESC LIMIT 1) AS from_version
+       FROM (SELECT ${COLUMNS} FROM releases
+             WHERE started_at >= $1 AND ($2::text IS NULL OR service = $2) AND ($3::text IS NULL OR env = $3)
+             ORDER BY started_at DESC, id DESC LIMIT $4) h
+       ORDER BY h.started_at DESC, h.id DESC`,
+      [filter.since, filter.service ?? null, filter.env ?? null, filter.limit],
+    );
+    return rows.map((row: Record<string, unknown>) => ({
+      release: toRelease(row),
+      from: fromVersion.parse(row.from_version) ?? undefined,
+    }));
+  }
+
   async byJob(jobId: string): Promise<Release | undefined> {
     const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM releases WHERE job_id = $1`, [jobId]);
     return rows[0] ? toRelease(rows[0]) : undefined;
   }
 }
+
+const fromVersion = z.string().nullable();
 
 function toRelease(row: Record<string, unknown>): Release {
   return releaseSchema.parse({

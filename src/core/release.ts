@@ -174,3 +174,7 @@ export function rolledBackStory(
     why: by?.reason ?? 'no reason given',
   };
 }
+
+// A line of /ops history: the release, and the version that ran before it in its service and
+// environment (undefined when the ledger does not know: the first release it saw there).
+export type ReleaseChange = { release: Release; from: string | undefined };

@@ -2,7 +2,6 @@ import { auditView } from '../bot/views/audit.ts';
 import { freezeView } from '../bot/views/freeze.ts';
 import { helpView } from '../bot/views/help.ts';
 import { jobStatusView, queuedView, recentJobsView, unknownJobView } from '../bot/views/jobs.ts';
-import { notEnabledView } from '../bot/views/not-enabled.ts';
 import type { AuditRow } from '../core/audit.ts';
 import { activeFreeze, upcomingFreezes } from '../core/freeze.ts';
 import type { OpsRequest } from '../core/grammar/commands.ts';
@@ -12,9 +11,10 @@ import { UserError } from '../core/user-error.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { cancelJob } from './cancel.ts';
+import { opsHistory } from './ops-history.ts';
 import { withQueue } from './queue-errors.ts';
 
-// /ops: help, whoami, status (and, as their issues land, history, audit, freeze, cancel).
+// /ops: help, whoami, status, history, audit, freeze, cancel.
 export function opsCommand(deps: HandlerDeps): CommandHandler {
   return async (turn) => {
     const { request } = turn;
@@ -42,10 +42,10 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
       case 'cancel':
         await turn.accept({ action: 'ops.cancel', jobId: request.jobId }, { failClosed: true });
         return cancelJob(deps, request.jobId, turn.payload.user_id, { leave: request.leave });
+      case 'history':
+        return opsHistory(deps, request, turn.deadline);
       case 'audit':
         return auditView(await auditRows(deps, request), request.filter, request.sinceMs);
-      default:
-        return notEnabledView(`/ops ${request.sub}`);
     }
   };
 }

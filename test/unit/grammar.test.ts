@@ -196,6 +196,35 @@ describe('/ops', () => {
     expect(refusal('/ops', 'status --leave').message).toBe('`/ops status` takes no flags.');
   });
 
+  it('reads history: one optional service or environment and --since, 24h by default, at most 90d', () => {
+    expect(parseCommand('/ops', 'history')).toEqual({ command: 'ops', sub: 'history', sinceMs: 86_400_000 });
+    expect(parseCommand('/ops', 'history checkout')).toEqual({
+      command: 'ops',
+      sub: 'history',
+      scope: 'checkout',
+      sinceMs: 86_400_000,
+    });
+    expect(parseCommand('/ops', 'history staging --since 30m')).toEqual({
+      command: 'ops',
+      sub: 'history',
+      scope: 'staging',
+      sinceMs: 1_800_000,
+    });
+    expect(parseCommand('/ops', 'history --since 90d')).toEqual({
+      command: 'ops',
+      sub: 'history',
+      sinceMs: 90 * 86_400_000,
+    });
+    const tooLong = refusal('/ops', 'history --since 91d');
+    expect(tooLong.message).toBe('`/ops history --since` goes back at most 90d.');
+    expect(tooLong.hint).toContain('/ops history [service|env] [--since 24h]');
+    expect(refusal('/ops', 'history --since yesterday').message).toBe(
+      '--since `yesterday` is not a duration: use e.g. 30m, 12h or 7d.',
+    );
+    expect(refusal('/ops', 'history checkout --leave').message).toBe('`/ops history` takes only `--since`.');
+    expect(refusal('/ops', 'history checkout staging').code).toBeDefined();
+  });
+
   it('names an unknown subcommand and shows usage', () => {
     const error = refusal('/ops', 'frobnicate now');
     expect(error.message).toBe(

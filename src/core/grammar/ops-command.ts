@@ -6,6 +6,9 @@ import { isCommandName } from './usage.ts';
 import { jobIdValue, nameValue, sinceValue } from './values.ts';
 
 const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
+const DEFAULT_HISTORY_SINCE_MS = 86_400_000;
+// The ledger keeps everything, but an answer in a Slack message is for the recent past.
+const MAX_HISTORY_SINCE_MS = 90 * 86_400_000;
 
 const OPS_SUBCOMMANDS = ['help', 'whoami', 'status', 'history', 'audit', 'freeze', 'cancel'];
 
@@ -41,11 +44,15 @@ function opsStatus(args: Arguments): OpsRequest {
     : { command: 'ops', sub: 'status', jobId: read('ops', jobIdValue, job.text, 'Job') };
 }
 
+// The one word is a service or an environment; which one (or neither) is for the catalog to say.
 function opsHistory(args: Arguments): OpsRequest {
-  const service = optionalWord(args);
-  return service === undefined
-    ? { command: 'ops', sub: 'history' }
-    : { command: 'ops', sub: 'history', service: read('ops', nameValue('service'), service.text, 'Service') };
+  const scope = optionalWord(args);
+  const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? DEFAULT_HISTORY_SINCE_MS;
+  if (sinceMs > MAX_HISTORY_SINCE_MS)
+    throw usageError('ops', '`/ops history --since` goes back at most 90d.', 'invalid_value');
+  if (scope === undefined) return { command: 'ops', sub: 'history', sinceMs };
+  const named = read('ops', nameValue('service or environment'), scope.text, 'Scope');
+  return { command: 'ops', sub: 'history', scope: named, sinceMs };
 }
 
 function opsAudit(args: Arguments): OpsRequest {
@@ -92,7 +99,7 @@ export function parseOps(text: string): OpsRequest {
       noFlags(args, sub);
       return opsStatus(args);
     case 'history':
-      noFlags(args, sub);
+      noFlags(args, sub, ['since']);
       return opsHistory(args);
     case 'audit':
       noFlags(args, sub, ['since']);

@@ -7,7 +7,7 @@ export type OpsRequest =
   | { command: 'ops'; sub: 'help'; topic?: CommandName }
   | { command: 'ops'; sub: 'whoami' }
   | { command: 'ops'; sub: 'status'; jobId?: string }
-  | { command: 'ops'; sub: 'history'; service?: string }
+  | { command: 'ops'; sub: 'history'; scope?: string; sinceMs: number }
   | { command: 'ops'; sub: 'audit'; filter?: string; sinceMs: number }
   | { command: 'ops'; sub: 'freeze'; env?: string }
   | { command: 'ops'; sub: 'cancel'; jobId: string; leave: boolean };

@@ -81,9 +81,9 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
     },
     { syntax: '/ops status [job]', example: '/ops status', what: 'your recent jobs, or one job in detail' },
     {
-      syntax: '/ops history [service]',
-      example: '/ops history checkout',
-      what: 'recent jobs, optionally for one service',
+      syntax: '/ops history [service|env] [--since 24h]',
+      example: '/ops history production --since 3d',
+      what: 'what changed (deploys and rollbacks), everywhere or for one service or environment, newest first',
     },
     {
       syntax: '/ops audit [service|env] [--since 7d]',
