@@ -153,12 +153,11 @@ function toDeployment(raw: unknown): DeploymentState {
 // Of a Deployment's ReplicaSets, the one its current revision runs (see releaseSet).
 export function releaseSetOf(deployment: DeploymentState, sets: ReplicaSetState[]): ReleaseSet | undefined {
   const release = sets.find((rs) => rs.revision === deployment.revision);
-  const hash = release?.template.metadata?.labels?.['pod-template-hash'];
-  if (!release || !hash) return undefined;
+  if (!release?.hash) return undefined;
   return {
     name: release.name,
     revision: release.revision,
-    podLabels: { ...deployment.selector, 'pod-template-hash': hash },
+    podLabels: { ...deployment.selector, 'pod-template-hash': release.hash },
   };
 }
 

@@ -1,35 +1,6 @@
-// What the cluster answers within `ms`, or undefined: the bot may ask Kubernetes inside Slack's
-// 3-second ack, but never wait on it past its budget. Refusals (rejections) are passed on; a late
-// failure is left to whoever continues in the background.
-export async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { beforeDeadline, withinBudget } from '../core/deadline.ts';
 
 export const CLUSTER_BUDGET_MS = 1_500;
-
-// `work` within `ms`, else `late()` is thrown: for a read the answer cannot do without (a record that
-// must exist before anything starts). A read that lands afterwards is dropped.
-export async function beforeDeadline<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(late()), Math.max(0, ms));
-  });
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // Slack shows its own timeout when no answer came within 3 s of sending the request, and Bolt's
 // receiver answers 404 at 3.001 s; the whole ack path (pre-flight, audit write, enqueue) therefore

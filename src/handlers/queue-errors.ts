@@ -1,7 +1,7 @@
 import { UserError } from '../core/user-error.ts';
 import type { JobData } from '../jobs/job-data.ts';
 import type { JobKind } from '../jobs/kinds.ts';
-import type { AckDeadline } from './budget.ts';
+import { beforeDeadline, type AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 
 // Redis is where jobs live; when it is away the person must hear that nothing started.
@@ -41,22 +41,16 @@ export async function enqueueBefore<K extends JobKind>(
   if (ms <= 0) throw queueUnavailable('enqueue');
   const adding = deps.queues.enqueue(kind, jobId, data);
   let late = false;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      late = true;
-      reject(new Error(`enqueue did not finish within ${Math.round(ms)} ms`));
-    }, ms);
-  });
   adding.then(
     () => (late ? withdraw(deps, kind, jobId) : undefined),
     () => undefined,
   );
-  try {
-    await withQueue('enqueue', () => Promise.race([adding, expired]));
-  } finally {
-    clearTimeout(timer);
-  }
+  await withQueue('enqueue', () =>
+    beforeDeadline(adding, ms, () => {
+      late = true;
+      return new Error(`enqueue did not finish within ${Math.round(ms)} ms`);
+    }),
+  );
 }
 
 async function withdraw(deps: Pick<HandlerDeps, 'queues' | 'logger'>, kind: JobKind, jobId: string): Promise<void> {

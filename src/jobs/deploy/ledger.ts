@@ -1,4 +1,5 @@
 import type { KubeCluster } from '../../adapters/kube.ts';
+import { withinBudget } from '../../core/deadline.ts';
 import type { NewRelease, ReleaseIdentity } from '../../adapters/release-ledger.ts';
 import type { WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
@@ -51,15 +52,12 @@ export async function newRelease(
 const LOOKUP_MS = 2_000;
 
 async function atMost<T>(lookup: Promise<T>, otherwise: T, ms = LOOKUP_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(otherwise), ms);
-  });
-  try {
-    return await Promise.race([lookup.catch(() => otherwise), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return (
+    (await withinBudget(
+      lookup.catch(() => otherwise),
+      ms,
+    )) ?? otherwise
+  );
 }
 
 export type Found = { identity?: ReleaseIdentity | undefined; digest?: string | undefined };
