@@ -1,5 +1,6 @@
 import type { RecordedCall } from '../../src/sandbox/slack/surface.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
+import { releaseOutcomeOf } from '../../src/core/release.ts';
 import { eventually } from '../support/eventually.ts';
 import type { ChaosCluster } from './cluster.ts';
 import type { Traffic } from './traffic.ts';
@@ -11,6 +12,8 @@ import type { Traffic } from './traffic.ts';
 // - every change job's `start` audit row has exactly one `result` row, and no result lacks its start;
 // - one PATCH per change: a change that succeeded patched its Deployment exactly once, none more than once,
 //   and every real (non-dry-run) PATCH the clusters received belongs to a change the audit log started;
+// - one release ledger row per started change, none for a change that never started, and its outcome is the
+//   audit result's;
 // - one final message per job, and the channel, the requester and the audit log agree on the outcome:
 //   one progress message whose headline says the audit's decision, one outcome reply in its thread that
 //   @-mentions the requester with the same words, and no private reply telling the requester otherwise.
@@ -53,7 +56,12 @@ export async function assertInvariants(
   return eventually(
     async () => {
       const changes = await changesOf(cluster);
-      const found = [...auditPairs(changes), ...patchesPerChange(cluster, changes), ...outcomesAgree(cluster, changes)];
+      const found = [
+        ...auditPairs(changes),
+        ...(await ledgerAgrees(cluster, changes)),
+        ...patchesPerChange(cluster, changes),
+        ...outcomesAgree(cluster, changes),
+      ];
       if (found.length > 0) throw new Error(found.join('\n'));
       return new Map(changes.map((change) => [`${change.service}/${change.env}@${change.to}`, change.results[0]!]));
     },
@@ -124,6 +132,26 @@ function auditPairs(changes: Change[]): string[] {
       perApproval.set(change.approvalId, (perApproval.get(change.approvalId) ?? 0) + 1);
   for (const [approvalId, started] of perApproval)
     if (started > 1) problems.push(`approval ${approvalId} started ${started} changes`);
+  return problems;
+}
+
+async function ledgerAgrees(cluster: ChaosCluster, changes: Change[]): Promise<string[]> {
+  const { rows } = await cluster.pool.query<{ job_id: string; outcome: string | null }>(
+    'SELECT job_id, outcome FROM releases',
+  );
+  const byJob = new Map<string, (string | null)[]>();
+  for (const row of rows) byJob.set(row.job_id, [...(byJob.get(row.job_id) ?? []), row.outcome]);
+  const problems: string[] = [];
+  const started = changes.filter((change) => change.starts > 0);
+  for (const change of started) {
+    const outcomes = byJob.get(change.jobId) ?? [];
+    const expected = change.results[0] === undefined ? undefined : releaseOutcomeOf(change.results[0]);
+    if (outcomes.length !== 1 || outcomes[0] !== expected)
+      problems.push(`${change.jobId}: audit says ${change.results[0]}, the ledger has ${JSON.stringify(outcomes)}`);
+  }
+  const startedJobs = new Set(started.map((change) => change.jobId));
+  for (const jobId of byJob.keys())
+    if (!startedJobs.has(jobId)) problems.push(`${jobId}: a ledger row for a change the audit log never started`);
   return problems;
 }
 
