@@ -5,6 +5,7 @@ import { deployBenchmark } from './deploy.ts';
 import { failfastBenchmark } from './failfast.ts';
 import { faultsBenchmark } from './faults.ts';
 import { incidentBenchmark } from './incident.ts';
+import { ledgerBenchmark } from './ledger.ts';
 import { rollbackBenchmark } from './rollback.ts';
 
 // `npm run bench` runs every benchmark; `npm run bench -- ack` runs the named ones.
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   incident: incidentBenchmark,
   failfast: failfastBenchmark,
   faults: faultsBenchmark,
+  ledger: ledgerBenchmark,
 };
 
 const wanted = process.argv.slice(2);
