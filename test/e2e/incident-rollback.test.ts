@@ -8,11 +8,21 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 // Rollback tests' catalog (checkout in staging and production; production rollbacks need one of
 // @sre-leads or @oncall, production deploys no approval) with incidents whose clocks stay quiet.
-const CATALOG = `${rollbackCatalog({ image: IMAGE, storefront: 'registry.example.com/shop/storefront', deployApproval: false })}  incident: ["*"]
+const CART = 'registry.example.com/shop/cart';
+const CART_SERVICE = `  cart:
+    namespace: shop
+    deployment: cart
+    container: app
+    image: ${CART}
+    environments: [staging]
+roles:
+`;
+const CATALOG = `${rollbackCatalog({ image: IMAGE, storefront: 'registry.example.com/shop/storefront', deployApproval: false }).replace('roles:\n', CART_SERVICE)}  incident: ["*"]
 incidents:
   oncall: ["@oncall"]
   severities:
     P1: { ackWithin: 1h, updateEvery: 1h }
+    P2: { ackWithin: 1h, updateEvery: 1h }
 `;
 const BOB = 'U0BOB00002';
 const CAROL = 'U0CAROL003';
@@ -27,6 +37,15 @@ beforeAll(async () => {
     container: 'app',
     image: `${IMAGE}:1.3.0`,
     replicas: 3,
+  });
+  // revisionHistoryLimit 0: the controller keeps no old ReplicaSet of cart.
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'cart',
+    container: 'app',
+    image: `${CART}:2.0.0`,
+    replicas: 1,
+    revisionHistoryLimit: 0,
   });
 });
 
@@ -54,9 +73,9 @@ async function settled(startsWith: string): Promise<SimMessage> {
   return found;
 }
 
-async function deploy(version: string): Promise<void> {
-  await stack.slack.command('bob', `/deploy checkout ${version} to production --reason "release ${version}"`);
-  await settled(`checkout ${version} to production: succeeded`);
+async function deploy(version: string, service = 'checkout', env = 'production'): Promise<void> {
+  await stack.slack.command('bob', `/deploy ${service} ${version} to ${env} --reason "release ${version}"`);
+  await settled(`${service} ${version} to ${env}: succeeded`);
 }
 
 type Row = { setup: string; card_ts: string | null; channel_id: string | null };
@@ -169,5 +188,32 @@ describe("the incident card's Roll back and last change", () => {
     const locks = await stack.bot.redis.keys(`${stack.prefix}*lock*checkout*`);
     expect(locks).toEqual([]);
     expect(currentImage(stack, 'prod')).toBe(`${IMAGE}:1.4.3`);
+  });
+
+  it('says when nothing was recorded, and offers /deploy when the last good release was pruned', async () => {
+    const fresh = await declare('P2 "cart slow" --service cart');
+    const cardText = () => JSON.stringify(stack.sim.workspace.message(fresh.channel, fresh.cardTs)!.blocks);
+    expect(cardText()).toContain('last change: none recorded by ops-bot');
+    await deploy('2.1.0', 'cart', 'staging');
+    await deploy('2.2.0', 'cart', 'staging');
+    await eventually(() =>
+      expect(
+        stack.kube.staging.store.list('ReplicaSet', 'shop').filter((rs) => rs.metadata.name.startsWith('cart-')),
+      ).toHaveLength(1),
+    );
+    const forms = rollbackForms().length;
+    const requests = await rollbackRequests();
+    await stack.slack.click('carol', { messageTs: fresh.cardTs, actionId: 'deploy_rollback' });
+    const answer = await eventually(() => {
+      const found = ephemeralsTo(stack, CAROL)
+        .map((call) => String(call.args.text))
+        .find((text) => text.includes('The last good release of cart'));
+      if (!found) throw new Error('no answer to the press');
+      return found;
+    });
+    expect(answer).toMatch(/2\.1\.0 \(by <@U0BOB00002> \d\d:\d\d\), is no longer in the cluster/);
+    expect(answer).toContain('`/deploy cart 2.1.0 to staging`');
+    expect(rollbackForms()).toHaveLength(forms);
+    expect(await rollbackRequests()).toBe(requests);
   });
 });
