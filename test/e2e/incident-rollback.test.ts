@@ -216,4 +216,24 @@ describe("the incident card's Roll back and last change", () => {
     expect(rollbackForms()).toHaveLength(forms);
     expect(await rollbackRequests()).toBe(requests);
   });
+
+  it('opens no form when the cluster is too slow to plan within the trigger, and points to /rollback', async () => {
+    const forms = rollbackForms().length;
+    stack.kube.prod.slowDown(5_000);
+    try {
+      await stack.slack.click('carol', { messageTs: card.cardTs, actionId: 'deploy_rollback' });
+      const answer = await eventually(() => {
+        const found = ephemeralsTo(stack, CAROL)
+          .map((call) => String(call.args.text))
+          .find((text) => text.includes('could not work out the last good release of checkout in production in time'));
+        if (!found) throw new Error('no answer to the press');
+        return found;
+      });
+      expect(answer).toContain('Nothing was changed');
+      expect(answer).toContain('`/rollback checkout production`');
+      expect(rollbackForms()).toHaveLength(forms);
+    } finally {
+      stack.kube.prod.slowDown(0);
+    }
+  });
 });
