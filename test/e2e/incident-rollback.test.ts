@@ -236,4 +236,20 @@ describe("the incident card's Roll back and last change", () => {
       stack.kube.prod.slowDown(0);
     }
   });
+
+  it('says on the card that the last change could not be read when the ledger does not answer', async () => {
+    // Another session holds the ledger's table: the set-up's read waits on the lock, as on a stuck PostgreSQL.
+    const blocker = await stack.bot.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE releases IN ACCESS EXCLUSIVE MODE');
+      const stuck = await declare('P2 "payments slow" --service checkout');
+      const blocks = JSON.stringify(stack.sim.workspace.message(stuck.channel, stuck.cardTs)!.blocks);
+      expect(blocks).toContain('last change: could not be read (the release ledger did not answer)');
+      expect(blocks).toContain('Roll back checkout');
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+  });
 });
