@@ -75,7 +75,8 @@ export function cardRollbackSubmitted(deps: HandlerDeps) {
     const { user, view: modal } = parsed.data;
     const correlationId = currentContext()?.correlationId ?? 'none';
     const meta = formMetadata(formMeta, modal.private_metadata);
-    const asker: Asker = { actor: user.id, correlationId, channel: meta?.channel, command: undefined };
+    const command = meta ? `form rollback ${meta.service} ${meta.env}` : undefined;
+    const asker: Asker = { actor: user.id, correlationId, channel: meta?.channel, command };
     let answer: View;
     try {
       if (!meta)
@@ -83,7 +84,6 @@ export function cardRollbackSubmitted(deps: HandlerDeps) {
           hint: 'Press Roll back on the incident card again.',
           code: 'bad_form',
         });
-      asker.command = `form rollback ${meta.service} ${meta.env}`;
       answer = await requestFromForm(deps, meta, { userId: user.id, teamId: user.team_id, formId: modal.id }, asker);
     } catch (error) {
       answer = viewOfError(error, correlationId, deps.logger);
@@ -104,7 +104,7 @@ async function requestFromForm(
 ): Promise<View> {
   const envelope: JobEnvelope = {
     correlationId: asker.correlationId,
-    command: asker.command ?? `form rollback ${meta.service} ${meta.env}`,
+    command: `form rollback ${meta.service} ${meta.env}`,
     requestedAt: deps.now().toISOString(),
     requestedBy: requesterOf(who.userId, who.teamId),
     ...(meta.channel ? { channelId: meta.channel } : {}),
