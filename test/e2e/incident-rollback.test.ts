@@ -17,7 +17,8 @@ const CART_SERVICE = `  cart:
     environments: [staging]
 roles:
 `;
-const CATALOG = `${rollbackCatalog({ image: IMAGE, storefront: 'registry.example.com/shop/storefront', deployApproval: false }).replace('roles:\n', CART_SERVICE)}  incident: ["*"]
+const STOREFRONT = 'registry.example.com/shop/storefront';
+const CATALOG = `${rollbackCatalog({ image: IMAGE, storefront: STOREFRONT, deployApproval: false }).replace('roles:\n', CART_SERVICE)}  incident: ["*"]
 incidents:
   oncall: ["@oncall"]
   severities:
@@ -38,6 +39,15 @@ beforeAll(async () => {
     image: `${IMAGE}:1.3.0`,
     replicas: 3,
   });
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-blue',
+    container: 'web',
+    image: `${STOREFRONT}:3.1.0`,
+    replicas: 2,
+    labels: { app: 'storefront', colour: 'blue' },
+  });
+  stack.kube.staging.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
   // revisionHistoryLimit 0: the controller keeps no old ReplicaSet of cart.
   stack.kube.staging.addDeployment({
     namespace: 'shop',
@@ -251,5 +261,30 @@ describe("the incident card's Roll back and last change", () => {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
+  });
+
+  it('binds a blue-green switch-back to the colours it showed', async () => {
+    await deploy('3.2.0', 'storefront', 'staging');
+    const selector = () =>
+      (stack.kube.staging.store.get('Service', 'shop', 'storefront')!.spec as { selector: Record<string, string> })
+        .selector.colour;
+    expect(selector()).toBe('green');
+    const shop = await declare('P2 "storefront blank pages" --service storefront');
+    const first = await pressRollback('carol', shop.cardTs);
+    const stale = await pressRollback('dave', shop.cardTs);
+    expect(JSON.stringify(first.blocks)).toMatch(/storefront staging: 3\.2\.0 .*→ 3\.1\.0 .*, traffic back to blue/);
+    await submit('carol', first);
+    await settled('storefront rollback to 3.1.0 in staging: rolled back');
+    expect(selector()).toBe('blue');
+    await submit('dave', stale);
+    const answer = await eventually(() => {
+      const found = ephemeralsTo(stack, 'U0DAVE0004')
+        .map((call) => String(call.args.text))
+        .find((text) => text.includes('This rollback form showed storefront staging'));
+      if (!found) throw new Error('no answer to the stale form');
+      return found;
+    });
+    expect(answer).toContain('no longer runs what it showed');
+    expect(selector()).toBe('blue');
   });
 });
