@@ -23,6 +23,17 @@ export const rollbackButtonSchema = z.union([
 ]);
 export type RollbackButton = z.output<typeof rollbackButtonSchema>;
 
+// What the incident card's Roll back form showed when it opened (views are static, so it names the
+// ends it computed at the press): each end by identity — `rs:<uid>` of a ReplicaSet, or the
+// blue-green colour's Deployment and image — and the plan's words. Submitted after either end moved
+// on, it is refused instead of rolling back something the form did not show.
+export const shownRollback = z.object({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  summary: z.string(),
+});
+export type ShownRollback = z.output<typeof shownRollback>;
+
 // Values of buttons rendered before the binding: `{service, env}` and `{service, env, revision}`.
 export const legacyRollbackButton = z.object({ service: z.string(), env: z.string() });
 

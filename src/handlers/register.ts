@@ -19,6 +19,8 @@ import { restoreCommand } from './restore.ts';
 import { restoreSubmitted } from './restore-form.ts';
 import { rollbackCommand } from './rollback.ts';
 import { rollbackButtons } from './rollback-buttons.ts';
+import { cardRollbackSubmitted } from './incident-rollback.ts';
+import { ROLLBACK_MODAL } from '../bot/views/rollback-modal.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
@@ -53,9 +55,10 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   app.action(/.*/, blockActions(deps, actionHandlers(deps)));
   // views (modal submissions), by callback_id; an unknown one is acknowledged and closes
   app.view(RESTORE_MODAL, restoreSubmitted(deps));
+  app.view(ROLLBACK_MODAL, cardRollbackSubmitted(deps));
   const incidentForms = incidentSubmitted(deps);
   for (const callbackId of INCIDENT_MODALS) app.view(callbackId, incidentForms);
-  const known = new Set([RESTORE_MODAL, ...INCIDENT_MODALS]);
+  const known = new Set([RESTORE_MODAL, ROLLBACK_MODAL, ...INCIDENT_MODALS]);
   app.view({ callback_id: /.*/ }, async ({ ack, body }) => {
     if (!known.has(body.view.callback_id)) await ack();
   });

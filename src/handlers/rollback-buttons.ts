@@ -13,14 +13,17 @@ import type { ActionHandler, ActionTurn } from './action-intake.ts';
 import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
+import { openCardRollback } from './incident-rollback.ts';
 import { requestRollback, type Requester } from './rollback.ts';
 
 type ButtonTarget = RollbackButton;
 
-// The Rollback button of a deploy message and the Rollback-to buttons of /deploy history.
+// The Rollback button of a deploy message, the Rollback-to buttons of /deploy history, and the
+// incident card's Roll back (which opens a form naming both ends first: incident-rollback.ts).
 export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler> {
   const pressed: ActionHandler = async (turn) => {
     const target = targetOf(turn.action.value);
+    if ('lastGood' in target) return openCardRollback(deps, turn, { service: target.service, env: target.env });
     const envelope = buttonEnvelope(deps, turn, commandOf(turn, target));
     const rollback = {
       service: target.service,

@@ -8,7 +8,7 @@ import { jobIdFor } from '../core/ids.ts';
 import { planSummary } from '../core/plan.ts';
 import { gateFor, utcTime } from '../core/policy.ts';
 import { deployLockKey, planningKey, serviceTarget } from '../core/targets.ts';
-import type { BoundRelease } from '../core/rollback-button.ts';
+import type { BoundRelease, ShownRollback } from '../core/rollback-button.ts';
 import { UserError } from '../core/user-error.ts';
 import { frozenError } from '../jobs/change-gate.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
@@ -26,6 +26,7 @@ export type RollbackRequest = {
   env: string;
   to?: { revision: number } | { version: string };
   bound?: BoundRelease;
+  shown?: ShownRollback;
   reason?: string;
   breakGlass?: string;
   dryRun?: boolean;
@@ -73,7 +74,7 @@ function rollbackChangeOf(request: RollbackRequest, breakGlass: string | undefin
     service: request.service,
     env: request.env,
     dryRun: request.dryRun ?? false,
-    ...onlyGiven({ to: request.to, bound: request.bound, reason: request.reason, breakGlass }),
+    ...onlyGiven({ to: request.to, bound: request.bound, shown: request.shown, reason: request.reason, breakGlass }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deployPlanSchema, restorePlanSchema, rollbackPlanSchema } from '../core/plan.ts';
-import { boundRelease } from '../core/rollback-button.ts';
+import { boundRelease, shownRollback } from '../core/rollback-button.ts';
 import type { JobKind } from './kinds.ts';
 
 // Job data is read back from Redis, which any process with access can write: parse it, never trust it.
@@ -63,6 +63,8 @@ export const rollbackChange = z.object({
   to: z.union([z.object({ revision: z.number().int() }), z.object({ version: z.string() })]).optional(),
   // From a Rollback button: the release it was made for; pre-flight refuses if that moved on.
   bound: boundRelease.optional(),
+  // From the incident card's Roll back form: the ends it showed; pre-flight refuses if either moved.
+  shown: shownRollback.optional(),
   reason: z.string().optional(),
   breakGlass: z.string().optional(),
   dryRun: z.boolean().default(false),

@@ -1,8 +1,8 @@
 import type { ReplicaSetState } from '../adapters/kube.ts';
-import { tagOf } from '../core/plan.ts';
+import { planSummary, tagOf, type RollbackPlan } from '../core/plan.ts';
 import { whenWords } from '../core/release-words.ts';
 import type { Release } from '../core/release.ts';
-import type { BoundRelease } from '../core/rollback-button.ts';
+import type { BoundRelease, ShownRollback } from '../core/rollback-button.ts';
 import { UserError } from '../core/user-error.ts';
 
 // A Rollback button names the release it was made for; pressed after that release stopped running
@@ -43,5 +43,26 @@ function movedOn(check: BoundCheck, what: string): UserError {
   return new UserError(`This Rollback was for ${what}; ${env} now runs ${now}. Nothing was changed.`, {
     hint: `Use \`/rollback ${service} ${env}\` to go back from what runs now.`,
     code: 'button_moved_on',
+  });
+}
+
+// The incident card's Roll back form named both ends when it opened; submitted after what runs or
+// the last good release changed, it is refused with the rollback as it would be now.
+export function checkShown(check: {
+  shown: ShownRollback;
+  ends: { from: string; to: string };
+  plan: RollbackPlan;
+}): void {
+  const { shown, ends, plan } = check;
+  if (shown.from === ends.from && shown.to === ends.to) return;
+  const what =
+    shown.from === ends.from
+      ? 'the last good release is no longer the one it named'
+      : `${plan.service} in ${plan.env} no longer runs what it showed`;
+  const instead = `a rollback now would be ${planSummary(plan)}`;
+  const command = `\`/rollback ${plan.service} ${plan.env}\``;
+  throw new UserError(`This rollback form showed ${shown.summary}, but ${what}; ${instead}. Nothing was changed.`, {
+    hint: `Press Roll back on the incident card again to see it as it is now, or use ${command}.`,
+    code: 'form_moved_on',
   });
 }

@@ -8,6 +8,7 @@ import type { rollbackChange } from './job-data.ts';
 import { explainKube } from './kube-errors.ts';
 import { clusterOf, type PreflightDeps } from './preflight.ts';
 import { undoTo } from './deploy/undo.ts';
+import { checkShown } from './rollback-bound.ts';
 import { rollbackTarget, switchBackLedger } from './rollback-target.ts';
 
 export type RollbackChange = z.output<typeof rollbackChange>;
@@ -70,34 +71,38 @@ function wantedOf(to: RollbackChange['to']): string {
   return 'revision' in to ? `Revision ${to.revision}` : `Version ${to.version}`;
 }
 
+// Both ends of a planned rollback by identity (core/rollback-button.ts ShownRollback): what a form
+// showed is compared with them when it is submitted.
+export type RollbackEnds = { from: string; to: string };
+
 export async function planRollback(
   deps: PreflightDeps,
   change: RollbackChange,
   requester: string,
 ): Promise<RollbackPlan> {
+  const { plan, ends } = await planWithEnds(deps, change, requester);
+  if (change.shown) checkShown({ shown: change.shown, ends, plan });
+  return plan;
+}
+
+export async function planWithEnds(
+  deps: PreflightDeps,
+  change: RollbackChange,
+  requester: string,
+): Promise<{ plan: RollbackPlan; ends: RollbackEnds }> {
   const target = serviceTarget(deps.catalog, change.service, change.env);
   const { service } = target;
   const cluster = clusterOf(deps, target.env.context);
-  const base = {
-    kind: 'rollback' as const,
-    service: change.service,
-    env: change.env,
-    context: target.env.context,
-    namespace: service.namespace,
-    container: service.container,
-    strategy: service.strategy,
-    ...(change.reason ? { reason: change.reason } : {}),
-    ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
-  };
+  const base = planBase(change, target);
   let deployment = service.deployment;
   if (service.strategy === 'bluegreen') {
     const switchBack = await blueGreenSwitchBack(cluster, service, change);
-    if (switchBack.plan)
-      return {
-        ...base,
-        ...switchBack.plan,
-        ledger: await switchBackLedger(deps, change, switchBack.plan.bluegreen, switchBack.plan.from.image),
-      };
+    if (switchBack.plan) {
+      const { bluegreen, from, to } = switchBack.plan;
+      const ledger = await switchBackLedger(deps, change, bluegreen, from.image);
+      const ends = { from: `colour:${bluegreen.live}@${from.image}`, to: `colour:${bluegreen.idle}@${to.image}` };
+      return { plan: { ...base, ...switchBack.plan, ledger }, ends };
+    }
     deployment = switchBack.live;
   }
   const where = `${change.service} in ${change.env}`;
@@ -105,7 +110,11 @@ export async function planRollback(
   const sets = await cluster.replicaSets(current).catch((error: unknown) => {
     throw explainKube(error, `list the revisions of ${service.namespace}/${deployment}`);
   });
-  const { set: chosen, ledger } = await rollbackTarget(deps, {
+  const {
+    set: chosen,
+    ledger,
+    live,
+  } = await rollbackTarget(deps, {
     change,
     deployment,
     current,
@@ -127,7 +136,23 @@ export async function planRollback(
   await undoTo(cluster, current, chosen, changeCause(plan, requester), { dryRun: true }).catch((error: unknown) => {
     throw explainKube(error, `roll back ${service.namespace}/${deployment} (dry run)`);
   });
-  return plan;
+  const from = live ? `rs:${live.uid}` : `revision:${current.revision ?? '?'}@${running}`;
+  return { plan, ends: { from, to: `rs:${chosen.uid}` } };
+}
+
+function planBase(change: RollbackChange, target: ReturnType<typeof serviceTarget>) {
+  const { service } = target;
+  return {
+    kind: 'rollback' as const,
+    service: change.service,
+    env: change.env,
+    context: target.env.context,
+    namespace: service.namespace,
+    container: service.container,
+    strategy: service.strategy,
+    ...(change.reason ? { reason: change.reason } : {}),
+    ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
+  };
 }
 
 async function readLive(cluster: KubeCluster, service: ServiceOf, deployment: string, env: string) {

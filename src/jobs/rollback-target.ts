@@ -11,7 +11,12 @@ import { checkDeployBound, checkRowBound } from './rollback-bound.ts';
 
 type RollbackChange = z.output<typeof rollbackChange>;
 
-export type RollbackTarget = { set: ReplicaSetState; ledger: NonNullable<RollbackPlan['ledger']> };
+// `live` is the ReplicaSet the Deployment runs now, for binding a plan to both of its ends.
+export type RollbackTarget = {
+  set: ReplicaSetState;
+  ledger: NonNullable<RollbackPlan['ledger']>;
+  live: ReplicaSetState | undefined;
+};
 
 // What a rollback is chosen from: the Deployment as it runs, its ReplicaSets, and how to pick a
 // revision by kubectl's rule or by --to (rollback-plan.ts chooseTarget).
@@ -42,7 +47,7 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
     const set = input.pick(change.to);
     if (bound) checkRowBound({ ...bound, image: input.image }, set);
     const named = newestPerSet(releases).find((release) => sameSet(release, set));
-    return { set, ledger: { ...from, ...namedWords(releases, named, now) } };
+    return { set, live, ledger: { ...from, ...namedWords(releases, named, now) } };
   }
   const choice = chooseLastGood(releases, sets, live);
   if (choice.kind === 'pruned') throw pruned(change, choice.release, now);
@@ -56,7 +61,7 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
       });
     set = choice.set;
   } else set = choice.set;
-  return { set, ledger: { ...from, to: toWords(releases, choice) } };
+  return { set, live, ledger: { ...from, to: toWords(releases, choice) } };
 }
 
 // Blue-green back to the colour still up: no ReplicaSet changes, so the ends are the colours' newest

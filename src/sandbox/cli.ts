@@ -188,7 +188,14 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
         .filter((block) => block.label)
         .map((block) => `--field ${block.block_id}=… (${block.label?.text ?? ''})`)
         .join(' ');
-      return `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
+      // What the form says besides its fields (the incident card's Roll back names both ends there).
+      const says = renderBlocks(
+        (form.blocks ?? []).filter((block) => !block.label),
+        '',
+        names,
+      );
+      const opened = `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
+      return says ? `${opened}\n${says}` : opened;
     }
     default:
       return undefined;

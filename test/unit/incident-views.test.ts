@@ -72,6 +72,45 @@ describe('the status card', () => {
     expect(resolved).toContain('Resolved by <@U0ERIN0005>');
   });
 
+  it('shows the last change recorded at declaration, what became of it, and says when there was none or it could not be read', () => {
+    const card = (lastChange: Record<string, unknown>) =>
+      JSON.stringify(
+        incidentCardView(incident({ steps: { 'last-change': lastChange } }), undefined, [
+          { service: 'checkout', env: 'production' },
+        ]).blocks,
+      );
+    const twelveBefore = new Date(declaredAt.getTime() - 12 * 60_000).toISOString();
+    const known = {
+      state: 'known',
+      kind: 'deploy',
+      version: '1.4.2',
+      requester: 'U0BOB00002',
+      startedAt: twelveBefore,
+    };
+    expect(card({ checkout: { ...known, outcome: 'succeeded' } })).toContain(
+      'last change: 1.4.2 by <@U0BOB00002>, 12 minutes before declaration',
+    );
+    expect(card({ checkout: { ...known, outcome: 'failed' } })).toContain('12 minutes before declaration (failed)');
+    expect(card({ checkout: { ...known, outcome: null } })).toContain('(still running)');
+    expect(card({ checkout: { state: 'none' } })).toContain('last change: none recorded by ops-bot');
+    expect(card({ checkout: { state: 'unreadable' } })).toContain('last change: could not be read');
+    // Incidents declared before the line existed, or a value that does not parse: no line, no crash.
+    expect(card({ checkout: { state: 'known' } })).not.toContain('last change');
+    expect(
+      JSON.stringify(incidentCardView(incident(), undefined, [{ service: 'checkout', env: 'production' }])),
+    ).not.toContain('last change');
+  });
+
+  it('offers Roll back without a static confirm: the press opens a form naming both ends', () => {
+    const card = incidentCardView(incident(), undefined, [{ service: 'checkout', env: 'production' }]);
+    const button = card.blocks
+      .map((block) => block.accessory as { action_id?: string; value?: string; confirm?: unknown } | undefined)
+      .find((accessory) => accessory?.action_id === 'deploy_rollback');
+    expect(JSON.parse(button!.value!)).toEqual({ service: 'checkout', env: 'production', lastGood: true });
+    expect(button!.confirm).toBeUndefined();
+    expect(JSON.stringify(card.blocks)).not.toContain('"confirm"');
+  });
+
   it('keeps the topic within Slack’s 250 characters', () => {
     expect(
       topicOf(incident({ commander: 'U0ERIN0005' }), 'https://meet.example.com/inc-20261123-checkout-errors'),

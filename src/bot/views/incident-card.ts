@@ -1,4 +1,5 @@
 import { type IncidentRecord } from '../../core/incident-record.ts';
+import { lastChangeWords, lastChangesOf } from '../../core/last-change.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import type { Severity } from '../../core/grammar/values.ts';
 import { actions, context, fields, header, section, view, type Block, type View } from './blocks.ts';
@@ -68,6 +69,8 @@ function cardFields(record: IncidentRecord, resolved: boolean): Block {
   ]);
 }
 
+// No confirm dialog: Slack's are static and cannot name versions. The press opens a form naming
+// both ends, computed at that moment (handlers/incident-rollback.ts).
 function rollbackAccessory(target: ServiceTarget): Block {
   return {
     type: 'button',
@@ -75,20 +78,13 @@ function rollbackAccessory(target: ServiceTarget): Block {
     text: { type: 'plain_text', text: `Roll back ${target.service}`.slice(0, 75) },
     style: 'danger',
     value: rollbackButtonValue({ service: target.service, env: target.env, lastGood: true }),
-    confirm: {
-      title: { type: 'plain_text', text: 'Plan a rollback?' },
-      text: {
-        type: 'mrkdwn',
-        text: `ops-bot plans a rollback of ${target.service} in ${target.env} to its last good release (the newest earlier release that succeeded and was not rolled back), with the approvals ${target.env} asks for. The plan names both ends before anything runs.`,
-      },
-      confirm: { type: 'plain_text', text: 'Plan rollback' },
-      deny: { type: 'plain_text', text: 'Back' },
-    },
   };
 }
 
-function affectedServiceBlock(target: ServiceTarget, resolved: boolean): Block {
-  const line = section(`*Affected:* \`${target.service}\` in ${target.env}`);
+function affectedServiceBlock(record: IncidentRecord, target: ServiceTarget, resolved: boolean): Block {
+  const last = lastChangesOf(record.steps)?.[target.service];
+  const lastLine = last ? `\n${lastChangeWords(last, record.declaredAt)}` : '';
+  const line = section(`*Affected:* \`${target.service}\` in ${target.env}${lastLine}`);
   return resolved ? line : { ...line, accessory: rollbackAccessory(target) };
 }
 
@@ -129,7 +125,7 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
   ];
   if (record.description) blocks.push(section(esc(record.description)));
   if (bridge) blocks.push(section(`:telephone_receiver: *Bridge:* <${bridge}>`));
-  for (const target of services.slice(0, 10)) blocks.push(affectedServiceBlock(target, resolved));
+  for (const target of services.slice(0, 10)) blocks.push(affectedServiceBlock(record, target, resolved));
   blocks.push(resolved ? context(resolvedLine(record)) : cardButtons(record));
   return view(cardText(record), blocks);
 }

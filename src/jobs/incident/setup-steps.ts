@@ -6,6 +6,7 @@ import { broadcastView, checklistView, incidentCardView, introView, topicOf } fr
 import { isMajor, servicesOf } from '../../core/incident.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { scheduleClocks } from './clocks.ts';
+import { readLastChanges } from './last-change.ts';
 import { enqueueCardRefresh } from './effects.ts';
 import { postOnce, step, usersOf } from './steps.ts';
 
@@ -36,6 +37,7 @@ export const SETUP_STEPS: [what: string, run: (setup: Setup) => Promise<void>][]
   ['invite people', ({ deps, record, channel }) => invite(deps, record, channel)],
   ['set the topic', setTopic],
   ['bookmark the bridge', bookmarkBridge],
+  ['read the last change', ({ deps, record }) => readLastChanges(deps, record)],
   ['post the status card', postCard],
   ['pin the status card', pinCard],
   ['post the checklist', postChecklist],
