@@ -19,6 +19,7 @@ import { restoreCommand } from './restore.ts';
 import { restoreSubmitted } from './restore-form.ts';
 import { rollbackCommand } from './rollback.ts';
 import { rollbackButtons } from './rollback-buttons.ts';
+import { promoteButtons } from './promote-button.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
@@ -41,6 +42,7 @@ function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
     ...rollbackButtons(deps),
     ...backupButtons(deps),
     ...incidentButtons(deps),
+    ...promoteButtons(deps),
   };
 }
 
