@@ -59,15 +59,16 @@ async function promote(deps: HandlerDeps, turn: ActionTurn, button: PromoteButto
   const deadline = new AckDeadline(performance.now(), AFTER_ACK_MS);
   await ensurePromotable(deps, button);
   const gate = gateFor(target.env, 'deploy', undefined, deps.now());
-  if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
+  if (gate.verdict === 'frozen') throw frozenPromotion(button, gate);
   await refuseWhileChanging(deps, { service: button.service, env: button.to });
-  await refuseWhileWaiting(deps, button);
   const change = changeOf(button);
   const envelope = buttonEnvelope(deps, turn, commandOf(button));
   const jobId = jobIdFor('plan', deliveryKey);
   const what = `promotion of ${button.service} ${button.version} from ${button.env}`;
   const reservation = { service: button.service, env: button.to, jobId, userId, what };
   return whilePlanning(deps, reservation, async () => {
+    // Under the reservation: an earlier press's plan job releases it only once its request is stored.
+    await refuseWhileWaiting(deps, button);
     const plan = await withinBudget(
       planDeploy(deps, change, userId),
       deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS),
@@ -157,6 +158,17 @@ async function refuseWhileWaiting(deps: HandlerDeps, button: PromoteButton): Pro
   const what = `${button.service} ${pinnedWords(button.version, button.digest)} to ${button.to}`;
   const requested = `${what} was already requested by <@${same.request.requester}> and waits for approval: ${where}.`;
   throw new UserError(`${requested} Nothing new was requested.`, { code: 'already_requested' });
+}
+
+type Frozen = Extract<ReturnType<typeof gateFor>, { verdict: 'frozen' }>;
+
+// The freeze refusal, with the way out a button can offer: it cannot carry a break-glass reason.
+function frozenPromotion(button: PromoteButton, gate: Frozen): UserError {
+  const frozen = frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
+  if (!gate.breakGlassPossible) return frozen;
+  const command = `\`/deploy ${button.service} ${button.digest} to ${button.to} --break-glass "why"\``;
+  const hint = `If this cannot wait, ${command} deploys the same digest; it also needs the break-glass approvers.`;
+  return new UserError(frozen.message, { hint, code: 'frozen' });
 }
 
 function changeOf(button: PromoteButton): DeployChange {

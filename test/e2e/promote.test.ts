@@ -11,13 +11,6 @@ import { startStack, type Stack } from '../support/stack.ts';
 // or alice here). bob and dave are engineers (the deploy role); guest is not; carol is an SRE lead.
 let stack: Stack;
 
-beforeAll(async () => {
-  stack = await startStack({ catalogYaml: testCatalog({ required: 1 }) });
-  seedCheckout(stack, '1.0.0');
-});
-
-afterAll(async () => stack.close());
-
 // The simulator's registry: a tag's digest is the sha256 of the image reference.
 const digestOf = (version: string) => `sha256:${createHash('sha256').update(`${IMAGE}:${version}`).digest('hex')}`;
 
@@ -91,6 +84,13 @@ async function refusedPress(as: string, userId: string, message: SimMessage, val
 }
 
 describe('Promote to production', () => {
+  beforeAll(async () => {
+    stack = await startStack({ catalogYaml: testCatalog({ required: 1 }) });
+    seedCheckout(stack, '1.0.0');
+  });
+
+  afterAll(async () => stack.close());
+
   it('deploys the digest staging ran, through production’s approval, once however often it is pressed', async () => {
     const staging = await deployToStaging('1.4.2');
     const button = promoteButtonOf(staging)!;
@@ -100,7 +100,11 @@ describe('Promote to production', () => {
     expect(row).toMatchObject({ env: 'staging', version: '1.4.2', outcome: 'succeeded', digest: digestOf('1.4.2') });
     expect(value).toMatchObject({ service: 'checkout', env: 'staging', to: 'production', digest: digestOf('1.4.2') });
 
-    await stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote' });
+    // A double click, by two people at once: one request.
+    await Promise.all([
+      stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote' }),
+      stack.slack.click('erin', { messageTs: staging.ts, actionId: 'deploy_promote' }),
+    ]);
     const short = `${digestOf('1.4.2').slice(0, 15)}…`;
     const request = await eventually(() => {
       const found = latest(`:lock: deploy checkout 1.4.2 (${short}) to production`);
@@ -111,15 +115,17 @@ describe('Promote to production', () => {
     expect(request.text).toContain(`checkout production: 1.0.0 (rev 1) → 1.4.2 (${short}), rolling, 3 replicas`);
     expect(rendered).toContain(`${IMAGE}@${digestOf('1.4.2')}`);
     expect(rendered).toContain(`promoted from staging job ${value.job}`);
-    expect(rendered).toContain('<@U0DAVE0004> asks to');
+    const requester = rendered.includes('<@U0DAVE0004> asks to') ? 'U0DAVE0004' : 'U0ERIN0005';
+    const other = requester === 'U0DAVE0004' ? 'U0ERIN0005' : 'U0DAVE0004';
+    expect(await answerTo(other, /already requested|being planned/)).toMatch(/Nothing new|Wait a few seconds/);
 
-    // A second press (a double click, or someone else) finds the request waiting: nothing new is asked.
-    await stack.slack.click('erin', { messageTs: staging.ts, actionId: 'deploy_promote' });
-    expect(await answerTo('U0ERIN0005', /already requested|being planned/)).toContain('Nothing new');
+    // Pressed again once the request waits: that request is the answer, and nothing new is asked.
+    await stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote' });
+    expect(await answerTo('U0DAVE0004', /already requested/)).toContain('Nothing new was requested');
     expect(await productionRequests()).toBe(1);
     expect(await approvalRequests()).toBe(1);
     const [audit] = await auditRows(stack, "action = 'deploy.request' AND target = 'checkout/production'");
-    expect(audit).toMatchObject({ actor: 'U0DAVE0004', reason: `promoted from staging job ${value.job}` });
+    expect(audit).toMatchObject({ actor: requester, reason: `promoted from staging job ${value.job}` });
     expect(audit!.details).toMatchObject({ digest: digestOf('1.4.2'), promotedFrom: { env: 'staging' } });
 
     await stack.slack.click('carol', { messageTs: request.ts, actionId: 'approval_approve' });
@@ -130,7 +136,7 @@ describe('Promote to production', () => {
       version: '1.4.2',
       image: `${IMAGE}@${digestOf('1.4.2')}`,
       digest: digestOf('1.4.2'),
-      requester: 'U0DAVE0004',
+      requester,
       approvers: ['U0CAROL003'],
       outcome: 'succeeded',
     });
@@ -180,4 +186,21 @@ describe('Promote to production', () => {
     const refusals = await auditRows(stack, "action = 'button.deploy_promote' AND decision = 'refused'");
     expect(refusals.length).toBeGreaterThanOrEqual(5);
   });
+});
+
+describe('Promote during a production freeze', () => {
+  beforeAll(async () => {
+    stack = await startStack({ catalogYaml: testCatalog({ required: 1, freezeToday: true }) });
+    seedCheckout(stack, '1.0.0');
+  });
+
+  afterAll(async () => stack.close());
+
+  it('is refused by production’s gate, with the break-glass command for the same digest', async () => {
+    const staging = await deployToStaging('2.0.0');
+    const text = await refusedPress('dave', 'U0DAVE0004', staging, promoteButtonOf(staging)!.value, /launch-week/);
+    expect(text).toContain('production changes are refused');
+    expect(text).toContain(`/deploy checkout ${digestOf('2.0.0')} to production --break-glass`);
+    expect(currentImage(stack, 'prod')).toBe(`${IMAGE}:1.0.0`);
+  }, 60_000);
 });
