@@ -120,7 +120,8 @@ describe('the Promote button', () => {
     expect(blocksOf({ phase: 'rolling', digest: DIGEST }, 'production')).not.toContain('deploy_promote');
     expect(blocksOf({ phase: 'failed', digest: DIGEST }, 'production')).not.toContain('deploy_promote');
     expect(blocksOf({ digest: DIGEST }, undefined)).not.toContain('deploy_promote');
-    const unpinned = blocksOf({}, 'production');
+    expect(blocksOf({}, 'production')).not.toContain('did not report');
+    const unpinned = blocksOf({ digest: null }, 'production');
     expect(unpinned).not.toContain('deploy_promote');
     expect(unpinned).toContain('did not report the image digest');
   });

@@ -50,8 +50,9 @@ export type DeployProgress = {
       }
     | undefined;
   note?: string | undefined;
-  // The digest the release's pods run (containerStatuses[].imageID), once it succeeded.
-  digest?: string | undefined;
+  // The digest the release's pods run (containerStatuses[].imageID), once it was looked for after
+  // the release ended: null when the pods did not report one, undefined until it was looked for.
+  digest?: string | null | undefined;
 };
 
 // `promoteTo`: the environment a succeeded deploy may be promoted to (core/promote.ts), if any.
@@ -246,7 +247,8 @@ function promoteButton(state: DeployViewState): Button | undefined {
 // Why a succeeded deploy offers no Promote: the digest it ran is not known, and the tag is not pinned.
 function promoteNote(state: DeployViewState): string | undefined {
   const { plan, progress, promoteTo } = state;
-  if (plan.kind !== 'deploy' || progress.phase !== 'succeeded' || !promoteTo || progress.digest) return undefined;
+  if (plan.kind !== 'deploy' || progress.phase !== 'succeeded' || !promoteTo || progress.digest !== null)
+    return undefined;
   const deploy = `\`/deploy ${plan.service} ${plan.to.version} to ${promoteTo}\``;
   return `No Promote: the pods did not report the image digest they run, so ops-bot cannot pin it. ${deploy} deploys the tag as it is then.`;
 }

@@ -194,7 +194,7 @@ async function executeLocked<P extends WorkloadPlan>(
     const outcome = await execute(run);
     const found = await releaseFound(cluster, plan, outcome);
     // The final message offers Promote only with the digest the release ran.
-    run.set({ digest: found.digest });
+    run.set({ digest: found.digest ?? null });
     // The durable record first: a job re-run after a stall recognises its change by this row.
     await result.write(outcome.decision, outcome.detail, { revision: outcome.revision }, found);
     return outcome;
