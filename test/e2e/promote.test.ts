@@ -4,7 +4,9 @@ import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
 import { IMAGE, auditRows, currentImage, realPatches, releaseRows, seedCheckout } from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
+import { POSTGRES_URL, databaseUrl, uniqueName } from '../support/services.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
 
 // Promote: a succeeded staging deploy's message offers "Promote to production", which asks for the same
 // image in production pinned to the digest staging ran, through production's approval (1 of @sre-leads
@@ -202,5 +204,33 @@ describe('Promote during a production freeze', () => {
     expect(text).toContain('production changes are refused');
     expect(text).toContain(`/deploy checkout ${digestOf('2.0.0')} to production --break-glass`);
     expect(currentImage(stack, 'prod')).toBe(`${IMAGE}:1.0.0`);
+  }, 60_000);
+});
+
+describe('Promote while PostgreSQL is down', () => {
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    const postgres = new URL(POSTGRES_URL);
+    proxy = new TcpProxy({ host: postgres.hostname, port: Number(postgres.port || 5432) });
+    const url = new URL(databaseUrl(uniqueName('opsbot_test')));
+    url.port = String(await proxy.start());
+    stack = await startStack({ catalogYaml: testCatalog({ required: 1 }), databaseUrl: url.toString() });
+    seedCheckout(stack, '1.0.0');
+  });
+  afterAll(async () => {
+    await proxy.start();
+    await stack.close();
+    await proxy.stop();
+  });
+
+  it('refuses, saying the release ledger cannot be read, and asks for nothing', async () => {
+    const staging = await deployToStaging('3.0.0');
+    const { value } = promoteButtonOf(staging)!;
+    const patches = realPatches(stack).length;
+    await proxy.cut();
+    await stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote', value });
+    expect(await answerTo('U0DAVE0004', /release ledger/)).toContain('cannot read its release ledger right now');
+    expect(realPatches(stack).length).toBe(patches);
+    expect(await stack.bot.queues.queue('plan').getJobCounts()).toMatchObject({ waiting: 0, active: 0 });
   }, 60_000);
 });
