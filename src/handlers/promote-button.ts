@@ -50,7 +50,7 @@ async function promotePressed(deps: HandlerDeps, turn: ActionTurn): Promise<View
   }
 }
 
-async function promote(deps: HandlerDeps, turn: ActionTurn, button: PromoteButton, deliveryKey: string) {
+async function promote(deps: HandlerDeps, turn: ActionTurn, button: PromoteButton, deliveryKey: string): Promise<View> {
   const userId = turn.payload.user.id;
   stillPromotes(deps, button);
   const target = serviceTarget(deps.catalog, button.service, button.to);
