@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { pinnedWords } from './promote.ts';
 
 // What an approval is for: an immutable plan, read from the target before anyone approves, and its
 // hash. The worker re-reads the target before acting; if it no longer matches `from`, nothing runs.
@@ -14,7 +15,9 @@ export const deployPlanSchema = z.object({
   strategy: z.enum(['rolling', 'bluegreen', 'canary']),
   replicas: z.number().int().min(0),
   from: z.object({ image: z.string(), revision: z.number().int().optional() }),
-  to: z.object({ image: z.string(), version: z.string() }),
+  // A promotion runs the digest the earlier environment ran (`image` is pinned to it), under the
+  // version people know it by.
+  to: z.object({ image: z.string(), version: z.string(), digest: z.string().optional() }),
   reason: z.string().optional(),
   breakGlass: z.string().optional(),
   // Blue-green: the Service whose selector is switched, and which colour is live and which idle.
@@ -108,10 +111,15 @@ export function planTarget(plan: Plan): string {
   return plan.kind === 'restore' ? `${plan.database}/${plan.env}` : `${plan.service}/${plan.env}`;
 }
 
+// The version a deploy goes to, with the digest it is pinned to when it is: "1.4.2 (sha256:abcd1234…)".
+export function versionWords(plan: WorkloadPlan): string {
+  return plan.kind === 'deploy' ? pinnedWords(plan.to.version, plan.to.digest) : plan.to.version;
+}
+
 // What a plan is about, in a few words: "checkout 1.4.2 to production", "orders-… into orders-copy".
 export function planSubject(plan: Plan): string {
   if (plan.kind === 'restore') return `${plan.backupId} into ${plan.target} (${plan.env})`;
-  return `${plan.service} ${plan.to.version} to ${plan.env}`;
+  return `${plan.service} ${versionWords(plan)} to ${plan.env}`;
 }
 
 const RESTORE_INTO: Record<RestorePlan['engine'], string> = {
@@ -149,7 +157,7 @@ export function planSummary(plan: Plan): string {
   }
   const from = withRevision(tagOf(plan.from.image), plan.from.revision);
   const shape = `${plan.strategy}, ${plural(plan.replicas, 'replica')}`;
-  return `${plan.service} ${plan.env}: ${from} → ${plan.to.version}, ${shape}`;
+  return `${plan.service} ${plan.env}: ${from} → ${versionWords(plan)}, ${shape}`;
 }
 
 export function changeCause(plan: WorkloadPlan, requester: string): string {

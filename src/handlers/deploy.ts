@@ -46,7 +46,7 @@ export function deployCommand(deps: HandlerDeps): CommandHandler {
   };
 }
 
-async function refuseWhileChanging(deps: HandlerDeps, request: RunRequest): Promise<void> {
+export async function refuseWhileChanging(deps: HandlerDeps, request: { service: string; env: string }): Promise<void> {
   const holder = await withQueue('read', () => deps.locks.holder(deployLockKey(request.service, request.env)));
   if (!holder) return;
   const change = await describeChange(deps, holder);

@@ -21,6 +21,7 @@ import { rollbackCommand } from './rollback.ts';
 import { rollbackButtons } from './rollback-buttons.ts';
 import { cardRollbackSubmitted } from './incident-rollback.ts';
 import { ROLLBACK_MODAL } from '../bot/views/rollback-modal.ts';
+import { promoteButtons } from './promote-button.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
@@ -43,6 +44,7 @@ function actionHandlers(deps: HandlerDeps): Record<string, ActionHandler> {
     ...rollbackButtons(deps),
     ...backupButtons(deps),
     ...incidentButtons(deps),
+    ...promoteButtons(deps),
   };
 }
 

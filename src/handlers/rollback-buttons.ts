@@ -76,7 +76,8 @@ function commandOf({ action }: ActionTurn, target: ButtonTarget): string {
   return `button ${action.action_id} ${target.service} ${target.env}${to}`;
 }
 
-function acceptFromButton(deps: HandlerDeps, turn: ActionTurn, envelope: JobEnvelope): Requester['accept'] {
+// A button's request, written to the audit log as its command would be.
+export function acceptFromButton(deps: HandlerDeps, turn: ActionTurn, envelope: JobEnvelope): Requester['accept'] {
   const { payload, correlationId } = turn;
   return async (entry, options) => {
     try {

@@ -20,6 +20,8 @@ export const deployChange = z.object({
   kind: z.literal('deploy'),
   service: z.string(),
   version: z.string(),
+  // A promotion: the digest the earlier environment ran; the image is pinned to it.
+  digest: z.string().optional(),
   env: z.string(),
   strategy: z.enum(['rolling', 'bluegreen', 'canary']).optional(),
   reason: z.string().optional(),

@@ -33,7 +33,7 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
   const { service } = target;
   const cluster = clusterOf(deps, target.env.context);
   const strategy: Strategy = change.strategy ?? service.strategy;
-  const image = imageFor(service.image, change.version);
+  const image = imageOfChange(service, change);
   const base = {
     kind: 'deploy' as const,
     service: change.service,
@@ -42,7 +42,7 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
     namespace: service.namespace,
     container: service.container,
     strategy,
-    to: { image, version: change.version },
+    to: { image, version: change.version, ...(change.digest ? { digest: change.digest } : {}) },
     ...(change.reason ? { reason: change.reason } : {}),
     ...(change.breakGlass ? { breakGlass: change.breakGlass } : {}),
   };
@@ -57,6 +57,11 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
       throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`);
     });
   return plan;
+}
+
+// The image a deploy sets: the catalog's repository at the version, or at the digest of a promotion.
+function imageOfChange(service: CatalogService, change: DeployChange): string {
+  return imageFor(service.image, change.digest ?? change.version);
 }
 
 // What every deploy plan says, whatever its strategy.
@@ -154,7 +159,7 @@ async function fromRunning(
   change: DeployChange,
 ): Promise<DeployPlan['from']> {
   const planned = from(current, service);
-  if (planned.image !== imageFor(service.image, change.version)) return planned;
+  if (planned.image !== imageOfChange(service, change)) return planned;
   const target = `${change.service} ${change.env}`;
   if (rolloutVerdict(current).state === 'complete')
     throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {

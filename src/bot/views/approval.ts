@@ -6,7 +6,7 @@ import {
   type ApprovalRequest,
 } from '../../core/approval.ts';
 import { esc } from '../../core/mrkdwn.ts';
-import { planSubject, planSummary, type Plan } from '../../core/plan.ts';
+import { planSubject, planSummary, versionWords, type Plan } from '../../core/plan.ts';
 import { utcTime } from '../../core/policy.ts';
 import { actions, code, context, header, section, view, type Block, type View } from './blocks.ts';
 import { planFields } from './plan.ts';
@@ -97,7 +97,7 @@ function headline(state: ApprovalViewState): string {
 function askedFor(plan: Plan): string {
   return plan.kind === 'restore'
     ? `restore ${code(plan.backupId)} of *${plan.database}* into a new ${code(plan.target)} (${plan.env})`
-    : `${VERBS[plan.kind]} *${plan.service}* ${code(plan.to.version)} to *${plan.env}*`;
+    : `${VERBS[plan.kind]} *${plan.service}* ${code(versionWords(plan))} to *${plan.env}*`;
 }
 
 function breakGlassLine(state: ApprovalViewState): string {

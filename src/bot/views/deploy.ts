@@ -1,4 +1,5 @@
-import { planSummary, tagOf, type WorkloadPlan } from '../../core/plan.ts';
+import { planSummary, tagOf, versionWords, type WorkloadPlan } from '../../core/plan.ts';
+import { pinnedWords, promoteButtonValue } from '../../core/promote.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { rollbackButtonValue } from '../../core/rollback-button.ts';
 import { formatDuration } from '../../core/duration.ts';
@@ -49,14 +50,25 @@ export type DeployProgress = {
       }
     | undefined;
   note?: string | undefined;
+  // The digest the release's pods run (containerStatuses[].imageID), once it was looked for after
+  // the release ended: null when the pods did not report one, undefined until it was looked for.
+  digest?: string | null | undefined;
 };
 
-export type DeployViewState = { plan: WorkloadPlan; jobId: string; requester: string; progress: DeployProgress };
+// `promoteTo`: the environment a succeeded deploy may be promoted to (core/promote.ts), if any.
+export type DeployViewState = {
+  plan: WorkloadPlan;
+  jobId: string;
+  requester: string;
+  progress: DeployProgress;
+  promoteTo?: string | undefined;
+};
 
 export const DEPLOY_CANCEL = 'deploy_cancel';
 export const CANARY_PROMOTE = 'canary_promote';
 export const CANARY_ABORT = 'canary_abort';
 export const DEPLOY_ROLLBACK = 'deploy_rollback';
+export const DEPLOY_PROMOTE = 'deploy_promote';
 
 const ROLLBACK_WORDS: Partial<Record<DeployPhase, string>> = {
   rolling: 'rolling back',
@@ -114,7 +126,7 @@ function headline(state: DeployViewState, icon: string, words: string): string {
   const target =
     plan.kind === 'rollback' && plan.to.revision !== undefined
       ? `${code(plan.to.version)} (rev ${plan.to.revision})`
-      : code(plan.to.version);
+      : code(versionWords(plan));
   return `${icon} *${plan.service}* ${code(tagOf(plan.from.image))} → ${target} in *${plan.env}* — ${words}`;
 }
 
@@ -210,9 +222,44 @@ function rollbackButton(state: DeployViewState): Button {
   };
 }
 
+// Offered only with the digest the release ran: a promotion pins it, so production runs exactly
+// what was tested, never whatever the tag names by then.
+function promoteButton(state: DeployViewState): Button | undefined {
+  const { plan, jobId, progress, promoteTo } = state;
+  if (plan.kind !== 'deploy' || progress.phase !== 'succeeded' || !promoteTo || !progress.digest) return undefined;
+  const { service, env } = plan;
+  const version = plan.to.version;
+  const what = `${service} ${pinnedWords(version, progress.digest)}`;
+  return {
+    actionId: DEPLOY_PROMOTE,
+    text: `Promote to ${promoteTo}`,
+    value: promoteButtonValue({ service, env, to: promoteTo, job: jobId, version, digest: progress.digest }),
+    style: 'primary',
+    confirm: {
+      title: `Promote to ${promoteTo}?`,
+      text: `ops-bot plans ${what} for ${promoteTo}, pinned to the digest ${env} ran, through ${promoteTo}'s approvals and freezes.`,
+      confirm: 'Plan promotion',
+      deny: 'Back',
+    },
+  };
+}
+
+// Why a succeeded deploy offers no Promote: the digest it ran is not known, and the tag is not pinned.
+function promoteNote(state: DeployViewState): string | undefined {
+  const { plan, progress, promoteTo } = state;
+  if (plan.kind !== 'deploy' || progress.phase !== 'succeeded' || !promoteTo || progress.digest !== null)
+    return undefined;
+  const deploy = `\`/deploy ${plan.service} ${plan.to.version} to ${promoteTo}\``;
+  return `No Promote: the pods did not report the image digest they run, so ops-bot cannot pin it. ${deploy} deploys the tag as it is then.`;
+}
+
 function deployButtons(state: DeployViewState): Button[] {
   const { plan, progress, jobId } = state;
-  if (isFinal(progress.phase)) return plan.kind === 'rollback' ? [] : [rollbackButton(state)];
+  if (isFinal(progress.phase)) {
+    if (plan.kind === 'rollback') return [];
+    const promote = promoteButton(state);
+    return promote ? [promote, rollbackButton(state)] : [rollbackButton(state)];
+  }
   const buttons: Button[] = [];
   if (plan.strategy === 'canary' && progress.phase === 'holding') {
     buttons.push({ actionId: CANARY_PROMOTE, text: 'Promote', value: jobId, style: 'primary' });
@@ -228,7 +275,7 @@ function notificationText(state: DeployViewState, words: string): string {
   const subject =
     plan.kind === 'rollback'
       ? `${plan.service} rollback to ${plan.to.version} in ${plan.env}`
-      : `${plan.service} ${plan.to.version} to ${plan.env}`;
+      : `${plan.service} ${versionWords(plan)} to ${plan.env}`;
   const took = progress.finishedAt ? ` (${elapsed(progress, progress.finishedAt)})` : '';
   const detail = [
     progress.failure,
@@ -242,6 +289,8 @@ function notificationText(state: DeployViewState, words: string): string {
 export function deployView(state: DeployViewState): View {
   const { icon, words } = headlineWords(state);
   const blocks: Block[] = [section(progressLines(state, icon, words).join('\n')), context(footer(state))];
+  const note = promoteNote(state);
+  if (note) blocks.push(context(note));
   const buttons = deployButtons(state);
   if (buttons.length > 0) blocks.push(actions(`deploy:${state.jobId}`, buttons));
   return view(notificationText(state, words), blocks);

@@ -1,4 +1,4 @@
-import { planSubject, type Plan } from '../../core/plan.ts';
+import { planSubject, versionWords, type Plan } from '../../core/plan.ts';
 import { code, section, view, type View } from './blocks.ts';
 
 // The one thread reply that tells people how a change ended. Its block_id names the job and what the
@@ -51,7 +51,7 @@ function mentions(state: { requester: string; approvers: string[] }): string {
 
 function subject(plan: Plan): string {
   if (plan.kind === 'rollback') return `rollback of *${plan.service}* to ${code(plan.to.version)} in *${plan.env}*`;
-  return plan.kind === 'deploy' ? `*${plan.service}* ${code(plan.to.version)} to *${plan.env}*` : planSubject(plan);
+  return plan.kind === 'deploy' ? `*${plan.service}* ${code(versionWords(plan))} to *${plan.env}*` : planSubject(plan);
 }
 
 function marked(text: string, blockId: string): View {

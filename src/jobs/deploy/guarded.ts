@@ -193,6 +193,8 @@ async function executeLocked<P extends WorkloadPlan>(
       );
     const outcome = await execute(run);
     const found = await releaseFound(cluster, plan, outcome);
+    // The final message offers Promote only with the digest the release ran.
+    run.set({ digest: found.digest ?? null });
     // The durable record first: a job re-run after a stall recognises its change by this row.
     await result.write(outcome.decision, outcome.detail, { revision: outcome.revision }, found);
     return outcome;
@@ -215,7 +217,7 @@ async function executeLocked<P extends WorkloadPlan>(
 // A deploy's image is exactly the catalog's repository at the requested version; a rollback's comes
 // from the cluster's own history but must still be the catalog's repository.
 function fromCatalog(plan: WorkloadPlan, service: CatalogService): boolean {
-  if (plan.kind === 'deploy') return imageFor(service.image, plan.to.version) === plan.to.image;
+  if (plan.kind === 'deploy') return imageFor(service.image, plan.to.digest ?? plan.to.version) === plan.to.image;
   return plan.to.image.startsWith(`${service.image}:`) || plan.to.image.startsWith(`${service.image}@`);
 }
 

@@ -5,6 +5,7 @@ import type { MessageRef } from '../../adapters/slack.ts';
 import { deployView, threadNote, type DeployProgress } from '../../bot/views/deploy.ts';
 import type { CatalogService } from '../../core/catalog.ts';
 import type { WorkloadPlan } from '../../core/plan.ts';
+import { promotionTarget } from '../../core/promote.ts';
 import type { DeploymentState } from '../../core/rollout.ts';
 import type { JobData } from '../job-data.ts';
 import type { ProcessorDeps } from '../processor.ts';
@@ -86,6 +87,7 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
       jobId: this.jobId,
       requester: this.data.requestedBy.userId,
       progress: this.progress,
+      promoteTo: promotionTarget(this.deps.catalog, this.plan.service, this.plan.env),
     });
   }
 

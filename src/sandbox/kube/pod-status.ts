@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KubeObject, NewKubeObject } from './store.ts';
 
 // What a pod looks like to kubectl in each state the simulator can put it in, and the Warning events
@@ -75,7 +75,7 @@ function containerStatus(container: Container, phase: PodPhase, firstImage: stri
     restartCount: restarts,
     state: containerState(phase, firstImage),
     ...(last ? { lastState: { terminated: last } } : {}),
-    ...(phase.ready ? { imageID: `${container.image.split(':')[0]}@sha256:${digestOf(container.image)}` } : {}),
+    ...(phase.ready ? { imageID: imageIdOf(container.image) } : {}),
   };
 }
 
@@ -124,10 +124,15 @@ function pullError(mode: 'ImagePullBackOff' | 'ImagePullTimeout', image: string)
   return `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
 }
 
-function digestOf(image: string): string {
-  let hash = 0n;
-  for (const char of image) hash = (hash * 131n + BigInt(char.codePointAt(0) ?? 0)) % 2n ** 64n;
-  return hash.toString(16).padStart(16, '0').repeat(4);
+// What the kubelet reports as the image a container runs: `<repository>@sha256:<digest>`. A tag's
+// digest here is the sha256 of the image reference (the same tag gives the same digest in every
+// cluster, as one registry would); an image pinned by digest runs exactly that digest.
+export function imageIdOf(image: string): string {
+  if (image.includes('@sha256:')) return image;
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  const repository = colon > slash ? image.slice(0, colon) : image;
+  return `${repository}@sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
 
 // The Warning event the kubelet (or the scheduler) writes at this step, if any.
