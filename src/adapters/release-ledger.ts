@@ -42,7 +42,7 @@ export type ReleaseResult = {
   digest?: string | undefined;
 };
 
-const COLUMNS = `id, kind, service, env, context, namespace, deployment, rs_uid, template_hash, revision, image, digest,
+export const COLUMNS = `id, kind, service, env, context, namespace, deployment, rs_uid, template_hash, revision, image, digest,
   version, strategy, requester, approvers, reason, job_id, incident_channel, requested_at, started_at, finished_at,
   outcome, outcome_detail, rolled_back_from, rolled_back_at, rolled_back_by`;
 
@@ -188,7 +188,7 @@ const finishedRelease = z
     finishedAt: row.finished_at,
   }));
 
-function toRelease(row: Record<string, unknown>): Release {
+export function toRelease(row: Record<string, unknown>): Release {
   return releaseSchema.parse({
     id: row.id,
     kind: row.kind,

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { inTransaction } from './postgres.ts';
+import { COLUMNS, toRelease } from './release-ledger.ts';
+import type { Release } from '../core/release.ts';
 import {
   FAILED_OUTCOMES,
   GOOD_OUTCOME,
@@ -96,6 +98,10 @@ const statsRow = z.object({
 });
 type StatsRow = z.output<typeof statsRow>;
 
+// A ledger row as exported, with when its approval was given (migration 6).
+export type LedgerRow = Release & { approvedAt: Date | null };
+const approvedAt = z.date().nullable();
+
 function spread(median: number | null, p90: number | null) {
   return median === null || p90 === null ? undefined : { median, p90 };
 }
@@ -152,5 +158,20 @@ export class ReleaseStats {
       .map((row) => ({ service: row.service, ...countsOf(row) }))
       .sort((a, b) => b.live - a.live || b.started - a.started || (a.service < b.service ? -1 : 1));
     return { total: countsOf(total), services, moreServices: Math.max(0, total.services - services.length) };
+  }
+
+  // The ledger's rows started since `since`, oldest first, for `npm run audit:export -- --releases`;
+  // `target` is a service or an environment.
+  async rowsSince(since: Date, limit: number, target?: string): Promise<LedgerRow[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS}, approved_at FROM releases
+       WHERE started_at >= $1 AND ($2::text IS NULL OR service = $2 OR env = $2)
+       ORDER BY started_at, id LIMIT $3`,
+      [since, target ?? null, limit],
+    );
+    return rows.map((row: Record<string, unknown>) => ({
+      ...toRelease(row),
+      approvedAt: approvedAt.parse(row.approved_at),
+    }));
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { approvalMessage, currentImage, IMAGE, releaseRows, seedCheckout } from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
@@ -234,6 +235,41 @@ describe('/ops stats', () => {
     expect(badSince).toContain('--since `yesterday` is not a duration');
     expect(badSince).toContain('/ops stats [service|env] [--since 30d]');
     expect(await stats('stats --since 91d')).toContain('`/ops stats --since` goes back at most 90d.');
+  });
+});
+
+// `npm run audit:export -- …` as the script runs it, against the stack's database.
+function exported(...args: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const script = new URL('../../scripts/audit-export.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+  });
+}
+
+describe('npm run audit:export -- --releases', () => {
+  it('exports the ledger rows started in the window, oldest first, narrowed by --target', async () => {
+    const csv = (await exported('--releases', '--since', '7d', '--format', 'csv', '--target', 'production'))
+      .trim()
+      .split('\n');
+    const header = csv[0]!.split(',');
+    expect(header.slice(0, 4)).toEqual(['id', 'kind', 'service', 'env']);
+    expect(header).toContain('approvedAt');
+    const cell = (line: string, column: string) => line.split(',')[header.indexOf(column)];
+    expect(csv.slice(1).map((line) => [cell(line, 'kind'), cell(line, 'version'), cell(line, 'outcome')])).toEqual([
+      ['deploy', '1.2.0', 'rolled_back'],
+      ['rollback', '1.1.1', 'succeeded'],
+      ['deploy', '1.2.1', 'refused'],
+    ]);
+    const jsonl = (await exported('--releases', '--since', '30d')).trim().split('\n');
+    expect(jsonl).toHaveLength(14);
+    expect(JSON.parse(jsonl[0]!)).toMatchObject({ service: 'checkout', env: 'production', version: '1.0.0' });
   });
 });
 

@@ -84,6 +84,8 @@ export function deliveryView(totals: DeliveryTotals, { scope, perService, sinceM
   return view(lines.join('\n'), [
     section([title, ...figures].join('\n')),
     ...(byService.length > 0 ? [section(byService.join('\n'))] : []),
-    context('Deploys and rollbacks are both releases; the failure rate is over deploys. `/ops help ops` explains.'),
+    context(
+      'Deploys and rollbacks both count as releases; the failure rate is over deploys; time to restore runs from a failure to the next good release.',
+    ),
   ]);
 }
