@@ -34,7 +34,8 @@ function failureLine(counts: DeliveryCounts): string {
 
 function restoreLine(counts: DeliveryCounts): string {
   const open = counts.unrestored > 0 ? `; ${counts.unrestored} still failing` : '';
-  if (!counts.restoreSeconds) return `*Time to restore:* ${counts.unrestored > 0 ? 'not restored yet' : 'no failures'}`;
+  if (!counts.restoreSeconds)
+    return `*Time to restore:* ${counts.unrestored > 0 ? `nothing restored yet (${counts.unrestored} still failing)` : 'no failures'}`;
   const { median, worst } = counts.restoreSeconds;
   return `*Time to restore:* median ${time(median)}, worst ${time(worst)} (${counts.restores} restored${open})`;
 }
