@@ -3,24 +3,59 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AuditStore } from '../src/adapters/audit-store.ts';
 import { createPool } from '../src/adapters/postgres.ts';
+import { ReleaseStats, type LedgerRow } from '../src/adapters/release-stats.ts';
 import { parseDuration } from '../src/core/duration.ts';
 
-// `npm run audit:export -- --since 30d --format csv|jsonl [--target checkout]`: the audit log on
-// stdout, oldest first, from DATABASE_URL (the bot's own default when unset).
+// `npm run audit:export -- --since 30d --format csv|jsonl [--target checkout] [--releases]`: the audit
+// log on stdout, oldest first, from DATABASE_URL (the bot's own default when unset); with --releases,
+// the release ledger's rows started since then instead (--target: a service or an environment).
 const { values } = parseArgs({
   options: {
     since: { type: 'string', default: '30d' },
     format: { type: 'string', default: 'jsonl' },
     target: { type: 'string' },
     limit: { type: 'string', default: '1000000' },
+    releases: { type: 'boolean', default: false },
   },
 });
 const sinceMs = parseDuration(values.since);
 if (sinceMs === undefined || !['csv', 'jsonl'].includes(values.format)) {
-  process.stderr.write('usage: npm run audit:export -- --since 30d --format csv|jsonl [--target <service|env>]\n');
+  process.stderr.write(
+    'usage: npm run audit:export -- --since 30d --format csv|jsonl [--target <service|env>] [--releases]\n',
+  );
   process.exit(2);
 }
-const COLUMNS: (keyof AuditRow)[] = [
+const RELEASE_COLUMNS: (keyof LedgerRow)[] = [
+  'id',
+  'kind',
+  'service',
+  'env',
+  'context',
+  'namespace',
+  'deployment',
+  'rsUid',
+  'templateHash',
+  'revision',
+  'image',
+  'digest',
+  'version',
+  'strategy',
+  'requester',
+  'approvers',
+  'reason',
+  'jobId',
+  'incidentChannel',
+  'requestedAt',
+  'approvedAt',
+  'startedAt',
+  'finishedAt',
+  'outcome',
+  'outcomeDetail',
+  'rolledBackFrom',
+  'rolledBackAt',
+  'rolledBackBy',
+];
+const AUDIT_COLUMNS: (keyof AuditRow)[] = [
   'id',
   'at',
   'event',
@@ -51,20 +86,27 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const pool = createPool(process.env.DATABASE_URL ?? 'postgres://localhost:5432/opsbot', pino({ level: 'silent' }));
-try {
-  const rows = (
-    await new AuditStore(pool, pino({ level: 'silent' })).query({
-      since: new Date(Date.now() - sinceMs),
-      limit: Number(values.limit),
-      ...(values.target ? { target: values.target } : {}),
-    })
-  ).reverse();
+function write<R>(rows: R[], columns: (keyof R)[]): void {
   if (values.format === 'csv') {
-    process.stdout.write(`${COLUMNS.join(',')}\n`);
-    for (const row of rows) process.stdout.write(`${COLUMNS.map((column) => csvCell(row[column])).join(',')}\n`);
+    process.stdout.write(`${columns.join(',')}\n`);
+    for (const row of rows) process.stdout.write(`${columns.map((column) => csvCell(row[column])).join(',')}\n`);
   } else {
     for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+  }
+}
+
+const pool = createPool(process.env.DATABASE_URL ?? 'postgres://localhost:5432/opsbot', pino({ level: 'silent' }));
+try {
+  const since = new Date(Date.now() - sinceMs);
+  if (values.releases) {
+    write(await new ReleaseStats(pool).rowsSince(since, Number(values.limit), values.target), RELEASE_COLUMNS);
+  } else {
+    const rows = await new AuditStore(pool, pino({ level: 'silent' })).query({
+      since,
+      limit: Number(values.limit),
+      ...(values.target ? { target: values.target } : {}),
+    });
+    write(rows.reverse(), AUDIT_COLUMNS);
   }
 } finally {
   await pool.end();

@@ -1,4 +1,5 @@
 import { ReleaseLedger } from './adapters/release-ledger.ts';
+import { ReleaseStats } from './adapters/release-stats.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -15,7 +16,7 @@ import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
 import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
-import { createMetrics, type Metrics } from './adapters/metrics.ts';
+import { createMetrics, observeRelease, type Metrics } from './adapters/metrics.ts';
 import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
 import { pingWithin, producerConnection, waitUntilReady, workerConnectionOptions } from './adapters/redis.ts';
 import { SlackDirectory } from './adapters/slack-directory.ts';
@@ -93,6 +94,7 @@ type Runtime = Storage & {
   metrics: Metrics;
   audit: AuditStore;
   releases: ReleaseLedger;
+  stats: ReleaseStats;
   slack: SlackGateway;
   directory: SlackDirectory;
   queues: JobQueues;
@@ -125,7 +127,8 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     env,
     now: options.now ?? (() => new Date()),
     audit,
-    releases: new ReleaseLedger(pool),
+    releases: new ReleaseLedger(pool, (release) => observeRelease(metrics, release)),
+    stats: new ReleaseStats(pool),
     slack,
     directory: new SlackDirectory(slack),
     queues: new JobQueues(redis, env.REDIS_PREFIX, metrics, (error) =>
@@ -166,6 +169,7 @@ function startBot(runtime: Runtime, helpNotes: HelpNotes): BoltSetup {
     queues: runtime.queues,
     audit: runtime.audit,
     releases: runtime.releases,
+    stats: runtime.stats,
     approvals: runtime.approvals,
     locks: runtime.locks,
     signals: runtime.signals,

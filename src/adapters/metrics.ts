@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { releaseDurations, type FinishedRelease } from '../core/delivery.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -63,6 +64,7 @@ export function createMetrics() {
       labelNames: ['kind', 'state'] as const,
       registers: [registry],
     }),
+    ...releaseMetrics(registry),
     slackApiCalls: new Counter({
       name: 'opsbot_slack_api_calls_total',
       help: 'Slack Web API calls made, by method and outcome',
@@ -70,4 +72,41 @@ export function createMetrics() {
       registers: [registry],
     }),
   };
+}
+
+// The release ledger's figures as series. Label values are catalog names (a release's service and
+// environment were checked against the catalog before its job could start) and the ledger's outcomes,
+// so they are bounded by the catalog.
+function releaseMetrics(registry: Registry) {
+  return {
+    releases: new Counter({
+      name: 'opsbot_releases_total',
+      help: 'Releases (deploys and rollbacks) whose outcome a job recorded, by service, environment and outcome',
+      labelNames: ['service', 'env', 'outcome'] as const,
+      registers: [registry],
+    }),
+    releaseLeadTime: new Histogram({
+      name: 'opsbot_release_lead_time_seconds',
+      help: 'Time from a release being requested to it going live, by service and environment',
+      labelNames: ['service', 'env'] as const,
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200, 604_800],
+      registers: [registry],
+    }),
+    releaseApprovalWait: new Histogram({
+      name: 'opsbot_release_approval_wait_seconds',
+      help: 'Time from a release being requested to its approval, for releases that went live after one, by environment',
+      labelNames: ['env'] as const,
+      buckets: [30, 60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200],
+      registers: [registry],
+    }),
+  };
+}
+
+// Once per release, when its outcome was recorded (ReleaseLedger's observer).
+export function observeRelease(metrics: Metrics, release: FinishedRelease): void {
+  const { service, env, outcome } = release;
+  metrics.releases.inc({ service, env, outcome });
+  const { lead, approvalWait } = releaseDurations(release);
+  if (lead !== undefined) metrics.releaseLeadTime.observe({ service, env }, lead);
+  if (approvalWait !== undefined) metrics.releaseApprovalWait.observe({ env }, approvalWait);
 }

@@ -201,4 +201,15 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX releases_target ON releases (service, env, started_at DESC, id DESC);
     `,
   },
+  {
+    version: 6,
+    name: 'releases_approved_at',
+    sql: `
+      -- When the approval that let a release run was given (null: it needed none, or it predates this
+      -- column): the part of a release's lead time spent waiting for people, for /ops stats and metrics.
+      ALTER TABLE releases ADD COLUMN approved_at timestamptz;
+      -- /ops stats and /ops history over everything or one environment read a window of started_at.
+      CREATE INDEX releases_started ON releases (started_at);
+    `,
+  },
 ];

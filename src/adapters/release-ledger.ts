@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { releaseSchema, type Release, type ReleaseChange, type ReleaseOutcome } from '../core/release.ts';
+import type { FinishedRelease } from '../core/delivery.ts';
+import {
+  RELEASE_OUTCOMES,
+  releaseSchema,
+  type Release,
+  type ReleaseChange,
+  type ReleaseOutcome,
+} from '../core/release.ts';
 
 // A release as its job starts: who asked, for what, from where. Its identity in the cluster (the new
 // ReplicaSet) is known only once the rollout ran, so it comes with the result.
@@ -16,6 +23,8 @@ export type NewRelease = {
   strategy: string;
   requester: string;
   approvers: string[];
+  // When the approval that let it run was given; undefined when it needed none.
+  approvedAt: Date | undefined;
   reason: string | undefined;
   jobId: string;
   incidentChannel: string | undefined;
@@ -33,7 +42,7 @@ export type ReleaseResult = {
   digest?: string | undefined;
 };
 
-const COLUMNS = `id, kind, service, env, context, namespace, deployment, rs_uid, template_hash, revision, image, digest,
+export const COLUMNS = `id, kind, service, env, context, namespace, deployment, rs_uid, template_hash, revision, image, digest,
   version, strategy, requester, approvers, reason, job_id, incident_channel, requested_at, started_at, finished_at,
   outcome, outcome_detail, rolled_back_from, rolled_back_at, rolled_back_by`;
 
@@ -41,17 +50,20 @@ const COLUMNS = `id, kind, service, env, context, namespace, deployment, rs_uid,
 // stage in the audit log, so a row and its audit row commit together or not at all.
 export class ReleaseLedger {
   readonly #pool: pg.Pool;
+  readonly #observe: (release: FinishedRelease) => void;
 
-  constructor(pool: pg.Pool) {
+  // `observe` hears of each outcome once, after it committed (the Prometheus series).
+  constructor(pool: pg.Pool, observe: (release: FinishedRelease) => void = () => undefined) {
     this.#pool = pool;
+    this.#observe = observe;
   }
 
   // Once per job: a retried job, a replica or the re-run after a stall finds its row and adds none.
   async start(client: pg.PoolClient, release: NewRelease): Promise<void> {
     await client.query(
       `INSERT INTO releases (kind, service, env, context, namespace, deployment, image, version, strategy, requester,
-         approvers, reason, job_id, incident_channel, requested_at, rolled_back_from)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         approvers, reason, job_id, incident_channel, requested_at, rolled_back_from, approved_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        ON CONFLICT (job_id) DO NOTHING`,
       [
         release.kind,
@@ -70,18 +82,35 @@ export class ReleaseLedger {
         release.incidentChannel ?? null,
         release.requestedAt,
         release.rolledBackFrom ?? null,
+        release.approvedAt ?? null,
       ],
     );
   }
 
+  // The outcome's write, for the transaction of the result's audit row, and what to call once that
+  // committed: the outcome is observed only when this write set it, so a retried job counts once.
+  finishing(result: ReleaseResult): { write: (client: pg.PoolClient) => Promise<void>; committed: () => void } {
+    let finished: FinishedRelease | undefined;
+    return {
+      write: async (client) => {
+        finished = await this.finish(client, result);
+      },
+      committed: () => {
+        if (finished) this.#observe(finished);
+      },
+    };
+  }
+
   // The outcome, once. A rollback that succeeded marks the release it moved away from as rolled back.
-  async finish(client: pg.PoolClient, result: ReleaseResult): Promise<void> {
-    const { rows } = await client.query<{ id: string; kind: string; rolled_back_from: string | null }>(
+  async finish(client: pg.PoolClient, result: ReleaseResult): Promise<FinishedRelease | undefined> {
+    const { rows } = await client.query<
+      Record<string, unknown> & { id: string; kind: string; rolled_back_from: string | null }
+    >(
       `UPDATE releases SET outcome = $2, outcome_detail = $3, finished_at = clock_timestamp(),
          rs_uid = COALESCE($4, rs_uid), template_hash = COALESCE($5, template_hash),
          revision = COALESCE($6, revision), digest = COALESCE($7, digest)
        WHERE job_id = $1 AND outcome IS NULL
-       RETURNING id, kind, rolled_back_from`,
+       RETURNING id, kind, rolled_back_from, service, env, outcome, requested_at, approved_at, finished_at`,
       [
         result.jobId,
         result.outcome,
@@ -93,12 +122,16 @@ export class ReleaseLedger {
       ],
     );
     const row = rows[0];
-    if (!row || row.kind !== 'rollback' || result.outcome !== 'succeeded' || row.rolled_back_from === null) return;
-    await client.query(
-      `UPDATE releases SET outcome = 'rolled_back', rolled_back_at = clock_timestamp(), rolled_back_by = $2
-       WHERE id = $1 AND outcome = 'succeeded'`,
-      [row.rolled_back_from, row.id],
-    );
+    if (!row) return undefined;
+    if (row.kind === 'rollback' && result.outcome === 'succeeded' && row.rolled_back_from !== null)
+      await client.query(
+        `UPDATE releases SET outcome = 'rolled_back', rolled_back_at = clock_timestamp(), rolled_back_by = $2
+         WHERE id = $1 AND outcome = 'succeeded'`,
+        [row.rolled_back_from, row.id],
+      );
+    // What the metrics hear of it: never a reason to fail the result's transaction.
+    const finished = finishedRelease.safeParse(row);
+    return finished.success ? finished.data : undefined;
   }
 
   // A service's releases in one environment, newest first.
@@ -139,7 +172,25 @@ export class ReleaseLedger {
 
 const fromVersion = z.string().nullable();
 
-function toRelease(row: Record<string, unknown>): Release {
+const finishedRelease = z
+  .object({
+    service: z.string(),
+    env: z.string(),
+    outcome: z.enum(RELEASE_OUTCOMES),
+    requested_at: z.date(),
+    approved_at: z.date().nullable(),
+    finished_at: z.date(),
+  })
+  .transform((row): FinishedRelease => ({
+    service: row.service,
+    env: row.env,
+    outcome: row.outcome,
+    requestedAt: row.requested_at,
+    approvedAt: row.approved_at ?? undefined,
+    finishedAt: row.finished_at,
+  }));
+
+export function toRelease(row: Record<string, unknown>): Release {
   return releaseSchema.parse({
     id: row.id,
     kind: row.kind,

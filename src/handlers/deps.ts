@@ -1,4 +1,5 @@
 import type { ReleaseLedger } from '../adapters/release-ledger.ts';
+import type { ReleaseStats } from '../adapters/release-stats.ts';
 import type { Logger } from 'pino';
 import type { ApprovalStore } from '../adapters/approval-store.ts';
 import type { AuditStore } from '../adapters/audit-store.ts';
@@ -21,6 +22,7 @@ export type HandlerDeps = {
   queues: JobQueues;
   audit: AuditStore;
   releases: ReleaseLedger;
+  stats: ReleaseStats;
   approvals: ApprovalStore;
   locks: TargetLocks;
   signals: JobSignals;

@@ -12,9 +12,10 @@ import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { cancelJob } from './cancel.ts';
 import { opsHistory } from './ops-history.ts';
+import { opsStats } from './ops-stats.ts';
 import { withQueue } from './queue-errors.ts';
 
-// /ops: help, whoami, status, history, audit, freeze, cancel.
+// /ops: help, whoami, status, history, stats, audit, freeze, cancel.
 export function opsCommand(deps: HandlerDeps): CommandHandler {
   return async (turn) => {
     const { request } = turn;
@@ -44,6 +45,8 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
         return cancelJob(deps, request.jobId, turn.payload.user_id, { leave: request.leave });
       case 'history':
         return opsHistory(deps, request, turn.deadline);
+      case 'stats':
+        return opsStats(deps, request, turn.deadline);
       case 'audit':
         return auditView(await auditRows(deps, request), request.filter, request.sinceMs);
     }

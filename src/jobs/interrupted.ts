@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type pg from 'pg';
 import type { MessageRef } from '../adapters/slack.ts';
 import { backupView, restoreView } from '../bot/views/backup.ts';
 import type { View } from '../bot/views/blocks.ts';
@@ -85,11 +84,10 @@ async function firstToRecord(
   // Deploys and rollbacks are releases: the ledger's outcome commits with the result row.
   const release =
     kind === 'deploy' || kind === 'rollback'
-      ? (client: pg.PoolClient) =>
-          deps.releases.finish(client, { jobId, outcome: 'interrupted', detail: ending.reason })
+      ? deps.releases.finishing({ jobId, outcome: 'interrupted', detail: ending.reason })
       : undefined;
   try {
-    return await deps.audit.recordMissingResult(
+    const recorded = await deps.audit.recordMissingResult(
       {
         event: 'result',
         decision: 'interrupted',
@@ -101,8 +99,10 @@ async function firstToRecord(
         jobId,
         reason: ending.reason,
       },
-      release,
+      release?.write,
     );
+    if (recorded) release?.committed();
+    return recorded;
   } catch (error) {
     logger.error({ err: error, reason: ending.reason }, 'could not write the interrupted result to the audit log');
     return true;

@@ -225,10 +225,28 @@ describe('/ops', () => {
     expect(refusal('/ops', 'history checkout staging').code).toBeDefined();
   });
 
+  it('reads stats: one optional service or environment and --since, 30d by default, at most 90d', () => {
+    expect(parseCommand('/ops', 'stats')).toEqual({ command: 'ops', sub: 'stats', sinceMs: 30 * 86_400_000 });
+    expect(parseCommand('/ops', 'stats production --since 7d')).toEqual({
+      command: 'ops',
+      sub: 'stats',
+      scope: 'production',
+      sinceMs: 7 * 86_400_000,
+    });
+    const tooLong = refusal('/ops', 'stats --since 91d');
+    expect(tooLong.message).toBe('`/ops stats --since` goes back at most 90d.');
+    expect(tooLong.hint).toContain('/ops stats [service|env] [--since 30d]');
+    expect(refusal('/ops', 'stats --since soon').message).toBe(
+      '--since `soon` is not a duration: use e.g. 30m, 12h or 7d.',
+    );
+    expect(refusal('/ops', 'stats checkout --leave').message).toBe('`/ops stats` takes only `--since`.');
+    expect(refusal('/ops', 'stats checkout staging').code).toBeDefined();
+  });
+
   it('names an unknown subcommand and shows usage', () => {
     const error = refusal('/ops', 'frobnicate now');
     expect(error.message).toBe(
-      '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, audit, freeze, cancel).',
+      '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, stats, audit, freeze, cancel).',
     );
     expect(error.hint).toContain('/ops whoami');
   });

@@ -7,10 +7,11 @@ import { jobIdValue, nameValue, sinceValue } from './values.ts';
 
 const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
 const DEFAULT_HISTORY_SINCE_MS = 86_400_000;
+const DEFAULT_STATS_SINCE_MS = 30 * 86_400_000;
 // The ledger keeps everything, but an answer in a Slack message is for the recent past.
-const MAX_HISTORY_SINCE_MS = 90 * 86_400_000;
+const MAX_LEDGER_SINCE_MS = 90 * 86_400_000;
 
-const OPS_SUBCOMMANDS = ['help', 'whoami', 'status', 'history', 'audit', 'freeze', 'cancel'];
+const OPS_SUBCOMMANDS = ['help', 'whoami', 'status', 'history', 'stats', 'audit', 'freeze', 'cancel'];
 
 function noFlags(args: Arguments, sub: string | undefined, allowed: string[] = []): void {
   const given = [...args.flags.keys()].filter((flag) => !allowed.includes(flag));
@@ -45,14 +46,14 @@ function opsStatus(args: Arguments): OpsRequest {
 }
 
 // The one word is a service or an environment; which one (or neither) is for the catalog to say.
-function opsHistory(args: Arguments): OpsRequest {
+function ledgerRead(args: Arguments, sub: 'history' | 'stats', defaultSinceMs: number): OpsRequest {
   const scope = optionalWord(args);
-  const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? DEFAULT_HISTORY_SINCE_MS;
-  if (sinceMs > MAX_HISTORY_SINCE_MS)
-    throw usageError('ops', '`/ops history --since` goes back at most 90d.', 'invalid_value');
-  if (scope === undefined) return { command: 'ops', sub: 'history', sinceMs };
+  const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? defaultSinceMs;
+  if (sinceMs > MAX_LEDGER_SINCE_MS)
+    throw usageError('ops', `\`/ops ${sub} --since\` goes back at most 90d.`, 'invalid_value');
+  if (scope === undefined) return { command: 'ops', sub, sinceMs };
   const named = read('ops', nameValue('service or environment'), scope.text, 'Scope');
-  return { command: 'ops', sub: 'history', scope: named, sinceMs };
+  return { command: 'ops', sub, scope: named, sinceMs };
 }
 
 function opsAudit(args: Arguments): OpsRequest {
@@ -100,7 +101,10 @@ export function parseOps(text: string): OpsRequest {
       return opsStatus(args);
     case 'history':
       noFlags(args, sub, ['since']);
-      return opsHistory(args);
+      return ledgerRead(args, sub, DEFAULT_HISTORY_SINCE_MS);
+    case 'stats':
+      noFlags(args, sub, ['since']);
+      return ledgerRead(args, sub, DEFAULT_STATS_SINCE_MS);
     case 'audit':
       noFlags(args, sub, ['since']);
       return opsAudit(args);

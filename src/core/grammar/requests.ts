@@ -8,6 +8,7 @@ export type OpsRequest =
   | { command: 'ops'; sub: 'whoami' }
   | { command: 'ops'; sub: 'status'; jobId?: string }
   | { command: 'ops'; sub: 'history'; scope?: string; sinceMs: number }
+  | { command: 'ops'; sub: 'stats'; scope?: string; sinceMs: number }
   | { command: 'ops'; sub: 'audit'; filter?: string; sinceMs: number }
   | { command: 'ops'; sub: 'freeze'; env?: string }
   | { command: 'ops'; sub: 'cancel'; jobId: string; leave: boolean };

@@ -86,6 +86,11 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
       what: 'what changed (deploys and rollbacks), everywhere or for one service or environment, newest first',
     },
     {
+      syntax: '/ops stats [service|env] [--since 30d]',
+      example: '/ops stats production --since 7d',
+      what: 'delivery figures: releases that went live, change failure rate, time to restore, lead time',
+    },
+    {
       syntax: '/ops audit [service|env] [--since 7d]',
       example: '/ops audit production --since 1d',
       what: 'the latest audit entries',

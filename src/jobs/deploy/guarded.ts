@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { jobAudit, type JobAudit } from '../job-audit.ts';
 import type { CatalogService } from '../../core/catalog.ts';
 import { imageFor, planTarget, tagOf, type WorkloadPlan } from '../../core/plan.ts';
@@ -121,8 +120,8 @@ function resultRow(audit: JobAudit, deps: ProcessorDeps, jobId: string): ResultR
       if (row.written) return;
       row.written = true;
       const outcome = releaseOutcomeOf(decision);
-      const ledger = (client: pg.PoolClient) => deps.releases.finish(client, { jobId, outcome, detail, ...found });
-      await audit('result', decision, detail, details, ledger).catch((error: unknown) =>
+      const release = deps.releases.finishing({ jobId, outcome, detail, ...found });
+      await audit('result', decision, detail, details, release.write).then(release.committed, (error: unknown) =>
         deps.logger.error({ err: error, decision }, 'could not write the result of a change to the audit log'),
       );
     },

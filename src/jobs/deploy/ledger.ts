@@ -5,7 +5,6 @@ import type { WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
 import type { ProcessorDeps } from '../processor.ts';
 import { imageOfSet } from './cancelled.ts';
-import { approversOf } from './outcome.ts';
 import type { DeployOutcome } from './rolling.ts';
 import type { ChangeData } from './run.ts';
 
@@ -23,8 +22,8 @@ export async function newRelease(
   jobId: string,
 ): Promise<NewRelease> {
   const { plan } = data;
-  const [approvers, incident] = await Promise.all([
-    atMost(approversOf(deps, data.approvalId), []),
+  const [approval, incident] = await Promise.all([
+    atMost(approvalOf(deps, data.approvalId), NOT_APPROVED),
     data.channelId ? atMost(deps.incidents.byChannel(data.channelId), undefined) : undefined,
   ]);
   return {
@@ -38,13 +37,29 @@ export async function newRelease(
     version: plan.to.version,
     strategy: plan.strategy,
     requester: data.requestedBy.userId,
-    approvers,
+    approvers: approval.approvers,
+    approvedAt: approval.approvedAt,
     reason: plan.reason,
     jobId,
     incidentChannel: incident ? data.channelId : undefined,
     requestedAt: new Date(data.requestedAt),
     rolledBackFrom: plan.kind === 'rollback' ? plan.ledger?.fromRelease : undefined,
   };
+}
+
+const NOT_APPROVED = { approvers: [], approvedAt: undefined };
+
+// Who approved the change and when the approval that let it run was given (its request's decision).
+async function approvalOf(
+  deps: ProcessorDeps,
+  approvalId: string | undefined,
+): Promise<{ approvers: string[]; approvedAt: Date | undefined }> {
+  if (!approvalId) return NOT_APPROVED;
+  const record = await deps.approvals.get(approvalId);
+  if (!record) return NOT_APPROVED;
+  const { approvals, decidedAt } = record.request;
+  const lastApproval = approvals.reduce<Date | undefined>((last, { at }) => (last && last > at ? last : at), undefined);
+  return { approvers: approvals.map((approval) => approval.userId), approvedAt: decidedAt ?? lastApproval };
 }
 
 // PostgreSQL that stops answering holds a query for its 30 s timeout; the start row behind these
