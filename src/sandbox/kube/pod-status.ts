@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KubeObject, NewKubeObject } from './store.ts';
 
 // What a pod looks like to kubectl in each state the simulator can put it in, and the Warning events
@@ -124,10 +124,10 @@ function pullError(mode: 'ImagePullBackOff' | 'ImagePullTimeout', image: string)
   return `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
 }
 
+// A registry's digest is a sha256 of the manifest; here, of the reference, so that two tags differ
+// in their first hex digits too, as /deploy history's short digests show them.
 function digestOf(image: string): string {
-  let hash = 0n;
-  for (const char of image) hash = (hash * 131n + BigInt(char.codePointAt(0) ?? 0)) % 2n ** 64n;
-  return hash.toString(16).padStart(16, '0').repeat(4);
+  return createHash('sha256').update(image).digest('hex');
 }
 
 // The Warning event the kubelet (or the scheduler) writes at this step, if any.
