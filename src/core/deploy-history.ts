@@ -1,7 +1,7 @@
 import { isGood, liveRelease, newestFirst, newestPerSet, sameSet, type HeldSet, type Release } from './release.ts';
 
 // A ReplicaSet the cluster holds, as /deploy history shows it.
-export type HistorySet = HeldSet & { version: string; created: Date | undefined };
+export type HistorySet = HeldSet & { version: string; created: Date | undefined; deployment: string };
 
 // Where a release's ReplicaSet is now: running (`live-again`: put back by a newer release, which is
 // the live line), still held, gone (revisionHistoryLimit), or never known (refused, or ended before
@@ -26,16 +26,15 @@ export type HistoryInput<S extends HistorySet> = {
   releases: Release[] | undefined;
   sets: S[];
   live: S | undefined;
-  deployment: string;
-  // When the Deployment was created: rows started before it that match none of its ReplicaSets
-  // belong to an earlier Deployment of the same name.
-  createdAt: Date | undefined;
+  // The Deployments shown (blue-green: both colours) and when each was created: rows started before
+  // that which match none of its ReplicaSets belong to an earlier Deployment of the same name.
+  deployments: { name: string; createdAt: Date | undefined }[];
   // false: `releases` is a page of the newest, and older ones were not read.
   complete: boolean;
   limit: number;
 };
 
-// /deploy history: one line per release of this Deployment, joined to its ReplicaSets by identity
+// /deploy history: one line per release of these Deployments, joined to its ReplicaSets by identity
 // (uid and pod-template-hash, never the revision the cluster renumbers), plus one per ReplicaSet no
 // release claims; newest first. A Roll back button only where `/rollback` would be willing to go
 // without `--to`: an older good release the cluster still holds (release.ts decides what is good).
@@ -47,11 +46,16 @@ export function deployHistory<S extends HistorySet>(input: HistoryInput<S>): Dep
     const byRevision = entries.sort((a, b) => b.set.revision - a.set.revision);
     return { entries: byRevision.slice(0, input.limit), total: entries.length, earlier: 0 };
   }
-  const all = input.releases.filter((release) => release.deployment === input.deployment);
-  const isEarlier = (release: Release) =>
-    input.createdAt !== undefined &&
-    release.startedAt.getTime() < input.createdAt.getTime() &&
-    !sets.some((set) => sameSet(release, set));
+  const createdAt = new Map(input.deployments.map((deployment) => [deployment.name, deployment.createdAt]));
+  const all = input.releases.filter((release) => createdAt.has(release.deployment));
+  const isEarlier = (release: Release) => {
+    const created = createdAt.get(release.deployment);
+    return (
+      created !== undefined &&
+      release.startedAt.getTime() < created.getTime() &&
+      !sets.some((set) => sameSet(release, set))
+    );
+  };
   const releases = newestFirst(all.filter((release) => !isEarlier(release)));
   const rolling = rollingOut(releases, sets);
   const setOf = (release: Release) => sets.find((set) => sameSet(release, set)) ?? rolling.get(release);
@@ -60,12 +64,14 @@ export function deployHistory<S extends HistorySet>(input: HistoryInput<S>): Dep
   const entries: HistoryEntry<S>[] = releases.map((release) => {
     const set = setOf(release);
     const older = !current || release.startedAt.getTime() <= current.startedAt.getTime();
+    // A row's button rolls the live Deployment back to a revision of its own (blue-green: the live colour).
+    const here = set !== undefined && set.deployment === live?.deployment;
     return {
       kind: 'release',
       release,
       set,
       held: heldOf(release, set, release === current || (!current && set !== undefined && set === live), live),
-      rollbackTo: set !== undefined && set !== live && judged.has(release) && isGood(release) && older,
+      rollbackTo: here && set !== live && judged.has(release) && isGood(release) && older,
     };
   });
   const claimed = new Set(releases.map(setOf));
@@ -90,7 +96,8 @@ function rollingOut<S extends HistorySet>(releases: Release[], sets: S[]): Map<R
   const found = new Map<Release, S>();
   for (const release of releases.filter((candidate) => candidate.outcome === null && !candidate.rsUid)) {
     const set = unclaimed
-      .filter((candidate) => candidate.version === release.version && ![...found.values()].includes(candidate))
+      .filter((candidate) => candidate.deployment === release.deployment && candidate.version === release.version)
+      .filter((candidate) => ![...found.values()].includes(candidate))
       .sort((a, b) => b.revision - a.revision)[0];
     if (set) found.set(release, set);
   }

@@ -22,22 +22,29 @@ const LEDGER_PAGE = 100;
 // The cluster's ReplicaSets joined by identity to the release ledger (core/deploy-history.ts). Both
 // are read side by side within the ack deadline: without the cluster there is nothing to join, so
 // that is a refusal; without the ledger the cluster's ReplicaSets are listed with who and why unknown.
+// Blue-green releases alternate between the colours' Deployments, so both are read.
 export async function deployHistory(deps: HandlerDeps, request: HistoryRequest, deadline: AckDeadline) {
   const target = serviceTarget(deps.catalog, request.service, request.env);
   const { service } = target;
   const cluster = deps.kube.cluster(target.env.context);
+  const names = service.strategy === 'bluegreen' ? colours(service) : [service.deployment];
+  const page = ledgerPage(deps, { service: request.service, env: request.env, deployments: names });
+  const ledger = withinBudget(page, deadline.share());
   const name = service.strategy === 'bluegreen' ? await liveColour(cluster, service, deadline) : service.deployment;
-  const read = ledgerPage(deps, { service: request.service, env: request.env, deployment: name });
-  const ledger = withinBudget(read, deadline.share());
+  const idleName = names.find((candidate) => candidate !== name);
+  const idle = idleName ? withinBudget(readIdle(cluster, service.namespace, idleName), deadline.share()) : undefined;
   const { current, sets } = await readHistory(cluster, service.namespace, name, request.env, deadline);
+  const other: IdleRead | undefined = idleName ? ((await idle) ?? { state: 'unread', name: idleName }) : undefined;
   const releases = await ledger;
-  const held = sets.map((set) => heldSet(set, service.container));
+  const idleSets = other?.state === 'read' ? other.sets : [];
+  const held = [...sets, ...idleSets].map((set) => heldSet(set, service));
+  const deployments = [{ name, createdAt: current.created }];
+  if (other?.state === 'read') deployments.push({ name: other.name, createdAt: other.created });
   const history = joinHistory({
     releases,
     sets: held,
-    live: held.find((set) => set.revision === current.revision),
-    deployment: name,
-    createdAt: current.created,
+    live: held.find((set) => set.deployment === name && set.revision === current.revision),
+    deployments,
     complete: releases !== undefined && releases.length < LEDGER_PAGE,
     limit: request.limit,
   });
@@ -45,9 +52,10 @@ export async function deployHistory(deps: HandlerDeps, request: HistoryRequest, 
     service: request.service,
     env: request.env,
     history,
-    held: sets.length,
+    held: held.length,
     created: current.created,
-    gaps: { ledgerMissing: releases === undefined },
+    gaps: { ledgerMissing: releases === undefined, ...(other?.state === 'unread' ? { unread: other.name } : {}) },
+    colours: service.strategy === 'bluegreen',
     now: deps.now(),
   });
 }
@@ -55,19 +63,41 @@ export async function deployHistory(deps: HandlerDeps, request: HistoryRequest, 
 // Unreadable and late are the same to the answer: who and why are unknown.
 async function ledgerPage(
   deps: HandlerDeps,
-  target: { service: string; env: string; deployment: string },
+  target: { service: string; env: string; deployments: string[] },
 ): Promise<Release[] | undefined> {
   try {
-    return await deps.releases.ofDeployment(target, LEDGER_PAGE);
+    return await deps.releases.ofDeployments(target, LEDGER_PAGE);
   } catch (error) {
     deps.logger.warn({ err: error }, 'could not read the release ledger for /deploy history');
     return undefined;
   }
 }
 
-function heldSet(set: ReplicaSetState, container: string): HistorySet {
-  const image = set.containers.find((candidate) => candidate.name === container)?.image ?? '?';
-  return { uid: set.uid, hash: set.hash, revision: set.revision, version: tagOf(image), created: set.created };
+function heldSet(set: ReplicaSetState & { deployment: string }, service: CatalogService): HistorySet {
+  const image = set.containers.find((candidate) => candidate.name === service.container)?.image ?? '?';
+  const { uid, hash, revision, created, deployment } = set;
+  return { uid, hash, revision, version: tagOf(image), created, deployment };
+}
+
+function colours(service: CatalogService): string[] {
+  return [`${service.deployment}-blue`, `${service.deployment}-green`];
+}
+
+// The colour not serving: best effort (its releases are left out, and the answer says so, when it
+// does not answer in time); a colour that does not exist has no ReplicaSets.
+type IdleRead =
+  | { state: 'read'; name: string; created: Date | undefined; sets: (ReplicaSetState & { deployment: string })[] }
+  | { state: 'unread'; name: string };
+
+async function readIdle(cluster: Cluster, namespace: string, name: string): Promise<IdleRead> {
+  try {
+    const deployment = await cluster.readDeployment(namespace, name);
+    const sets = deployment ? await cluster.replicaSets(deployment) : [];
+    const created = deployment?.created;
+    return { state: 'read', name, created, sets: sets.map((set) => ({ ...set, deployment: name })) };
+  } catch {
+    return { state: 'unread', name };
+  }
 }
 
 async function readHistory(cluster: Cluster, namespace: string, name: string, env: string, deadline: AckDeadline) {
@@ -77,7 +107,8 @@ async function readHistory(cluster: Cluster, namespace: string, name: string, en
       throw new UserError(`The Deployment ${namespace}/${name} does not exist in ${env}.`, {
         code: 'deployment_missing',
       });
-    return { current, sets: await cluster.replicaSets(current) };
+    const sets = await cluster.replicaSets(current);
+    return { current, sets: sets.map((set) => ({ ...set, deployment: name })) };
   };
   const found = await withinBudget(
     read().catch((error: unknown) => {

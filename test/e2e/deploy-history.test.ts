@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 // /deploy history on the release ledger, end to end: real Bolt, BullMQ on Redis, PostgreSQL and the
 // Kubernetes simulator. Lines are releases joined to ReplicaSets by identity, never by revision.
+const STOREFRONT = 'registry.example.com/shop/storefront';
 const CATALOG = `environments:
   staging:
     context: staging
@@ -18,6 +19,15 @@ services:
     image: ${IMAGE}
     environments: [staging]
     timeout: 1m
+  storefront:
+    namespace: shop
+    deployment: storefront
+    container: web
+    image: ${STOREFRONT}
+    strategy: bluegreen
+    service: storefront
+    gracePeriod: 1h
+    environments: [staging]
 roles:
   deploy: ["@engineers"]
   rollback: ["@engineers", "@oncall"]
@@ -42,6 +52,15 @@ function seed(): void {
 beforeAll(async () => {
   stack = await startStack({ catalogYaml: CATALOG });
   seed();
+  stack.kube.staging.addDeployment({
+    namespace: 'shop',
+    name: 'storefront-blue',
+    container: 'web',
+    image: `${STOREFRONT}:3.1.0`,
+    replicas: 2,
+    labels: { app: 'storefront', colour: 'blue' },
+  });
+  stack.kube.staging.addService('shop', 'storefront', { app: 'storefront', colour: 'blue' });
 });
 
 afterAll(async () => stack.close());
@@ -70,19 +89,19 @@ async function idle(): Promise<void> {
 }
 
 // Bob asks, Carol (@sre-leads) approves, and the deploy ends as `outcome`.
-async function deploy(version: string, outcome = 'succeeded'): Promise<void> {
+async function deploy(version: string, outcome = 'succeeded', service = 'checkout'): Promise<void> {
   const before = stack.sim.workspace.channelMessages('C0DEPLOYS01').length;
-  await stack.slack.command('bob', `/deploy checkout ${version} to staging --reason "release ${version}"`);
-  const request = await newMessage(before, `:lock: deploy checkout ${version} to staging`);
+  await stack.slack.command('bob', `/deploy ${service} ${version} to staging --reason "release ${version}"`);
+  const request = await newMessage(before, `:lock: deploy ${service} ${version} to staging`);
   await stack.slack.click('carol', { messageTs: request.ts, actionId: 'approval_approve' });
-  await newMessage(before, `checkout ${version} to staging: ${outcome}`);
+  await newMessage(before, `${service} ${version} to staging: ${outcome}`);
   await idle();
 }
 
 type Actions = { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] };
 
-async function history(as = 'erin') {
-  const answer = await stack.slack.command(as, '/deploy history checkout staging');
+async function history(service = 'checkout') {
+  const answer = await stack.slack.command('erin', `/deploy history ${service} staging`);
   const lines = String(answer.json?.text).split('\n').slice(1);
   const buttons = ((answer.json?.blocks ?? []) as Actions[])
     .flatMap((block) => (block.type === 'actions' ? (block.elements ?? []) : []))
@@ -192,5 +211,19 @@ describe('/deploy history on the release ledger', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('`1.5.0`');
     expect(blocks).toContain('Newest 1 of 2 shown');
+  });
+
+  it('lists both colours of a blue-green service, each line naming its Deployment', async () => {
+    await deploy('3.2.0', 'succeeded', 'storefront');
+
+    const { lines, buttons } = await history('storefront');
+
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^:large_green_circle: live \`3\\.2\\.0\` .*rev 1 in storefront-green · by <@${BOB}> .*succeeded`),
+      ),
+      expect.stringMatching(/^:white_circle: `3\.1\.0` rev 1 in storefront-blue · created .* · outside ops-bot$/),
+    ]);
+    expect(buttons).toEqual([]);
   });
 });

@@ -39,14 +39,20 @@ function release(version: string, set: string | undefined, minutes: number, extr
 }
 
 function held(name: string, revision: number, version: string, minutes: number): HistorySet {
-  return { uid: `uid-${name}`, hash: `hash-${name}`, revision, version, created: new Date(T0 + minutes * 60_000) };
+  return {
+    uid: `uid-${name}`,
+    hash: `hash-${name}`,
+    revision,
+    version,
+    created: new Date(T0 + minutes * 60_000),
+    deployment: 'checkout',
+  };
 }
 
 function history(input: Partial<HistoryInput<HistorySet>> & Pick<HistoryInput<HistorySet>, 'releases' | 'sets'>) {
   const live = input.live ?? input.sets.reduce((a, b) => (a.revision > b.revision ? a : b));
   const result = deployHistory({
-    deployment: 'checkout',
-    createdAt: undefined,
+    deployments: [{ name: 'checkout', createdAt: undefined }],
     complete: true,
     limit: 50,
     ...input,
@@ -97,8 +103,7 @@ describe('deployHistory', () => {
       releases,
       sets,
       live: sets[1],
-      deployment: 'checkout',
-      createdAt: new Date(T0 + 60 * 60_000),
+      deployments: [{ name: 'checkout', createdAt: new Date(T0 + 60 * 60_000) }],
       complete: true,
       limit: 50,
     });
@@ -130,5 +135,46 @@ describe('deployHistory', () => {
     const sets = [held('a', 1, '1.0', 0), held('b', 2, '1.1', 10)];
     const releases = [release('1.1', 'b', 10), release('1.0', 'a', 0), release('3.0', 'x', 5, { deployment: 'other' })];
     expect(history({ releases, sets, limit: 1 })).toEqual(['1.1 live']);
+  });
+
+  it('lists both blue-green colours, with buttons only on the live colour’s own ReplicaSets', () => {
+    const blue = (name: string, revision: number, version: string, minutes: number) => ({
+      ...held(name, revision, version, minutes),
+      deployment: 'checkout-blue',
+    });
+    const green = (name: string, revision: number, version: string, minutes: number) => ({
+      ...held(name, revision, version, minutes),
+      deployment: 'checkout-green',
+    });
+    const sets = [
+      blue('b1', 1, '1.0', 0),
+      green('g1', 1, '1.1', 10),
+      blue('b2', 2, '1.2', 20),
+      green('g2', 2, '1.3', 30),
+    ];
+    const on = (deployment: string) => ({ deployment });
+    const releases = [
+      release('1.1', 'g1', 10, on('checkout-green')),
+      release('1.2', 'b2', 20, on('checkout-blue')),
+      release('1.3', 'g2', 30, on('checkout-green')),
+    ];
+    const result = deployHistory({
+      releases,
+      sets,
+      live: sets[3],
+      deployments: [
+        { name: 'checkout-green', createdAt: undefined },
+        { name: 'checkout-blue', createdAt: undefined },
+      ],
+      complete: true,
+      limit: 50,
+    });
+    expect(
+      result.entries.map((entry) =>
+        entry.kind === 'release'
+          ? `${entry.release.version} ${entry.held}${entry.rollbackTo ? ' button' : ''}`
+          : `${entry.set.version} outside`,
+      ),
+    ).toEqual(['1.3 live', '1.2 held', '1.1 held button', '1.0 outside']);
   });
 });

@@ -44,6 +44,7 @@ const set = (name: string, revision: number): HistorySet => ({
   revision,
   version: name,
   created: new Date('2026-11-28T09:15:00Z'),
+  deployment: 'checkout',
 });
 
 function shown(history: DeployHistory<HistorySet>, ledgerMissing = false) {
@@ -54,6 +55,7 @@ function shown(history: DeployHistory<HistorySet>, ledgerMissing = false) {
     held: 3,
     created: new Date('2026-11-29T08:00:00Z'),
     gaps: { ledgerMissing },
+    colours: false,
     now: NOW,
   });
   return { text: view.text, blocks: JSON.stringify(view.blocks) };

@@ -8,8 +8,8 @@ import { outcomeOf, packed } from './release-history.ts';
 
 export const ROLLBACK_TO = 'rollback_to';
 
-// What could not be read, for the warning under the list.
-export type HistoryGaps = { ledgerMissing: boolean };
+// What could not be read, for the warnings under the list: the ledger, or the blue-green colour not serving.
+export type HistoryGaps = { ledgerMissing: boolean; unread?: string };
 
 const MARKER = {
   live: ':large_green_circle: *live*',
@@ -25,12 +25,16 @@ function shortDigest(digest: string): string {
   return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest.slice(0, 19);
 }
 
-function revisionOf(entry: Extract<HistoryEntry<HistorySet>, { kind: 'release' }>): string {
-  if (!entry.set) return '';
-  return entry.held === 'live-again' ? ` rev ${entry.set.revision} (running again)` : ` rev ${entry.set.revision}`;
+type ReleaseEntry = Extract<HistoryEntry<HistorySet>, { kind: 'release' }>;
+
+function revisionOf(entry: ReleaseEntry, colours: boolean): string {
+  const where = colours ? ` in ${entry.set?.deployment ?? entry.release.deployment}` : '';
+  if (!entry.set) return where;
+  const again = entry.held === 'live-again' ? ' (running again)' : '';
+  return ` rev ${entry.set.revision}${where}${again}`;
 }
 
-function releaseLine(entry: Extract<HistoryEntry<HistorySet>, { kind: 'release' }>, now: Date): string {
+function releaseLine(entry: ReleaseEntry, now: Date, colours: boolean): string {
   const { release } = entry;
   const digest = release.digest ? ` ${code(shortDigest(release.digest))}` : '';
   const who = `${release.kind === 'rollback' ? 'rollback ' : ''}${byWhom(release, now)}`;
@@ -38,7 +42,7 @@ function releaseLine(entry: Extract<HistoryEntry<HistorySet>, { kind: 'release' 
     ? ` · approved by ${release.approvers.map((id) => `<@${id}>`).join(', ')}`
     : '';
   return (
-    `${MARKER[entry.held]} ${code(release.version)}${digest}${revisionOf(entry)} · ${who} · ` +
+    `${MARKER[entry.held]} ${code(release.version)}${digest}${revisionOf(entry, colours)} · ${who} · ` +
     `${outcomeOf(release)}${approvers}${reasonOf(release)}`
   );
 }
@@ -49,16 +53,17 @@ function reasonOf(release: Release): string {
   return ` — ${esc(reason)}`;
 }
 
-function setLine(entry: Extract<HistoryEntry<HistorySet>, { kind: 'set' }>, now: Date): string {
+function setLine(entry: Extract<HistoryEntry<HistorySet>, { kind: 'set' }>, now: Date, colours: boolean): string {
   const { set } = entry;
   const marker = entry.live ? MARKER.live : MARKER.held;
   const created = set.created ? ` · created ${whenWords(set.created, now)}` : '';
   const who = entry.unread ? 'who and why unknown' : byWhom(undefined, now);
-  return `${marker} ${code(set.version)} rev ${set.revision}${created} · ${who}`;
+  const where = colours ? ` in ${set.deployment}` : '';
+  return `${marker} ${code(set.version)} rev ${set.revision}${where}${created} · ${who}`;
 }
 
-function lineOf(entry: HistoryEntry<HistorySet>, now: Date): string {
-  return entry.kind === 'release' ? releaseLine(entry, now) : setLine(entry, now);
+function lineOf(entry: HistoryEntry<HistorySet>, now: Date, colours: boolean): string {
+  return entry.kind === 'release' ? releaseLine(entry, now, colours) : setLine(entry, now, colours);
 }
 
 // At most 25 buttons: Slack's limit per actions block.
@@ -96,6 +101,8 @@ function notes(input: HistoryViewInput): Block[] {
       `This Deployment was created ${whenWords(created, input.now)} UTC; releases of the one deleted ` +
         'before it are not shown (`/ops history` lists them).',
     );
+  if (gaps.unread)
+    notes.push(`:warning: ${gaps.unread} (the colour not serving) did not answer in time: its releases are not shown.`);
   if (gaps.ledgerMissing)
     notes.push(
       ':warning: The release ledger did not answer in time: versions come from the cluster alone, with no who, ' +
@@ -112,13 +119,15 @@ export type HistoryViewInput = {
   held: number;
   created: Date | undefined;
   gaps: HistoryGaps;
+  // Blue-green: both colours' Deployments are listed, so each line names its own.
+  colours: boolean;
   now: Date;
 };
 
 // /deploy history: one line per release, newest first, the live one marked; buttons on older good ones.
 export function historyView(input: HistoryViewInput): View {
   const { service, env, history } = input;
-  const lines = history.entries.map((entry) => lineOf(entry, input.now));
+  const lines = history.entries.map((entry) => lineOf(entry, input.now, input.colours));
   const title = `*Deploy history of ${service} in ${env}* (newest first)`;
   const blocks: Block[] = [
     section(title),
