@@ -30,7 +30,8 @@ export async function deployHistory(deps: HandlerDeps, request: HistoryRequest, 
   const names = service.strategy === 'bluegreen' ? colours(service) : [service.deployment];
   const page = ledgerPage(deps, { service: request.service, env: request.env, deployments: names });
   const ledger = withinBudget(page, deadline.share());
-  const name = service.strategy === 'bluegreen' ? await liveColour(cluster, service, deadline) : service.deployment;
+  const name =
+    service.strategy === 'bluegreen' ? await liveColour(cluster, service, request.env, deadline) : service.deployment;
   const idleName = names.find((candidate) => candidate !== name);
   const idle = idleName ? withinBudget(readIdle(cluster, service.namespace, idleName), deadline.share()) : undefined;
   const { current, sets } = await readHistory(cluster, service.namespace, name, request.env, deadline);
@@ -116,18 +117,32 @@ async function readHistory(cluster: Cluster, namespace: string, name: string, en
     }),
     deadline.share(),
   );
-  if (!found)
-    throw new UserError(`The ${env} cluster did not answer in time (Slack allows 3 s); try again in a moment.`, {
-      hint: 'The release ledger alone answers `/ops history` without the cluster.',
-      code: 'kube_slow',
-    });
+  if (!found) throw tooSlow(env);
   return found;
 }
 
-async function liveColour(cluster: Cluster, service: CatalogService, deadline: AckDeadline): Promise<string> {
+function tooSlow(env: string): UserError {
+  return new UserError(`The ${env} cluster did not answer in time (Slack allows 3 s); try again in a moment.`, {
+    hint: 'The release ledger alone answers `/ops history` without the cluster.',
+    code: 'kube_slow',
+  });
+}
+
+// The colour the Service selects; blue when it selects none (before the first blue-green deploy). A
+// Service that does not answer is not taken for blue: which line is live would be a guess.
+async function liveColour(cluster: Cluster, service: CatalogService, env: string, deadline: AckDeadline) {
   const base = service.deployment;
-  const read = cluster.readService(service.namespace, service.service ?? base);
-  const svc = await withinBudget(read, deadline.share());
-  const colour = svc ? Object.values(svc.selector).find((value) => value === 'blue' || value === 'green') : undefined;
+  const name = service.service ?? base;
+  const read = cluster
+    .readService(service.namespace, name)
+    .then((svc) => ({ svc }))
+    .catch((error: unknown) => {
+      throw explainKube(error, `read the Service ${service.namespace}/${name}`);
+    });
+  const found = await withinBudget(read, deadline.share());
+  if (!found) throw tooSlow(env);
+  const colour = found.svc
+    ? Object.values(found.svc.selector).find((value) => value === 'blue' || value === 'green')
+    : undefined;
   return colour ? `${base}-${colour}` : `${base}-blue`;
 }
