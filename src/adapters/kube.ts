@@ -147,6 +147,7 @@ function toDeployment(raw: unknown): DeploymentState {
     resourceVersion: parsed.metadata.resourceVersion,
     revision: annotations[REVISION] ? Number(annotations[REVISION]) : undefined,
     template: parsed.spec.template as PodTemplate,
+    created: parsed.metadata.creationTimestamp ? new Date(parsed.metadata.creationTimestamp) : undefined,
   };
 }
 

@@ -168,6 +168,21 @@ export class ReleaseLedger {
     const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM releases WHERE job_id = $1`, [jobId]);
     return rows[0] ? toRelease(rows[0]) : undefined;
   }
+
+  // The newest releases into these Deployments (blue-green: both colours), newest first, for /deploy
+  // history: the releases_target index (service, env, started_at) with a LIMIT, so its cost does not
+  // grow with the ledger.
+  async ofDeployments(
+    target: { service: string; env: string; deployments: string[] },
+    limit: number,
+  ): Promise<Release[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS} FROM releases WHERE service = $1 AND env = $2 AND deployment = ANY($3::text[])
+       ORDER BY started_at DESC, id DESC LIMIT $4`,
+      [target.service, target.env, target.deployments, limit],
+    );
+    return rows.map(toRelease);
+  }
 }
 
 const fromVersion = z.string().nullable();

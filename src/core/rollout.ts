@@ -27,6 +27,9 @@ export type DeploymentState = {
   resourceVersion: string;
   revision: number | undefined;
   template: PodTemplate;
+  // When this Deployment object was created: one deleted and created again under the same name is
+  // another Deployment, with none of the earlier one's releases.
+  created: Date | undefined;
 };
 
 export type RolloutVerdict =

@@ -140,13 +140,15 @@ describe('Rollback buttons bound to the release they show', () => {
       .filter((element) => element.action_id === 'rollback_to')
       .map((element) => JSON.parse(element.value) as { bound: { version: string; rs: string } });
     const row = (version: string) => values.find((value) => value.bound.version === version)!;
+    // Buttons only on older good releases: 1.1 (not the live 1.2, the rolled-back 1.3, or 1.0 from outside).
+    expect(values.map((value) => value.bound.version)).toEqual(['1.1']);
     expect(row('1.1').bound.rs).not.toBe('');
     // The revision now names another ReplicaSet (as after the Deployment was re-created): refused.
     const patches = realPatches(stack, 'staging').length;
-    const moved = { ...row('1.0'), bound: { ...row('1.0').bound, rs: 'a-replicaset-that-is-gone' } };
+    const moved = { ...row('1.1'), bound: { ...row('1.1').bound, rs: 'a-replicaset-that-is-gone' } };
     await stack.slack.click('carol', { messageTs: history.ts, actionId: 'rollback_to', value: JSON.stringify(moved) });
     expect(await answerTo('U0CAROL003', /in \/deploy history/)).toMatch(
-      /This Rollback was for checkout 1\.0 \(rev \d+ in \/deploy history\); staging now runs 1\.2/,
+      /This Rollback was for checkout 1\.1 \(rev \d+ in \/deploy history\); staging now runs 1\.2/,
     );
     expect(realPatches(stack, 'staging').length).toBe(patches);
     await stack.slack.click('carol', {

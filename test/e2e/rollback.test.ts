@@ -75,7 +75,7 @@ async function deploy(as: string, version: string) {
 }
 
 describe('/rollback', () => {
-  it('puts the revision before the current one back, and history shows every revision with who did it', async () => {
+  it('puts the revision before the current one back, and history shows every release with who did it', async () => {
     await deploy('bob', '1.1');
     await deploy('bob', '1.2');
     const answer = await stack.slack.command('carol', '/rollback checkout staging --reason "5xx after 1.2"');
@@ -89,13 +89,12 @@ describe('/rollback', () => {
     const text = String(history.json?.text);
     const lines = text.split('\n').slice(1);
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/live rev 4 `1.1`.*<@U0CAROL003> \(rollback\) — 5xx after 1.2/);
-    expect(lines[1]).toMatch(/rev 3 `1.2`.*<@U0BOB00002> — release 1.2/);
-    expect(lines[2]).toMatch(/rev 2 `1.1`.*<@U0BOB00002>/);
-    expect(lines[3]).toMatch(/rev 1 `1.0`.*outside ops-bot/);
-    const buttons = JSON.stringify(history.json?.blocks);
-    expect(buttons).toContain('Roll back to rev 3 (1.2)');
-    expect(buttons).not.toContain('Roll back to rev 4');
+    expect(lines[0]).toMatch(/live `1.1`.* rev 4 · rollback by <@U0CAROL003> .*succeeded — 5xx after 1.2/);
+    expect(lines[1]).toMatch(/`1.2`.* rev 3 · by <@U0BOB00002> .*later rolled back — release 1.2/);
+    expect(lines[2]).toMatch(/`1.1`.* rev 4 \(running again\) · by <@U0BOB00002>/);
+    expect(lines[3]).toMatch(/`1.0` rev 1 .*outside ops-bot/);
+    // No button: 1.1 is live, 1.2 was rolled back away from, 1.0 is not known to be good.
+    expect(JSON.stringify(history.json?.blocks)).not.toContain('Roll back to');
   });
 
   it('goes back to a named version or revision, and refuses one the cluster no longer has with the list it has', async () => {

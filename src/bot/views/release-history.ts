@@ -17,7 +17,7 @@ const OUTCOME: Record<ReleaseOutcome, [icon: string, words: string]> = {
 // A section holds at most 3,000 characters; lines are packed below that.
 const SECTION_CHARS = 2_900;
 
-function outcomeOf(release: Release): string {
+export function outcomeOf(release: Release): string {
   if (release.outcome === null) return ':hourglass_flowing_sand: in progress';
   const [icon, words] = OUTCOME[release.outcome];
   return `${icon} ${words}`;
@@ -34,7 +34,7 @@ function line({ release, from }: ReleaseChange): string {
   );
 }
 
-function packed(lines: string[]): string[] {
+export function packed(lines: string[]): string[] {
   const chunks: string[] = [];
   for (const next of lines) {
     const last = chunks.length - 1;
