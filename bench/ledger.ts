@@ -98,10 +98,10 @@ async function seed(stack: Stack): Promise<void> {
             now() - interval '1 hour' - (i * interval '77 seconds') - interval '9 minutes',
             now() - interval '1 hour' - (i * interval '77 seconds') - interval '4 minutes',
             now() - interval '1 hour' - (i * interval '77 seconds'),
-            CASE WHEN i % 50 = 1 THEN 'failed' WHEN i % 50 = 2 THEN 'rolled_back_auto'
-                 WHEN i % 50 = 3 THEN 'rolled_back' WHEN i % 50 = 4 THEN 'cancelled'
-                 WHEN i % 50 = 5 THEN 'refused' ELSE 'succeeded' END
-       FROM generate_series(1, $1::int) AS i`,
+            CASE WHEN pick = 1 THEN 'failed' WHEN pick = 2 THEN 'rolled_back_auto'
+                 WHEN pick = 3 THEN 'rolled_back' WHEN pick = 4 THEN 'cancelled'
+                 WHEN pick = 5 THEN 'refused' ELSE 'succeeded' END
+       FROM generate_series(1, $1::int) AS i, LATERAL (SELECT (i / ${SERVICES} + i) % 50 AS pick) AS spread`,
     [ROWS - MEASURED * 3],
   );
   await stack.bot.pool.query('ANALYZE releases');
@@ -167,7 +167,7 @@ export async function ledgerBenchmark(): Promise<void> {
       timeReply(stack, `/deploy history ${measuredName(index)} production`, toBob(stack), '1.0.3'),
     );
     const stats = await measure('stats', SAMPLES, () =>
-      timeReply(stack, '/ops stats --since 90d', toBob(stack), 'change failure rate'),
+      timeReply(stack, '/ops stats --since 90d', toBob(stack), 'Change failure rate'),
     );
     // Each /rollback supersedes the request before it: the plan is made and posted every time, nothing runs.
     const rollback = await measure('rollback', SAMPLES, (index) =>
