@@ -1,63 +1,19 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { currentContext } from '../adapters/log.ts';
 import { userErrorView } from '../bot/views/errors.ts';
-import { section, view, type View } from '../bot/views/blocks.ts';
-import { groupHandles, type Identity } from '../core/people.ts';
 import { holdsRole } from '../core/roles.ts';
-import type { ApprovalEvent, Channel } from '../core/approval.ts';
+import type { Channel } from '../core/approval.ts';
 import { UserError } from '../core/user-error.ts';
-import { applyApprovalEvent } from '../jobs/approval-effects.ts';
-import type { ApprovalRecord } from '../adapters/approval-store.ts';
 import type { ActionHandler } from './action-intake.ts';
+import { answerView, decideFor, loadApproval as load } from './approval-decisions.ts';
 import type { HandlerDeps } from './deps.ts';
+import { openRejectForm } from './reject-form.ts';
 
 // Approve / Reject / Cancel, by button or by ✅ / ❌ reaction: both become the same ApprovalEvent and
-// go through the same atomic transition (jobs/approval-effects.ts → adapters/approval-store.ts).
-const APPROVAL_ID = /^apr-[0-9a-f]{16}$/;
+// go through the same atomic transition (jobs/approval-effects.ts → adapters/approval-store.ts). The
+// Reject button first opens a form for a reason (handlers/reject-form.ts); ❌ rejects without one.
 const APPROVE_REACTIONS = new Set(['white_check_mark', 'heavy_check_mark']);
 const REJECT_REACTIONS = new Set(['x']);
-
-async function load(deps: HandlerDeps, id: string | undefined): Promise<ApprovalRecord> {
-  const record = id && APPROVAL_ID.test(id) ? await deps.approvals.get(id) : undefined;
-  if (!record)
-    throw new UserError('ops-bot has no record of this approval request; nothing was changed.', {
-      code: 'unknown_approval',
-    });
-  return record;
-}
-
-// Who the actor is, as far as this request's policy (and the admin role, for cancelling) cares.
-async function actorOf(deps: HandlerDeps, record: ApprovalRecord, userId: string): Promise<Identity> {
-  const people = [
-    ...(record.request.policy.normal?.approvers ?? []),
-    ...(record.request.policy.breakGlass?.approvers ?? []),
-    ...(deps.catalog.roles.admin ?? []),
-  ];
-  return deps.directory.identify(userId, groupHandles(people));
-}
-
-async function decideFor(
-  deps: HandlerDeps,
-  record: ApprovalRecord,
-  userId: string,
-  build: (actor: Identity, at: Date) => ApprovalEvent,
-): Promise<{ accepted: boolean; message: string }> {
-  const actor = await actorOf(deps, record, userId);
-  const correlationId = currentContext()?.correlationId ?? record.correlationId;
-  const result = await applyApprovalEvent(deps, record.request.id, build(actor, deps.now()), userId, correlationId);
-  if (!result)
-    throw new UserError('ops-bot has no record of this approval request; nothing was changed.', {
-      code: 'unknown_approval',
-    });
-  return result.decision.answer;
-}
-
-function answerView(answer: { accepted: boolean; message: string }): View {
-  return answer.accepted
-    ? view(answer.message, [section(`:white_check_mark: ${answer.message}`)])
-    : userErrorView(answer.message, undefined);
-}
 
 export function approvalButtons(deps: HandlerDeps): Record<string, ActionHandler> {
   const via: Channel = 'button';
@@ -71,15 +27,7 @@ export function approvalButtons(deps: HandlerDeps): Record<string, ActionHandler
           at,
         })),
       ),
-    approval_reject: async ({ payload, action }) =>
-      answerView(
-        await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({
-          type: 'reject',
-          actor,
-          via,
-          at,
-        })),
-      ),
+    approval_reject: async (turn) => openRejectForm(deps, turn),
     approval_cancel: async ({ payload, action }) =>
       answerView(
         await decideFor(deps, await load(deps, action.value), payload.user.id, (actor, at) => ({

@@ -22,6 +22,8 @@ import { rollbackButtons } from './rollback-buttons.ts';
 import { cardRollbackSubmitted } from './incident-rollback.ts';
 import { ROLLBACK_MODAL } from '../bot/views/rollback-modal.ts';
 import { promoteButtons } from './promote-button.ts';
+import { REJECT_MODAL } from '../bot/views/reject-modal.ts';
+import { rejectSubmitted } from './reject-form.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
@@ -58,9 +60,10 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   // views (modal submissions), by callback_id; an unknown one is acknowledged and closes
   app.view(RESTORE_MODAL, restoreSubmitted(deps));
   app.view(ROLLBACK_MODAL, cardRollbackSubmitted(deps));
+  app.view(REJECT_MODAL, rejectSubmitted(deps));
   const incidentForms = incidentSubmitted(deps);
   for (const callbackId of INCIDENT_MODALS) app.view(callbackId, incidentForms);
-  const known = new Set([RESTORE_MODAL, ROLLBACK_MODAL, ...INCIDENT_MODALS]);
+  const known = new Set([RESTORE_MODAL, ROLLBACK_MODAL, REJECT_MODAL, ...INCIDENT_MODALS]);
   app.view({ callback_id: /.*/ }, async ({ ack, body }) => {
     if (!known.has(body.view.callback_id)) await ack();
   });

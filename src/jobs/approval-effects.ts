@@ -30,11 +30,17 @@ function auditRows(
           approvalId: record.request.id,
           code: decision.answer.code,
           ...('via' in event ? { via: event.via } : {}),
+          ...rejectionReason(event),
           version: decision.request.version,
         },
       },
     ];
   };
+}
+
+// The reason a person gave with Reject (the form's; ❌ and an empty form give none), asked for or refused.
+function rejectionReason(event: ApprovalEvent): { reason?: string } {
+  return event.type === 'reject' && event.reason ? { reason: event.reason } : {};
 }
 
 function ranOrMeantTo(event: ApprovalEvent, decision: Decision): boolean {
@@ -44,7 +50,8 @@ function ranOrMeantTo(event: ApprovalEvent, decision: Decision): boolean {
 function reasonOf(event: ApprovalEvent, record: ApprovalRecord, decision: Decision): string | undefined {
   if (!decision.answer.accepted) return decision.answer.message;
   if (event.type === 'not-run' || event.type === 'supersede') return decision.answer.message;
-  return record.breakGlass ? `BREAK-GLASS: ${record.breakGlass}` : undefined;
+  if (record.breakGlass) return `BREAK-GLASS: ${record.breakGlass}`;
+  return event.type === 'reject' ? event.reason : undefined;
 }
 
 // The job data of an approved change, from its stored request: what the approval and the sweeper enqueue.

@@ -237,7 +237,8 @@ describe('a production deploy', () => {
     await stack.slack.click('alice', { messageTs: message.ts, actionId: 'approval_approve' });
     await finalText(stack, message, 'Approved so far by <@U0ALICE001>');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.4.0`);
-    await stack.slack.click('carol', { messageTs: message.ts, actionId: 'approval_reject' });
+    await stack.slack.react('carol', { messageTs: message.ts, reaction: 'x' });
+    await finalText(stack, message, 'Rejected by <@U0CAROL003>');
   });
 
   it('does not run a plan whose target changed between approval and execution', async () => {

@@ -152,8 +152,24 @@ describe('/rollback', () => {
     expect(back.text).toMatch(
       /→ 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d\) ⚠ this release was rolled back on \d{4}-\d\d-\d\d \d\d:\d\d UTC by <@U0BOB00002>: no reason given/,
     );
+    // Reject opens a form for a reason; submitting it rejects.
     await stack.slack.click('erin', { messageTs: back.ts, actionId: 'approval_reject' });
-    await eventually(() => expect(stack.sim.workspace.messageByTs(back.ts)!.text).toMatch(/reject/i));
+    const form = await eventually(() => {
+      const opened = stack.sim
+        .callsTo('views.open')
+        .map((call) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view))
+        .find((view: { callback_id?: string }) => view.callback_id === 'approval_reject_modal');
+      if (!opened) throw new Error('no Reject form opened');
+      return opened as { private_metadata: string };
+    });
+    await stack.slack.submitView('erin', {
+      callbackId: 'approval_reject_modal',
+      privateMetadata: form.private_metadata,
+      values: { reason: { value: { type: 'plain_text_input', value: 'the cache is still cold' } } },
+    });
+    await eventually(() =>
+      expect(stack.sim.workspace.messageByTs(back.ts)!.text).toMatch(/Rejected by <@\w+>: the cache is still cold/),
+    );
   });
 
   it('starts from the Rollback button of a failed deploy, for that service and environment; a second press meanwhile is refused', async () => {

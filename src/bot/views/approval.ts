@@ -52,8 +52,11 @@ export function outcomeText(state: ApprovalViewState): string {
       return `Approved by ${approvers} at ${decidedAt(request)}${running}.`;
     }
     case 'rejected': {
-      const reason = request.reason ? `: ${esc(request.reason)}` : '';
-      return `Rejected by <@${request.decidedBy}> at ${decidedAt(request)}${reason}. ${approvedBefore(approvers)}`;
+      // The reason right after the name ("Rejected by @carol: too risky"), as people quote it.
+      const by = `Rejected by <@${request.decidedBy}>`;
+      const when = decidedAt(request);
+      const said = request.reason ? `${by}: ${esc(request.reason)} (at ${when})` : `${by} at ${when}`;
+      return `${said}. ${approvedBefore(approvers)}`;
     }
     case 'expired': {
       const expiredAt = utcTime(request.policy.expiresAt);
@@ -104,21 +107,11 @@ function breakGlassLine(state: ApprovalViewState): string {
   return `:rotating_light: *BREAK-GLASS* during the freeze ${code(state.freeze ?? 'freeze')}: ${state.breakGlass}`;
 }
 
-function decisionButtons(request: ApprovalRequest, plan: Plan): Block {
+function decisionButtons(request: ApprovalRequest): Block {
   return actions(`approval:${request.id}`, [
     { actionId: APPROVE, text: 'Approve', value: request.id, style: 'primary' },
-    {
-      actionId: REJECT,
-      text: 'Reject',
-      value: request.id,
-      style: 'danger',
-      confirm: {
-        title: 'Reject this change?',
-        text: `Nothing will run: ${planSummary(plan)}`,
-        confirm: 'Reject',
-        deny: 'Back',
-      },
-    },
+    // No confirm dialog: the button opens a form (with an optional reason) that is the confirmation.
+    { actionId: REJECT, text: 'Reject', value: request.id, style: 'danger' },
   ]);
 }
 
@@ -141,7 +134,7 @@ export function approvalRequestView(state: ApprovalViewState): View {
   blocks.push(section(`*Policy:* ${describePolicy(request.policy, utcTime)}`));
   blocks.push(section(`${ICONS[request.status]} *${outcomeText(state)}*`));
   if (request.status === 'pending') {
-    blocks.push(decisionButtons(request, plan));
+    blocks.push(decisionButtons(request));
     blocks.push(context(`${REACTION_HINT} Approvers: ${approversText(request.policy)}. ${requestIds(request)}`));
   } else {
     blocks.push(context(requestIds(request)));
