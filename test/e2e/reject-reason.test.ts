@@ -195,6 +195,25 @@ describe('Reject with a reason', () => {
     await finalText(stack, message, `Rejected by <@${CAROL}> at `);
   });
 
+  it('rejects nothing when the form cannot open in time, and says to press again or react ❌', async () => {
+    const message = await requestDeploy('2.5.0');
+    stack.sim.fail('views.open', { error: 'expired_trigger_id' });
+    await stack.slack.click('frank', { messageTs: message.ts, actionId: 'approval_reject' });
+    const answer = await eventually(() => {
+      const found = ephemeralsTo(stack, FRANK).find((call) => String(call.args.text).includes('Reject form in time'));
+      if (!found) throw new Error('no answer to the press yet');
+      return String(found.args.text);
+    });
+    expect(answer).toContain('Nothing was rejected; the request still waits.');
+    expect(answer).toContain('react :x:');
+    expect(stack.sim.workspace.messageByTs(message.ts)!.text).toContain('Waiting for approval');
+    expect(await rejectRows(approvalIdOf(message))).toHaveLength(0);
+    const refusals = await auditRows(stack, "action = 'button.approval_reject' AND actor = $1", [FRANK]);
+    expect(refusals.map((row) => row.decision)).toEqual(['refused']);
+    await pressReject('frank', message).then((form) => submit('frank', form, 'second try'));
+    await finalText(stack, message, `Rejected by <@${FRANK}>: second try (at `);
+  });
+
   it('answers a form that no longer names its request, or a reason too long, next to the field', async () => {
     const message = await requestDeploy('2.4.0');
     const form = await pressReject('carol', message);
