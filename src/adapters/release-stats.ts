@@ -43,17 +43,27 @@ const LEAD_TIMES = `
     FROM releases WHERE ${WINDOW} AND outcome = ANY($4)
   )`;
 
-// Time to restore, per service and environment: each judged release learns, from the newest back,
-// when the nearest good release at or after it finished; bad releases that share it are one run of
-// failures, from when the first of them finished to when that good one did (none yet: still broken).
+// Time to restore, per service and environment. A release restores when it went live and stayed
+// (succeeded), and so does a rollback a person later went further back from: it did restore, and the
+// next one is a second opinion, not a second outage. A failure that undid itself — its own automatic
+// rollback, or an aborted canary, which never moved the stable Deployment — is its own episode, from its
+// start to its finish. Any other failure is bad: each bad release learns, from the newest back, when the
+// nearest restoring release at or after it finished; bad releases that share it are one run of
+// failures, from when the first of them finished to when the restoring one did (none yet: still broken).
+const RESTORES = `(outcome = $7 OR (kind = 'rollback' AND outcome = 'rolled_back'))`;
+const CONTAINED = `(outcome = 'rolled_back_auto' OR (outcome = 'failed' AND strategy = 'canary'))`;
 const EPISODES = `
   marked AS (
-    SELECT service, env, outcome, finished_at, min(finished_at) FILTER (WHERE outcome = $7)
-      OVER (PARTITION BY service, env ORDER BY started_at DESC, id DESC) AS restored
+    SELECT service, env, started_at, finished_at, ${RESTORES} AS restores, ${CONTAINED} AS contained,
+      min(finished_at) FILTER (WHERE ${RESTORES}) OVER (PARTITION BY service, env ORDER BY started_at DESC, id DESC)
+        AS restored
     FROM releases WHERE ${WINDOW} AND outcome = ANY($6)
   ),
   episodes AS (
-    SELECT service, min(finished_at) AS broke, restored FROM marked WHERE outcome <> $7 GROUP BY service, env, restored
+    SELECT service, min(finished_at) AS broke, restored FROM marked WHERE NOT restores AND NOT contained
+      GROUP BY service, env, restored
+    UNION ALL
+    SELECT service, started_at, finished_at FROM marked WHERE contained
   )`;
 
 // The scope's totals (one row, even over an empty window), then its busiest services by releases that

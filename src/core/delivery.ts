@@ -11,7 +11,8 @@ export const FAILED_OUTCOMES: readonly ReleaseOutcome[] = ['failed', 'rolled_bac
 // tested the change (stopped by a rule, a person or a dying worker): counting them as successes would
 // flatter the rate, as failures would blame the change for what it never did.
 export const JUDGED_OUTCOMES: readonly ReleaseOutcome[] = ['succeeded', ...FAILED_OUTCOMES];
-// What ends a failure for time to restore: a release that went live and nobody rolled back.
+// What ends a failure for time to restore: a release that went live and nobody rolled back (and a
+// rollback that went live, even if people later went further back: adapters/release-stats.ts).
 export const GOOD_OUTCOME: ReleaseOutcome = 'succeeded';
 
 export type Spread = { median: number; p90: number };

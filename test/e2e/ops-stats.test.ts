@@ -18,6 +18,7 @@ let stack: Stack;
 
 type Row = {
   kind?: 'deploy' | 'rollback';
+  strategy?: 'rolling' | 'canary';
   service: string;
   env: string;
   version: string;
@@ -30,9 +31,10 @@ type Row = {
 };
 
 // checkout production: 1.1.0 failed and 1.1.1 restored it 1h 10m later; 1.2.0 went live, was rolled
-// back 1h later; 1.2.1 was refused. checkout staging: 1.2.0 rolled back automatically, restored by the
-// same version 3h later; 1.3.0 failed an hour ago and is still failing (1.3.1 was cancelled).
-// search staging: 2.0.0 is older than 30 days; 2.2.0 was interrupted; 2.2.1 is still running.
+// back 1h later; 1.2.1 was refused. checkout staging: 1.2.0 rolled back automatically 3m after it
+// started (restored by itself; the same version went live 3h later); 1.3.0 failed an hour ago and is still failing (1.3.1 was cancelled).
+// search staging: 2.0.0 is older than 30 days; 2.1.1's canary was aborted 5m after it started (the
+// stable Deployment never changed: restored by itself); 2.2.0 was interrupted; 2.2.1 is still running.
 const ROWS: Row[] = [
   {
     service: 'checkout',
@@ -134,6 +136,16 @@ const ROWS: Row[] = [
   },
   { service: 'search', env: 'staging', version: '2.0.0', outcome: 'succeeded', hoursAgo: 960, started: 1, finished: 2 },
   { service: 'search', env: 'staging', version: '2.1.0', outcome: 'succeeded', hoursAgo: 144, started: 1, finished: 2 },
+  {
+    service: 'search',
+    env: 'staging',
+    version: '2.1.1',
+    strategy: 'canary',
+    outcome: 'failed',
+    hoursAgo: 100,
+    started: 1,
+    finished: 6,
+  },
   { service: 'search', env: 'staging', version: '2.2.0', outcome: 'interrupted', hoursAgo: 6, started: 1, finished: 9 },
   { service: 'search', env: 'staging', version: '2.2.1', outcome: null, hoursAgo: 2, started: 1 },
 ];
@@ -145,7 +157,7 @@ async function insert(rows: Row[], now: number): Promise<void> {
     await stack.bot.pool.query(
       `INSERT INTO releases (kind, service, env, context, namespace, deployment, image, version, strategy, requester,
          job_id, requested_at, approved_at, started_at, finished_at, outcome)
-       VALUES ($1, $2, $3, $3, 'shop', $2, $4, $5, 'rolling', 'U0BOB00002', $6, $7, $8, $9, $10, $11)`,
+       VALUES ($1, $2, $3, $3, 'shop', $2, $4, $5, $12, 'U0BOB00002', $6, $7, $8, $9, $10, $11)`,
       [
         row.kind ?? 'deploy',
         row.service,
@@ -158,6 +170,7 @@ async function insert(rows: Row[], now: number): Promise<void> {
         at(row.started),
         at(row.finished),
         row.outcome,
+        row.strategy ?? 'rolling',
       ],
     );
   }
@@ -182,14 +195,14 @@ describe('/ops stats', () => {
     expect(await stats('stats')).toBe(
       [
         '*Delivery figures everywhere, the last 30d*',
-        '*Went live:* 7 (6 deploys, 1 rollback) of 14 started · 1.6/week',
-        '*Change failure rate:* 44% (4 of 9 deploys failed or rolled back)',
-        '*Time to restore:* median 1h 10m, worst 3h (3 restored; 1 still failing)',
+        '*Went live:* 7 (6 deploys, 1 rollback) of 15 started · 1.6/week',
+        '*Change failure rate:* 50% (5 of 10 deploys failed or rolled back)',
+        '*Time to restore:* median 32m 30s, worst 1h 10m (4 restored; 1 still failing)',
         '*Lead time, request to live:* median 10m, p90 52m',
         '*Of which waiting for approval:* median 25m, p90 51m (4 of 7 needed approval)',
         '*By service* (most releases first)',
         '• *checkout*  6 live · 4 of 8 deploys failed (50%) · 1 still failing',
-        '• *search*  1 live · 0 of 1 deploy failed (0%)',
+        '• *search*  1 live · 1 of 2 deploys failed (50%)',
       ].join('\n'),
     );
   });
@@ -200,7 +213,7 @@ describe('/ops stats', () => {
         '*Delivery figures in `checkout`, the last 30d*',
         '*Went live:* 6 (5 deploys, 1 rollback) of 11 started · 1.4/week',
         '*Change failure rate:* 50% (4 of 8 deploys failed or rolled back)',
-        '*Time to restore:* median 1h 10m, worst 3h (3 restored; 1 still failing)',
+        '*Time to restore:* median 1h, worst 1h 10m (3 restored; 1 still failing)',
         '*Lead time, request to live:* median 20m, p90 55m',
         '*Of which waiting for approval:* median 25m, p90 51m (4 of 6 needed approval)',
       ].join('\n'),
@@ -268,7 +281,7 @@ describe('npm run audit:export -- --releases', () => {
       ['deploy', '1.2.1', 'refused'],
     ]);
     const jsonl = (await exported('--releases', '--since', '30d')).trim().split('\n');
-    expect(jsonl).toHaveLength(14);
+    expect(jsonl).toHaveLength(15);
     expect(JSON.parse(jsonl[0]!)).toMatchObject({ service: 'checkout', env: 'production', version: '1.0.0' });
   });
 });
