@@ -187,12 +187,6 @@ const MISTYPED: [line: string, blames: string, suggests: string, reply: string][
   ['/ops cancle deploy-abcdef123456', 'cancle', 'cancel', '`cancle` is not a /ops subcommand. Did you mean `cancel`?'],
   ['/ops whoamii', 'whoamii', 'whoami', '`whoamii` is not a /ops subcommand. Did you mean `whoami`?'],
   [
-    '/deploy checkout 1.4.2 staging --strategy canery',
-    'canery',
-    'canary',
-    '--strategy `canery` is not a strategy: use rolling, bluegreen or canary (did you mean `canary`?).',
-  ],
-  [
     '/deploy checkout 1.4.2 staging -reason x',
     '-reason',
     '--reason',
