@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { catalogSchema, type Catalog } from '../core/catalog.ts';
 
@@ -42,8 +42,18 @@ export function parseCatalog(file: string, text: string): Catalog {
   if (result.success) return result.data;
   throw new CatalogError(
     file,
-    result.error.issues.map((issue) => describeIssue(file, document, lines, issue)),
+    result.error.issues.flatMap(unfoldUnion).map((issue) => describeIssue(file, document, lines, issue)),
   );
+}
+
+// A union ("none" or a policy; a weekly or a dated freeze) whose one branch matched the value's shape
+// but failed inside it: that branch's own issues, at their full paths, say what is wrong
+// (`approval.required: expected a number, got "two"`) where the union's summary cannot.
+function unfoldUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((sub) => sub.path.length > 0));
+  if (inside.length !== 1) return [issue];
+  return inside[0]!.flatMap((sub) => unfoldUnion({ ...sub, path: [...issue.path, ...sub.path] }));
 }
 
 function describeIssue(file: string, document: Document, lines: LineCounter, issue: z.core.$ZodIssue): string {
@@ -52,23 +62,42 @@ function describeIssue(file: string, document: Document, lines: LineCounter, iss
   const exact = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
   const at = positionOf(document, lines, exact);
   const where = at ? `${file}:${at.line}:${at.col}` : file;
-  const message = messageOf(issue);
   const given = document.getIn(issue.path as unknown[], true);
-  const got =
-    isScalar(given) && issue.code !== 'unrecognized_keys' && !message.includes('got ')
-      ? ` (got ${JSON.stringify(given.value)})`
-      : '';
-  return `${where}: ${field}: ${message}${got}`;
+  const message = messageOf(issue, given);
+  const got = given !== undefined && issue.code !== 'unrecognized_keys' && !message.includes('got ');
+  return `${where}: ${field}: ${message}${got ? ` (got ${describeGiven(given)})` : ''}`;
 }
 
-function messageOf(issue: z.core.$ZodIssue): string {
+// zod's "expected number" in the words of a YAML file.
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping (key: value lines)',
+  record: 'a mapping (key: value lines)',
+};
+
+function describeGiven(given: unknown): string {
+  if (isScalar(given)) return given.value === null ? 'nothing' : JSON.stringify(given.value);
+  if (isSeq(given)) return 'a list';
+  if (isMap(given)) return 'a mapping';
+  return 'something else';
+}
+
+function messageOf(issue: z.core.$ZodIssue, given: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
     const noun = issue.keys.length > 1 ? 'keys' : 'key';
     return `unknown ${noun} ${keys} (check the spelling against config/catalog.example.yml)`;
   }
-  if (issue.code === 'invalid_type' && issue.message.includes('received undefined'))
-    return `is required (${issue.expected})`;
+  if (issue.code === 'invalid_type') {
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    if (issue.message.includes('received undefined')) return `is required (${expected})`;
+    // Only zod's own wording is replaced; a message the schema chose is kept.
+    if (issue.message.startsWith('Invalid input')) return `expected ${expected}, got ${describeGiven(given)}`;
+  }
   return issue.message;
 }
 

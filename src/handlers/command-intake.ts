@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { currentContext } from '../adapters/log.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { commandLabel, parseCommand, startsWork, type CommandRequest } from '../core/grammar/commands.ts';
+import { vocabularyOf } from '../core/grammar/catalog-words.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { AckDeadline, beforeDeadline } from './budget.ts';
@@ -89,7 +90,7 @@ async function answerCommand(intake: Intake, handle: CommandHandler, ack: Ack): 
   let label = payload.command;
   let claimed: boolean | undefined;
   try {
-    const request = parseCommand(payload.command, payload.text);
+    const request = parseCommand(payload.command, payload.text, vocabularyOf(deps.catalog));
     label = commandLabel(request);
     if (context) context.label = label;
     claimed = startsWork(request) ? await claimDelivery(deps, intake.deliveryKey, intake.correlationId) : undefined;

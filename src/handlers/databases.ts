@@ -1,5 +1,6 @@
 import type { BackupRecord } from '../core/backup.ts';
 import type { CatalogDatabase } from '../core/catalog.ts';
+import { unknownDatabase } from '../core/unknown-names.ts';
 import { UserError } from '../core/user-error.ts';
 import { AFTER_PREFLIGHT_MS, type AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -8,11 +9,7 @@ import { readRecordWithin } from './record-reads.ts';
 export function catalogDatabase(deps: HandlerDeps, name: string): CatalogDatabase {
   const database = deps.catalog.databases[name];
   if (database) return database;
-  const known = Object.keys(deps.catalog.databases).join(', ') || 'none';
-  throw new UserError(`There is no database \`${name}\` in the catalog.`, {
-    hint: `Databases: ${known}. ops-bot only touches what the catalog names.`,
-    code: 'unknown_database',
-  });
+  throw unknownDatabase(name, Object.keys(deps.catalog.databases));
 }
 
 // A backup ops-bot took, by the id people copy from `/backup list`; read within the request's

@@ -6,6 +6,7 @@ import { duplicatePromptView, type DeclareAsk } from '../bot/views/incident-repo
 import type { Severity } from '../core/grammar/values.ts';
 import { hashOf, jobIdFor } from '../core/ids.ts';
 import { DUPLICATE_WINDOW_MS, channelNameFor, similarTitles } from '../core/incident.ts';
+import { unknownService } from '../core/unknown-names.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { requireRole } from './authorize.ts';
@@ -56,9 +57,11 @@ export async function declareIncident(
 function refuseUnknownServices(deps: HandlerDeps, services: string[]): void {
   const unknown = services.filter((service) => !deps.catalog.services[service]);
   if (unknown.length === 0) return;
+  const known = Object.keys(deps.catalog.services);
+  if (unknown.length === 1) throw unknownService(unknown[0]!, known, '; nothing was declared');
   const named = unknown.map((service) => `\`${service}\``).join(', ');
   throw new UserError(`There is no service ${named} in the catalog; nothing was declared.`, {
-    hint: `Services: ${Object.keys(deps.catalog.services).join(', ') || 'none'}.`,
+    hint: `Services: ${known.join(', ') || 'none'}.`,
     code: 'unknown_service',
   });
 }

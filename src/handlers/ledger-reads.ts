@@ -1,3 +1,4 @@
+import { unknownScope } from '../core/unknown-names.ts';
 import { UserError } from '../core/user-error.ts';
 import { beforeDeadline, type AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -16,12 +17,7 @@ export function ledgerScope(
   if (scope === undefined) return {};
   if (deps.catalog.services[scope]) return { service: scope };
   if (deps.catalog.environments[scope]) return { env: scope };
-  const services = Object.keys(deps.catalog.services).join(', ') || 'none';
-  const environments = Object.keys(deps.catalog.environments).join(', ');
-  throw new UserError(`There is no service or environment \`${scope}\` in the catalog.`, {
-    hint: `Services: ${services}. Environments: ${environments}. Usage: \`${usage}\`.`,
-    code: 'unknown_scope',
-  });
+  throw unknownScope(scope, Object.keys(deps.catalog.services), Object.keys(deps.catalog.environments), usage);
 }
 
 export function readLedger<T>(read: () => Promise<T>, deadline: AckDeadline): Promise<T> {

@@ -99,6 +99,19 @@ describe('a broken catalog', () => {
     ]);
   });
 
+  it('names the field inside "none or a policy" and the type it expects', () => {
+    const policy = '    approval: { approvers: ["@sre"], required: two }';
+    expect(problemsOf(MINIMAL.replace('    context: staging', `    context: staging\n${policy}`))).toEqual([
+      'catalog.yml:4:48: environments.staging.approval.required: expected a number, got "two"',
+    ]);
+    expect(problemsOf(MINIMAL.replace('    context: staging', '    context: staging\n    approval: nobody'))).toEqual([
+      'catalog.yml:4:15: environments.staging.approval: expected "none" or {approvers, required, expires} (got "nobody")',
+    ]);
+    expect(problemsOf(MINIMAL.replace('    context: staging', '    context: [staging]'))).toEqual([
+      'catalog.yml:3:14: environments.staging.context: expected text, got a list',
+    ]);
+  });
+
   it('catches a misspelt key instead of silently dropping a safety rule', () => {
     const problems = problemsOf(MINIMAL.replace('    context: staging', '    context: staging\n    aproval: none'));
     expect(problems[0]).toMatch(/^catalog\.yml:4:\d+: environments\.staging: unknown key "aproval"/);

@@ -60,6 +60,14 @@ describe('/deploy', () => {
     });
   });
 
+  it('reads catalog names whatever their case (catalog names are lowercase)', () => {
+    expect(parseCommand('/deploy', 'Checkout 1.4.2 to Production')).toMatchObject({
+      service: 'checkout',
+      version: '1.4.2',
+      env: 'production',
+    });
+  });
+
   it('reads history with a limit', () => {
     expect(parseCommand('/deploy', 'history checkout production --limit 5')).toEqual({
       command: 'deploy',
@@ -75,7 +83,7 @@ describe('/deploy', () => {
     ['checkout', 'Which version'],
     ['checkout 1.4.2', 'To which environment'],
     ['checkout to production', 'Which version'],
-    ['Checkout 1.4.2 to staging', 'Service `Checkout` is not a valid service name'],
+    ['check_out 1.4.2 to staging', 'Service `check_out` is not a valid service name'],
     ['checkout 1.4.2! to staging', 'Version `1.4.2!` is not a valid version'],
     ['checkout 1.4.2 to staging --strategy blue', 'is not a strategy'],
     ['checkout 1.4.2 to staging --force', '`--force` is not a flag /deploy knows'],

@@ -1,3 +1,4 @@
+import { didYouMean } from '../suggest.ts';
 import { UserError } from '../user-error.ts';
 import { tokenize, type Token, type Tokenized } from './tokenize.ts';
 import { usageOf, type CommandName } from './usage.ts';
@@ -26,12 +27,14 @@ function tokenizeFor(command: CommandName, raw: string): Tokenized {
   }
 }
 
+// "--reson" → "Did you mean `--reason`?"; "-reason" and "--Reason" are near misses too.
 function unknownFlag(command: CommandName, shown: string, spec: FlagSpec): UserError {
-  return usageError(
-    command,
-    `\`${shown}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`,
-    'unknown_flag',
-  );
+  const suggestion = didYouMean(shown.replace(/^-+/, ''), Object.keys(spec), '--');
+  const message =
+    suggestion === ''
+      ? `\`${shown}\` is not a flag /${command} knows (it knows ${listFlags(spec)}).`
+      : `\`${shown}\` is not a flag /${command} knows.${suggestion}`;
+  return usageError(command, message, 'unknown_flag');
 }
 
 // "-x" is a mistyped flag; "-5" is a word (a negative number).

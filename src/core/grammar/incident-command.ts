@@ -1,7 +1,7 @@
 import { parseArguments, restOf, usageError, type Arguments } from './arguments.ts';
 import { expectCount, read, readFlag, subcommandOf, unknownSubcommand } from './reading.ts';
 import type { IncidentRequest } from './requests.ts';
-import { nameValue, reasonValue, severityValue } from './values.ts';
+import { catalogNameValue, reasonValue, severityValue } from './values.ts';
 
 // The longest incident title, from the command, the form or a button (details go in notes).
 export const TITLE_MAX = 150;
@@ -33,7 +33,7 @@ function declare(args: Arguments): IncidentRequest {
   if (severity === undefined)
     throw usageError('incident', 'Which severity? e.g. `/incident declare P1 "checkout errors"`.', 'missing_argument');
   const title = declaredTitle(args);
-  const service = readFlag('incident', args, 'service', nameValue('service'));
+  const service = readFlag('incident', args, 'service', catalogNameValue('service'));
   return {
     command: 'incident',
     sub: 'declare',
@@ -69,6 +69,9 @@ function resolve(args: Arguments): IncidentRequest {
 export function parseIncident(text: string): IncidentRequest {
   const args = parseArguments('incident', text, { service: 'value' });
   const sub = subcommandOf(args);
+  // The word in the subcommand's place is named before any flag that would not fit it.
+  if (sub !== undefined && !INCIDENT_SUBCOMMANDS.includes(sub) && sub !== 'severity')
+    unknownSubcommand('incident', sub, INCIDENT_SUBCOMMANDS, ['severity']);
   if (sub !== 'declare' && args.flags.size > 0)
     throw usageError('incident', '`--service` only applies to /incident declare.', 'unknown_flag');
   switch (sub) {
@@ -93,6 +96,6 @@ export function parseIncident(text: string): IncidentRequest {
         'missing_argument',
       );
     default:
-      return unknownSubcommand('incident', sub, INCIDENT_SUBCOMMANDS);
+      return unknownSubcommand('incident', sub, INCIDENT_SUBCOMMANDS, ['severity']);
   }
 }

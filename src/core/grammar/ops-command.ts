@@ -1,9 +1,10 @@
+import { didYouMean } from '../suggest.ts';
 import { clip, parseArguments, usageError, type Arguments } from './arguments.ts';
 import { expectCount, read, readFlag, subcommandOf, unknownSubcommand } from './reading.ts';
 import type { OpsRequest } from './requests.ts';
 import type { Token } from './tokenize.ts';
-import { isCommandName } from './usage.ts';
-import { jobIdValue, nameValue, sinceValue } from './values.ts';
+import { COMMAND_NAMES, isCommandName } from './usage.ts';
+import { catalogNameValue, jobIdValue, sinceValue } from './values.ts';
 
 const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
 const DEFAULT_HISTORY_SINCE_MS = 86_400_000;
@@ -29,12 +30,15 @@ function opsHelp(args: Arguments): OpsRequest {
   const topic = optionalWord(args);
   if (topic === undefined) return { command: 'ops', sub: 'help' };
   const name = topic.text.replace(/^\//, '').toLowerCase();
-  if (!isCommandName(name))
+  if (!isCommandName(name)) {
+    const suggestion = didYouMean(name, COMMAND_NAMES);
+    const others = suggestion === '' ? ' (try deploy, rollback, backup, restore, incident, ops)' : '';
     throw usageError(
       'ops',
-      `There is no command \`${clip(topic.text)}\` to explain (try deploy, rollback, backup, restore, incident, ops).`,
+      `There is no command \`${clip(topic.text)}\` to explain${others}.${suggestion}`,
       'unknown_topic',
     );
+  }
   return { command: 'ops', sub: 'help', topic: name };
 }
 
@@ -52,7 +56,7 @@ function ledgerRead(args: Arguments, sub: 'history' | 'stats', defaultSinceMs: n
   if (sinceMs > MAX_LEDGER_SINCE_MS)
     throw usageError('ops', `\`/ops ${sub} --since\` goes back at most 90d.`, 'invalid_value');
   if (scope === undefined) return { command: 'ops', sub, sinceMs };
-  const named = read('ops', nameValue('service or environment'), scope.text, 'Scope');
+  const named = read('ops', catalogNameValue('service or environment'), scope.text, 'Scope');
   return { command: 'ops', sub, scope: named, sinceMs };
 }
 
@@ -60,7 +64,7 @@ function opsAudit(args: Arguments): OpsRequest {
   const filter = optionalWord(args);
   const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? DEFAULT_AUDIT_SINCE_MS;
   if (filter === undefined) return { command: 'ops', sub: 'audit', sinceMs };
-  const named = read('ops', nameValue('service or environment'), filter.text, 'Filter');
+  const named = read('ops', catalogNameValue('service or environment'), filter.text, 'Filter');
   return { command: 'ops', sub: 'audit', filter: named, sinceMs };
 }
 
@@ -68,7 +72,7 @@ function opsFreeze(args: Arguments): OpsRequest {
   const env = optionalWord(args);
   return env === undefined
     ? { command: 'ops', sub: 'freeze' }
-    : { command: 'ops', sub: 'freeze', env: read('ops', nameValue('environment'), env.text, 'Environment') };
+    : { command: 'ops', sub: 'freeze', env: read('ops', catalogNameValue('environment'), env.text, 'Environment') };
 }
 
 function opsCancel(args: Arguments): OpsRequest {

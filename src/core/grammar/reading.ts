@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { closestWord, didYouMean } from '../suggest.ts';
 import { clip, usageError, type Arguments } from './arguments.ts';
 import type { Token } from './tokenize.ts';
 import type { CommandName } from './usage.ts';
@@ -46,12 +47,21 @@ export function subcommandOf(args: Arguments): string | undefined {
   return first && !first.quoted ? first.text.toLowerCase() : undefined;
 }
 
-export function unknownSubcommand(command: CommandName, word: string, known: string[]): never {
-  throw usageError(
-    command,
-    `\`${clip(word)}\` is not a /${command} subcommand (try ${known.join(', ')}).`,
-    'unknown_subcommand',
-  );
+// Names the word that is not a subcommand and, when one is close, the subcommand it likely was
+// (`aliases` are matched too but not listed).
+export function unknownSubcommand(command: CommandName, word: string, known: string[], aliases: string[] = []): never {
+  const suggestion = didYouMean(word, [...known, ...aliases]);
+  const message =
+    suggestion === ''
+      ? `\`${clip(word)}\` is not a /${command} subcommand (try ${known.join(', ')}).`
+      : `\`${clip(word)}\` is not a /${command} subcommand.${suggestion}`;
+  throw usageError(command, message, 'unknown_subcommand');
+}
+
+// A word in a subcommand's place that is close to one of `subcommands`, or undefined.
+export function nearSubcommand(word: Token | undefined, subcommands: string[]): string | undefined {
+  if (word === undefined || word.quoted || subcommands.includes(word.text.toLowerCase())) return undefined;
+  return closestWord(word.text, subcommands);
 }
 
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -22,6 +22,14 @@ export const nameValue = (what: string) =>
     })
     .max(63, { error: `is too long for a ${what} name (at most 63 characters)` });
 
+// A name the catalog defines (service, environment, database). Catalog names are lowercase (the
+// catalog schema refuses others), so "Production" can only mean "production": read it so.
+export const catalogNameValue = (what: string) =>
+  z
+    .string()
+    .transform((text) => text.toLowerCase())
+    .pipe(nameValue(what));
+
 export const versionValue = z.string().refine((text) => TAG.test(text) || DIGEST.test(text), {
   error: 'is not a valid version: use an image tag (letters, digits, . _ -, at most 128) or a sha256: digest',
 });
@@ -57,10 +65,19 @@ export const sinceValue = z.string().transform((text, context) => {
 export const revisionOrVersionValue = z
   .string()
   .transform((text, context): { revision: number } | { version: string } => {
-    if (/^\d+$/.test(text)) return { revision: Number(text) };
+    // Cluster revisions count from 1; "0" or "-2" is a mistake to name, never a revision to look for.
+    if (/^[-+]?\d+$/.test(text)) {
+      const revision = Number(text);
+      if (revision >= 1 && Number.isSafeInteger(revision) && !text.startsWith('+')) return { revision };
+      context.addIssue({ code: 'custom', message: 'is not a revision: revisions are whole numbers from 1' });
+      return z.NEVER;
+    }
     const version = versionValue.safeParse(text);
     if (!version.success) {
-      context.addIssue({ code: 'custom', message: 'is neither a revision number nor a version' });
+      context.addIssue({
+        code: 'custom',
+        message: 'is neither a revision number (1, 2, …) nor a version (an image tag such as 1.4.2)',
+      });
       return z.NEVER;
     }
     return { version: version.data };
