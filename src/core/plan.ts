@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { pinnedWords } from './promote.ts';
+import { pinnedWords, shortDigest } from './promote.ts';
 
 // What an approval is for: an immutable plan, read from the target before anyone approves, and its
 // hash. The worker re-reads the target before acting; if it no longer matches `from`, nothing runs.
@@ -55,6 +55,9 @@ export const rollbackPlanSchema = deployPlanSchema.omit({ kind: true, to: true, 
       to: z.string(),
       fromRelease: z.number().int().optional(),
       warning: z.string().optional(),
+      // The versions the ledger knows both ends by, for an image pinned by digest: "1.4.1", not sha256:….
+      fromVersion: z.string().optional(),
+      toVersion: z.string().optional(),
     })
     .optional(),
 });
@@ -132,9 +135,20 @@ function restoreTarget(plan: RestorePlan): string {
   return `a new ${RESTORE_INTO[plan.engine]} ${plan.target}`;
 }
 
-function withRevision(version: string, revision: number | undefined, words?: string): string {
-  const said = [revision !== undefined ? `rev ${revision}` : undefined, words].filter(Boolean);
-  return said.length > 0 ? `${version} (${said.join(', ')})` : version;
+// One end of a rollback: "1.4.2 (rev 12, by @bob 14:02, rolled back)". An image pinned by digest is
+// named by the version the ledger knows it by, its digest short beside the revision, or by the short
+// digest alone when the ledger does not know the release: never 71 characters of sha256.
+function endWords(version: string, known: string | undefined, revision: number | undefined, words?: string): string {
+  const pinned = version.startsWith('sha256:');
+  const named = pinned && known !== undefined && known !== version;
+  const name = pinned && !named ? shortDigest(version) : named ? known : version;
+  const said = [
+    named ? shortDigest(version) : undefined,
+    revision !== undefined ? `rev ${revision}` : undefined,
+    words,
+  ];
+  const shown = said.filter(Boolean);
+  return shown.length > 0 ? `${name} (${shown.join(', ')})` : name;
 }
 
 function plural(count: number, noun: string): string {
@@ -148,14 +162,14 @@ export function planSummary(plan: Plan): string {
   if (plan.kind === 'restore')
     return `${plan.database} ${plan.env}: restore ${plan.backupId} into ${restoreTarget(plan)}`;
   if (plan.kind === 'rollback') {
-    const from = withRevision(tagOf(plan.from.image), plan.from.revision, plan.ledger?.from);
-    const to = withRevision(plan.to.version, plan.to.revision, plan.ledger?.to);
+    const from = endWords(tagOf(plan.from.image), plan.ledger?.fromVersion, plan.from.revision, plan.ledger?.from);
+    const to = endWords(plan.to.version, plan.ledger?.toVersion, plan.to.revision, plan.ledger?.to);
     const traffic =
       plan.mode === 'switch-back' && plan.bluegreen ? `, traffic back to ${plan.bluegreen.idleColour}` : '';
     const warning = plan.ledger?.warning ? ` ${plan.ledger.warning}` : '';
     return `${plan.service} ${plan.env}: ${from} → ${to}${traffic}${warning}`;
   }
-  const from = withRevision(tagOf(plan.from.image), plan.from.revision);
+  const from = endWords(tagOf(plan.from.image), undefined, plan.from.revision);
   const shape = `${plan.strategy}, ${plural(plan.replicas, 'replica')}`;
   return `${plan.service} ${plan.env}: ${from} → ${versionWords(plan)}, ${shape}`;
 }

@@ -40,14 +40,18 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
   const releases = (await historyOf(deps, change)).filter((release) => release.deployment === input.deployment);
   const live = sets.find((set) => set.revision === current.revision);
   const running = liveRelease(releases, live);
-  const from = { from: fromWords(running, now), ...(running ? { fromRelease: running.id } : {}) };
+  const from = {
+    from: fromWords(running, now),
+    ...(running ? { fromRelease: running.id, fromVersion: running.version } : {}),
+  };
   const bound = change.bound && { bound: change.bound, service: change.service, env: change.env, running, now };
   if (bound) checkDeployBound({ ...bound, image: input.image });
   if (change.to) {
     const set = input.pick(change.to);
     if (bound) checkRowBound({ ...bound, image: input.image }, set);
     const named = newestPerSet(releases).find((release) => sameSet(release, set));
-    return { set, live, ledger: { ...from, ...namedWords(releases, named, now) } };
+    const toVersion = named ? { toVersion: named.version } : {};
+    return { set, live, ledger: { ...from, ...toVersion, ...namedWords(releases, named, now) } };
   }
   const choice = chooseLastGood(releases, sets, live);
   if (choice.kind === 'pruned') throw pruned(change, choice.release, now);
@@ -61,7 +65,8 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
       });
     set = choice.set;
   } else set = choice.set;
-  return { set, live, ledger: { ...from, to: toWords(releases, choice) } };
+  const toVersion = choice.kind === 'last-good' ? { toVersion: choice.release.version } : {};
+  return { set, live, ledger: { ...from, ...toVersion, to: toWords(releases, choice) } };
 }
 
 // Blue-green back to the colour still up: no ReplicaSet changes, so the ends are the colours' newest
@@ -81,7 +86,8 @@ export async function switchBackLedger(
   return {
     from: fromWords(running, now),
     to: `${byWhom(back, now)}, the previous colour`,
-    ...(running ? { fromRelease: running.id } : {}),
+    ...(running ? { fromRelease: running.id, fromVersion: running.version } : {}),
+    ...(back ? { toVersion: back.version } : {}),
   };
 }
 

@@ -58,10 +58,11 @@ type Value = { service: string; env: string; to: string; job: string; version: s
 const valueOf = (message: SimMessage) => JSON.parse(promoteButtonOf(message)!.value) as Value;
 
 // The ephemeral answer a button press got, through its response_url.
-async function answerTo(userId: string, pattern: RegExp): Promise<string> {
+async function answerTo(userId: string, pattern: RegExp, after = 0): Promise<string> {
   return eventually(() => {
     const found = stack.sim
       .callsTo('response_url')
+      .slice(after)
       .filter((call) => call.args.user === userId && pattern.test(String(call.args.text)))
       .at(-1);
     if (!found) throw new Error(`no answer to ${userId} matching ${pattern}`);
@@ -121,9 +122,19 @@ describe('Promote to production', () => {
     const other = requester === 'U0DAVE0004' ? 'U0ERIN0005' : 'U0DAVE0004';
     expect(await answerTo(other, /already requested|being planned/)).toMatch(/Nothing new|Wait a few seconds/);
 
-    // Pressed again once the request waits: that request is the answer, and nothing new is asked.
-    await stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote' });
-    expect(await answerTo('U0DAVE0004', /already requested/)).toContain('Nothing new was requested');
+    // Pressed again once the request waits: that request is the answer, and nothing new is asked. (Pressed
+    // while the first press's planning still holds its reservation, the answer is "being planned": as true.)
+    const again = await eventually(
+      async () => {
+        const before = stack.sim.callsTo('response_url').length;
+        await stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote' });
+        const told = await answerTo('U0DAVE0004', /already requested|being planned/, before);
+        if (!told.includes('already requested')) throw new Error(told);
+        return told;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    expect(again).toContain('Nothing new was requested');
     expect(await productionRequests()).toBe(1);
     expect(await approvalRequests()).toBe(1);
     const [audit] = await auditRows(stack, "action = 'deploy.request' AND target = 'checkout/production'");
@@ -144,6 +155,29 @@ describe('Promote to production', () => {
     });
     // Production is the last environment: nothing further to promote to.
     expect(promoteButtonOf(production)).toBeUndefined();
+
+    // A rollback's plan names the pinned release by its version, the digest short: never 71 characters of sha256.
+    await stack.slack.command('bob', '/rollback checkout production --reason "checking the words"');
+    const rollback = await eventually(() => {
+      const found = latest(':lock: roll back checkout');
+      if (!found) throw new Error('no rollback request yet');
+      return found;
+    });
+    expect(rollback.text).toMatch(new RegExp(`checkout production: 1\\.4\\.2 \\(${short}, rev \\d+, by <@U0\\w+> `));
+    expect(rollback.text).not.toContain(digestOf('1.4.2'));
+    // Cancelled by its requester, so the tests below find no request waiting for production.
+    const note = await eventually(() => {
+      const found = stack.sim.workspace.ephemerals.find(
+        (message) => message.user === 'U0BOB00002' && JSON.stringify(message.blocks).includes('approval_cancel'),
+      );
+      if (!found) throw new Error('no waiting note');
+      return found;
+    });
+    await stack.slack.click('bob', { messageTs: note.ts, actionId: 'approval_cancel' });
+    await eventually(() => {
+      const now = stack.sim.workspace.channelMessages('C0DEPLOYS01').find((message) => message.ts === rollback.ts);
+      if (!JSON.stringify(now).includes('Cancelled by')) throw new Error('the rollback request is not cancelled yet');
+    });
   }, 90_000);
 
   it('refuses someone without the deploy role', async () => {
