@@ -61,3 +61,20 @@ export function namedWords(
     warning: `⚠ this release was rolled back on ${utcDateTime(story.at)} by ${who}: ${story.why}`,
   };
 }
+
+// A rollback that finished moments ago is what runs: another responder's /rollback goes further back,
+// which they should know before they ask for it (two people answering the same page).
+const JUST_NOW_MS = 30 * 60_000;
+
+export function justRolledBackWords(live: Release | undefined, now: Date): string | undefined {
+  if (live?.kind !== 'rollback' || live.outcome !== 'succeeded' || !live.finishedAt) return undefined;
+  const ago = now.getTime() - live.finishedAt.getTime();
+  if (ago < 0 || ago > JUST_NOW_MS) return undefined;
+  return `⚠ <@${live.requester}> rolled back to ${live.version} ${ranWords(ago)} ago: this goes further back.`;
+}
+
+// The plan's ⚠ lines, in the order a person should read them.
+export function warningsOf(...lines: (string | undefined)[]): { warning?: string } {
+  const said = lines.filter((line): line is string => line !== undefined);
+  return said.length > 0 ? { warning: said.join(' ') } : {};
+}

@@ -1,6 +1,14 @@
 import type { ReplicaSetState } from '../adapters/kube.ts';
 import type { RollbackPlan } from '../core/plan.ts';
-import { byWhom, fromWords, namedWords, toWords, whenWords } from '../core/release-words.ts';
+import {
+  byWhom,
+  fromWords,
+  justRolledBackWords,
+  namedWords,
+  toWords,
+  warningsOf,
+  whenWords,
+} from '../core/release-words.ts';
 import { chooseLastGood, liveRelease, newestFirst, newestPerSet, sameSet, type Release } from '../core/release.ts';
 import type { DeploymentState } from '../core/rollout.ts';
 import { UserError } from '../core/user-error.ts';
@@ -51,7 +59,9 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
     if (bound) checkRowBound({ ...bound, image: input.image }, set);
     const named = newestPerSet(releases).find((release) => sameSet(release, set));
     const toVersion = named ? { toVersion: named.version } : {};
-    return { set, live, ledger: { ...from, ...toVersion, ...namedWords(releases, named, now) } };
+    const words = namedWords(releases, named, now);
+    const warning = warningsOf(words.warning, justRolledBackWords(running, now));
+    return { set, live, ledger: { ...from, ...toVersion, to: words.to, ...warning } };
   }
   const choice = chooseLastGood(releases, sets, live);
   if (choice.kind === 'pruned') throw pruned(change, choice.release, now);
@@ -66,7 +76,8 @@ export async function rollbackTarget(deps: PreflightDeps, input: TargetInput): P
     set = choice.set;
   } else set = choice.set;
   const toVersion = choice.kind === 'last-good' ? { toVersion: choice.release.version } : {};
-  return { set, live, ledger: { ...from, ...toVersion, to: toWords(releases, choice) } };
+  const warning = warningsOf(justRolledBackWords(running, now));
+  return { set, live, ledger: { ...from, ...toVersion, to: toWords(releases, choice), ...warning } };
 }
 
 // Blue-green back to the colour still up: no ReplicaSet changes, so the ends are the colours' newest

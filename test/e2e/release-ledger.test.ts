@@ -118,6 +118,9 @@ describe('/rollback without --to', () => {
     // kubectl's rule would toggle back to 1.4.2 (the previous revision now); the ledger knows better.
     const second = await rollback('dave', '/rollback checkout staging --reason "still 5xx"', '1.4.0');
     expect(second).toMatch(/1\.4\.1 \(rev 5, by <@U0CAROL003> \d\d:\d\d, rolled back\) → 1\.4\.0 \(rev 2, last good/);
+    // The second responder is told the first one's rollback is what runs, and that this goes further back.
+    expect(second).toMatch(/⚠ <@U0CAROL003> rolled back to 1\.4\.1 \d+ seconds? ago: this goes further back\./);
+    expect(first).not.toContain('rolled back to 1.4');
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.4.0`);
     expect(await ledger('checkout')).toEqual([
       ['deploy', '1.4.0', 'succeeded'],
