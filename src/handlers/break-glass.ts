@@ -10,6 +10,7 @@ import { environmentOf } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import type { ActionTurn } from './action-intake.ts';
 import type { HandlerDeps } from './deps.ts';
+import { VIEWS_OPEN_RESERVE_MS, withinBudget } from './budget.ts';
 import { checkBeforeForm, openForm } from './form-trigger.ts';
 
 // What a break-glass form was opened for: the change the button would have requested, bound as the
@@ -68,11 +69,10 @@ export async function openBreakGlass(
   ask: BreakGlassAsk,
 ): Promise<undefined> {
   const { payload, triggerDeadline } = turn;
-  const lookup = (async () => {
-    await ask.checks;
-    return incidentOfChannel(deps, ask.binding.channel);
-  })();
-  const incident = await checkBeforeForm(triggerDeadline, lookup);
+  await checkBeforeForm(triggerDeadline, ask.checks);
+  // Only an offer: when PostgreSQL cannot say in time, the form opens without it.
+  const lookup = incidentOfChannel(deps, ask.binding.channel).catch(() => undefined);
+  const incident = await withinBudget(lookup, triggerDeadline.share(Number.POSITIVE_INFINITY, VIEWS_OPEN_RESERVE_MS));
   const glass = environmentOf(deps.catalog, ask.env).breakGlass;
   const modal = breakGlassModal({
     freeze,

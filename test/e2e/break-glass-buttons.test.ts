@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { hashOf } from '../../src/core/ids.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
-import { IMAGE, auditRows, currentImage, realPatches } from '../support/approvals.ts';
+import { IMAGE, auditRows, currentImage, ephemeralsTo, realPatches } from '../support/approvals.ts';
 import { eventually } from '../support/eventually.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -152,9 +152,17 @@ async function refusedShortReason(form: Modal): Promise<void> {
 const lastRow = async (action: string) => (await auditRows(stack, 'action = $1', [action])).at(-1)!;
 
 describe('change buttons during a freeze', () => {
+  let live: SimMessage;
+
   it('deploy message Rollback: opens the form, refuses a short reason, runs only after the break-glass approval', async () => {
     await breakGlassDeploy('1.4.1');
-    const live = await breakGlassDeploy('1.4.2');
+    live = await breakGlassDeploy('1.4.2');
+    const forms = breakGlassForms().length;
+    await stack.slack.click('guest', { messageTs: live.ts, actionId: 'deploy_rollback' });
+    await eventually(async () =>
+      expect(await auditRows(stack, "actor = 'U0GUEST007' AND decision = 'refused'")).toHaveLength(1),
+    );
+    expect(breakGlassForms()).toHaveLength(forms);
     const form = await pressForForm('bob', { messageTs: live.ts, actionId: 'deploy_rollback' });
     expect(JSON.stringify(form.blocks)).toContain('Roll back *checkout* in *production* to 1.4.1');
     await refusedShortReason(form);
@@ -180,6 +188,19 @@ describe('change buttons during a freeze', () => {
 
   it('history row Rollback-to: the form, then the row’s release after approval', async () => {
     await breakGlassDeploy('1.4.3');
+    // The 1.4.2 deploy's button, submitted now: refused at submit as the press would be, nothing asked.
+    const stale = await pressForForm('bob', { messageTs: live.ts, actionId: 'deploy_rollback' });
+    const requests = requestTs().size;
+    await submit('bob', stale, 'checkout answers 500 since 1.4.2');
+    const refusal = await eventually(() => {
+      const found = ephemeralsTo(stack, BOB)
+        .map((call) => String(call.args.text))
+        .find((text) => text.includes('This Rollback was for checkout 1.4.2'));
+      return found ?? Promise.reject(new Error('no answer to the stale form'));
+    });
+    expect(refusal).toContain('Nothing was changed');
+    expect(requestTs().size).toBe(requests);
+    expect(await auditRows(stack, "action = 'break_glass_modal' AND decision = 'refused'")).toHaveLength(1);
     await stack.slack.command('bob', '/deploy history checkout production');
     const history = await eventually(() => {
       const found = stack.sim.workspace.ephemerals
@@ -217,6 +238,17 @@ describe('change buttons during a freeze', () => {
       },
       { timeoutMs: 15_000 },
     );
+    // PostgreSQL holding the incidents table: the form still opens, without the offer.
+    const blocker = await stack.bot.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE');
+      const plain = await pressForForm('bob', { messageTs: incident.card_ts!, actionId: 'deploy_rollback' });
+      expect(JSON.stringify(plain.blocks)).not.toContain('initial_value');
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
     const form = await pressForForm('bob', { messageTs: incident.card_ts!, actionId: 'deploy_rollback' });
     const offered = `incident #${incident.channel_name} P1 checkout errors`;
     expect(JSON.stringify(form.blocks)).toContain(`"initial_value":"${offered}"`);
