@@ -2,7 +2,12 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { currentContext } from '../adapters/log.ts';
 import type { View } from '../bot/views/blocks.ts';
-import { BREAK_GLASS_MIN_REASON, BREAK_GLASS_MODAL, BREAK_GLASS_REASON } from '../bot/views/break-glass-modal.ts';
+import {
+  BREAK_GLASS_MAX_REASON,
+  BREAK_GLASS_MIN_REASON,
+  BREAK_GLASS_MODAL,
+  BREAK_GLASS_REASON,
+} from '../bot/views/break-glass-modal.ts';
 import { nameValue } from '../core/grammar/values.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { replyToRequester } from '../jobs/reply.ts';
@@ -37,6 +42,7 @@ function answersOf(form: z.output<typeof submission>['view']): Answers | Errors 
   if (!binding) return { errors: { [BREAK_GLASS_REASON]: LOST } };
   const reason = (form.state.values[BREAK_GLASS_REASON]?.value.value ?? '').trim();
   if (reason.length < BREAK_GLASS_MIN_REASON) return { errors: { [BREAK_GLASS_REASON]: TOO_SHORT } };
+  if (reason.length > BREAK_GLASS_MAX_REASON) return { errors: { [BREAK_GLASS_REASON]: TOO_LONG } };
   if (binding.kind !== 'restore') return { binding, reason, target: undefined };
   const target = nameValue('target').safeParse((form.state.values.target?.value.value ?? '').trim());
   if (!target.success) return { errors: { target: BAD_NAME } };
@@ -45,6 +51,7 @@ function answersOf(form: z.output<typeof submission>['view']): Answers | Errors 
 
 const LOST = 'This form no longer says what it was for; nothing was changed. Press the button again.';
 const TOO_SHORT = `Say why this cannot wait, in at least ${BREAK_GLASS_MIN_REASON} characters: the approvers and the audit log read it.`;
+const TOO_LONG = `Keep the reason to ${BREAK_GLASS_MAX_REASON} characters; details can go in the incident or a thread.`;
 const BAD_NAME = 'Use lowercase letters, digits and hyphens, starting with a letter.';
 
 // The break-glass form, submitted: a short reason or a bad name is shown in the form; otherwise it

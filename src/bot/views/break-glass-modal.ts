@@ -6,6 +6,8 @@ import { slackDate } from './incident-card.ts';
 export const BREAK_GLASS_MODAL = 'break_glass_modal';
 export const BREAK_GLASS_REASON = 'break_glass_reason';
 export const BREAK_GLASS_MIN_REASON = 10;
+// As --break-glass "…" on a command (reasonValue).
+export const BREAK_GLASS_MAX_REASON = 500;
 
 export type BreakGlassForm = {
   freeze: FreezePeriod;
@@ -60,7 +62,7 @@ function reasonInput(incident: string | undefined): Record<string, unknown> {
       type: 'plain_text_input',
       action_id: 'value',
       min_length: BREAK_GLASS_MIN_REASON,
-      max_length: 300,
+      max_length: BREAK_GLASS_MAX_REASON,
       ...(incident ? { initial_value: incident } : {}),
     },
   };
