@@ -88,3 +88,11 @@ export async function openBreakGlass(
   );
   return openForm(deps, triggerDeadline, payload.trigger_id, modal, noTrigger);
 }
+
+// A form opened before a freeze began and submitted inside it is refused by the gate, whose hint
+// names --break-glass: a form cannot add that, but its button, pressed again, opens the break-glass form.
+export function pressAgainWhenFrozen(error: unknown, button: string): unknown {
+  if (!(error instanceof UserError) || error.code !== 'frozen' || !error.hint?.includes('--break-glass')) return error;
+  const hint = `Press ${button} again: during a freeze it opens the break-glass form, which asks why and for the break-glass approvers.`;
+  return new UserError(error.message, { hint, code: 'frozen' });
+}

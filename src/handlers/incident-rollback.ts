@@ -16,7 +16,7 @@ import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, requesterOf } from './envelopes.ts';
 import { viewOfError } from './error-boundary.ts';
 import { formMetadata } from './form-metadata.ts';
-import { freezeToBreak, openBreakGlass, type BreakGlassAsk } from './break-glass.ts';
+import { freezeToBreak, openBreakGlass, pressAgainWhenFrozen, type BreakGlassAsk } from './break-glass.ts';
 import { esc } from '../core/mrkdwn.ts';
 import { openForm } from './form-trigger.ts';
 import { acceptAs, recordRefusal, type Asker } from './request-audit.ts';
@@ -113,7 +113,8 @@ export function cardRollbackSubmitted(deps: HandlerDeps) {
           code: 'bad_form',
         });
       answer = await requestFromForm(deps, meta, { userId: user.id, teamId: user.team_id, formId: modal.id }, asker);
-    } catch (error) {
+    } catch (thrown) {
+      const error = pressAgainWhenFrozen(thrown, 'Roll back on the incident card');
       answer = viewOfError(error, correlationId, deps.logger);
       await recordRefusal(deps, asker, ROLLBACK_MODAL, error);
     }

@@ -263,6 +263,22 @@ describe('change buttons during a freeze', () => {
       channel: incident.channel_id,
       details: expect.objectContaining({ incident: expect.objectContaining({ id, channel: incident.channel_id }) }),
     });
+    // The card's plain Roll back form, opened before the freeze began and submitted inside it.
+    const shown = { from: 'rs:before-the-freeze', to: 'rs:older', summary: 'checkout production: 1.4.4 → 1.4.1' };
+    const metadata = JSON.stringify({ service: 'checkout', env: 'production', channel: incident.channel_id, shown });
+    await stack.slack.submitView('bob', {
+      callbackId: 'incident_rollback_modal',
+      privateMetadata: metadata,
+      values: {},
+    });
+    const refusal = await eventually(() => {
+      const found = ephemeralsTo(stack, BOB)
+        .map((call) => String(call.args.text))
+        .find((text) => text.includes('Press Roll back on the incident card again'));
+      return found ?? Promise.reject(new Error('no answer to the form'));
+    });
+    expect(refusal).toContain('The freeze "launch-week" is in force until');
+    expect(refusal).not.toContain('add --break-glass');
   }, 90_000);
 
   it('Restore…: the form asks the new name with the reason; the restore runs after the break-glass approval', async () => {
