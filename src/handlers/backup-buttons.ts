@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { currentContext } from '../adapters/log.ts';
 import { BACKUP_DELETE, BACKUP_RESTORE, BACKUP_VERIFY } from '../bot/views/backup.ts';
 import { section, view, type View } from '../bot/views/blocks.ts';
-import { restoreModal } from '../bot/views/restore-modal.ts';
+import { restoreModal, restoreTargetInput } from '../bot/views/restore-modal.ts';
 import type { CatalogDatabase } from '../core/catalog.ts';
 import { UserError } from '../core/user-error.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
@@ -11,6 +11,7 @@ import { requireEitherRole, requireRole } from './authorize.ts';
 import { requestVerify, type Accept } from './backup-verify.ts';
 import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import { catalogDatabase } from './databases.ts';
+import { freezeToBreak, openBreakGlass } from './break-glass.ts';
 import type { HandlerDeps } from './deps.ts';
 import { checkBeforeForm, openForm } from './form-trigger.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
@@ -55,10 +56,8 @@ function acceptAs(deps: HandlerDeps, userId: string, channel: string | undefined
   };
 }
 
-async function openRestoreForm(
-  deps: HandlerDeps,
-  { payload, action, triggerDeadline }: ActionTurn,
-): Promise<undefined> {
+async function openRestoreForm(deps: HandlerDeps, turn: ActionTurn): Promise<undefined> {
+  const { payload, action, triggerDeadline } = turn;
   const checks = (async () => {
     await requireRole(deps, payload.user.id, 'restore');
     return action.value ? deps.backups.get(action.value) : undefined;
@@ -69,7 +68,23 @@ async function openRestoreForm(
     'Slack did not send what is needed to open the restore form; use `/restore <backup-id> to <new-name>`.',
     { code: 'no_trigger' },
   );
-  const modal = restoreModal(record.id, record.database, buttonChannel(payload) ?? '');
+  const channel = buttonChannel(payload) ?? '';
+  const env = deps.catalog.databases[record.database]?.environment;
+  const freeze = env ? freezeToBreak(deps, env, 'restore') : undefined;
+  if (env && freeze) {
+    const what = `Restore \`${record.id}\` of *${record.database}* into a *new* target.`;
+    const binding = { kind: 'restore' as const, channel, backupId: record.id };
+    const inputs = [restoreTargetInput(record.database)];
+    return openBreakGlass(deps, turn, freeze, {
+      binding,
+      env,
+      kind: 'restore',
+      what,
+      inputs,
+      checks: Promise.resolve(),
+    });
+  }
+  const modal = restoreModal(record.id, record.database, channel);
   return openForm(deps, triggerDeadline, payload.trigger_id, modal, noTrigger);
 }
 

@@ -16,11 +16,16 @@ import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, requesterOf } from './envelopes.ts';
 import { viewOfError } from './error-boundary.ts';
 import { formMetadata } from './form-metadata.ts';
+import { freezeToBreak, openBreakGlass, pressAgainWhenFrozen, type BreakGlassAsk } from './break-glass.ts';
+import { esc } from '../core/mrkdwn.ts';
 import { openForm } from './form-trigger.ts';
 import { acceptAs, recordRefusal, type Asker } from './request-audit.ts';
 import { requestRollback } from './rollback.ts';
 
 type CardTarget = { service: string; env: string };
+
+const CARD_REASON = 'from the incident card';
+const CARD_COMMAND = (service: string, env: string): string => `form rollback ${service} ${env}`;
 
 // The incident card's Roll back: the rollback is planned at the press — the last good release at
 // that moment — and shown in a form naming both ends. Submitting it requests that rollback as the
@@ -40,11 +45,34 @@ export async function openCardRollback(deps: HandlerDeps, turn: ActionTurn, targ
     channel: buttonChannel(payload) ?? '',
     shown: { ...ends, summary: planSummary(plan) },
   };
+  const freeze = freezeToBreak(deps, target.env, 'rollback');
+  if (freeze) return openBreakGlass(deps, turn, freeze, breakGlassAsk(meta));
   const noTrigger = new UserError('Slack did not send what is needed to open the rollback form.', {
     hint: `Use \`/rollback ${target.service} ${target.env}\`: its answer names both ends too.`,
     code: 'no_trigger',
   });
   return openForm(deps, triggerDeadline, payload.trigger_id, rollbackModal(meta), noTrigger);
+}
+
+// Inside a freeze the card's form is the break-glass one, bound to the ends it shows.
+function breakGlassAsk(meta: RollbackFormMeta): BreakGlassAsk {
+  const { service, env, channel, shown } = meta;
+  return {
+    binding: {
+      kind: 'rollback',
+      channel,
+      service,
+      env,
+      command: CARD_COMMAND(service, env),
+      reason: CARD_REASON,
+      shown,
+    },
+    env,
+    kind: 'rollback',
+    what: `Roll back *${esc(service)}* in *${esc(env)}*:\n${shown.summary}`,
+    // The role was checked with the preview.
+    checks: Promise.resolve(),
+  };
 }
 
 // The cluster or the release ledger did not answer in time: the form cannot say what a rollback
@@ -75,7 +103,7 @@ export function cardRollbackSubmitted(deps: HandlerDeps) {
     const { user, view: modal } = parsed.data;
     const correlationId = currentContext()?.correlationId ?? 'none';
     const meta = formMetadata(formMeta, modal.private_metadata);
-    const command = meta ? `form rollback ${meta.service} ${meta.env}` : undefined;
+    const command = meta ? CARD_COMMAND(meta.service, meta.env) : undefined;
     const asker: Asker = { actor: user.id, correlationId, channel: meta?.channel, command };
     let answer: View;
     try {
@@ -85,7 +113,8 @@ export function cardRollbackSubmitted(deps: HandlerDeps) {
           code: 'bad_form',
         });
       answer = await requestFromForm(deps, meta, { userId: user.id, teamId: user.team_id, formId: modal.id }, asker);
-    } catch (error) {
+    } catch (thrown) {
+      const error = pressAgainWhenFrozen(thrown, 'Roll back on the incident card');
       answer = viewOfError(error, correlationId, deps.logger);
       await recordRefusal(deps, asker, ROLLBACK_MODAL, error);
     }
@@ -104,12 +133,12 @@ async function requestFromForm(
 ): Promise<View> {
   const envelope: JobEnvelope = {
     correlationId: asker.correlationId,
-    command: `form rollback ${meta.service} ${meta.env}`,
+    command: CARD_COMMAND(meta.service, meta.env),
     requestedAt: deps.now().toISOString(),
     requestedBy: requesterOf(who.userId, who.teamId),
     ...(meta.channel ? { channelId: meta.channel } : {}),
   };
-  const request = { service: meta.service, env: meta.env, shown: meta.shown, reason: 'from the incident card' };
+  const request = { service: meta.service, env: meta.env, shown: meta.shown, reason: CARD_REASON };
   return requestRollback(deps, request, {
     envelope,
     deliveryKey: `view:${who.formId}`,

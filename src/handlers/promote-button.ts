@@ -21,9 +21,11 @@ import { requireRole } from './authorize.ts';
 import { AFTER_ACK_MS, AFTER_PREFLIGHT_MS, AckDeadline, CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
 import { refuseWhileChanging } from './deploy.ts';
 import type { HandlerDeps } from './deps.ts';
-import { buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
+import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
+import { freezeToBreak, openBreakGlass, type BreakGlassAsk } from './break-glass.ts';
+import type { Requester } from './rollback.ts';
 import { onlyGiven } from './optional-fields.ts';
-import { planQueuedView, whilePlanning } from './planning.ts';
+import { auditReason, planQueuedView, whilePlanning } from './planning.ts';
 import { enqueueBefore, withQueue } from './queue-errors.ts';
 import { acceptFromButton } from './rollback-buttons.ts';
 
@@ -36,33 +38,69 @@ export function promoteButtons(deps: HandlerDeps): Record<string, ActionHandler>
   return { [DEPLOY_PROMOTE]: async (turn) => promotePressed(deps, turn) };
 }
 
-async function promotePressed(deps: HandlerDeps, turn: ActionTurn): Promise<View> {
+async function promotePressed(deps: HandlerDeps, turn: ActionTurn): Promise<View | undefined> {
   const button = buttonOf(turn.action.value);
+  stillPromotes(deps, button);
+  const freeze = freezeToBreak(deps, button.to, 'deploy');
+  if (freeze) return openBreakGlass(deps, turn, freeze, breakGlassAsk(deps, turn, button));
   const deliveryKey = buttonDeliveryKey(turn);
+  const envelope = buttonEnvelope(deps, turn, commandOf(button));
+  // Acked already; the answer goes through response_url.
+  const deadline = new AckDeadline(performance.now(), AFTER_ACK_MS);
+  return requestPromotion(deps, button, {
+    envelope,
+    deliveryKey,
+    deadline,
+    accept: acceptFromButton(deps, turn, envelope),
+  });
+}
+
+// Inside a freeze the press opens the break-glass form, bound to this button.
+function breakGlassAsk(deps: HandlerDeps, turn: ActionTurn, button: PromoteButton): BreakGlassAsk {
+  const release = pinnedWords(button.version, button.digest);
+  return {
+    binding: { kind: 'promote', channel: buttonChannel(turn.payload) ?? '', button },
+    env: button.to,
+    kind: 'deploy',
+    what: `Promote *${button.service}* ${release} from ${button.env} to *${button.to}*.`,
+    checks: requireRole(deps, turn.payload.user.id, 'deploy'),
+  };
+}
+
+// The press, or the break-glass form submitted for it: one request per press or form.
+export async function requestPromotion(
+  deps: HandlerDeps,
+  button: PromoteButton,
+  requester: Requester & { breakGlass?: string },
+): Promise<View> {
+  const { deliveryKey, envelope } = requester;
   // Slack's retries and replays of one press find it claimed: one press, one request.
-  if (!(await withQueue('read', () => deps.ledger.claim(deliveryKey, turn.correlationId))))
+  if (!(await withQueue('read', () => deps.ledger.claim(deliveryKey, envelope.correlationId))))
     return view('Already pressed.', [section('This press is already being handled; nothing new was requested.')]);
   try {
-    return await promote(deps, turn, button, deliveryKey);
+    return await promote(deps, button, requester);
   } catch (error) {
     await deps.ledger.release(deliveryKey).catch(() => undefined);
     throw error;
   }
 }
 
-async function promote(deps: HandlerDeps, turn: ActionTurn, button: PromoteButton, deliveryKey: string): Promise<View> {
-  const userId = turn.payload.user.id;
+async function promote(
+  deps: HandlerDeps,
+  button: PromoteButton,
+  requester: Requester & { breakGlass?: string },
+): Promise<View> {
+  const { envelope, deadline, deliveryKey } = requester;
+  const userId = envelope.requestedBy.userId;
   stillPromotes(deps, button);
   const target = serviceTarget(deps.catalog, button.service, button.to);
   await requireRole(deps, userId, 'deploy');
-  // Acked already; the answer goes through response_url.
-  const deadline = new AckDeadline(performance.now(), AFTER_ACK_MS);
   await ensurePromotable(deps, button);
-  const gate = gateFor(target.env, 'deploy', undefined, deps.now());
+  const gate = gateFor(target.env, 'deploy', requester.breakGlass, deps.now());
   if (gate.verdict === 'frozen') throw frozenPromotion(button, gate);
+  const breakGlass = gate.freeze ? requester.breakGlass : undefined;
   await refuseWhileChanging(deps, { service: button.service, env: button.to });
-  const change = changeOf(button);
-  const envelope = buttonEnvelope(deps, turn, commandOf(button));
+  const change = changeOf(button, breakGlass);
   const jobId = jobIdFor('plan', deliveryKey);
   const what = `promotion of ${button.service} ${button.version} from ${button.env}`;
   const reservation = { service: button.service, env: button.to, jobId, userId, what };
@@ -73,21 +111,18 @@ async function promote(deps: HandlerDeps, turn: ActionTurn, button: PromoteButto
       planDeploy(deps, change, userId),
       deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS),
     );
-    await acceptFromButton(
-      deps,
-      turn,
-      envelope,
-    )(
+    await requester.accept(
       {
         action: 'deploy.request',
         target: `${button.service}/${button.to}`,
         jobId,
-        reason: change.reason,
+        reason: auditReason(gate.freeze, breakGlass, change.reason),
         details: {
           version: button.version,
           digest: button.digest,
           promotedFrom: { env: button.env, job: button.job },
           ...(plan ? { plan: planSummary(plan) } : {}),
+          ...(breakGlass ? { breakGlass: true } : {}),
         },
       },
       { failClosed: true },
@@ -171,7 +206,7 @@ function frozenPromotion(button: PromoteButton, gate: Frozen): UserError {
   return new UserError(frozen.message, { hint, code: 'frozen' });
 }
 
-function changeOf(button: PromoteButton): DeployChange {
+function changeOf(button: PromoteButton, breakGlass: string | undefined): DeployChange {
   return {
     kind: 'deploy',
     service: button.service,
@@ -180,6 +215,7 @@ function changeOf(button: PromoteButton): DeployChange {
     env: button.to,
     dryRun: false,
     reason: `promoted from ${button.env} job ${button.job}`,
+    ...onlyGiven({ breakGlass }),
   };
 }
 

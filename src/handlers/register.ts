@@ -24,6 +24,8 @@ import { ROLLBACK_MODAL } from '../bot/views/rollback-modal.ts';
 import { promoteButtons } from './promote-button.ts';
 import { REJECT_MODAL } from '../bot/views/reject-modal.ts';
 import { rejectSubmitted } from './reject-form.ts';
+import { breakGlassSubmitted } from './break-glass-submit.ts';
+import { BREAK_GLASS_MODAL } from '../bot/views/break-glass-modal.ts';
 
 // The routing table: every Slack interaction ops-bot answers, grouped by kind. manifest.yml lists
 // the same slash commands (test/unit/manifest.test.ts checks both directions).
@@ -63,7 +65,8 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   app.view(REJECT_MODAL, rejectSubmitted(deps));
   const incidentForms = incidentSubmitted(deps);
   for (const callbackId of INCIDENT_MODALS) app.view(callbackId, incidentForms);
-  const known = new Set([RESTORE_MODAL, ROLLBACK_MODAL, REJECT_MODAL, ...INCIDENT_MODALS]);
+  app.view(BREAK_GLASS_MODAL, breakGlassSubmitted(deps));
+  const known = new Set([RESTORE_MODAL, ROLLBACK_MODAL, REJECT_MODAL, ...INCIDENT_MODALS, BREAK_GLASS_MODAL]);
   app.view({ callback_id: /.*/ }, async ({ ack, body }) => {
     if (!known.has(body.view.callback_id)) await ack();
   });

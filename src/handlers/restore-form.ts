@@ -9,6 +9,7 @@ import type { HandlerDeps } from './deps.ts';
 import { requesterOf } from './envelopes.ts';
 import { viewOfError } from './error-boundary.ts';
 import { formMetadata } from './form-metadata.ts';
+import { pressAgainWhenFrozen } from './break-glass.ts';
 import { acceptAs, recordRefusal } from './request-audit.ts';
 import { requestRestore } from './restore.ts';
 
@@ -78,7 +79,8 @@ async function restoreInto(
     // Acked already: the answer goes to the channel privately, with no 3-second limit.
     const ask = { backupId: meta.backupId, target, reason, deadline: new AckDeadline(performance.now(), AFTER_ACK_MS) };
     answer = await requestRestore(deps, ask, envelope, `view:${modal.id}`, acceptAs(deps, asker));
-  } catch (error) {
+  } catch (thrown) {
+    const error = pressAgainWhenFrozen(thrown, 'Restore…');
     answer = viewOfError(error, correlationId, deps.logger);
     await recordRefusal(deps, asker, 'restore.request', error);
   }

@@ -14,9 +14,13 @@ import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
 import { openCardRollback } from './incident-rollback.ts';
+import { requireRole } from './authorize.ts';
+import { freezeToBreak, openBreakGlass, type BreakGlassAsk } from './break-glass.ts';
+import { esc } from '../core/mrkdwn.ts';
 import { requestRollback, type Requester } from './rollback.ts';
 
 type ButtonTarget = RollbackButton;
+type BoundButton = Extract<ButtonTarget, { bound: BoundRelease }>;
 
 // The Rollback button of a deploy message, the Rollback-to buttons of /deploy history, and the
 // incident card's Roll back (which opens a form naming both ends first: incident-rollback.ts).
@@ -24,6 +28,8 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
   const pressed: ActionHandler = async (turn) => {
     const target = targetOf(turn.action.value);
     if ('lastGood' in target) return openCardRollback(deps, turn, { service: target.service, env: target.env });
+    const freeze = freezeToBreak(deps, target.env, 'rollback');
+    if (freeze) return openBreakGlass(deps, turn, freeze, breakGlassAsk(deps, turn, target));
     const envelope = buttonEnvelope(deps, turn, commandOf(turn, target));
     const rollback = {
       service: target.service,
@@ -40,6 +46,27 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
     });
   };
   return { [DEPLOY_ROLLBACK]: pressed, [ROLLBACK_TO]: pressed };
+}
+
+// Inside a freeze the press opens the break-glass form, bound to the release this button was for.
+function breakGlassAsk(deps: HandlerDeps, turn: ActionTurn, target: BoundButton): BreakGlassAsk {
+  const { service, env, bound } = target;
+  const to = bound.kind === 'deploy' ? bound.from.version : `revision ${bound.revision} (${bound.version})`;
+  return {
+    binding: {
+      kind: 'rollback',
+      channel: buttonChannel(turn.payload) ?? '',
+      service,
+      env,
+      command: commandOf(turn, target),
+      reason: 'from the Rollback button',
+      bound,
+    },
+    env,
+    kind: 'rollback',
+    what: `Roll back *${esc(service)}* in *${esc(env)}* to ${esc(to)}.`,
+    checks: requireRole(deps, turn.payload.user.id, 'rollback'),
+  };
 }
 
 // A button rendered before buttons were bound names no release: it is refused, since what it would
@@ -66,7 +93,7 @@ function targetOf(value: string | undefined): ButtonTarget {
 
 // Back to the deploy's starting release by its version, or to the history row's revision (the
 // pre-flight checks that revision is still the row's ReplicaSet).
-function toOf(bound: BoundRelease): { version: string } | { revision: number } {
+export function toOf(bound: BoundRelease): { version: string } | { revision: number } {
   return bound.kind === 'deploy' ? { version: bound.from.version } : { revision: bound.revision };
 }
 

@@ -63,6 +63,12 @@ async function main(): Promise<void> {
     const reply = renderBlocks((answer.ack.blocks as unknown[]) ?? [], String(answer.ack.text), names);
     process.stdout.write(`── reply (only you can see this) ──\n${reply}\n`);
   }
+  // A form that refuses what was typed stays open, with the reason beside the field.
+  if (answer.ack && typeof answer.ack === 'object' && answer.ack.response_action === 'errors') {
+    const errors = Object.entries(answer.ack.errors as Record<string, string>);
+    const lines = errors.map(([field, error]) => `  ${field}: ${error}`).join('\n');
+    process.stdout.write(`── the form stays open, refusing ──\n${lines}\n`);
+  }
   await follow(sim, answer.before, Number(values.wait) * 1000, names);
 }
 
@@ -178,28 +184,35 @@ function describe(call: Call, names: Map<string, string>): string | undefined {
       return `── archived ${where} ──`;
     case 'conversations.unarchive':
       return `── unarchived ${where} ──`;
-    case 'views.open': {
-      const form = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
-        callback_id?: string;
-        title?: { text?: string };
-        blocks?: { block_id?: string; label?: { text?: string } }[];
-      };
-      const inputs = (form.blocks ?? [])
-        .filter((block) => block.label)
-        .map((block) => `--field ${block.block_id}=… (${block.label?.text ?? ''})`)
-        .join(' ');
-      // What the form says besides its fields (the incident card's Roll back names both ends there).
-      const says = renderBlocks(
-        (form.blocks ?? []).filter((block) => !block.label),
-        '',
-        names,
-      );
-      const opened = `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
-      return says ? `${opened}\n${says}` : opened;
-    }
+    case 'views.open':
+      return describeForm(call, names);
     default:
       return undefined;
   }
+}
+
+// A form the bot opened: its fields as --field flags, and what it says besides them.
+function describeForm(call: Call, names: Map<string, string>): string {
+  const form = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+    callback_id?: string;
+    title?: { text?: string };
+    blocks?: { block_id?: string; label?: { text?: string }; element?: { initial_value?: string } }[];
+  };
+  // A field the form fills in (the break-glass form offers the channel's incident) shows its value.
+  const valueOf = (block: { element?: { initial_value?: string } }) =>
+    block.element?.initial_value ? `'${block.element.initial_value}'` : '…';
+  const inputs = (form.blocks ?? [])
+    .filter((block) => block.label)
+    .map((block) => `--field ${block.block_id}=${valueOf(block)} (${block.label?.text ?? ''})`)
+    .join(' ');
+  // What the form says besides its fields (the incident card's Roll back names both ends there).
+  const says = renderBlocks(
+    (form.blocks ?? []).filter((block) => !block.label),
+    '',
+    names,
+  );
+  const opened = `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
+  return says ? `${opened}\n${says}` : opened;
 }
 
 function parseBlocks(value: unknown): unknown[] {

@@ -226,17 +226,19 @@ describe('Promote to production', () => {
 
 describe('Promote during a production freeze', () => {
   beforeAll(async () => {
-    stack = await startStack({ catalogYaml: testCatalog({ required: 1, freezeToday: true }) });
+    stack = await startStack({ catalogYaml: testCatalog({ required: 1, freezeToday: true, breakGlass: false }) });
     seedCheckout(stack, '1.0.0');
   });
 
   afterAll(async () => stack.close());
 
-  it('is refused by production’s gate, with the break-glass command for the same digest', async () => {
+  // With a break-glass policy the press opens the break-glass form instead (break-glass-buttons.test.ts).
+  it('is refused by production’s gate when nothing can override the freeze', async () => {
     const staging = await deployToStaging('2.0.0');
     const text = await refusedPress('dave', 'U0DAVE0004', staging, promoteButtonOf(staging)!.value, /launch-week/);
     expect(text).toContain('production changes are refused');
-    expect(text).toContain(`/deploy checkout ${digestOf('2.0.0')} to production --break-glass`);
+    expect(text).toContain('no break-glass policy, so nothing can override the freeze');
+    expect(stack.sim.callsTo('views.open')).toHaveLength(0);
     expect(currentImage(stack, 'prod')).toBe(`${IMAGE}:1.0.0`);
   }, 60_000);
 });

@@ -17,16 +17,7 @@ export function restoreModal(backupId: string, database: string, channel: string
           text: `Restore \`${backupId}\` of *${database}* into a *new* target. An existing name is refused; production restores need approval.`,
         },
       },
-      {
-        type: 'input',
-        block_id: 'target',
-        label: { type: 'plain_text', text: 'New instance or database name' },
-        element: {
-          type: 'plain_text_input',
-          action_id: 'value',
-          placeholder: { type: 'plain_text', text: `${database}-restored` },
-        },
-      },
+      restoreTargetInput(database),
       {
         type: 'input',
         block_id: 'reason',
@@ -35,5 +26,19 @@ export function restoreModal(backupId: string, database: string, channel: string
         element: { type: 'plain_text_input', action_id: 'value' },
       },
     ],
+  };
+}
+
+// The new target's name: also asked by the break-glass form a Restore… press opens during a freeze.
+export function restoreTargetInput(database: string): Record<string, unknown> {
+  return {
+    type: 'input',
+    block_id: 'target',
+    label: { type: 'plain_text', text: 'New instance or database name' },
+    element: {
+      type: 'plain_text_input',
+      action_id: 'value',
+      placeholder: { type: 'plain_text', text: `${database}-restored` },
+    },
   };
 }
