@@ -71,6 +71,7 @@ export function breakGlassSubmitted(deps: HandlerDeps) {
       correlationId,
       channel: answers.binding.channel || undefined,
       command: commandOf(answers),
+      target: targetOf(answers.binding),
     };
     const envelope: JobEnvelope = {
       correlationId,
@@ -140,4 +141,11 @@ async function acceptLinked(
   if (!incident) return accept;
   const link = { id: incident.id, channel, severity: incident.severity, title: incident.title };
   return (entry) => accept({ ...entry, details: { ...entry.details, incident: link } });
+}
+
+// What the form was for, as the audit log names targets (the restore's target is named at submit).
+function targetOf(binding: BreakGlassBinding): string | undefined {
+  if (binding.kind === 'rollback') return `${binding.service}/${binding.env}`;
+  if (binding.kind === 'promote') return `${binding.button.service}/${binding.button.to}`;
+  return undefined;
 }

@@ -104,7 +104,8 @@ export function cardRollbackSubmitted(deps: HandlerDeps) {
     const correlationId = currentContext()?.correlationId ?? 'none';
     const meta = formMetadata(formMeta, modal.private_metadata);
     const command = meta ? CARD_COMMAND(meta.service, meta.env) : undefined;
-    const asker: Asker = { actor: user.id, correlationId, channel: meta?.channel, command };
+    const target = meta ? `${meta.service}/${meta.env}` : undefined;
+    const asker: Asker = { actor: user.id, correlationId, channel: meta?.channel, command, target };
     let answer: View;
     try {
       if (!meta)

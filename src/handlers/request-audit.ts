@@ -1,8 +1,15 @@
 import type { AuditEntry } from '../core/audit.ts';
 import type { HandlerDeps } from './deps.ts';
 
-// Who asked, and from where, on the audit rows of a request that came by form or button.
-export type Asker = { actor: string; correlationId: string; channel: string | undefined; command: string | undefined };
+// Who asked, and from where, on the audit rows of a request that came by form or button; the target
+// when the form names one, so `/ops audit <service>` finds its refusals too.
+export type Asker = {
+  actor: string;
+  correlationId: string;
+  channel: string | undefined;
+  command: string | undefined;
+  target?: string | undefined;
+};
 
 export type AcceptEntry = Omit<AuditEntry, 'event' | 'decision' | 'actor' | 'correlationId'>;
 

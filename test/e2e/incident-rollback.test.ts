@@ -191,7 +191,13 @@ describe("the incident card's Roll back and last change", () => {
       /showed checkout production: 1\.4\.1 .*→ 1\.4\.0 .*, but checkout in production no longer runs what it showed; a rollback now would be checkout production: 1\.4\.3 .*Nothing was changed\./,
     );
     const refusals = await auditRows(stack, "action = 'incident_rollback_modal' AND decision = 'refused'");
-    expect(refusals).toEqual([expect.objectContaining({ actor: CAROL, command: 'form rollback checkout production' })]);
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        actor: CAROL,
+        command: 'form rollback checkout production',
+        target: 'checkout/production',
+      }),
+    ]);
     expect(realPatches(stack, 'prod').length).toBe(patches);
     expect(await rollbackRequests()).toBe(requests);
     expect(await stack.bot.queues.queue('rollback').getJobCounts()).toMatchObject({ waiting: 0, active: 0 });
