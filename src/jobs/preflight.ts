@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ReleaseLedger } from '../adapters/release-ledger.ts';
 import type { KubeCluster, KubeClusters } from '../adapters/kube.ts';
 import { KubeError, releaseSetOf, type ReplicaSetState } from '../adapters/kube.ts';
+import { pinnedWords } from '../core/promote.ts';
 import type { Catalog, CatalogService } from '../core/catalog.ts';
 import type { Strategy } from '../core/grammar/commands.ts';
 import { changeCause, imageFor, tagOf, type DeployPlan } from '../core/plan.ts';
@@ -159,7 +160,10 @@ async function fromRunning(
   change: DeployChange,
 ): Promise<DeployPlan['from']> {
   const planned = from(current, service);
-  if (planned.image !== imageOfChange(service, change)) return planned;
+  if (planned.image !== imageOfChange(service, change)) {
+    await notRunningDigest(cluster, current, service, change);
+    return planned;
+  }
   const target = `${change.service} ${change.env}`;
   if (rolloutVerdict(current).state === 'complete')
     throw new UserError(`${change.service} is already running ${change.version} in ${change.env}; nothing to do.`, {
@@ -176,6 +180,28 @@ async function fromRunning(
   throw new UserError(
     `${target} is ${stuck} rolling out ${change.version}: ${facts.newPods}${others}. Deploying it again would start nothing new.`,
     { hint: `Roll it back with \`/rollback ${change.service} ${change.env}\`${back}.`, code: 'stuck_rolling_out' },
+  );
+}
+
+// A promotion names its image by digest while the target may run the same release by tag: its pods
+// say which digest they run. The same digest, rolled out, is a no-op, as the same tag is. Unreadable
+// pods prove nothing, and the deploy goes on (it would roll out the same bits under a new name).
+async function notRunningDigest(
+  cluster: KubeCluster,
+  current: DeploymentState,
+  service: CatalogService,
+  change: DeployChange,
+): Promise<void> {
+  if (!change.digest || rolloutVerdict(current).state !== 'complete') return;
+  const sets = await cluster.replicaSets(current).catch(() => []);
+  const release = releaseSetOf(current, sets);
+  if (!release) return;
+  const pods = await cluster.podHealth(current.namespace, release.podLabels).catch(() => []);
+  const ids = pods.flatMap((pod) => pod.containers).filter((container) => container.name === service.container);
+  if (ids.length === 0 || !ids.every((container) => container.imageID?.endsWith(`@${change.digest}`))) return;
+  throw new UserError(
+    `${change.service} is already running ${pinnedWords(change.version, change.digest)} in ${change.env}: its pods run that digest; nothing to do.`,
+    { code: 'already_running' },
   );
 }
 

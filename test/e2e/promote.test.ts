@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
-import { IMAGE, auditRows, currentImage, realPatches, releaseRows, seedCheckout } from '../support/approvals.ts';
+import {
+  IMAGE,
+  approvalMessage,
+  auditRows,
+  currentImage,
+  realPatches,
+  releaseRows,
+  seedCheckout,
+} from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { POSTGRES_URL, databaseUrl, uniqueName } from '../support/services.ts';
@@ -222,6 +230,26 @@ describe('Promote to production', () => {
     const refusals = await auditRows(stack, "action = 'button.deploy_promote' AND decision = 'refused'");
     expect(refusals.length).toBeGreaterThanOrEqual(5);
   });
+
+  it('asks for nothing when production already runs that release by its tag: the pods run the same digest', async () => {
+    await stack.slack.command('bob', '/deploy checkout 1.7.0 to production --reason "typed, by tag"');
+    const typed = await approvalMessage(stack, '1.7.0');
+    await stack.slack.click('carol', { messageTs: typed.ts, actionId: 'approval_approve' });
+    await settled('checkout 1.7.0 to production: succeeded');
+    expect(currentImage(stack, 'prod')).toBe(`${IMAGE}:1.7.0`);
+    const requests = await productionRequests();
+    const patches = realPatches(stack, 'prod').length;
+
+    const staging = await deployToStaging('1.7.0');
+    await stack.slack.click('dave', { messageTs: staging.ts, actionId: 'deploy_promote' });
+    const short = `${digestOf('1.7.0').slice(0, 15)}…`;
+    expect(await answerTo('U0DAVE0004', /already running/)).toContain(
+      `checkout is already running 1.7.0 (${short}) in production: its pods run that digest; nothing to do.`,
+    );
+    expect(await productionRequests()).toBe(requests);
+    expect(realPatches(stack, 'prod').length).toBe(patches);
+    expect(currentImage(stack, 'prod')).toBe(`${IMAGE}:1.7.0`);
+  }, 60_000);
 });
 
 describe('Promote during a production freeze', () => {
