@@ -53,15 +53,27 @@ export function chooseTarget(
       );
   } else if (to && 'version' in to) {
     target = olders.find((set) => tagOf(imageOfSet(set)) === to.version);
+    const live = sets.find((set) => set.revision === current.revision);
+    if (!target && live && tagOf(imageOfSet(live)) === to.version)
+      throw new UserError(
+        `${where} already runs ${to.version} (revision ${current.revision}); nothing to roll back to.`,
+        {
+          code: 'already_running',
+        },
+      );
   } else {
     target = olders[0];
   }
   if (!target) {
     const kept = listRevisions(sets, container, current.revision) || 'nothing but the live revision';
-    throw new UserError(`${wantedOf(to)} is not in the cluster any more, so ${where} cannot go back to it.`, {
-      hint: `The cluster keeps: ${kept} (revisionHistoryLimit decides how many).`,
-      code: 'unknown_revision',
-    });
+    // Never "any more": a version that was never deployed here is not in the cluster either.
+    throw new UserError(
+      `${wantedOf(to)} is not among the revisions the cluster keeps, so ${where} cannot go back to it.`,
+      {
+        hint: `The cluster keeps: ${kept} (revisionHistoryLimit decides how many).`,
+        code: 'unknown_revision',
+      },
+    );
   }
   return target;
 }

@@ -106,8 +106,13 @@ describe('/rollback', () => {
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.2`);
     const before = await totalJobs(stack.bot);
     const unknown = await stack.slack.command('carol', '/rollback checkout staging --to 42');
-    expect(unknown.json?.text).toContain('Revision 42 is not in the cluster any more');
+    expect(unknown.json?.text).toContain('Revision 42 is not among the revisions the cluster keeps');
     expect(unknown.json?.text).toMatch(/The cluster keeps: 6 \(1\.2, live\), 5 \(1\.0\), 4 \(1\.1\)/);
+    // A version never deployed is not "no longer" there; the version that runs now is nothing to go back to.
+    const never = await stack.slack.command('carol', '/rollback checkout staging --to 9.9.9');
+    expect(never.json?.text).toContain('Version 9.9.9 is not among the revisions the cluster keeps');
+    const live = await stack.slack.command('carol', '/rollback checkout staging --to 1.2');
+    expect(live.json?.text).toContain('already runs 1.2 (revision 6); nothing to roll back to.');
     expect(await totalJobs(stack.bot)).toBe(before);
   });
 
