@@ -227,8 +227,10 @@ describe('/ops', () => {
     expect(tooLong.message).toBe('`/ops history --since` goes back at most 90d.');
     expect(tooLong.hint).toContain('/ops history [service|env] [--since 24h]');
     expect(refusal('/ops', 'history --since yesterday').message).toBe(
-      '--since `yesterday` is not a duration: use e.g. 30m, 12h or 7d.',
+      '--since `yesterday` is not a duration: use e.g. 12h, 7d or 30d (at most 90d).',
     );
+    expect(refusal('/ops', 'history --since 1y').message).toContain('(at most 90d)');
+    expect(refusal('/ops', 'history --since 0d').message).toBe('--since `0d` is no time at all: use e.g. 1h or 7d.');
     expect(refusal('/ops', 'history checkout --leave').message).toBe('`/ops history` takes only `--since`.');
     expect(refusal('/ops', 'history checkout staging').code).toBeDefined();
   });
@@ -245,7 +247,7 @@ describe('/ops', () => {
     expect(tooLong.message).toBe('`/ops stats --since` goes back at most 90d.');
     expect(tooLong.hint).toContain('/ops stats [service|env] [--since 30d]');
     expect(refusal('/ops', 'stats --since soon').message).toBe(
-      '--since `soon` is not a duration: use e.g. 30m, 12h or 7d.',
+      '--since `soon` is not a duration: use e.g. 12h, 7d or 30d (at most 90d).',
     );
     expect(refusal('/ops', 'stats checkout --leave').message).toBe('`/ops stats` takes only `--since`.');
     expect(refusal('/ops', 'stats checkout staging').code).toBeDefined();

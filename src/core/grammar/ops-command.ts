@@ -4,7 +4,7 @@ import { expectCount, read, readFlag, subcommandOf, unknownSubcommand } from './
 import type { OpsRequest } from './requests.ts';
 import type { Token } from './tokenize.ts';
 import { COMMAND_NAMES, isCommandName } from './usage.ts';
-import { catalogNameValue, jobIdValue, sinceValue } from './values.ts';
+import { catalogNameValue, jobIdValue, ledgerSinceValue, sinceValue } from './values.ts';
 
 const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
 const DEFAULT_HISTORY_SINCE_MS = 86_400_000;
@@ -52,7 +52,7 @@ function opsStatus(args: Arguments): OpsRequest {
 // The one word is a service or an environment; which one (or neither) is for the catalog to say.
 function ledgerRead(args: Arguments, sub: 'history' | 'stats', defaultSinceMs: number): OpsRequest {
   const scope = optionalWord(args);
-  const sinceMs = readFlag('ops', args, 'since', sinceValue) ?? defaultSinceMs;
+  const sinceMs = readFlag('ops', args, 'since', ledgerSinceValue) ?? defaultSinceMs;
   if (sinceMs > MAX_LEDGER_SINCE_MS)
     throw usageError('ops', `\`/ops ${sub} --since\` goes back at most 90d.`, 'invalid_value');
   if (scope === undefined) return { command: 'ops', sub, sinceMs };

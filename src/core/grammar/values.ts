@@ -53,14 +53,24 @@ export const limitValue = z.coerce
   .min(1, { error: 'must be at least 1' })
   .max(50, { error: 'must be at most 50' });
 
-export const sinceValue = z.string().transform((text, context) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    context.addIssue({ code: 'custom', message: 'is not a duration: use e.g. 30m, 12h or 7d' });
-    return z.NEVER;
-  }
-  return ms;
-});
+function durationValue(examples: string) {
+  return z.string().transform((text, context) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      context.addIssue({ code: 'custom', message: `is not a duration: use e.g. ${examples}` });
+      return z.NEVER;
+    }
+    if (ms <= 0) {
+      context.addIssue({ code: 'custom', message: 'is no time at all: use e.g. 1h or 7d' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+export const sinceValue = durationValue('30m, 12h or 7d');
+// The release ledger's reads go back at most 90 days; the example says so before a second try has to.
+export const ledgerSinceValue = durationValue('12h, 7d or 30d (at most 90d)');
 
 export const revisionOrVersionValue = z
   .string()
