@@ -1,3 +1,4 @@
+import { tagOf } from '../core/plan.ts';
 import { JOB_DATA } from '../jobs/job-data.ts';
 import type { HandlerDeps } from './deps.ts';
 import { withQueue } from './queue-errors.ts';
@@ -11,6 +12,8 @@ export type RunningCanary = {
   step: number;
   percent: number;
   steps: number[];
+  // The version stable runs: what an abort leaves running.
+  stable: string;
 };
 
 export async function runningCanary(deps: HandlerDeps, jobId: string): Promise<RunningCanary | undefined> {
@@ -22,7 +25,8 @@ export async function runningCanary(deps: HandlerDeps, jobId: string): Promise<R
   const { plan, resume } = data.data;
   const steps = plan.canary!.steps;
   const step = stepOf(resume, steps);
-  return { jobId, service: plan.service, env: plan.env, step, percent: step === 0 ? 0 : steps[step - 1]!, steps };
+  const percent = step === 0 ? 0 : steps[step - 1]!;
+  return { jobId, service: plan.service, env: plan.env, step, percent, steps, stable: tagOf(plan.from.image) };
 }
 
 function stepOf(resume: { stage: string; step?: number | undefined } | undefined, steps: number[]): number {

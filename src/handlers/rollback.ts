@@ -95,7 +95,7 @@ function canaryInProgress(request: RollbackRequest, canary: RunningCanary): User
   return new UserError(
     `${request.service} has a canary in progress in ${request.env} (job \`${canary.jobId}\`, ${at}): abort it first with the Abort button or \`/ops cancel ${canary.jobId}\`. Nothing was changed.`,
     {
-      hint: 'Aborting scales the canary to 0; stable was never touched, so there is nothing to roll back until it ends.',
+      hint: `Abort scales the canary to 0 and leaves stable on ${canary.stable}, which it never touched; /rollback works again once the canary has ended.`,
       code: 'canary_running',
     },
   );

@@ -60,6 +60,8 @@ async function canaryStep(
   if (result.verdict.state === 'cancelled') return cancelCanary(run);
   if (result.verdict.state !== 'complete')
     return abort(run, `step ${index + 1} (${percent}%): ${result.verdict.message}`);
+  // The step's own pods are ready; stable's pods serve beside them (the rollout follow saw none "old").
+  run.set({ ready: result.state.available, old: stable.desired });
   const next = steps[index + 1] ?? 100;
   const held = await holdStep(run, { index: index + 1, percent, next, ms: canary.holdMs }, memory);
   if (held.kind === 'cancel') return cancelCanary(run);
@@ -68,7 +70,8 @@ async function canaryStep(
   if (health) return abort(run, `step ${index + 1} (${percent}%): ${health}`);
   if (held.kind !== 'promoted') return 'next';
   const to = held.promotion.to === 'end' ? 100 : next;
-  run.set({ acts: [...(run.progress.acts ?? []), { kind: 'promoted', percent: to, by: held.promotion.by }] });
+  const acts = [...(run.progress.acts ?? []), { kind: 'promoted' as const, percent: to, by: held.promotion.by }];
+  run.set({ phase: 'rolling', hold: undefined, acts });
   await run.note(`:fast_forward: Promoted from ${percent} % to ${to} % by <@${held.promotion.by}>.`);
   return to >= 100 ? 'end' : 'next';
 }
