@@ -59,6 +59,12 @@ async function pauseCanary(deps: HandlerDeps, turn: ActionTurn): Promise<View> {
   const button = parseCanaryButton(turn.action.value) ?? badButton();
   const canary = await controllable(deps, turn, button.job, 'pause');
   const userId = turn.payload.user.id;
+  // Past the last hold nothing reads a pause: saying "it holds there" would be untrue.
+  if (canary.percent >= 100)
+    throw new UserError('The canary is past its last hold: stable is rolling, so there is nothing to pause.', {
+      hint: `Cancel (or \`/ops cancel ${canary.jobId}\`) stops it and puts stable back.`,
+      code: 'stale_step',
+    });
   const earlier = await withQueue('enqueue', () => deps.signals.pause(canary.jobId, userId));
   await audit(deps, userId, canary, 'pause', earlier ? 'duplicate' : 'requested', { step: canary.step });
   if (earlier)
