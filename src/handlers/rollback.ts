@@ -1,8 +1,7 @@
 import { type AuditEntry } from '../core/audit.ts';
-import { z } from 'zod';
 import type { LockHolder } from '../adapters/locks.ts';
 import { dryRunView } from '../bot/views/plan.ts';
-import { section, view, type View } from '../bot/views/blocks.ts';
+import type { View } from '../bot/views/blocks.ts';
 import { describePolicy } from '../core/approval.ts';
 import { jobIdFor } from '../core/ids.ts';
 import { planSummary } from '../core/plan.ts';
@@ -14,6 +13,7 @@ import { frozenError } from '../jobs/change-gate.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { planRollback, type RollbackChange } from '../jobs/rollback-plan.ts';
 import { requireRole } from './authorize.ts';
+import { runningCanary, type RunningCanary } from './canary-job.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { onlyGiven } from './optional-fields.ts';
@@ -55,7 +55,7 @@ export async function requestRollback(
   const userId = requester.envelope.requestedBy.userId;
   await requireRole(deps, userId, 'rollback');
   const holder = await withQueue('read', () => deps.locks.holder(deployLockKey(request.service, request.env)));
-  if (holder) return answerWhileChanging(deps, request, requester, holder);
+  if (holder) return answerWhileChanging(deps, request, holder);
   const gate = gateFor(target.env, 'rollback', request.breakGlass, deps.now());
   if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
   const breakGlass = gate.freeze ? request.breakGlass : undefined;
@@ -78,14 +78,11 @@ function rollbackChangeOf(request: RollbackRequest, breakGlass: string | undefin
   };
 }
 
-// A canary in progress is rolled back by aborting it: stable was never touched.
-async function answerWhileChanging(
-  deps: HandlerDeps,
-  request: RollbackRequest,
-  requester: Requester,
-  holder: LockHolder,
-): Promise<View> {
-  if (await isRunningCanary(deps, holder.jobId)) return abortCanary(deps, request, requester, holder.jobId);
+// A canary in progress is refused like any other change in progress, with or without `--to`: the
+// person must choose to abort it (Abort, or /ops cancel), never have a rollback turn into an abort.
+async function answerWhileChanging(deps: HandlerDeps, request: RollbackRequest, holder: LockHolder): Promise<View> {
+  const canary = await runningCanary(deps, holder.jobId).catch(() => undefined);
+  if (canary) throw canaryInProgress(request, canary);
   const change = `<@${holder.userId}>: ${holder.what} (job \`${holder.jobId}\`)`;
   throw new UserError(`${request.service} in ${request.env} is being changed right now by ${change}.`, {
     hint: `Wait for it to finish, or cancel it with \`/ops cancel ${holder.jobId}\`.`,
@@ -93,29 +90,15 @@ async function answerWhileChanging(
   });
 }
 
-async function isRunningCanary(deps: HandlerDeps, jobId: string): Promise<boolean> {
-  const job = await deps.queues
-    .queue('deploy')
-    .getJob(jobId)
-    .catch(() => undefined);
-  const strategy = z.object({ plan: z.object({ strategy: z.string() }) }).safeParse(job?.data);
-  return strategy.success && strategy.data.plan.strategy === 'canary' && (await job!.getState()) === 'active';
-}
-
-async function abortCanary(
-  deps: HandlerDeps,
-  request: RollbackRequest,
-  requester: Requester,
-  jobId: string,
-): Promise<View> {
-  await requester.accept(
-    { action: 'rollback.abort-canary', target: `${request.service}/${request.env}`, jobId, reason: request.reason },
-    { failClosed: true },
+function canaryInProgress(request: RollbackRequest, canary: RunningCanary): UserError {
+  const at = canary.step === 0 ? 'starting' : `at ${canary.percent} %`;
+  return new UserError(
+    `${request.service} has a canary in progress in ${request.env} (job \`${canary.jobId}\`, ${at}): abort it first with the Abort button or \`/ops cancel ${canary.jobId}\`. Nothing was changed.`,
+    {
+      hint: `Abort scales the canary to 0 and leaves stable on ${canary.stable}, which it never touched; /rollback works again once the canary has ended.`,
+      code: 'canary_running',
+    },
   );
-  await deps.signals.send(jobId, 'abort', requester.envelope.requestedBy.userId);
-  const canary = `the canary of ${request.service} in ${request.env} (job \`${jobId}\`)`;
-  const text = `Aborting ${canary}: it is scaled to 0 and stable stays as it is.`;
-  return view(text, [section(`:no_entry_sign: ${text}`)]);
 }
 
 async function planAndEnqueue(

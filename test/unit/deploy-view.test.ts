@@ -55,3 +55,35 @@ describe('the deploy progress message', () => {
     expect(text).toContain('deploy_rollback');
   });
 });
+
+describe("a canary's message while it holds", () => {
+  const canary = { ...PLAN, strategy: 'canary' } as DeployPlan;
+  const step = { index: 2, count: 4, percent: 25, replicas: 3 };
+  const holding = (hold: DeployProgress['hold']) => {
+    const base: DeployProgress = { phase: 'holding', startedAt: new Date(0), ready: 3, desired: 3, problems: [] };
+    return deployView({ plan: canary, jobId: 'deploy-1', requester: 'U1', progress: { ...base, step, hold } });
+  };
+  const actionIds = (blocks: unknown[]) => JSON.stringify(blocks).match(/canary_[a-z_]+/g);
+
+  it('shows when the hold ends as a Slack date token, and the step the buttons are for', () => {
+    const view = holding({ next: 50, until: new Date('2026-11-30T10:05:00Z') });
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain('holding until <!date^1796033100^{time_secs}|10:05:00 UTC>, then 50 %');
+    expect(actionIds(view.blocks)).toEqual(['canary_promote', 'canary_promote_all', 'canary_pause', 'canary_abort']);
+    expect(text).toContain('"value":"{\\"job\\":\\"deploy-1\\",\\"step\\":2}"');
+  });
+
+  it('says who paused it and what is left, and offers Resume', () => {
+    const view = holding({ next: 50, paused: { by: 'U9', leftMs: 150_000 } });
+    expect(JSON.stringify(view.blocks)).toContain('*Paused* by <@U9>: the hold is stopped with 2m 30s left');
+    expect(actionIds(view.blocks)).toEqual(['canary_promote', 'canary_promote_all', 'canary_resume', 'canary_abort']);
+  });
+
+  it('offers only the Promote that asks when the next step is 100 %', () => {
+    expect(actionIds(holding({ next: 100, until: new Date(0) }).blocks)).toEqual([
+      'canary_promote_all',
+      'canary_pause',
+      'canary_abort',
+    ]);
+  });
+});

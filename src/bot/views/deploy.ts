@@ -5,6 +5,7 @@ import { rollbackButtonValue } from '../../core/rollback-button.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { problemText, type PodProblem } from '../../core/pod-health.ts';
 import { actions, code, context, section, view, type Block, type Button, type View } from './blocks.ts';
+import { canaryActLine, canaryButtons, canaryHoldLine, type CanaryAct, type CanaryHold } from './canary.ts';
 
 export type DeployPhase =
   | 'starting'
@@ -38,6 +39,9 @@ export type DeployProgress = {
   desired: number;
   old?: number | undefined;
   step?: { index: number; count: number; percent: number; replicas: number } | undefined;
+  // A canary's hold while it holds, and what people did to it (named in the message).
+  hold?: CanaryHold | undefined;
+  acts?: CanaryAct[] | undefined;
   colour?: { from: string; to: string; switched: boolean } | undefined;
   problems: PodProblem[];
   failure?: string | undefined;
@@ -65,8 +69,6 @@ export type DeployViewState = {
 };
 
 export const DEPLOY_CANCEL = 'deploy_cancel';
-export const CANARY_PROMOTE = 'canary_promote';
-export const CANARY_ABORT = 'canary_abort';
 export const DEPLOY_ROLLBACK = 'deploy_rollback';
 export const DEPLOY_PROMOTE = 'deploy_promote';
 
@@ -161,6 +163,8 @@ function progressLines(state: DeployViewState, icon: string, words: string): str
   const lines = [headline(state, icon, words)];
   if (!isFinal(progress.phase) || progress.phase === 'succeeded') lines.push(bar(progress));
   if (progress.step) lines.push(canaryStepLine(progress.step));
+  if (progress.hold && progress.phase === 'holding') lines.push(canaryHoldLine(progress.hold));
+  for (const act of progress.acts ?? []) lines.push(canaryActLine(act));
   if (progress.colour) lines.push(colourLine(progress.colour));
   if (progress.failure) lines.push(`*Why:* ${progress.failure}`);
   // The problem that failed the release is already the "Why:" line; the others follow it.
@@ -261,10 +265,8 @@ function deployButtons(state: DeployViewState): Button[] {
     return promote ? [promote, rollbackButton(state)] : [rollbackButton(state)];
   }
   const buttons: Button[] = [];
-  if (plan.strategy === 'canary' && progress.phase === 'holding') {
-    buttons.push({ actionId: CANARY_PROMOTE, text: 'Promote', value: jobId, style: 'primary' });
-    buttons.push({ actionId: CANARY_ABORT, text: 'Abort', value: jobId, style: 'danger' });
-  }
+  if (plan.strategy === 'canary' && progress.phase === 'holding' && progress.step)
+    buttons.push(...canaryButtons(jobId, progress.step, progress.hold));
   // While the automatic rollback puts the start revision back, that is what Cancel would do anyway.
   if (progress.phase !== 'rolling-back') buttons.push(cancelButton(jobId));
   return buttons;

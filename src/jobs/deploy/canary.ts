@@ -1,13 +1,15 @@
 import { changeCause, tagOf, type DeployPlan } from '../../core/plan.ts';
 import { UserError } from '../../core/user-error.ts';
 import { explainKube } from '../kube-errors.ts';
+import { holdStep, type PauseMemory } from './canary-hold.ts';
 import { checkHealth } from './health.ts';
 import { rollingDeploy, type DeployOutcome } from './rolling.ts';
 import type { DeployRun } from './run.ts';
 
 // Canary: a `<name>-canary` Deployment on the new version beside stable, sized at each step's share
-// of stable's replicas, held and health-checked; Promote skips ahead, Abort (or a failed step) scales
-// the canary to zero and never touches stable. The last step rolls stable and removes the canary.
+// of stable's replicas, held and health-checked. Promote moves one step, Promote to 100 % skips to the
+// end, Pause stops the hold's clock (canary-hold.ts); Abort (or a failed step) scales the canary to
+// zero and never touches stable. The last step rolls stable and removes the canary.
 export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOutcome> {
   const { plan, cluster } = run;
   const canary = plan.canary;
@@ -19,46 +21,70 @@ export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOu
     });
   const steps = canary.steps.filter((step) => step < 100);
   const firstStep = run.resumedAt === 'canary-step' ? (run.data.resume?.step ?? 0) : 0;
+  const memory: PauseMemory = {};
   for (let index = firstStep; index < steps.length && run.resumedAt !== 'stable-patched'; index += 1) {
-    const percent = steps[index]!;
-    const replicas = Math.max(1, Math.ceil((stable.desired * percent) / 100));
-    run.set({ phase: 'rolling', step: { index: index + 1, count: canary.steps.length, percent, replicas } });
-    const state = await scaleCanary(run, stable, replicas);
-    await run.checkpoint('canary-step', { step: index });
-    const result = await run.follow(state);
-    if (result.verdict.state === 'cancelled') return cancelCanary(run);
-    if (result.verdict.state !== 'complete')
-      return abort(run, `step ${index + 1} (${percent}%): ${result.verdict.message}`);
-    run.set({ phase: 'holding' });
-    const held = await run.hold(canary.holdMs);
-    if (held === 'cancel') return cancelCanary(run);
-    if (held === 'abort') return abort(run, 'aborted by a person');
-    if (run.service.healthCheck) {
-      const health = await checkHealth(
-        run.service.healthCheck.url,
-        plan.env,
-        run.service.healthCheck.expectStatus,
-        run.service.healthCheck.timeout,
-      );
-      if (!health.ok) return abort(run, `step ${index + 1} (${percent}%): ${health.detail}`);
-    }
-    if (held === 'promote') {
-      await run.note(':fast_forward: Promoted: skipping the remaining canary steps.');
-      break;
-    }
+    const next = await canaryStep(run, stable, { steps, index, memory });
+    if (next === 'end') break;
+    if (next !== 'next') return next;
   }
-  run.set({ step: { index: canary.steps.length, count: canary.steps.length, percent: 100, replicas: stable.desired } });
+  run.set({
+    hold: undefined,
+    step: { index: canary.steps.length, count: canary.steps.length, percent: 100, replicas: stable.desired },
+  });
   const outcome = await rollingDeploy(run);
   if (outcome.decision === 'succeeded') await cluster.deleteDeployment(plan.namespace, canary.name);
   else await cluster.scaleDeployment(plan.namespace, canary.name, 0).catch(() => undefined);
   return outcome;
 }
 
-async function scaleCanary(
+type Stable = NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>;
+type StepAt = { steps: number[]; index: number; memory: PauseMemory };
+
+// One step: scale, follow, hold, check health. 'next' goes on to the next step, 'end' to stable.
+async function canaryStep(
   run: DeployRun<DeployPlan>,
-  stable: NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>,
-  replicas: number,
-) {
+  stable: Stable,
+  { steps, index, memory }: StepAt,
+): Promise<DeployOutcome | 'next' | 'end'> {
+  const canary = run.plan.canary!;
+  const percent = steps[index]!;
+  const replicas = Math.max(1, Math.ceil((stable.desired * percent) / 100));
+  run.set({
+    phase: 'rolling',
+    hold: undefined,
+    step: { index: index + 1, count: canary.steps.length, percent, replicas },
+  });
+  const state = await scaleCanary(run, stable, replicas);
+  await run.checkpoint('canary-step', { step: index });
+  const result = await run.follow(state);
+  if (result.verdict.state === 'cancelled') return cancelCanary(run);
+  if (result.verdict.state !== 'complete')
+    return abort(run, `step ${index + 1} (${percent}%): ${result.verdict.message}`);
+  // The step's own pods are ready; stable's pods serve beside them (the rollout follow saw none "old").
+  run.set({ ready: result.state.available, old: stable.desired });
+  const next = steps[index + 1] ?? 100;
+  const held = await holdStep(run, { index: index + 1, percent, next, ms: canary.holdMs }, memory);
+  if (held.kind === 'cancel') return cancelCanary(run);
+  if (held.kind === 'abort') return abort(run, `aborted at ${percent} % by <@${held.by ?? 'unknown'}>`);
+  const health = await stepHealth(run);
+  if (health) return abort(run, `step ${index + 1} (${percent}%): ${health}`);
+  if (held.kind !== 'promoted') return 'next';
+  const to = held.promotion.to === 'end' ? 100 : next;
+  const acts = [...(run.progress.acts ?? []), { kind: 'promoted' as const, percent: to, by: held.promotion.by }];
+  run.set({ phase: 'rolling', hold: undefined, acts });
+  await run.note(`:fast_forward: Promoted from ${percent} % to ${to} % by <@${held.promotion.by}>.`);
+  return to >= 100 ? 'end' : 'next';
+}
+
+// Why the canary is unhealthy after its hold, if the service has a health check and it fails.
+async function stepHealth(run: DeployRun<DeployPlan>): Promise<string | undefined> {
+  const check = run.service.healthCheck;
+  if (!check) return undefined;
+  const health = await checkHealth(check.url, run.plan.env, check.expectStatus, check.timeout);
+  return health.ok ? undefined : health.detail;
+}
+
+async function scaleCanary(run: DeployRun<DeployPlan>, stable: Stable, replicas: number) {
   const { plan, cluster } = run;
   const name = plan.canary!.name;
   const cause = changeCause(plan, run.data.requestedBy.userId);
@@ -99,6 +125,7 @@ async function scaleCanary(
 async function abort(run: DeployRun<DeployPlan>, why: string): Promise<DeployOutcome> {
   await run.cluster.scaleDeployment(run.plan.namespace, run.plan.canary!.name, 0).catch(() => undefined);
   run.set({
+    hold: undefined,
     phase: 'aborted',
     failure: why,
     note: `The canary was scaled to 0; stable still runs ${tagOf(run.plan.from.image)}, untouched.`,

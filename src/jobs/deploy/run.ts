@@ -14,11 +14,12 @@ import { readReleaseHealth, type ReleaseHealth } from '../release-watch.ts';
 import { followRollout, type FollowResult } from '../rollout-follower.ts';
 
 export type Stage = NonNullable<JobData<'deploy'>['resume']>['stage'];
-const SIGNAL_POLL_MS = 300;
+export const SIGNAL_POLL_MS = 300;
 
 // Everything one deploy carries while it runs: the plan, the cluster, its progress message, what
 // it has done so far (saved in the job, so a job resumed after a worker died picks up from there),
-// and signals from people (Cancel, Promote, Abort) pressed on any replica.
+// and signals from people (Cancel, Abort) pressed on any replica; a canary's Promote and Pause are
+// read by its hold (canary-hold.ts).
 export type ChangeData<P extends WorkloadPlan> = Omit<JobData<'deploy'>, 'plan'> & { plan: P };
 
 export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
@@ -33,6 +34,7 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   stop: AbortController = new AbortController();
   reporter!: ProgressReporter;
   #signal: JobSignal | undefined;
+  #signalBy: string | undefined;
   #cancel: SignalRecord | undefined;
   #poller: NodeJS.Timeout | undefined;
   #permalink: string | undefined;
@@ -120,10 +122,16 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
     return this.#signal;
   }
 
+  // Who pressed Abort (or cancelled), to be named in the message.
+  signalledBy(): string | undefined {
+    return this.#signalBy;
+  }
+
   async #pollSignals(): Promise<void> {
     const record = await this.deps.signals.read(this.jobId).catch(() => undefined);
     if (!record || record.signal === this.#signal) return;
     this.#signal = record.signal;
+    this.#signalBy = record.by;
     if (record.signal !== 'cancel') return;
     // The automatic rollback is already putting the start revision back: a cancel must not stop it.
     if (this.progress.phase === 'rolling-back') return;
@@ -139,18 +147,6 @@ export class DeployRun<P extends WorkloadPlan = WorkloadPlan> {
   // After a cancel, putting the cluster back is followed like any rollout: it needs a live signal.
   followAgain(): void {
     this.stop = new AbortController();
-  }
-
-  // Waits `ms`, or less when someone presses Promote, Abort or Cancel.
-  async hold(ms: number): Promise<'elapsed' | JobSignal> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      const signal = this.#signal;
-      if (signal) return signal;
-      if (this.stop.signal.aborted) return 'cancel';
-      await new Promise((resolve) => setTimeout(resolve, Math.min(SIGNAL_POLL_MS, deadline - Date.now())));
-    }
-    return this.#signal ?? 'elapsed';
   }
 
   // While a release rolls out, its own pods are counted and their problems shown as they happen;
