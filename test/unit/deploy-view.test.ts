@@ -54,6 +54,14 @@ describe('the deploy progress message', () => {
     expect(text).not.toContain('deploy_cancel');
     expect(text).toContain('deploy_rollback');
   });
+
+  it('offers no Rollback once its own rollback undid it or its canary was aborted: nothing of it is live', () => {
+    const ended = { finishedAt: new Date(5_000) };
+    expect(shown({ phase: 'rolled-back', ...ended })).not.toContain('deploy_rollback');
+    expect(shown({ phase: 'aborted', ...ended })).not.toContain('deploy_rollback');
+    expect(shown({ phase: 'failed', ...ended })).toContain('deploy_rollback');
+    expect(shown({ phase: 'succeeded', ...ended })).toContain('deploy_rollback');
+  });
 });
 
 describe("a canary's message while it holds", () => {

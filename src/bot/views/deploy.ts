@@ -257,10 +257,14 @@ function promoteNote(state: DeployViewState): string | undefined {
   return `No Promote: the pods did not report the image digest they run, so ops-bot cannot pin it. ${deploy} deploys the tag as it is then.`;
 }
 
+const NOT_LIVE: DeployPhase[] = ['rolled-back', 'aborted'];
+
 function deployButtons(state: DeployViewState): Button[] {
   const { plan, progress, jobId } = state;
   if (isFinal(progress.phase)) {
-    if (plan.kind === 'rollback') return [];
+    // A deploy its own rollback undid, or an aborted canary, never left its release live: a Rollback
+    // there could only be refused. Failed, cancelled (--leave) or interrupted may have: the press checks.
+    if (plan.kind === 'rollback' || NOT_LIVE.includes(progress.phase)) return [];
     const promote = promoteButton(state);
     return promote ? [promote, rollbackButton(state)] : [rollbackButton(state)];
   }
