@@ -314,3 +314,10 @@ export type CatalogService = z.output<typeof serviceSchema>;
 export type CatalogDatabase = z.output<typeof databaseSchema>;
 export type ApprovalPolicy = z.output<typeof approvalPolicy>;
 export type FreezeWindow = z.output<typeof freezeWindow>;
+
+// The database a deploy of `service` to `env` backs up first: `backupBefore`, when that database lives
+// in the same environment (a staging deploy does not back up the production database).
+export function backupBeforeIn(catalog: Catalog, service: string, env: string): string | undefined {
+  const name = catalog.services[service]?.backupBefore;
+  return name && catalog.databases[name]?.environment === env ? name : undefined;
+}

@@ -1,5 +1,7 @@
 import { planSubject, planSummary, type Plan, type RestorePlan } from '../../core/plan.ts';
 import { esc } from '../../core/mrkdwn.ts';
+import type { GatePreview } from '../../core/preview.ts';
+import { gateBlocks } from './preview.ts';
 import { code, context, fields, header, section, view, type Block, type View } from './blocks.ts';
 
 function targetKind(engine: RestorePlan['engine']): string {
@@ -30,12 +32,15 @@ export function planFields(plan: Plan): Block {
 const DRY_RUN_ACCEPTED =
   ':white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.';
 
-export function dryRunView(plan: Plan, needsApproval: string | undefined): View {
-  const text = `Dry run: ${planSummary(plan)}. Nothing was changed.`;
+// A dry run: the plan, what the cluster said of it, and the gate it would meet. Nothing was enqueued,
+// locked or asked for.
+export function dryRunView(plan: Plan, gate: GatePreview): View {
+  const text = `Dry run: ${planSummary(plan)}. Nothing was changed. Now: ${gate.verdict}.`;
   return view(text, [
     header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
-    context(`${DRY_RUN_ACCEPTED}${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`),
+    ...gateBlocks(gate),
+    context(DRY_RUN_ACCEPTED),
   ]);
 }
 

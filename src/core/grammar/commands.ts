@@ -97,7 +97,12 @@ const strategyValue = z.enum(['rolling', 'bluegreen', 'canary'], {
 });
 
 function parseRollback(text: string): RollbackRequest {
-  const args = parseArguments('rollback', text, { to: 'value', reason: 'value', 'break-glass': 'value' });
+  const args = parseArguments('rollback', text, {
+    to: 'value',
+    reason: 'value',
+    'break-glass': 'value',
+    'dry-run': 'switch',
+  });
   const [service, env] = expectCount(
     'rollback',
     args,
@@ -115,6 +120,7 @@ function parseRollback(text: string): RollbackRequest {
     ...optional('to', readFlag('rollback', args, 'to', revisionOrVersionValue)),
     ...optional('reason', readFlag('rollback', args, 'reason', reasonValue)),
     ...optional('breakGlass', readFlag('rollback', args, 'break-glass', reasonValue)),
+    ...(args.flags.has('dry-run') ? { dryRun: true } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ export type RollbackRequest = {
   to?: { revision: number } | { version: string };
   reason?: string;
   breakGlass?: string;
+  dryRun?: boolean;
 };
 
 export type BackupRequest =

@@ -20,7 +20,7 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
   ],
   rollback: [
     {
-      syntax: '/rollback <service> <env> [--to <revision|version>] [--reason "…"] [--break-glass "…"]',
+      syntax: '/rollback <service> <env> [--to <revision|version>] [--reason "…"] [--dry-run] [--break-glass "…"]',
       example: '/rollback checkout production --reason "5xx after 1.4.2"',
       what: 'put the previous (or a named) revision back',
     },
