@@ -4,7 +4,7 @@ import type { View } from '../bot/views/blocks.ts';
 import { dryRunView } from '../bot/views/plan.ts';
 import type { DeployRequest } from '../core/grammar/commands.ts';
 import { jobIdFor } from '../core/ids.ts';
-import { planSummary, type DeployPlan } from '../core/plan.ts';
+import { planSummary, warningDetails, type DeployPlan } from '../core/plan.ts';
 import { gateFor } from '../core/policy.ts';
 import { deployLockKey, serviceTarget, type ServiceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
@@ -84,7 +84,7 @@ async function planAndEnqueue(
       action: 'deploy.dry-run',
       target: `${request.service}/${request.env}`,
       reason: planSummary(plan),
-      details: { version: request.version, dryRun: true, verdict: preview.verdict },
+      details: { version: request.version, dryRun: true, verdict: preview.verdict, ...warningDetails(plan) },
     });
     return dryRunView(plan, preview);
   }
@@ -129,7 +129,7 @@ async function acceptDeploy(
         version: request.version,
         strategy: request.strategy ?? target.service.strategy,
         dryRun: request.dryRun,
-        ...(plan ? { plan: planSummary(plan) } : {}),
+        ...(plan ? { plan: planSummary(plan), ...warningDetails(plan) } : {}),
         ...(breakGlass ? { breakGlass: true } : {}),
       },
     },

@@ -12,6 +12,7 @@ import { UserError } from '../core/user-error.ts';
 import type { z } from 'zod';
 import type { deployChange } from './job-data.ts';
 import { factsOf, imageOfSet } from './deploy/cancelled.ts';
+import { refuseMutableTag, withWarnings } from './deploy-warnings.ts';
 import { previousRevision } from './deploy/undo.ts';
 import { explainKube } from './kube-errors.ts';
 
@@ -31,6 +32,7 @@ const COLOURS = ['blue', 'green'] as const;
 export async function planDeploy(deps: PreflightDeps, change: DeployChange, requester: string): Promise<DeployPlan> {
   const target = serviceTarget(deps.catalog, change.service, change.env);
   const { service } = target;
+  refuseMutableTag(deps.catalog, change.service, service, change);
   const cluster = clusterOf(deps, target.env.context);
   const strategy: Strategy = change.strategy ?? service.strategy;
   const image = imageOfChange(service, change);
@@ -56,7 +58,7 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
     .catch((error: unknown) => {
       throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`);
     });
-  return plan;
+  return withWarnings(deps, plan, change.digest);
 }
 
 // The image a deploy sets: the catalog's repository at the version, or at the digest of a promotion.

@@ -29,16 +29,25 @@ export function planFields(plan: Plan): Block {
   ]);
 }
 
+// Downgrade, older than the last good release, a mutable tag: one line each, above everything else
+// people read before they approve.
+export function warningBlocks(plan: Plan): Block[] {
+  const warnings = plan.kind === 'deploy' ? (plan.warnings ?? []) : [];
+  return warnings.length > 0 ? [section(warnings.map((line) => `*${line}*`).join('\n'))] : [];
+}
+
 const DRY_RUN_ACCEPTED =
   ':white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.';
 
 // A dry run: the plan, what the cluster said of it, and the gate it would meet. Nothing was enqueued,
 // locked or asked for.
 export function dryRunView(plan: Plan, gate: GatePreview): View {
-  const text = `Dry run: ${planSummary(plan)}. Nothing was changed. Now: ${gate.verdict}.`;
+  const warned = plan.kind === 'deploy' && plan.warnings ? ` ${plan.warnings.join('; ')}.` : '';
+  const text = `Dry run: ${planSummary(plan)}.${warned} Nothing was changed. Now: ${gate.verdict}.`;
   return view(text, [
     header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
+    ...warningBlocks(plan),
     ...gateBlocks(gate),
     context(DRY_RUN_ACCEPTED),
   ]);

@@ -1,5 +1,5 @@
 import { dryRunView } from '../../bot/views/plan.ts';
-import { planSummary, planTarget, tagOf } from '../../core/plan.ts';
+import { planSummary, planTarget, tagOf, warningDetails } from '../../core/plan.ts';
 import { planningKey } from '../../core/targets.ts';
 import { previewOfPlan } from '../gate-preview.ts';
 import { submitChange } from '../change-gate.ts';
@@ -47,7 +47,7 @@ async function planAndSubmit(
       details:
         plan.kind === 'restore'
           ? { backupId: plan.backupId, target: plan.target }
-          : { from: tagOf(plan.from.image), to: plan.to.version, verdict: preview.verdict },
+          : { from: tagOf(plan.from.image), to: plan.to.version, verdict: preview.verdict, ...warningDetails(plan) },
     });
     await replyToRequester(deps.slack, data, dryRunView(plan, preview));
     return { dryRun: true, plan: planSummary(plan) };
