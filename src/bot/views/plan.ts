@@ -39,17 +39,21 @@ export function warningBlocks(plan: Plan): Block[] {
 const DRY_RUN_ACCEPTED =
   ':white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.';
 
+const RESTORE_CHECKED =
+  ':white_check_mark: The backup is available and the new target name is free. Nothing was changed.';
+
 // A dry run: the plan, what the cluster said of it, and the gate it would meet. Nothing was enqueued,
 // locked or asked for.
 export function dryRunView(plan: Plan, gate: GatePreview): View {
   const warned = plan.kind === 'deploy' && plan.warnings ? ` ${plan.warnings.join('; ')}.` : '';
-  const text = `Dry run: ${planSummary(plan)}.${warned} Nothing was changed. Now: ${gate.verdict}.`;
+  const what = plan.kind === 'restore' ? 'Plan' : 'Dry run';
+  const text = `${what}: ${planSummary(plan)}.${warned} Nothing was changed. Now: ${gate.verdict}.`;
   return view(text, [
-    header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
+    header(`${what}: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
     ...warningBlocks(plan),
     ...gateBlocks(gate),
-    context(DRY_RUN_ACCEPTED),
+    context(plan.kind === 'restore' ? RESTORE_CHECKED : DRY_RUN_ACCEPTED),
   ]);
 }
 

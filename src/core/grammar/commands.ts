@@ -185,7 +185,7 @@ function parseBackup(text: string): BackupRequest {
 }
 
 function parseRestore(text: string): RestoreRequest {
-  const args = parseArguments('restore', text, { reason: 'value', 'break-glass': 'value' });
+  const args = parseArguments('restore', text, { reason: 'value', 'break-glass': 'value', plan: 'switch' });
   const words = dropTo(args.positionals, 1);
   if (words.length < 2)
     throw usageError(
@@ -207,6 +207,7 @@ function parseRestore(text: string): RestoreRequest {
     target: read('restore', nameValue('target'), words[1]!.text, 'Target'),
     ...optional('reason', readFlag('restore', args, 'reason', reasonValue)),
     ...optional('breakGlass', readFlag('restore', args, 'break-glass', reasonValue)),
+    ...(args.flags.has('plan') ? { plan: true } : {}),
   };
 }
 

@@ -48,6 +48,7 @@ export type RestoreRequest = {
   target: string;
   reason?: string;
   breakGlass?: string;
+  plan?: boolean;
 };
 
 export type IncidentRequest =

@@ -44,7 +44,7 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
   ],
   restore: [
     {
-      syntax: '/restore <backup-id> [to] <new-target> [--reason "…"] [--break-glass "…"]',
+      syntax: '/restore <backup-id> [to] <new-target> [--reason "…"] [--plan] [--break-glass "…"]',
       example: '/restore orders-20261123-071500-a1b2c3 to orders-restored',
       what: 'restore into a NEW instance or database',
     },
