@@ -4,7 +4,7 @@ import { upcomingFreezes, type FreezePeriod } from './freeze.ts';
 import { describePeople, type Person } from './people.ts';
 import { gateFor, utcDateTime, type ChangeKind } from './policy.ts';
 
-// Who holds the target's lock, as a preview shows it ('unreadable': Redis did not answer the read).
+// Who holds the target's lock, as a preview shows it.
 export type Holder = { userId: string; what: string; jobId: string };
 
 // Everything the gate would say about a change, without asking it: what `--dry-run` and `--plan` show
@@ -13,6 +13,7 @@ export type GatePreview = {
   freeze: (FreezePeriod & { inForce: boolean }) | undefined;
   approval: string | undefined;
   backupBefore: string | undefined;
+  // 'unreadable': Redis did not answer the read, so the lock is neither called free nor held.
   holder: Holder | 'unreadable' | undefined;
   verdict: string;
 };

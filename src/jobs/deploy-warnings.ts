@@ -24,10 +24,10 @@ export function refuseMutableTag(
   );
 }
 
-// The plan with its ⚠ lines. The ledger is read for the last good release; when it does not answer,
-// nothing is claimed about it (a warning never says what is not known).
 export type WarningDeps = { catalog: Catalog; releases: ReleaseLedger; logger: Logger };
 
+// The plan with its ⚠ lines. The ledger is read for the last good release; when it does not answer,
+// nothing is claimed about it (a warning never says what is not known).
 export async function withWarnings(deps: WarningDeps, plan: DeployPlan, digest?: string): Promise<DeployPlan> {
   const releases = await deps.releases.forTarget(plan.service, plan.env, 50).catch((error: unknown) => {
     deps.logger.warn({ err: error }, 'could not read the release ledger for the plan warnings');

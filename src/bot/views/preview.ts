@@ -2,8 +2,8 @@ import type { GatePreview } from '../../core/preview.ts';
 import { utcDateTime } from '../../core/policy.ts';
 import { code, context, fields, type Block } from './blocks.ts';
 
-function freezeWords(freeze: GatePreview['freeze']): string {
-  if (!freeze) return 'none in force, none before the approval would expire';
+function freezeWords({ freeze, approval }: GatePreview): string {
+  if (!freeze) return approval ? 'none in force, none before the approval would expire' : 'none in force';
   const span = `${utcDateTime(freeze.start)} → ${utcDateTime(freeze.end)}`;
   return freeze.inForce
     ? `${code(freeze.name)} in force (${span})`
@@ -20,7 +20,7 @@ function lockWords(holder: GatePreview['holder']): string {
 export function gateBlocks(preview: GatePreview): Block[] {
   return [
     fields([
-      ['Freeze', freezeWords(preview.freeze)],
+      ['Freeze', freezeWords(preview)],
       ['Approval', preview.approval ?? 'none needed'],
       ['Backup first', preview.backupBefore ? code(preview.backupBefore) : 'none'],
       ['Lock', lockWords(preview.holder)],
