@@ -1,11 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IMAGE, approvalMessage, auditRows, currentImage, seedCheckout } from '../support/approvals.ts';
+import { IMAGE, approvalMessage, auditRows, currentImage, releaseRows, seedCheckout } from '../support/approvals.ts';
 import { testCatalog } from '../support/catalogs.ts';
 import { eventually } from '../support/eventually.ts';
 import { totalJobs } from '../support/queue-totals.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 type Details = { warnings?: string[] };
+
+// A change made outside ops-bot (kubectl by hand): the ledger knows nothing of it.
+function patchByHand(stack: Stack, version: string): void {
+  const deployment = stack.kube.staging.deployment('shop', 'checkout')!;
+  stack.kube.staging.store.update({
+    ...deployment,
+    metadata: { ...deployment.metadata, generation: (deployment.metadata.generation ?? 1) + 1 },
+    spec: {
+      ...deployment.spec,
+      template: {
+        metadata: { labels: { app: 'checkout' } },
+        spec: { containers: [{ name: 'app', image: `${IMAGE}:${version}` }] },
+      },
+    },
+  });
+  stack.kube.staging.controller.deploymentChanged('shop', 'checkout');
+}
 
 describe('warnings before mistakes', () => {
   let stack: Stack;
@@ -49,13 +66,24 @@ describe('warnings before mistakes', () => {
     expect(String(named.json?.text)).not.toContain('⚠');
   });
 
+  it('says a version is older than the last good release when what runs was put there by hand', async () => {
+    await stack.slack.command('bob', '/deploy checkout 3.2.0 to staging');
+    await eventually(async () =>
+      expect((await releaseRows(stack, "version = '3.2.0'")).map((row) => row.outcome)).toEqual(['succeeded']),
+    );
+    patchByHand(stack, '4.0.0');
+    await eventually(() => expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:4.0.0`));
+    const answer = await stack.slack.command('bob', '/deploy checkout 3.0.0 to staging --dry-run');
+    expect(answer.json?.text).toContain('⚠ downgrade from 4.0.0; ⚠ older than the last good release, 3.2.0 (');
+  });
+
   it.each(['latest', 'main', 'stable'])('refuses the mutable tag %s, enqueuing nothing', async (tag) => {
-    const jobsBefore = await totalJobs(stack.bot);
+    const [jobsBefore, imageBefore] = [await totalJobs(stack.bot), currentImage(stack, 'staging')];
     const answer = await stack.slack.command('bob', `/deploy checkout ${tag} to staging`);
     expect(answer.json?.text).toContain(`\`${tag}\` is a mutable tag`);
     expect(answer.json?.text).toContain('allowMutableTags: true');
     expect(await totalJobs(stack.bot)).toBe(jobsBefore);
-    expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:3.1.0`);
+    expect(currentImage(stack, 'staging')).toBe(imageBefore);
   });
 });
 
