@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ReleaseLedger } from '../adapters/release-ledger.ts';
+import { withinBudget } from '../core/deadline.ts';
 import { isMutableTag, type Catalog, type CatalogService } from '../core/catalog.ts';
 import { tagOf, type DeployPlan } from '../core/plan.ts';
 import { isGood, newestFirst } from '../core/release.ts';
@@ -24,15 +25,19 @@ export function refuseMutableTag(
   );
 }
 
+const LEDGER_READ_MS = 400;
+
 export type WarningDeps = { catalog: Catalog; releases: ReleaseLedger; logger: Logger };
 
 // The plan with its ⚠ lines. The ledger is read for the last good release; when it does not answer,
 // nothing is claimed about it (a warning never says what is not known).
 export async function withWarnings(deps: WarningDeps, plan: DeployPlan, digest?: string): Promise<DeployPlan> {
-  const releases = await deps.releases.forTarget(plan.service, plan.env, 50).catch((error: unknown) => {
+  const read = deps.releases.forTarget(plan.service, plan.env, 50).catch((error: unknown) => {
     deps.logger.warn({ err: error }, 'could not read the release ledger for the plan warnings');
     return [];
   });
+  // Pre-flight answers inside Slack's 3 s when it can: a slow ledger costs the warning, not the reply.
+  const releases = (await withinBudget(read, LEDGER_READ_MS)) ?? [];
   const good = newestFirst(releases).find(isGood);
   const warnings = versionWarnings({
     to: plan.to.version,

@@ -1,9 +1,12 @@
 import type { TargetLocks } from '../adapters/locks.ts';
+import { withinBudget } from '../core/deadline.ts';
 import { backupBeforeIn, type Catalog } from '../core/catalog.ts';
 import type { ChangeKind } from '../core/policy.ts';
 import { previewGate, type GatePreview, type Holder } from '../core/preview.ts';
 import type { Plan } from '../core/plan.ts';
 import { deployLockKey, environmentOf, restoreLockKey } from '../core/targets.ts';
+
+const LOCK_READ_MS = 300;
 
 export type PreviewDeps = { catalog: Catalog; locks: TargetLocks; now: () => Date };
 
@@ -20,10 +23,13 @@ export type PreviewTarget = {
 
 // The gate a change would meet, read without taking anything: the lock is only looked at.
 export async function readGatePreview(deps: PreviewDeps, target: PreviewTarget): Promise<GatePreview> {
-  const holder = await deps.locks.holder(target.lockKey).then(
-    (found): Holder | undefined => found && { userId: found.userId, what: found.what, jobId: found.jobId },
+  const read = deps.locks.holder(target.lockKey).then(
+    (found): Holder | 'free' => (found ? { userId: found.userId, what: found.what, jobId: found.jobId } : 'free'),
     () => 'unreadable' as const,
   );
+  // A Redis that hangs must not hold the reply (it shares Slack's 3 s): not answered is not free.
+  const answered = (await withinBudget(read, LOCK_READ_MS)) ?? 'unreadable';
+  const holder = answered === 'free' ? undefined : answered;
   const backupBefore =
     target.kind === 'deploy' && target.service ? backupBeforeIn(deps.catalog, target.service, target.env) : undefined;
   return previewGate({
