@@ -72,16 +72,12 @@ function isUser(person: Person, userId: string): boolean {
 function verdictOf(gate: ReturnType<typeof gateFor>, policy: ApprovalPolicy | undefined, ask: PreviewAsk): string {
   if (gate.verdict === 'frozen') {
     const until = `blocked by the freeze "${gate.freeze.name}" until ${utcDateTime(gate.freeze.end)}`;
-    if (!gate.breakGlassPossible) return `${until}: nothing overrides it in ${envWord(ask)}`;
+    if (!gate.breakGlassPossible) return `${until}: nothing overrides it (this environment has no break-glass policy)`;
     return `${until}: needs --break-glass "why" and ${approvalsNeeded(policy)}`;
   }
   if (ask.holder === 'unreadable') return 'unknown: the lock could not be read, so whether it is free is not known';
   if (ask.holder) return `blocked: <@${ask.holder.userId}> is changing it now (job \`${ask.holder.jobId}\`)`;
   return policy ? `needs ${approvalsNeeded(policy)}` : 'would run now';
-}
-
-function envWord(ask: PreviewAsk): string {
-  return ask.env.breakGlass ? 'this environment' : 'this environment (it has no break-glass policy)';
 }
 
 // "2 approvals from @sre-leads plus 1 break-glass approval from @incident-commanders".

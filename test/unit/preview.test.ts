@@ -34,7 +34,7 @@ describe('previewGate', () => {
     const preview = previewGate({ ...ask, kind: 'deploy', now: new Date('2026-11-25T12:00:00Z') });
     expect(preview.freeze).toMatchObject({ name: 'friday', inForce: true });
     expect(preview.verdict).toBe(
-      'blocked by the freeze "friday" until 2026-11-25 18:00 UTC: nothing overrides it in this environment (it has no break-glass policy)',
+      'blocked by the freeze "friday" until 2026-11-25 18:00 UTC: nothing overrides it (this environment has no break-glass policy)',
     );
   });
 
