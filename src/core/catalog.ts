@@ -135,6 +135,7 @@ export const serviceSchema = z
     gracePeriod: duration.default(5 * 60_000),
     canary: canary.optional(),
     team: z.string().optional(),
+    allowMutableTags: z.boolean().default(false),
   })
   .transform((service) =>
     service.strategy === 'canary' && service.canary === undefined
@@ -246,6 +247,8 @@ const rolesSchema = z.strictObject(
   >,
 );
 
+const DEFAULT_MUTABLE_TAGS = ['latest', 'main', 'master', 'stable'] as const;
+
 // Words of the command grammar cannot be names: "/deploy history checkout production" must stay unambiguous.
 const RESERVED = new Set(['history', 'list', 'verify', 'to', 'help']);
 
@@ -259,6 +262,8 @@ export const catalogSchema = z
     roles: rolesSchema.default({}),
     // (added) where the daily retention report goes; without it the report is only logged and audited.
     backups: z.strictObject({ reportChannel: channel.optional() }).default({}),
+    // Tags that name a different image from one day to the next: refused unless a service allows them.
+    mutableTags: z.array(z.string().min(1)).default([...DEFAULT_MUTABLE_TAGS]),
     incidents: incidentsSchema.default({
       oncall: [],
       archiveAfter: 7 * 86_400_000,
@@ -314,3 +319,15 @@ export type CatalogService = z.output<typeof serviceSchema>;
 export type CatalogDatabase = z.output<typeof databaseSchema>;
 export type ApprovalPolicy = z.output<typeof approvalPolicy>;
 export type FreezeWindow = z.output<typeof freezeWindow>;
+
+// The database a deploy of `service` to `env` backs up first: `backupBefore`, when that database lives
+// in the same environment (a staging deploy does not back up the production database).
+export function backupBeforeIn(catalog: Catalog, service: string, env: string): string | undefined {
+  const name = catalog.services[service]?.backupBefore;
+  return name && catalog.databases[name]?.environment === env ? name : undefined;
+}
+
+// `latest`, `main`…: a tag that can point at another image tomorrow (compared case-insensitively).
+export function isMutableTag(catalog: Catalog, version: string): boolean {
+  return catalog.mutableTags.some((tag) => tag.toLowerCase() === version.toLowerCase());
+}

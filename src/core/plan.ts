@@ -36,6 +36,9 @@ export const deployPlanSchema = z.object({
   canary: z
     .object({ name: z.string(), steps: z.array(z.number().int().min(1).max(100)), holdMs: z.number().int().min(0) })
     .optional(),
+  // The ⚠ lines people must see before approving (core/version-warnings.ts): downgrade, older than
+  // the last good release, a mutable tag.
+  warnings: z.array(z.string()).optional(),
 });
 
 export type DeployPlan = z.output<typeof deployPlanSchema>;
@@ -177,4 +180,9 @@ export function planSummary(plan: Plan): string {
 export function changeCause(plan: WorkloadPlan, requester: string): string {
   const what = plan.kind === 'rollback' ? `rollback to ${plan.to.version}` : plan.to.version;
   return `ops-bot: ${what} by <@${requester}>${plan.reason ? ` — ${plan.reason}` : ''}`;
+}
+
+// A plan's ⚠ lines for an audit row's details: the audit says what the approvers were shown.
+export function warningDetails(plan: Plan): { warnings?: string[] } {
+  return plan.kind === 'deploy' && plan.warnings?.length ? { warnings: plan.warnings } : {};
 }

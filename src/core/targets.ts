@@ -32,3 +32,8 @@ export function deployLockKey(service: string, env: string): string {
 export function planningKey(service: string, env: string): string {
   return `planning:${service}:${env}`;
 }
+
+// One restore into a given new target at a time.
+export function restoreLockKey(engine: string, target: string): string {
+  return `restore:${engine}:${target}`;
+}

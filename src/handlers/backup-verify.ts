@@ -2,7 +2,9 @@ import { section, view, type View } from '../bot/views/blocks.ts';
 import { queuedView } from '../bot/views/jobs.ts';
 import type { BackupRecord } from '../core/backup.ts';
 import type { CatalogDatabase } from '../core/catalog.ts';
+import { activeFreeze } from '../core/freeze.ts';
 import { jobIdFor } from '../core/ids.ts';
+import { environmentOf } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { requireRole } from './authorize.ts';
@@ -35,7 +37,7 @@ export async function requestVerify(
   await requireRole(deps, envelope.requestedBy.userId, 'backup');
   const { record, database } = await verifiableBackup(deps, backupId, deadline);
   if (plan) {
-    const text = verifySteps(backupId, record, database);
+    const text = `${verifySteps(backupId, record, database)} ${verifyGate(deps, database)}`;
     await accept({ action: 'backup.verify-plan', target: record.database, details: { backupId } });
     return view(text, [section(`:clipboard: ${text}`)]);
   }
@@ -89,6 +91,15 @@ function verifySteps(backupId: string, record: BackupRecord, database: CatalogDa
     'delete it without a final snapshot',
   ]);
   return `Verify would ${steps}. It costs the instance's running time.`;
+}
+
+// What a preview of any change shows beside its plan, for a verify: it touches only a scratch copy, so
+// no approval, lock or freeze stands in its way, and a freeze in force is named so nobody wonders.
+function verifyGate(deps: HandlerDeps, database: CatalogDatabase): string {
+  const env = database.environment;
+  const freeze = activeFreeze(environmentOf(deps.catalog, env).freeze, deps.now());
+  const frozen = freeze ? `; the freeze "${freeze.name}" in ${env} does not apply to it` : '';
+  return `Now: would run now. It changes nothing people use, so it needs no approval and takes no lock${frozen}.`;
 }
 
 // "a, b, and c": steps as one sentence.

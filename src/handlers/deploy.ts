@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { LockHolder } from '../adapters/locks.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { dryRunView } from '../bot/views/plan.ts';
-import { describePolicy } from '../core/approval.ts';
 import type { DeployRequest } from '../core/grammar/commands.ts';
 import { jobIdFor } from '../core/ids.ts';
-import { planSummary, type DeployPlan } from '../core/plan.ts';
-import { gateFor, utcTime } from '../core/policy.ts';
+import { planSummary, warningDetails, type DeployPlan } from '../core/plan.ts';
+import { gateFor } from '../core/policy.ts';
 import { deployLockKey, serviceTarget, type ServiceTarget } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import { frozenError } from '../jobs/change-gate.ts';
+import { previewOfPlan } from '../jobs/gate-preview.ts';
 import { planDeploy, type DeployChange } from '../jobs/preflight.ts';
 import { requireRole } from './authorize.ts';
 import type { CommandHandler, CommandTurn } from './command-intake.ts';
@@ -79,13 +79,14 @@ async function planAndEnqueue(
   const budget = turn.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS);
   const plan = await withinBudget(planDeploy(deps, change, turn.payload.user_id), budget);
   if (request.dryRun && plan) {
+    const preview = await previewOfPlan(deps, plan, turn.payload.user_id);
     await turn.accept({
       action: 'deploy.dry-run',
       target: `${request.service}/${request.env}`,
       reason: planSummary(plan),
-      details: { version: request.version, dryRun: true },
+      details: { version: request.version, dryRun: true, verdict: preview.verdict, ...warningDetails(plan) },
     });
-    return dryRunView(plan, gate?.policy ? describePolicy(gate.policy, utcTime) : undefined);
+    return dryRunView(plan, preview);
   }
   await acceptDeploy(turn, request, target, { jobId, plan, gate, breakGlass });
   await enqueueBefore(deps, turn.deadline, 'plan', jobId, { ...turn.envelope(), change, ...onlyGiven({ plan }) });
@@ -128,7 +129,7 @@ async function acceptDeploy(
         version: request.version,
         strategy: request.strategy ?? target.service.strategy,
         dryRun: request.dryRun,
-        ...(plan ? { plan: planSummary(plan) } : {}),
+        ...(plan ? { plan: planSummary(plan), ...warningDetails(plan) } : {}),
         ...(breakGlass ? { breakGlass: true } : {}),
       },
     },

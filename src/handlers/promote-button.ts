@@ -104,6 +104,9 @@ async function promote(
   const jobId = jobIdFor('plan', deliveryKey);
   const what = `promotion of ${button.service} ${button.version} from ${button.env}`;
   const reservation = { service: button.service, env: button.to, jobId, userId, what };
+  // A request already posted is the answer, even while its plan job is still finishing (and holds the
+  // reservation): the press would otherwise be told it is "being planned" next to the request itself.
+  await refuseWhileWaiting(deps, button);
   return whilePlanning(deps, reservation, async () => {
     // Under the reservation: an earlier press's plan job releases it only once its request is stored.
     await refuseWhileWaiting(deps, button);

@@ -1,6 +1,8 @@
 import type { Accept } from './backup-verify.ts';
 import { knownBackup } from './databases.ts';
 import type { View } from '../bot/views/blocks.ts';
+import { dryRunView } from '../bot/views/plan.ts';
+import { planSummary } from '../core/plan.ts';
 import type { BackupRecord } from '../core/backup.ts';
 import type { CatalogDatabase } from '../core/catalog.ts';
 import { jobIdFor } from '../core/ids.ts';
@@ -9,6 +11,7 @@ import { environmentOf } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
 import { planRestore, type RestoreChange } from '../jobs/backup/restore-plan.ts';
 import { frozenError } from '../jobs/change-gate.ts';
+import { previewOfPlan } from '../jobs/gate-preview.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { requireRole } from './authorize.ts';
 import { AFTER_PREFLIGHT_MS, CLUSTER_BUDGET_MS, withinBudget, type AckDeadline } from './budget.ts';
@@ -23,6 +26,8 @@ export type RestoreAsk = {
   target: string;
   reason?: string | undefined;
   breakGlass?: string | undefined;
+  // `--plan`: the plan and the gate it would meet; nothing is reserved, enqueued or asked for.
+  plan?: boolean | undefined;
   // The command's ack deadline (the backup read, pre-flight, audit write and enqueue share it), or
   // the form's longer one (a submitted form is acked before this runs).
   deadline: AckDeadline;
@@ -42,6 +47,10 @@ export async function requestRestore(
   const { record, database } = await restorableBackup(deps, ask.backupId, ask.deadline);
   const env = database.environment;
   const gate = gateFor(environmentOf(deps.catalog, env), 'restore', ask.breakGlass, deps.now());
+  if (ask.plan) {
+    const change = restoreChangeOf(ask, record, env, gate.freeze ? ask.breakGlass : undefined);
+    return previewRestore(deps, { ...ask, change, userId }, accept);
+  }
   if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
   const breakGlass = gate.freeze ? ask.breakGlass : undefined;
   const change = restoreChangeOf(ask, record, env, breakGlass);
@@ -62,6 +71,29 @@ export async function requestRestore(
     await enqueueBefore(deps, ask.deadline, 'plan', jobId, { ...envelope, change, ...onlyGiven({ plan }) });
     return planQueuedView(jobId, plan, ask.target);
   });
+}
+
+// What the restore would do and the gate it would meet (the database's environment decides).
+async function previewRestore(
+  deps: HandlerDeps,
+  ask: RestoreAsk & { change: RestoreChange; userId: string },
+  accept: Accept,
+): Promise<View> {
+  const { change } = ask;
+  const plan = await withinBudget(planRestore(deps, change), ask.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS));
+  if (!plan)
+    throw new UserError(`Checking \`${ask.target}\` did not finish in time for the plan. Nothing was changed.`, {
+      hint: 'Try again in a moment.',
+      code: 'plan_slow',
+    });
+  const preview = await previewOfPlan(deps, plan, ask.userId);
+  await accept({
+    action: 'restore.plan',
+    target: `${plan.database}/${plan.env}`,
+    reason: planSummary(plan),
+    details: { backupId: ask.backupId, into: ask.target, verdict: preview.verdict },
+  });
+  return dryRunView(plan, preview);
 }
 
 async function restorableBackup(
@@ -105,6 +137,7 @@ export function restoreCommand(deps: HandlerDeps): CommandHandler {
         target: request.target,
         reason: request.reason,
         breakGlass: request.breakGlass,
+        plan: request.plan,
         deadline: turn.deadline,
       },
       turn.envelope(),

@@ -2,14 +2,14 @@ import { type AuditEntry } from '../core/audit.ts';
 import type { LockHolder } from '../adapters/locks.ts';
 import { dryRunView } from '../bot/views/plan.ts';
 import type { View } from '../bot/views/blocks.ts';
-import { describePolicy } from '../core/approval.ts';
 import { jobIdFor } from '../core/ids.ts';
 import { planSummary } from '../core/plan.ts';
-import { gateFor, utcTime } from '../core/policy.ts';
-import { deployLockKey, planningKey, serviceTarget } from '../core/targets.ts';
+import { gateFor } from '../core/policy.ts';
+import { deployLockKey, serviceTarget } from '../core/targets.ts';
 import type { BoundRelease, ShownRollback } from '../core/rollback-button.ts';
 import { UserError } from '../core/user-error.ts';
 import { frozenError } from '../jobs/change-gate.ts';
+import { previewOfPlan } from '../jobs/gate-preview.ts';
 import type { JobEnvelope } from '../jobs/job-data.ts';
 import { planRollback, type RollbackChange } from '../jobs/rollback-plan.ts';
 import { requireRole } from './authorize.ts';
@@ -54,6 +54,8 @@ export async function requestRollback(
   const target = serviceTarget(deps.catalog, request.service, request.env);
   const userId = requester.envelope.requestedBy.userId;
   await requireRole(deps, userId, 'rollback');
+  // A preview looks at the lock and the gate and takes nothing: not even a running canary is touched.
+  if (request.dryRun) return previewRollback(deps, request, requester);
   const holder = await withQueue('read', () => deps.locks.holder(deployLockKey(request.service, request.env)));
   if (holder) return answerWhileChanging(deps, request, holder);
   const gate = gateFor(target.env, 'rollback', request.breakGlass, deps.now());
@@ -101,6 +103,31 @@ function canaryInProgress(request: RollbackRequest, canary: RunningCanary): User
   );
 }
 
+async function previewRollback(deps: HandlerDeps, request: RollbackRequest, requester: Requester): Promise<View> {
+  const userId = requester.envelope.requestedBy.userId;
+  const target = serviceTarget(deps.catalog, request.service, request.env);
+  const gate = gateFor(target.env, 'rollback', request.breakGlass, deps.now());
+  const change = rollbackChangeOf(request, gate.freeze ? request.breakGlass : undefined);
+  const budget = requester.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS);
+  const plan = await withinBudget(planRollback(deps, change, userId), budget);
+  if (!plan)
+    throw new UserError(`The cluster of ${request.env} did not answer in time for the dry run. Nothing was changed.`, {
+      hint: 'Try again in a moment.',
+      code: 'dry_run_slow',
+    });
+  const preview = await previewOfPlan(deps, plan, userId);
+  await requester.accept(
+    {
+      action: 'rollback.dry-run',
+      target: `${request.service}/${request.env}`,
+      reason: planSummary(plan),
+      details: { dryRun: true, verdict: preview.verdict, ...(request.to ? { to: request.to } : {}) },
+    },
+    { failClosed: false },
+  );
+  return dryRunView(plan, preview);
+}
+
 async function planAndEnqueue(
   deps: HandlerDeps,
   request: RollbackRequest,
@@ -112,14 +139,6 @@ async function planAndEnqueue(
 ): Promise<View> {
   const budget = requester.deadline.share(CLUSTER_BUDGET_MS, AFTER_PREFLIGHT_MS);
   const plan = await withinBudget(planRollback(deps, change, requester.envelope.requestedBy.userId), budget);
-  if (request.dryRun && plan) {
-    await deps.locks.unreserve(planningKey(request.service, request.env), jobId);
-    await requester.accept(
-      { action: 'rollback.dry-run', target: `${request.service}/${request.env}`, reason: planSummary(plan) },
-      { failClosed: false },
-    );
-    return dryRunView(plan, gate.policy ? describePolicy(gate.policy, utcTime) : undefined);
-  }
   await requester.accept(
     {
       action: 'rollback.request',
@@ -152,6 +171,7 @@ export function rollbackCommand(deps: HandlerDeps): CommandHandler {
       to: request.to,
       reason: request.reason,
       breakGlass: request.breakGlass,
+      dryRun: request.dryRun,
     };
     return requestRollback(deps, rollback, {
       envelope: turn.envelope(),

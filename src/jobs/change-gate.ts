@@ -3,7 +3,7 @@ import { approvalRequestView, approvalWaitingView } from '../bot/views/approval.
 import { startingView } from '../bot/views/plan.ts';
 import { newApprovalRequest, type ApprovalPolicy } from '../core/approval.ts';
 import type { FreezePeriod } from '../core/freeze.ts';
-import { planHash, planSummary, planTarget, type Plan } from '../core/plan.ts';
+import { planHash, planSummary, planTarget, warningDetails, type Plan } from '../core/plan.ts';
 import { gateFor, utcDateTime } from '../core/policy.ts';
 import { environmentOf } from '../core/targets.ts';
 import { UserError } from '../core/user-error.ts';
@@ -133,6 +133,7 @@ async function storeRequest(deps: ProcessorDeps, submission: ChangeSubmission, s
       reason: breakGlass ? `BREAK-GLASS during freeze "${freeze}": ${breakGlass}` : plan.reason,
       details: {
         plan: planSummary(plan),
+        ...warningDetails(plan),
         approvalId: id,
         expiresAt: stored.expiresAt.toISOString(),
         ...(breakGlass ? { breakGlass: true } : {}),

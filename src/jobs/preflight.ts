@@ -13,6 +13,7 @@ import { UserError } from '../core/user-error.ts';
 import type { z } from 'zod';
 import type { deployChange } from './job-data.ts';
 import { factsOf, imageOfSet } from './deploy/cancelled.ts';
+import { refuseMutableTag, withWarnings } from './deploy-warnings.ts';
 import { previousRevision } from './deploy/undo.ts';
 import { explainKube } from './kube-errors.ts';
 
@@ -32,6 +33,7 @@ const COLOURS = ['blue', 'green'] as const;
 export async function planDeploy(deps: PreflightDeps, change: DeployChange, requester: string): Promise<DeployPlan> {
   const target = serviceTarget(deps.catalog, change.service, change.env);
   const { service } = target;
+  refuseMutableTag(deps.catalog, change.service, service, change);
   const cluster = clusterOf(deps, target.env.context);
   const strategy: Strategy = change.strategy ?? service.strategy;
   const image = imageOfChange(service, change);
@@ -57,7 +59,7 @@ export async function planDeploy(deps: PreflightDeps, change: DeployChange, requ
     .catch((error: unknown) => {
       throw explainKube(error, `patch ${plan.namespace}/${dryRunTarget} (dry run)`);
     });
-  return plan;
+  return withWarnings(deps, plan, change.digest);
 }
 
 // The image a deploy sets: the catalog's repository at the version, or at the digest of a promotion.
@@ -194,15 +196,14 @@ async function notRunningDigest(
 ): Promise<void> {
   if (!change.digest || rolloutVerdict(current).state !== 'complete') return;
   const sets = await cluster.replicaSets(current).catch(() => []);
-  const release = releaseSetOf(current, sets);
-  if (!release) return;
-  const pods = await cluster.podHealth(current.namespace, release.podLabels).catch(() => []);
+  const live = releaseSetOf(current, sets);
+  if (!live) return;
+  const pods = await cluster.podHealth(current.namespace, live.podLabels).catch(() => []);
   const ids = pods.flatMap((pod) => pod.containers).filter((container) => container.name === service.container);
   if (ids.length === 0 || !ids.every((container) => container.imageID?.endsWith(`@${change.digest}`))) return;
-  throw new UserError(
-    `${change.service} is already running ${pinnedWords(change.version, change.digest)} in ${change.env}: its pods run that digest; nothing to do.`,
-    { code: 'already_running' },
-  );
+  const release = pinnedWords(change.version, change.digest);
+  const what = `${change.service} is already running ${release} in ${change.env}`;
+  throw new UserError(`${what}: its pods run that digest; nothing to do.`, { code: 'already_running' });
 }
 
 // How many problems the pods of the release being rolled out show (0 when they cannot be read).

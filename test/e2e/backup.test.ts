@@ -192,6 +192,7 @@ describe('/backup verify of RDS', () => {
       `/backup verify ${idOf(lastMessage('Backup of analytics')!.text)} --plan`,
     );
     expect(plan.json?.text).toContain('Verify would restore');
+    expect(plan.json?.text).toContain('Now: would run now. It changes nothing people use, so it needs no approval');
     expect(stack.rds.calls.filter((call) => call.action.startsWith('Restore')).length).toBe(restores);
   });
 });
@@ -251,6 +252,29 @@ describe('/backup of PostgreSQL', () => {
 });
 
 describe('/restore', () => {
+  it('--plan shows the restore and the gate it would meet, and enqueues, locks and asks for nothing', async () => {
+    const orders = idOf(lastMessage('Backup of orders')!.text);
+    const count = async () =>
+      (await stack.bot.pool.query('SELECT count(*)::int AS n FROM approval_requests')).rows[0].n;
+    const [jobsBefore, approvalsBefore] = [await totalJobs(stack.bot), await count()];
+    const answer = await stack.slack.command('dave', `/restore ${orders} to orders-preview --plan`);
+    expect(answer.json?.text).toContain('Plan: ');
+    expect(answer.json?.text).toContain('Now: needs 2 approvals from @sre-leads.');
+    const blocks = JSON.stringify(answer.json?.blocks);
+    expect(blocks).toContain('*Lock*\\nfree');
+    expect(blocks).toContain('*Freeze*\\nnone in force');
+    expect(blocks).toContain('The backup is available and the new target name is free');
+    expect(await totalJobs(stack.bot)).toBe(jobsBefore);
+    expect(await count()).toBe(approvalsBefore);
+    expect(
+      stack.rds.calls.filter(
+        (call) => call.action.startsWith('Restore') && call.params.DBInstanceIdentifier === 'orders-preview',
+      ),
+    ).toEqual([]);
+    const refused = await stack.slack.command('dave', `/restore ${orders} to orders-prod --plan`);
+    expect(refused.json?.text).toContain('An RDS instance `orders-prod` already exists');
+  });
+
   it('refuses an existing target, and in production runs once after approval, ending with the endpoint', async () => {
     const orders = idOf(lastMessage('Backup of orders')!.text);
     const existing = await stack.slack.command('dave', `/restore ${orders} to orders-prod`);

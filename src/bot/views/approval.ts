@@ -9,7 +9,7 @@ import { esc } from '../../core/mrkdwn.ts';
 import { planSubject, planSummary, versionWords, type Plan } from '../../core/plan.ts';
 import { utcTime } from '../../core/policy.ts';
 import { actions, code, context, header, section, view, type Block, type View } from './blocks.ts';
-import { planFields } from './plan.ts';
+import { planFields, warningBlocks } from './plan.ts';
 
 export type ApprovalViewState = {
   request: ApprovalRequest;
@@ -17,6 +17,8 @@ export type ApprovalViewState = {
   breakGlass: string | undefined;
   freeze: string | undefined;
   executionJobId: string | undefined;
+  // A mutable tag's digest, as the ledger recorded it once the release rolled out.
+  resolvedDigest?: string | undefined;
 };
 
 export const APPROVE = 'approval_approve';
@@ -129,10 +131,15 @@ export function approvalRequestView(state: ApprovalViewState): View {
     header(headline(state)),
     section(`<@${request.requester}> asks to ${askedFor(plan)}.`),
     planFields(plan),
+    ...warningBlocks(plan),
   ];
   if (glass) blocks.push(section(breakGlassLine(state)));
   blocks.push(section(`*Policy:* ${describePolicy(request.policy, utcTime)}`));
   blocks.push(section(`${ICONS[request.status]} *${outcomeText(state)}*`));
+  if (state.resolvedDigest && plan.kind === 'deploy')
+    blocks.push(
+      section(`:label: ${code(plan.to.version)} resolved to ${code(state.resolvedDigest)} when it rolled out.`),
+    );
   if (request.status === 'pending') {
     blocks.push(decisionButtons(request));
     blocks.push(context(`${REACTION_HINT} Approvers: ${approversText(request.policy)}. ${requestIds(request)}`));

@@ -1,5 +1,7 @@
 import { planSubject, planSummary, type Plan, type RestorePlan } from '../../core/plan.ts';
 import { esc } from '../../core/mrkdwn.ts';
+import type { GatePreview } from '../../core/preview.ts';
+import { gateBlocks } from './preview.ts';
 import { code, context, fields, header, section, view, type Block, type View } from './blocks.ts';
 
 function targetKind(engine: RestorePlan['engine']): string {
@@ -27,15 +29,31 @@ export function planFields(plan: Plan): Block {
   ]);
 }
 
+// Downgrade, older than the last good release, a mutable tag: one line each, above everything else
+// people read before they approve.
+export function warningBlocks(plan: Plan): Block[] {
+  const warnings = plan.kind === 'deploy' ? (plan.warnings ?? []) : [];
+  return warnings.length > 0 ? [section(warnings.map((line) => `*${line}*`).join('\n'))] : [];
+}
+
 const DRY_RUN_ACCEPTED =
   ':white_check_mark: The cluster accepted the change in a server-side dry run. Nothing was changed.';
 
-export function dryRunView(plan: Plan, needsApproval: string | undefined): View {
-  const text = `Dry run: ${planSummary(plan)}. Nothing was changed.`;
+const RESTORE_CHECKED =
+  ':white_check_mark: The backup is available and the new target name is free. Nothing was changed.';
+
+// A dry run: the plan, what the cluster said of it, and the gate it would meet. Nothing was enqueued,
+// locked or asked for.
+export function dryRunView(plan: Plan, gate: GatePreview): View {
+  const warned = plan.kind === 'deploy' && plan.warnings ? ` ${plan.warnings.join('; ')}.` : '';
+  const what = plan.kind === 'restore' ? 'Plan' : 'Dry run';
+  const text = `${what}: ${planSummary(plan)}.${warned} Nothing was changed. Now: ${gate.verdict}.`;
   return view(text, [
-    header(`Dry run: ${plan.kind} ${planSubject(plan)}`),
+    header(`${what}: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
-    context(`${DRY_RUN_ACCEPTED}${needsApproval ? ` Without --dry-run this needs approval: ${needsApproval}.` : ''}`),
+    ...warningBlocks(plan),
+    ...gateBlocks(gate),
+    context(plan.kind === 'restore' ? RESTORE_CHECKED : DRY_RUN_ACCEPTED),
   ]);
 }
 

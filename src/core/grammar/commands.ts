@@ -22,7 +22,12 @@ export type {
 export { TITLE_MAX } from './incident-command.ts';
 
 function parseRollback(text: string): RollbackRequest {
-  const args = parseArguments('rollback', text, { to: 'value', reason: 'value', 'break-glass': 'value' });
+  const args = parseArguments('rollback', text, {
+    to: 'value',
+    reason: 'value',
+    'break-glass': 'value',
+    'dry-run': 'switch',
+  });
   const [service, env] = expectCount(
     'rollback',
     args,
@@ -40,11 +45,12 @@ function parseRollback(text: string): RollbackRequest {
     ...optional('to', readFlag('rollback', args, 'to', revisionOrVersionValue)),
     ...optional('reason', readFlag('rollback', args, 'reason', reasonValue)),
     ...optional('breakGlass', readFlag('rollback', args, 'break-glass', reasonValue)),
+    ...(args.flags.has('dry-run') ? { dryRun: true } : {}),
   };
 }
 
 function parseRestore(text: string): RestoreRequest {
-  const args = parseArguments('restore', text, { reason: 'value', 'break-glass': 'value' });
+  const args = parseArguments('restore', text, { reason: 'value', 'break-glass': 'value', plan: 'switch' });
   const words = dropTo(args.positionals, 1);
   if (words.length < 2)
     throw usageError(
@@ -66,6 +72,7 @@ function parseRestore(text: string): RestoreRequest {
     target: read('restore', nameValue('target'), words[1]!.text, 'Target'),
     ...optional('reason', readFlag('restore', args, 'reason', reasonValue)),
     ...optional('breakGlass', readFlag('restore', args, 'break-glass', reasonValue)),
+    ...(args.flags.has('plan') ? { plan: true } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ export type RollbackRequest = {
   to?: { revision: number } | { version: string };
   reason?: string;
   breakGlass?: string;
+  dryRun?: boolean;
 };
 
 export type BackupRequest =
@@ -47,6 +48,7 @@ export type RestoreRequest = {
   target: string;
   reason?: string;
   breakGlass?: string;
+  plan?: boolean;
 };
 
 export type IncidentRequest =

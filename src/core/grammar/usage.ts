@@ -20,7 +20,7 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
   ],
   rollback: [
     {
-      syntax: '/rollback <service> <env> [--to <revision|version>] [--reason "…"] [--break-glass "…"]',
+      syntax: '/rollback <service> <env> [--to <revision|version>] [--reason "…"] [--dry-run] [--break-glass "…"]',
       example: '/rollback checkout production --reason "5xx after 1.4.2"',
       what: 'put the previous (or a named) revision back',
     },
@@ -44,7 +44,7 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
   ],
   restore: [
     {
-      syntax: '/restore <backup-id> [to] <new-target> [--reason "…"] [--break-glass "…"]',
+      syntax: '/restore <backup-id> [to] <new-target> [--reason "…"] [--plan] [--break-glass "…"]',
       example: '/restore orders-20261123-071500-a1b2c3 to orders-restored',
       what: 'restore into a NEW instance or database',
     },

@@ -1,3 +1,4 @@
+import { backupBeforeIn } from '../../core/catalog.ts';
 import type { DeployPlan } from '../../core/plan.ts';
 import { backupLockKey } from '../processors/backup.ts';
 import { takeBackup, type BackupAsk, type BackupProgress, type BackupResult } from '../backup/take.ts';
@@ -8,10 +9,8 @@ import type { DeployRun } from './run.ts';
 // the database's environment. The deploy goes on only once the backup is available; a failed backup
 // stops it with nothing deployed. A resumed deploy past its first step does not back up again.
 export async function backupFirst(run: DeployRun<DeployPlan>): Promise<DeployOutcome | undefined> {
-  const name = run.service.backupBefore;
-  const database = name ? run.deps.catalog.databases[name] : undefined;
-  if (!name || !database || database.environment !== run.plan.env || (run.resumedAt && run.resumedAt !== 'started'))
-    return undefined;
+  const name = backupBeforeIn(run.deps.catalog, run.plan.service, run.plan.env);
+  if (!name || (run.resumedAt && run.resumedAt !== 'started')) return undefined;
   const { deps, data, jobId } = run;
   run.set({ phase: 'starting', note: `:floppy_disk: Backing up ${name} first…` });
   const lock = await deps.locks.acquire(backupLockKey(name), {

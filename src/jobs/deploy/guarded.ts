@@ -15,6 +15,7 @@ import { announceOutcome, refusedAtExecution, supersedeWaiting } from './outcome
 import type { ProcessorDeps, ProcessorInput } from '../processor.ts';
 import type { DeployOutcome } from './rolling.ts';
 import { DeployRun, type ChangeData } from './run.ts';
+import { showResolvedDigest } from './resolved-digest.ts';
 
 // A change (deploy or rollback) runs only if everything that made it allowed still holds: the plan
 // is the one approved (or the environment needs no approval), its image is the catalog's, no freeze
@@ -196,6 +197,7 @@ async function executeLocked<P extends WorkloadPlan>(
     run.set({ digest: found.digest ?? null });
     // The durable record first: a job re-run after a stall recognises its change by this row.
     await result.write(outcome.decision, outcome.detail, { revision: outcome.revision }, found);
+    await showResolvedDigest(deps, data, found.digest);
     return outcome;
   } catch (error) {
     const explained = explainKube(error, `${plan.kind} ${plan.service}`);

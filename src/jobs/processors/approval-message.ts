@@ -1,6 +1,8 @@
 import { approvalRequestView, approvalWaitingView } from '../../bot/views/approval.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
-import type { Processor } from '../processor.ts';
+import type { ApprovalRecord } from '../../adapters/approval-store.ts';
+import { isMutableTag } from '../../core/catalog.ts';
+import type { Processor, ProcessorDeps } from '../processor.ts';
 
 // Keeps the approval message (and its mirror) equal to the stored state. Many decisions in a burst
 // enqueue many refreshes; each renders whatever is stored now, under a short per-request lock, so
@@ -21,6 +23,7 @@ export const approvalMessageProcessor: Processor<'approval-message'> = async ({ 
       breakGlass: record.breakGlass,
       freeze: record.freeze,
       executionJobId: record.executionJobId,
+      resolvedDigest: await resolvedDigest(deps, record),
     };
     try {
       await deps.slack.updateMessage(record.message, approvalRequestView(state));
@@ -49,3 +52,11 @@ export const approvalMessageProcessor: Processor<'approval-message'> = async ({ 
     await lock.lease.release();
   }
 };
+
+// The digest a mutable tag resolved to, once its release rolled out (the ledger's row of the job).
+async function resolvedDigest(deps: ProcessorDeps, record: ApprovalRecord): Promise<string | undefined> {
+  const { plan, executionJobId } = record;
+  if (plan.kind !== 'deploy' || !executionJobId || !isMutableTag(deps.catalog, plan.to.version)) return undefined;
+  const release = await deps.releases.byJob(executionJobId).catch(() => undefined);
+  return release?.digest ?? undefined;
+}

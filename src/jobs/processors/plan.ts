@@ -1,8 +1,7 @@
 import { dryRunView } from '../../bot/views/plan.ts';
-import { describePolicy } from '../../core/approval.ts';
-import { planSummary, planTarget, tagOf } from '../../core/plan.ts';
-import { gateFor, utcTime } from '../../core/policy.ts';
-import { environmentOf, planningKey } from '../../core/targets.ts';
+import { planSummary, planTarget, tagOf, warningDetails } from '../../core/plan.ts';
+import { planningKey } from '../../core/targets.ts';
+import { previewOfPlan } from '../gate-preview.ts';
 import { submitChange } from '../change-gate.ts';
 import { planDeploy } from '../preflight.ts';
 import { planRestore } from '../backup/restore-plan.ts';
@@ -34,8 +33,7 @@ async function planAndSubmit(
         ? await planRollback(deps, change, data.requestedBy.userId)
         : await planRestore(deps, change));
   if (change.dryRun) {
-    const gate = gateFor(environmentOf(deps.catalog, plan.env), plan.kind, change.breakGlass, deps.now());
-    const needs = gate.verdict === 'proceed' && gate.policy ? describePolicy(gate.policy, utcTime) : undefined;
+    const preview = await previewOfPlan(deps, plan, data.requestedBy.userId);
     await deps.audit.record({
       event: 'result',
       decision: 'dry-run',
@@ -49,9 +47,9 @@ async function planAndSubmit(
       details:
         plan.kind === 'restore'
           ? { backupId: plan.backupId, target: plan.target }
-          : { from: tagOf(plan.from.image), to: plan.to.version },
+          : { from: tagOf(plan.from.image), to: plan.to.version, verdict: preview.verdict, ...warningDetails(plan) },
     });
-    await replyToRequester(deps.slack, data, dryRunView(plan, needs));
+    await replyToRequester(deps.slack, data, dryRunView(plan, preview));
     return { dryRun: true, plan: planSummary(plan) };
   }
   return submitChange(deps, { plan, envelope: data, planJobId: jobId });

@@ -4,6 +4,7 @@ import { createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
 import { restoreView, type RestoreViewState } from '../../bot/views/backup.ts';
 import { planTarget } from '../../core/plan.ts';
 import { UserError } from '../../core/user-error.ts';
+import { restoreLockKey } from '../../core/targets.ts';
 import { ensureAllowed } from '../change-allowed.ts';
 import { planRestore } from '../backup/restore-plan.ts';
 import { explainRds } from '../backup/rds-errors.ts';
@@ -80,7 +81,7 @@ function restoreAudit(deps: ProcessorDeps, data: JobData<'restore'>, jobId: stri
 
 async function lockTarget(deps: ProcessorDeps, data: JobData<'restore'>, jobId: string): Promise<Lease> {
   const { plan } = data;
-  const lock = await deps.locks.acquire(`restore:${plan.engine}:${plan.target}`, {
+  const lock = await deps.locks.acquire(restoreLockKey(plan.engine, plan.target), {
     jobId,
     userId: data.requestedBy.userId,
     what: `restore of ${plan.backupId} into ${plan.target}`,
