@@ -9,6 +9,9 @@ export type VersionFacts = {
   lastGood?: { version: string; at: Date } | undefined;
   // A mutable tag the service allows: which image it names is known only once the pods pull it.
   mutable: boolean;
+  // The newest release of this version here was rolled back away from: by whom (none: its own
+  // automatic rollback), when and why.
+  rolledBack?: { env: string; at: Date; by: string | undefined; why: string } | undefined;
 };
 
 // The ⚠ lines of a plan: shown in the dry run, the approval request and the audit, so the mistake
@@ -21,6 +24,11 @@ export function versionWarnings(facts: VersionFacts): string[] {
     warnings.push(`⚠ downgrade from ${running}${sameAsGood ? ' (the last good release)' : ''}`);
   if (lastGood && !sameAsGood && compareSemver(to, lastGood.version) === -1)
     warnings.push(`⚠ older than the last good release, ${lastGood.version} (${utcDateTime(lastGood.at)})`);
+  if (facts.rolledBack) {
+    const { env, at, by, why } = facts.rolledBack;
+    const who = by ? `<@${by}>` : 'its automatic rollback';
+    warnings.push(`⚠ ${to} was rolled back in ${env} on ${utcDateTime(at)} by ${who}: ${why}`);
+  }
   if (facts.mutable)
     warnings.push(`⚠ \`${to}\` is a mutable tag: the digest the cluster resolves is shown once it has rolled out`);
   return warnings;

@@ -3,7 +3,7 @@ import type { ReleaseLedger } from '../adapters/release-ledger.ts';
 import { withinBudget } from '../core/deadline.ts';
 import { isMutableTag, type Catalog, type CatalogService } from '../core/catalog.ts';
 import { tagOf, type DeployPlan } from '../core/plan.ts';
-import { isGood, newestFirst } from '../core/release.ts';
+import { isGood, newestFirst, rolledBackStory } from '../core/release.ts';
 import { UserError } from '../core/user-error.ts';
 import { versionWarnings } from '../core/version-warnings.ts';
 
@@ -39,11 +39,17 @@ export async function withWarnings(deps: WarningDeps, plan: DeployPlan, digest?:
   // Pre-flight answers inside Slack's 3 s when it can: a slow ledger costs the warning, not the reply.
   const releases = (await withinBudget(read, LEDGER_READ_MS)) ?? [];
   const good = newestFirst(releases).find(isGood);
+  // The same release again: by version, or by digest for a promotion (the same bits under any tag).
+  const same = newestFirst(releases).find(
+    (release) => release.version === plan.to.version || (digest !== undefined && release.digest === digest),
+  );
+  const story = same && rolledBackStory(releases, same);
   const warnings = versionWarnings({
     to: plan.to.version,
     running: tagOf(plan.from.image),
     lastGood: good && { version: good.version, at: good.startedAt },
     mutable: !digest && isMutableTag(deps.catalog, plan.to.version),
+    rolledBack: story && { env: plan.env, ...story },
   });
   return warnings.length > 0 ? { ...plan, warnings } : plan;
 }

@@ -77,6 +77,21 @@ describe('warnings before mistakes', () => {
     expect(answer.json?.text).toContain('⚠ downgrade from 4.0.0; ⚠ older than the last good release, 3.2.0 (');
   });
 
+  it('says the same release was rolled back here, by whom and why, before it is asked for again', async () => {
+    await stack.slack.command('bob', '/deploy checkout 4.1.0 to staging');
+    await eventually(async () =>
+      expect((await releaseRows(stack, "version = '4.1.0'")).map((row) => row.outcome)).toEqual(['succeeded']),
+    );
+    await stack.slack.command('carol', '/rollback checkout staging --reason "5xx after 4.1.0"');
+    await eventually(async () =>
+      expect((await releaseRows(stack, "version = '4.1.0'")).map((row) => row.outcome)).toEqual(['rolled_back']),
+    );
+    const answer = await stack.slack.command('bob', '/deploy checkout 4.1.0 to staging --dry-run');
+    expect(answer.json?.text).toMatch(
+      /⚠ 4\.1\.0 was rolled back in staging on \d{4}-\d\d-\d\d \d\d:\d\d UTC by <@U0CAROL003>: 5xx after 4\.1\.0/,
+    );
+  }, 60_000);
+
   it.each(['latest', 'main', 'stable'])('refuses the mutable tag %s, enqueuing nothing', async (tag) => {
     const [jobsBefore, imageBefore] = [await totalJobs(stack.bot), currentImage(stack, 'staging')];
     const answer = await stack.slack.command('bob', `/deploy checkout ${tag} to staging`);
