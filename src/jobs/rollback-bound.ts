@@ -35,11 +35,13 @@ export function checkRowBound(check: BoundCheck, set: ReplicaSetState): void {
 
 function movedOn(check: BoundCheck, what: string): UserError {
   const { running, env, service } = check;
-  const how = running?.kind === 'rollback' ? 'rolled back to' : 'deployed';
   const at = running ? whenWords(running.finishedAt ?? running.startedAt, check.now) : '';
-  const now = running
-    ? `${running.version}, ${how} by <@${running.requester}> at ${at}`
-    : `${tagOf(check.image)}, changed outside ops-bot`;
+  const who = running ? `<@${running.requester}>` : '';
+  const now = !running
+    ? `${tagOf(check.image)}, changed outside ops-bot`
+    : running.kind === 'rollback'
+      ? `${running.version}, which ${who} rolled back to at ${at}`
+      : `${running.version}, deployed by ${who} at ${at}`;
   return new UserError(`This Rollback was for ${what}; ${env} now runs ${now}. Nothing was changed.`, {
     hint: `Use \`/rollback ${service} ${env}\` to go back from what runs now.`,
     code: 'button_moved_on',

@@ -108,7 +108,7 @@ describe('Rollback buttons bound to the release they show', () => {
     // Pressed again, the deploy it was for no longer runs.
     await stack.slack.click('erin', { messageTs: third.ts, actionId: 'deploy_rollback' });
     expect(await answerTo('U0ERIN0005', /This Rollback was for/)).toMatch(
-      /for checkout 1\.3 .*; staging now runs 1\.2, rolled back to by <@U0CAROL003> at/,
+      /for checkout 1\.3 .*; staging now runs 1\.2, which <@U0CAROL003> rolled back to at/,
     );
   });
 
