@@ -47,23 +47,27 @@ const LEAD_TIMES = `
 // (succeeded), and so does a rollback a person later went further back from: it did restore, and the
 // next one is a second opinion, not a second outage. A failure that undid itself — its own automatic
 // rollback, or an aborted canary, which never moved the stable Deployment — is its own episode, from its
-// start to its finish. Any other failure is bad: each bad release learns, from the newest back, when the
-// nearest restoring release at or after it finished; bad releases that share it are one run of
-// failures, from when the first of them finished to when the restoring one did (none yet: still broken).
-const RESTORES = `(outcome = $7 OR (kind = 'rollback' AND outcome = 'rolled_back'))`;
+// start to its finish. Any other failure is bad: each bad release looks up the nearest restoring
+// release started after it (one index probe per bad release: they are few, the window is not); bad
+// releases that share it are one run of failures, from when the first of them finished to when the
+// restoring one did (none yet: still broken).
+const restores = (row: string) =>
+  `(${row}.outcome = $7 OR (${row}.kind = 'rollback' AND ${row}.outcome = 'rolled_back'))`;
 const CONTAINED = `(outcome = 'rolled_back_auto' OR (outcome = 'failed' AND strategy = 'canary'))`;
 const EPISODES = `
   marked AS (
-    SELECT service, env, started_at, finished_at, ${RESTORES} AS restores, ${CONTAINED} AS contained,
-      min(finished_at) FILTER (WHERE ${RESTORES}) OVER (PARTITION BY service, env ORDER BY started_at DESC, id DESC)
-        AS restored
-    FROM releases WHERE ${WINDOW} AND outcome = ANY($6)
+    SELECT bad.service, bad.env, bad.finished_at,
+      (SELECT next.finished_at FROM releases next
+        WHERE next.service = bad.service AND next.env = bad.env AND (next.started_at, next.id) > (bad.started_at, bad.id)
+          AND ${restores('next')}
+        ORDER BY next.started_at, next.id LIMIT 1) AS restored
+    FROM releases bad
+    WHERE ${WINDOW} AND outcome = ANY($6) AND NOT ${restores('bad')} AND NOT ${CONTAINED}
   ),
   episodes AS (
-    SELECT service, min(finished_at) AS broke, restored FROM marked WHERE NOT restores AND NOT contained
-      GROUP BY service, env, restored
+    SELECT service, min(finished_at) AS broke, restored FROM marked GROUP BY service, env, restored
     UNION ALL
-    SELECT service, started_at, finished_at FROM marked WHERE contained
+    SELECT service, started_at, finished_at FROM releases WHERE ${WINDOW} AND ${CONTAINED}
   )`;
 
 // The scope's totals (one row, even over an empty window), then its busiest services by releases that
