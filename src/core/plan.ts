@@ -138,7 +138,7 @@ function restoreTarget(plan: RestorePlan): string {
   return `a new ${RESTORE_INTO[plan.engine]} ${plan.target}`;
 }
 
-// One end of a rollback: "1.4.2 (rev 12, by @bob 14:02, rolled back)". An image pinned by digest is
+// One end of a rollback: "1.4.2 (rev 12, by @bob 14:02, live)". An image pinned by digest is
 // named by the version the ledger knows it by, its digest short beside the revision, or by the short
 // digest alone when the ledger does not know the release: never 71 characters of sha256.
 function endWords(version: string, known: string | undefined, revision: number | undefined, words?: string): string {
@@ -159,7 +159,7 @@ function plural(count: number, noun: string): string {
 }
 
 // "checkout production: 1.4.1 (rev 11) → 1.4.2, rolling, 3 replicas"
-// "checkout production: 1.4.2 (rev 12, by @bob 14:02, rolled back) → 1.4.1 (rev 11, last good, ran 3d)"
+// "checkout production: 1.4.2 (rev 12, by @bob 14:02, live) → 1.4.1 (rev 11, last good, ran 3d)"
 // for a rollback.
 export function planSummary(plan: Plan): string {
   if (plan.kind === 'restore')

@@ -30,9 +30,10 @@ export function byWhom(release: Release | undefined, now: Date): string {
   return `by <@${release.requester}> ${whenWords(release.finishedAt ?? release.startedAt, now)}`;
 }
 
-// The live end of a rollback plan: who released it and when, and that this rolls it back.
+// The live end of a rollback plan: who released it and when, and that it is what runs. Not "rolled
+// back": read at 3 a.m. on a request not yet approved, or one rejected, that said it had happened.
 export function fromWords(live: Release | undefined, now: Date): string {
-  return `${byWhom(live, now)}, rolled back`;
+  return `${byWhom(live, now)}, live`;
 }
 
 // The other end, in the words of how it was chosen.

@@ -153,7 +153,7 @@ describe("the incident card's Roll back and last change", () => {
     const form = await pressRollback('carol', card.cardTs);
     expect(JSON.stringify(form.blocks)).toMatch(
       new RegExp(
-        `checkout production: 1\\.4\\.2 \\(rev \\d+, by <@${BOB}> \\d\\d:\\d\\d, rolled back\\) → 1\\.4\\.1 \\(rev \\d+, last good, ran \\d+ \\w+\\)`,
+        `checkout production: 1\\.4\\.2 \\(rev \\d+, by <@${BOB}> \\d\\d:\\d\\d, live\\) → 1\\.4\\.1 \\(rev \\d+, last good, ran \\d+ \\w+\\)`,
       ),
     );
     await submit('carol', form);

@@ -112,12 +112,12 @@ describe('/rollback without --to', () => {
     await deploy('checkout', '1.4.2');
     const first = await rollback('carol', '/rollback checkout staging --reason "5xx after 1.4.2"', '1.4.1');
     expect(first).toMatch(
-      /checkout staging: 1\.4\.2 \(rev 4, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.4\.1 \(rev 3, last good, ran \d+ seconds?\)/,
+      /checkout staging: 1\.4\.2 \(rev 4, by <@U0BOB00002> \d\d:\d\d, live\) → 1\.4\.1 \(rev 3, last good, ran \d+ seconds?\)/,
     );
     expect(image('checkout')).toBe(`${IMAGE}:1.4.1`);
     // kubectl's rule would toggle back to 1.4.2 (the previous revision now); the ledger knows better.
     const second = await rollback('dave', '/rollback checkout staging --reason "still 5xx"', '1.4.0');
-    expect(second).toMatch(/1\.4\.1 \(rev 5, by <@U0CAROL003> \d\d:\d\d, rolled back\) → 1\.4\.0 \(rev 2, last good/);
+    expect(second).toMatch(/1\.4\.1 \(rev 5, by <@U0CAROL003> \d\d:\d\d, live\) → 1\.4\.0 \(rev 2, last good/);
     // The second responder is told the first one's rollback is what runs, and that this goes further back.
     expect(second).toMatch(/⚠ <@U0CAROL003> rolled back to 1\.4\.1 \d+ seconds? ago: this goes further back\./);
     expect(first).not.toContain('rolled back to 1.4');
@@ -168,7 +168,7 @@ describe('/rollback without --to', () => {
     expect(image('orders')).toBe(`${ORDERS}:1.4.2`);
     await deploy('orders', '1.4.4');
     const first = await rollback('carol', '/rollback orders staging --reason "orders stuck in 1.4.4"', '1.4.2');
-    expect(first).toMatch(/1\.4\.4 \(rev 5, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.4\.2 \(rev 4, last good/);
+    expect(first).toMatch(/1\.4\.4 \(rev 5, by <@U0BOB00002> \d\d:\d\d, live\) → 1\.4\.2 \(rev 4, last good/);
     // Now only 1.4.1 (there before ops-bot) is left that nothing says is bad: not 1.4.4, not 1.4.3.
     const second = await rollback('dave', '/rollback orders staging', '1.4.1');
     expect(second).toContain('→ 1.4.1 (rev 1, previous revision, made outside ops-bot)');

@@ -80,7 +80,7 @@ describe('/rollback', () => {
     await deploy('bob', '1.2');
     const answer = await stack.slack.command('carol', '/rollback checkout staging --reason "5xx after 1.2"');
     expect(answer.json?.text).toMatch(
-      /checkout staging: 1\.2 \(rev 3, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.1 \(rev 2, last good, ran \d+ seconds?\)/,
+      /checkout staging: 1\.2 \(rev 3, by <@U0BOB00002> \d\d:\d\d, live\) → 1\.1 \(rev 2, last good, ran \d+ seconds?\)/,
     );
     await settled('checkout rollback to 1.1 in staging: rolled back');
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1`);
@@ -134,7 +134,7 @@ describe('/rollback', () => {
     });
     // 1.0 was there before ops-bot: nothing earlier is known good, so kubectl's rule, and the plan says so.
     expect(request.text).toMatch(
-      /checkout production: 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 1\.0 \(rev 1, previous revision, made outside ops-bot\)/,
+      /checkout production: 1\.1 \(rev 2, by <@U0BOB00002> \d\d:\d\d, live\) → 1\.0 \(rev 1, previous revision, made outside ops-bot\)/,
     );
     expect(JSON.stringify(request.blocks)).toContain('1 of @sre-leads, @oncall');
     expect(currentImage(stack)).toBe(`${IMAGE}:1.1`);
@@ -222,7 +222,7 @@ describe('blue-green rollback', () => {
     const patchesBefore = realPatches(stack, 'staging').length;
     const answer = await stack.slack.command('carol', '/rollback storefront staging');
     expect(answer.json?.text).toMatch(
-      /storefront staging: 3\.2\.0 \(rev 1, by <@U0BOB00002> \d\d:\d\d, rolled back\) → 3\.1\.0 \(outside ops-bot, the previous colour\), traffic back to blue/,
+      /storefront staging: 3\.2\.0 \(rev 1, by <@U0BOB00002> \d\d:\d\d, live\) → 3\.1\.0 \(outside ops-bot, the previous colour\), traffic back to blue/,
     );
     await settled('storefront rollback to 3.1.0 in staging: rolled back');
     const releases = await releaseRows(stack, "service = 'storefront'");
