@@ -58,8 +58,8 @@ const EPISODES = `
   marked AS (
     SELECT bad.service, bad.env, bad.finished_at,
       (SELECT next.finished_at FROM releases next
-        WHERE next.service = bad.service AND next.env = bad.env AND (next.started_at, next.id) > (bad.started_at, bad.id)
-          AND ${restores('next')}
+        WHERE next.service = bad.service AND next.env = bad.env
+          AND (next.started_at, next.id) > (bad.started_at, bad.id) AND ${restores('next')}
         ORDER BY next.started_at, next.id LIMIT 1) AS restored
     FROM releases bad
     WHERE ${WINDOW} AND outcome = ANY($6) AND NOT ${restores('bad')} AND NOT ${CONTAINED}
