@@ -63,7 +63,11 @@ function breakGlassAsk(deps: HandlerDeps, turn: ActionTurn, button: PromoteButto
     env: button.to,
     kind: 'deploy',
     what: `Promote *${button.service}* ${release} from ${button.env} to *${button.to}*.`,
-    checks: requireRole(deps, turn.payload.user.id, 'deploy'),
+    // A release that cannot be promoted is refused before anyone writes a justification for it.
+    checks: (async () => {
+      await requireRole(deps, turn.payload.user.id, 'deploy');
+      await ensurePromotable(deps, button);
+    })(),
   };
 }
 

@@ -18,6 +18,7 @@ import { requireRole } from './authorize.ts';
 import { freezeToBreak, openBreakGlass, type BreakGlassAsk } from './break-glass.ts';
 import { esc } from '../core/mrkdwn.ts';
 import { requestRollback, type Requester } from './rollback.ts';
+import { planWithEnds } from '../jobs/rollback-plan.ts';
 
 type ButtonTarget = RollbackButton;
 type BoundButton = Extract<ButtonTarget, { bound: BoundRelease }>;
@@ -65,7 +66,13 @@ function breakGlassAsk(deps: HandlerDeps, turn: ActionTurn, target: BoundButton)
     env,
     kind: 'rollback',
     what: `Roll back *${esc(service)}* in *${esc(env)}* to ${esc(to)}.`,
-    checks: requireRole(deps, turn.payload.user.id, 'rollback'),
+    // A button whose release no longer runs is refused before anyone writes a justification for it: the
+    // plan checks the binding (jobs/rollback-bound.ts), and the submit checks it again.
+    checks: (async () => {
+      const userId = turn.payload.user.id;
+      await requireRole(deps, userId, 'rollback');
+      await planWithEnds(deps, { kind: 'rollback', service, env, bound, to: toOf(bound), dryRun: false }, userId);
+    })(),
   };
 }
 

@@ -188,19 +188,21 @@ describe('change buttons during a freeze', () => {
 
   it('history row Rollback-to: the form, then the row’s release after approval', async () => {
     await breakGlassDeploy('1.4.3');
-    // The 1.4.2 deploy's button, submitted now: refused at submit as the press would be, nothing asked.
-    const stale = await pressForForm('bob', { messageTs: live.ts, actionId: 'deploy_rollback' });
+    // The 1.4.2 deploy's button, pressed now: refused at the press, before anyone writes a reason for it.
+    const forms = breakGlassForms().length;
     const requests = requestTs().size;
-    await submit('bob', stale, 'checkout answers 500 since 1.4.2');
+    await stack.slack.click('bob', { messageTs: live.ts, actionId: 'deploy_rollback' });
     const refusal = await eventually(() => {
       const found = ephemeralsTo(stack, BOB)
         .map((call) => String(call.args.text))
         .find((text) => text.includes('This Rollback was for checkout 1.4.2'));
-      return found ?? Promise.reject(new Error('no answer to the stale form'));
+      return found ?? Promise.reject(new Error('no answer to the stale button'));
     });
     expect(refusal).toContain('Nothing was changed');
+    expect(breakGlassForms().length).toBe(forms);
     expect(requestTs().size).toBe(requests);
-    expect(await auditRows(stack, "action = 'break_glass_modal' AND decision = 'refused'")).toHaveLength(1);
+    const refused = await auditRows(stack, "action = 'button.deploy_rollback' AND decision = 'refused'");
+    expect(refused.some((row) => String(row.reason).includes('This Rollback was for checkout 1.4.2'))).toBe(true);
     await stack.slack.command('bob', '/deploy history checkout production');
     const history = await eventually(() => {
       const found = stack.sim.workspace.ephemerals
