@@ -7,6 +7,15 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 type Details = { warnings?: string[] };
 
+// What the requester was told privately: response_url replies and ephemerals.
+function ephemeralTexts(stack: Stack, user: string): string[] {
+  return stack.sim.calls
+    .filter(
+      (call) => (call.method === 'response_url' || call.method === 'chat.postEphemeral') && call.args.user === user,
+    )
+    .map((call) => String(call.args.text ?? ''));
+}
+
 // A change made outside ops-bot (kubectl by hand): the ledger knows nothing of it.
 function patchByHand(stack: Stack, version: string): void {
   const deployment = stack.kube.staging.deployment('shop', 'checkout')!;
@@ -89,6 +98,27 @@ describe('warnings before mistakes', () => {
     const answer = await stack.slack.command('bob', '/deploy checkout 4.1.0 to staging --dry-run');
     expect(answer.json?.text).toMatch(
       /⚠ 4\.1\.0 was rolled back in staging on \d{4}-\d\d-\d\d \d\d:\d\d UTC by <@U0CAROL003>: 5xx after 4\.1\.0/,
+    );
+  }, 60_000);
+
+  it('says a downgrade that needs no approval where it starts and on the message everyone sees', async () => {
+    const answer = await stack.slack.command('bob', '/deploy checkout 3.0.1 to staging');
+    const starting = await eventually(() => {
+      const said = [String(answer.json?.text ?? ''), ...ephemeralTexts(stack, 'U0BOB00002')].find(
+        (text) => text.startsWith('Starting: checkout staging:') && text.includes('→ 3.0.1'),
+      );
+      return said ?? Promise.reject(new Error('no Starting reply yet'));
+    });
+    expect(starting).toMatch(/⚠ downgrade from \d/);
+    const message = await eventually(() => {
+      const found = stack.sim.workspace
+        .channelMessages('C0DEPLOYS01')
+        .find((candidate) => candidate.text.startsWith('checkout 3.0.1 to staging'));
+      return found ?? Promise.reject(new Error('no progress message yet'));
+    });
+    expect(JSON.stringify(message.blocks)).toMatch(/⚠ downgrade from \d/);
+    await eventually(async () =>
+      expect((await releaseRows(stack, "version = '3.0.1'")).map((row) => row.outcome)).toEqual(['succeeded']),
     );
   }, 60_000);
 

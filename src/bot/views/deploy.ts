@@ -166,6 +166,9 @@ function progressLines(state: DeployViewState, icon: string, words: string): str
   if (progress.hold && progress.phase === 'holding') lines.push(canaryHoldLine(progress.hold));
   for (const act of progress.acts ?? []) lines.push(canaryActLine(act));
   if (progress.colour) lines.push(colourLine(progress.colour));
+  // The plan's ⚠ lines (a downgrade, an older release, a mutable tag) stay on the message everyone sees.
+  const { plan } = state;
+  if (plan.kind === 'deploy') for (const warning of plan.warnings ?? []) lines.push(`*${warning}*`);
   if (progress.failure) lines.push(`*Why:* ${progress.failure}`);
   // The problem that failed the release is already the "Why:" line; the others follow it.
   const others = progress.problems.filter((problem) => !progress.failure?.includes(problemText(problem)));

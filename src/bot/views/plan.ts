@@ -57,7 +57,9 @@ export function dryRunView(plan: Plan, gate: GatePreview): View {
   ]);
 }
 
+// Nothing to approve: the ⚠ lines are said here, where the person who asked reads what runs.
 export function startingView(plan: Plan, jobId: string): View {
-  const text = `Starting: ${planSummary(plan)} (job ${jobId}).`;
-  return view(text, [section(`:rocket: ${text}`)]);
+  const warned = plan.kind === 'deploy' && plan.warnings ? ` ${plan.warnings.join('; ')}.` : '';
+  const text = `Starting: ${planSummary(plan)} (job ${jobId}).${warned}`;
+  return view(text, [section(`:rocket: Starting: ${planSummary(plan)} (job ${jobId}).`), ...warningBlocks(plan)]);
 }
