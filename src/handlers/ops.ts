@@ -48,7 +48,7 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
       case 'stats':
         return opsStats(deps, request, turn.deadline);
       case 'audit':
-        return auditView(await auditRows(deps, request), request.filter, request.sinceMs);
+        return auditView(await auditRows(deps, request), request.filter, request.sinceMs, AUDIT_LINES);
     }
   };
 }
@@ -68,9 +68,13 @@ function freezesOf(deps: HandlerDeps, env: string | undefined) {
   });
 }
 
+// One more row than is shown: the view then says the list was cut, instead of ending as if complete.
+const AUDIT_LINES = 25;
+
 async function auditRows(deps: HandlerDeps, request: Extract<OpsRequest, { sub: 'audit' }>): Promise<AuditRow[]> {
   const since = new Date(deps.now().getTime() - request.sinceMs);
-  return deps.audit.query({ since, limit: 25, ...(request.filter ? { target: request.filter } : {}) }).catch(() => {
+  const filter = request.filter ? { target: request.filter } : {};
+  return deps.audit.query({ since, limit: AUDIT_LINES + 1, ...filter }).catch(() => {
     throw new UserError('ops-bot cannot read its audit log right now (PostgreSQL is unreachable).', {
       code: 'audit_unavailable',
     });

@@ -10,12 +10,17 @@ function line(row: AuditRow): string {
   return `${at}  <@${row.actor}>  *${row.event}/${row.decision}*  ${what}${job}${reason}`;
 }
 
-export function auditView(rows: AuditRow[], filter: string | undefined, sinceMs: number): View {
+// `rows` may hold one more than `shown`: then the list says it was cut.
+export function auditView(rows: AuditRow[], filter: string | undefined, sinceMs: number, shown = rows.length): View {
   const scope = `${filter ? `for ${code(filter)} ` : ''}in the last ${formatDuration(sinceMs)}`;
   if (rows.length === 0) return view(`No audit entries ${scope}.`, [section(`No audit entries ${scope}.`)]);
-  const text = rows.map(line).join('\n');
-  return view(`Audit ${scope}:\n${text}`, [
+  const text = rows.slice(0, shown).map(line).join('\n');
+  const cut =
+    rows.length > shown
+      ? `Only the newest ${shown} are shown: name a service or environment, or a shorter --since, to see the rest. `
+      : '';
+  return view(`Audit ${scope}:\n${text}${cut ? `\n${cut}` : ''}`, [
     section(`*Audit ${scope}* (newest first, UTC)\n${text}`),
-    context('`npm run audit:export -- --since 30d --format csv` exports everything.'),
+    context(`${cut}\`npm run audit:export -- --since 30d --format csv\` exports everything.`),
   ]);
 }
