@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => stack.close());
 
 describe('a 5-minute rollout', () => {
-  it('makes at most 15 Web API calls in all', async () => {
+  it('makes few Web API calls: the directory once, the message, at most one update per pod', async () => {
     await eventually(() =>
       expect(
         (stack.kube.staging.deployment('shop', 'checkout')!.status as { availableReplicas?: number }).availableReplicas,
@@ -43,10 +43,19 @@ describe('a 5-minute rollout', () => {
         ).toBe(true),
       { timeoutMs: 20_000 },
     );
-    const simulatedSeconds = (Date.now() - started) / SECOND_MS;
+    const took = Date.now() - started;
     const calls = stack.sim.callsSince(before).filter((call) => call.method !== 'response_url');
-    expect(simulatedSeconds).toBeGreaterThan(240);
-    expect(calls.length).toBeLessThanOrEqual(15);
-    expect(calls.map((call) => call.method)).toContain('chat.update');
+    expect(took / SECOND_MS).toBeGreaterThan(240);
+    // Who may deploy is read from the directory once (auth.test, the groups and their members); the rollout
+    // itself posts its message, links it, updates it and answers in its thread. Updates go out at most one
+    // per interval and only when the message changed: how many of the 10 pods' readiness changes fall into
+    // one interval depends on how busy the machine is, so the bound is one per pod, not an exact count
+    // (about 5 on an idle machine; bench/deploy.ts measures it).
+    const directory = calls.filter((call) => call.method === 'auth.test' || call.method.startsWith('usergroups.'));
+    const updates = calls.filter((call) => call.method === 'chat.update');
+    expect(directory.length).toBeLessThanOrEqual(6);
+    expect(calls.length - directory.length - updates.length).toBeLessThanOrEqual(4);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.length).toBeLessThanOrEqual(10);
   });
 });
