@@ -16,4 +16,6 @@ export type JobSummary = {
   // back completes as a job): succeeded, failed, rolled-back, cancelled, aborted, refused; or, for one
   // it calls "failed" because its worker died for good, interrupted.
   outcome?: { decision: string; detail: string } | undefined;
+  // A plan job that posted an approval request: which one (its state is the request's).
+  approvalId?: string | undefined;
 };

@@ -14,6 +14,7 @@ import { cancelJob } from './cancel.ts';
 import { opsHistory } from './ops-history.ts';
 import { opsStats } from './ops-stats.ts';
 import { withQueue } from './queue-errors.ts';
+import { withRequestStates } from './request-states.ts';
 
 // /ops: help, whoami, status, history, stats, audit, freeze, cancel.
 export function opsCommand(deps: HandlerDeps): CommandHandler {
@@ -32,11 +33,13 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
       case 'status': {
         if (request.jobId === undefined) {
           const jobs = await withQueue('read', () => deps.queues.recentFor(turn.payload.user_id, 10));
-          return recentJobsView(jobs, deps.now());
+          return recentJobsView(await withRequestStates(deps, jobs), deps.now());
         }
         const jobId = request.jobId;
         const job = await withQueue('read', () => deps.queues.find(jobId));
-        return job ? jobStatusView(job, deps.now()) : unknownJobView(jobId);
+        if (!job) return unknownJobView(jobId);
+        const [shown] = await withRequestStates(deps, [job]);
+        return jobStatusView(shown!, deps.now());
       }
       case 'freeze':
         return freezeView(freezesOf(deps, request.env));

@@ -143,6 +143,7 @@ function summarize(kind: JobKind, job: Job, state: JobState | 'unknown'): JobSum
     failedReason: job.failedReason || undefined,
     attemptsMade: job.attemptsMade,
     outcome: outcomeOf(job.returnvalue) ?? recordedOutcome(job.data),
+    approvalId: z.object({ approvalId: z.string() }).safeParse(job.returnvalue).data?.approvalId,
   };
 }
 

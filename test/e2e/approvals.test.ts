@@ -183,6 +183,11 @@ describe('a production deploy', () => {
     const cancelled = await stack.slack.command('bob', `/ops cancel ${jobId}`);
     expect(cancelled.json?.text).toContain('Cancelled the approval request. Nothing was changed.');
     await finalText(stack, message, 'Cancelled by <@U0BOB00002>');
+    // The plan job completed when it posted the request; /ops status says what became of the request.
+    const status = await stack.slack.command('bob', `/ops status ${jobId}`);
+    expect(String(status.json?.text)).toContain(`Job ${jobId}: request cancelled`);
+    const recent = await stack.slack.command('bob', '/ops status');
+    expect(JSON.stringify(recent.json)).toContain('request cancelled');
   });
 
   it('still settles a request whose message someone deleted: the refresh skips it and still updates the mirror', async () => {

@@ -20,6 +20,13 @@ const OUTCOME_ICONS: Record<string, string> = {
   aborted: ':no_entry_sign:',
   refused: ':no_entry:',
   interrupted: ':warning:',
+  'request waiting for approval': ':hourglass_flowing_sand:',
+  'request approved': ':white_check_mark:',
+  'request rejected': ':no_entry:',
+  'request expired': ':alarm_clock:',
+  'request cancelled': ':octagonal_sign:',
+  'request not run': ':warning:',
+  'request superseded': ':fast_forward:',
 };
 
 // A change job "completes" in BullMQ however the change ended, and "fails" when its worker died for
