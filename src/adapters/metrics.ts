@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withinBudget } from '../core/deadline.ts';
 import { releaseDurations, type FinishedRelease } from '../core/delivery.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -71,6 +72,7 @@ export function createMetrics() {
       labelNames: ['method', 'outcome'] as const,
       registers: [registry],
     }),
+    ...queueTimeMetrics(registry),
   };
 }
 
@@ -109,4 +111,44 @@ export function observeRelease(metrics: Metrics, release: FinishedRelease): void
   const { lead, approvalWait } = releaseDurations(release);
   if (lead !== undefined) metrics.releaseLeadTime.observe({ service, env }, lead);
   if (approvalWait !== undefined) metrics.releaseApprovalWait.observe({ env }, approvalWait);
+}
+
+// Seconds per job kind, read from BullMQ when /metrics is scraped. JobQueues owns the connection and
+// registers the readers, so this file needs no Redis of its own.
+export type QueueTimeReader = () => Promise<Map<string, number>>;
+type QueueTimeReaders = { oldestWaiting?: QueueTimeReader; nextDelayed?: QueueTimeReader };
+
+// A scrape must answer even when Redis does not: a read that fails or takes longer than this leaves
+// the gauge without series (absent, not a stale or made-up figure).
+const QUEUE_TIME_BUDGET_MS = 2_000;
+
+function queueTimeMetrics(registry: Registry) {
+  const queueTimeReaders: QueueTimeReaders = {};
+  const gauge = (name: string, help: string, reader: keyof QueueTimeReaders) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        const read = queueTimeReaders[reader];
+        const seconds = read ? await withinBudget(read(), QUEUE_TIME_BUDGET_MS).catch(() => undefined) : undefined;
+        this.reset();
+        for (const [kind, value] of seconds ?? []) this.set({ kind }, value);
+      },
+    });
+  return {
+    queueTimeReaders,
+    queueOldestWaiting: gauge(
+      'opsbot_queue_oldest_waiting_seconds',
+      'Age of the oldest job waiting for a worker, by kind (0 when none waits), read from BullMQ at scrape time',
+      'oldestWaiting',
+    ),
+    // For approval-expire this is the time left on the undecided approval that expires first.
+    queueNextDelayed: gauge(
+      'opsbot_queue_next_delayed_seconds',
+      'Seconds until the earliest delayed job of each kind is due (no series when none is delayed), read at scrape time',
+      'nextDelayed',
+    ),
+  };
 }

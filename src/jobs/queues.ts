@@ -37,6 +37,8 @@ export class JobQueues {
         return [kind, queue];
       }),
     );
+    metrics.queueTimeReaders.oldestWaiting = () => this.#oldestWaiting();
+    metrics.queueTimeReaders.nextDelayed = () => this.#nextDelayed();
   }
 
   queue(kind: JobKind): Queue {
@@ -121,6 +123,29 @@ export class JobQueues {
       [...this.#queues].map(async ([kind, queue]) => [kind, await queue.getJobCounts(...LISTED_STATES)] as const),
     );
     return new Map(entries);
+  }
+
+  // One job per queue: the waiting list in ascending order starts with the job that waited longest.
+  async #oldestWaiting(now = Date.now()): Promise<Map<string, number>> {
+    const ages = await Promise.all(
+      [...this.#queues].map(async ([kind, queue]) => {
+        const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+        return [kind, oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0] as const;
+      }),
+    );
+    return new Map(ages);
+  }
+
+  // The delayed set is ordered by due time, so its first job is the next one due.
+  async #nextDelayed(now = Date.now()): Promise<Map<string, number>> {
+    const due = new Map<string, number>();
+    await Promise.all(
+      [...this.#queues].map(async ([kind, queue]) => {
+        const [next] = await queue.getJobs(['delayed'], 0, 0, true);
+        if (next) due.set(kind, Math.max(0, (next.timestamp + next.delay - now) / 1000));
+      }),
+    );
+    return due;
   }
 
   async close(): Promise<void> {
