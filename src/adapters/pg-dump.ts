@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { UserError } from '../core/user-error.ts';
+import { dumpClientProblem } from './pg-dump-version.ts';
 import { withDefaultUser } from './postgres.ts';
 
 export type TableCount = { schema: string; name: string; rows: number; estimate: number };
@@ -56,6 +59,25 @@ async function countTables(client: pg.ClientBase): Promise<TableCount[]> {
   return counts;
 }
 
+async function checkDumpClient(client: pg.ClientBase): Promise<void> {
+  const {
+    rows: [server],
+  } = await client.query<{ num: string; text: string }>(
+    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text",
+  );
+  let output: string;
+  try {
+    // The same environment (PATH) as the dump itself gets from run().
+    output = (await promisify(execFile)('pg_dump', ['--version'], { env: process.env })).stdout;
+  } catch (error) {
+    throw new UserError(`pg_dump could not run here: ${(error as Error).message.split('\n')[0]}`, {
+      code: 'pg_dump_missing',
+    });
+  }
+  const problem = dumpClientProblem(output, { versionNum: Number(server!.num), text: server!.text });
+  if (problem) throw new UserError(problem, { code: 'pg_dump_too_old' });
+}
+
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -80,6 +102,7 @@ export async function dumpDatabase(
     );
   }, 250);
   try {
+    await checkDumpClient(client);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const {
       rows: [snapshot],

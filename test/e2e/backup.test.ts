@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -477,5 +477,32 @@ describe('retention', () => {
     await eventually(async () =>
       expect((await auditRows(stack, "action = 'backup.delete'")).map((row) => row.actor)).toEqual(['U0DAVE0004']),
     );
+  });
+});
+
+describe('/backup of PostgreSQL with a pg_dump older than the server', () => {
+  it('fails before dumping, naming both versions, and writes no dump', async () => {
+    // A pg_dump from PostgreSQL 9.6 first on PATH: older than any server this suite runs against.
+    const bin = await mkdtemp(join(tmpdir(), 'opsbot-old-pg-dump-'));
+    await writeFile(join(bin, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n', { mode: 0o755 });
+    const before = (await readdir(dumps)).length;
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await stack.slack.command('dave', '/backup ledger');
+      const failed = await finished('Backup of ledger', 'failed');
+      expect(failed.text).toMatch(/pg_dump 9\.6\.24 cannot dump this PostgreSQL \d+\.\d+.* server/);
+      expect(failed.text).toMatch(/must be at least the server's \(\d+\)/);
+    } finally {
+      process.env.PATH = path;
+    }
+    await eventually(async () =>
+      expect(
+        (await auditRows(stack, "action = 'backup.result' AND decision = 'failed' AND target = 'ledger'")).map(
+          (row) => row.reason,
+        ),
+      ).toEqual([expect.stringContaining('pg_dump 9.6.24 cannot dump')]),
+    );
+    expect((await readdir(dumps)).length).toBe(before);
   });
 });

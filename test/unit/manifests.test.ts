@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { parseAllDocuments } from 'yaml';
+import { parseCatalog } from '../../src/config/catalog-load.ts';
+import { parseEnv } from '../../src/config/env.ts';
+
+// deploy/ renders with `kubectl kustomize` (no cluster needed) and every object is checked against the
+// Kubernetes OpenAPI schema that kubernetes-models compiles. The CI machine has kubectl (.ci/run runs on
+// the development machine kind); without it this file says so and checks nothing rather than failing.
+const ROOT = new URL('../../', import.meta.url).pathname;
+const OVERLAYS = ['in-cluster', 'multi-cluster'] as const;
+
+type Validator = { validate(): void };
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+type Container = {
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+  volumeMounts?: { name: string; mountPath: string }[];
+  readinessProbe?: { httpGet?: { path: string } };
+  livenessProbe?: { httpGet?: { path: string } };
+};
+type PodSpec = {
+  terminationGracePeriodSeconds?: number;
+  automountServiceAccountToken?: boolean;
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+  topologySpreadConstraints?: { topologyKey: string }[];
+  containers: Container[];
+  volumes?: { name: string; emptyDir?: object; secret?: { secretName: string } }[];
+};
+type DeploymentManifest = Manifest & { spec: { replicas: number; template: { spec: PodSpec } } };
+
+const MODELS: Record<string, new (data: never) => Validator> = {
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'apps/v1/Deployment': Deployment,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/Ingress': Ingress,
+};
+
+function kubectlAvailable(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HAS_KUBECTL = kubectlAvailable();
+if (!HAS_KUBECTL) console.warn('manifests.test.ts: kubectl is not on PATH, so deploy/ is not rendered or checked');
+
+function render(overlay: string): Manifest[] {
+  const text = execFileSync('kubectl', ['kustomize', `deploy/overlays/${overlay}`], { cwd: ROOT, encoding: 'utf8' });
+  return parseAllDocuments(text).map((document) => document.toJS() as Manifest);
+}
+
+function deployments(manifests: Manifest[]): Map<string, DeploymentManifest> {
+  const found = manifests.filter((manifest) => manifest.kind === 'Deployment') as DeploymentManifest[];
+  return new Map(found.map((deployment) => [deployment.metadata.name, deployment]));
+}
+
+function envOf(container: Container, name: string): string | undefined {
+  return container.env?.find((variable) => variable.name === name)?.value;
+}
+
+const SHUTDOWN_DEFAULT_MS = parseEnv({
+  SLACK_BOT_TOKEN: 'xoxb-test',
+  SLACK_APP_TOKEN: 'xapp-test',
+}).SHUTDOWN_TIMEOUT_MS;
+
+describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s', (overlay) => {
+  const manifests = render(overlay);
+
+  it('renders only objects that validate against the Kubernetes OpenAPI schema', () => {
+    expect(manifests.length).toBeGreaterThanOrEqual(9);
+    for (const manifest of manifests) {
+      const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+      if (!Model) throw new Error(`no schema mapped for ${manifest.apiVersion} ${manifest.kind}: add it to MODELS`);
+      expect(() => new Model(manifest as never).validate()).not.toThrow();
+      expect(manifest.metadata.namespace ?? 'ops-bot').toBe('ops-bot');
+    }
+  });
+
+  it('runs the bot and the worker, two of each, spread across nodes, with probes', () => {
+    const byName = deployments(manifests);
+    expect([...byName.keys()].sort()).toEqual(['ops-bot-bot', 'ops-bot-worker']);
+    for (const [name, role] of [
+      ['ops-bot-bot', 'bot'],
+      ['ops-bot-worker', 'worker'],
+    ] as const) {
+      const deployment = byName.get(name)!;
+      const container = deployment.spec.template.spec.containers[0]!;
+      expect(deployment.spec.replicas).toBe(2);
+      expect(envOf(container, 'ROLE')).toBe(role);
+      expect(deployment.spec.template.spec.topologySpreadConstraints?.[0]?.topologyKey).toBe('kubernetes.io/hostname');
+      expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+      expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    }
+    const budgets = manifests.filter((manifest) => manifest.kind === 'PodDisruptionBudget');
+    expect(budgets.map((budget) => budget.metadata.name).sort()).toEqual(['ops-bot-bot', 'ops-bot-worker']);
+  });
+
+  it('runs non-root on a read-only root filesystem with limits and a grace period above the shutdown timeout', () => {
+    for (const deployment of deployments(manifests).values()) {
+      const pod = deployment.spec.template.spec;
+      const container = pod.containers[0]!;
+      expect(pod.securityContext?.runAsNonRoot).toBe(true);
+      expect(pod.securityContext?.runAsUser).not.toBe(0);
+      expect(container.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
+      expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(pod.volumes?.find((volume) => volume.name === 'tmp')?.emptyDir).toBeDefined();
+      expect(Object.keys(container.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(container.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+      const shutdownMs = Number(envOf(container, 'SHUTDOWN_TIMEOUT_MS') ?? SHUTDOWN_DEFAULT_MS);
+      expect(shutdownMs).toBeGreaterThanOrEqual(SHUTDOWN_DEFAULT_MS);
+      expect((pod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(shutdownMs);
+    }
+  });
+
+  it('takes secrets by reference only and ships a catalog the bot accepts', () => {
+    expect(manifests.filter((manifest) => manifest.kind === 'Secret')).toEqual([]);
+    const worker = deployments(manifests).get('ops-bot-worker')!.spec.template.spec.containers[0]!;
+    const refs = (worker.env ?? []).flatMap((variable) => variable.valueFrom?.secretKeyRef ?? []);
+    expect(refs.map((ref) => ref.key)).toEqual(
+      expect.arrayContaining(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'DATABASE_URL', 'REDIS_URL']),
+    );
+    expect(worker.volumeMounts).toContainEqual({ name: 'backups', mountPath: '/var/backups' });
+    const catalog = manifests.find((manifest) => manifest.kind === 'ConfigMap') as Manifest & {
+      data: Record<string, string>;
+    };
+    const parsed = parseCatalog('catalog.yml', catalog.data['catalog.yml']!);
+    const contexts = new Set(Object.values(parsed.environments).map((environment) => environment.context));
+    if (overlay === 'in-cluster') expect([...contexts]).toEqual(['inClusterContext']);
+    else expect(contexts.has('inClusterContext')).toBe(false);
+  });
+});
+
+describe.each(HAS_KUBECTL ? ['in-cluster'] : [])('deploy/overlays/%s credentials', (overlay) => {
+  it('mounts the ServiceAccount token and sets no KUBECONFIG', () => {
+    for (const deployment of deployments(render(overlay)).values()) {
+      const pod = deployment.spec.template.spec;
+      expect(pod.automountServiceAccountToken).toBe(true);
+      expect(envOf(pod.containers[0]!, 'KUBECONFIG')).toBeUndefined();
+    }
+  });
+});
+
+describe.each(HAS_KUBECTL ? ['multi-cluster'] : [])('deploy/overlays/%s credentials', (overlay) => {
+  it('reads the kubeconfig from the mounted Secret and mounts no ServiceAccount token', () => {
+    const manifests = render(overlay);
+    const account = manifests.find((manifest) => manifest.kind === 'ServiceAccount') as Manifest & {
+      automountServiceAccountToken?: boolean;
+    };
+    expect(account.automountServiceAccountToken).toBe(false);
+    for (const deployment of deployments(manifests).values()) {
+      const pod = deployment.spec.template.spec;
+      expect(pod.automountServiceAccountToken).toBeUndefined();
+      expect(envOf(pod.containers[0]!, 'KUBECONFIG')).toBe('/etc/ops-bot/kube/config');
+      expect(pod.volumes?.find((volume) => volume.name === 'kubeconfig')?.secret?.secretName).toBe(
+        'ops-bot-kubeconfig',
+      );
+    }
+  });
+});
+
+describe('deploy/ catalogs', () => {
+  const example = readFileSync(`${ROOT}config/catalog.example.yml`, 'utf8');
+
+  it('are config/catalog.example.yml, with the in-cluster context name in the in-cluster overlay', () => {
+    expect(readFileSync(`${ROOT}deploy/base/catalog.yml`, 'utf8')).toBe(example);
+    const inCluster = readFileSync(`${ROOT}deploy/overlays/in-cluster/catalog.yml`, 'utf8');
+    const normalise = (text: string) => text.replace(/^(\s+context:) \S+ */gm, '$1 X');
+    expect(normalise(inCluster)).toBe(normalise(example));
+  });
+});
