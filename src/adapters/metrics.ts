@@ -110,3 +110,13 @@ export function observeRelease(metrics: Metrics, release: FinishedRelease): void
   if (lead !== undefined) metrics.releaseLeadTime.observe({ service, env }, lead);
   if (approvalWait !== undefined) metrics.releaseApprovalWait.observe({ env }, approvalWait);
 }
+
+// SIGHUP catalog reloads, by outcome (applied, refused): a refused one kept the catalog in use.
+export function catalogReloadCounter(metrics: Metrics): Counter<'outcome'> {
+  return new Counter({
+    name: 'opsbot_catalog_reloads_total',
+    help: 'Catalog reloads asked for by SIGHUP, by outcome (applied, refused: invalid, the old one kept)',
+    labelNames: ['outcome'] as const,
+    registers: [metrics.registry],
+  });
+}
