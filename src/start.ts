@@ -18,18 +18,13 @@ import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
 import { catalogReloadCounter, createMetrics, observeRelease, type Metrics } from './adapters/metrics.ts';
 import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
-import {
-  evictionProblem,
-  pingWithin,
-  producerConnection,
-  waitUntilReady,
-  workerConnectionOptions,
-} from './adapters/redis.ts';
-import { probeSlack, waitForSlack } from './adapters/slack-startup.ts';
+import { evictionProblem, producerConnection, waitUntilReady, workerConnectionOptions } from './adapters/redis.ts';
+import { waitForSlack } from './adapters/slack-startup.ts';
+import { readinessOf } from './readiness.ts';
 import { SlackDirectory } from './adapters/slack-directory.ts';
 import { SlackGateway, type SlackRetry } from './adapters/slack.ts';
 import { createBoltApp, type BoltSetup } from './bot/app.ts';
-import { createHttpServer, type Readiness } from './bot/http-server.ts';
+import { createHttpServer } from './bot/http-server.ts';
 import { loadCatalog } from './config/catalog-load.ts';
 import type { Env } from './config/env.ts';
 import type { HelpNotes } from './bot/views/help.ts';
@@ -249,49 +244,6 @@ async function startBackground(runtime: Runtime, options: StartOptions): Promise
   return { workers, stopSweeper, stopIncidentSweeper };
 }
 
-async function outcomeOf(probe: Promise<unknown>): Promise<string> {
-  return probe.then(
-    () => 'ok',
-    (error: unknown) => `unreachable: ${(error as Error).message}`,
-  );
-}
-
-// Slack and the clusters are named when down but do not make the pod unready: no other replica
-// would reach them better, and taking every bot out of the Service helps nobody.
-const REQUIRED = new Set(['catalog', 'redis', 'postgres']);
-const SLACK_PROBE_CACHE_MS = 30_000;
-
-function slackCheck(env: Env): () => Promise<string> {
-  let last: { at: number; outcome: Promise<string> } | undefined;
-  return () => {
-    if (!last || Date.now() - last.at > SLACK_PROBE_CACHE_MS) {
-      const outcome = probeSlack(env.SLACK_API_URL, env.SLACK_BOT_TOKEN, 1_000).then((probe) =>
-        probe.ok ? 'ok' : `unreachable: ${probe.reason}`,
-      );
-      last = { at: Date.now(), outcome };
-    }
-    return last.outcome;
-  };
-}
-
-function readiness(runtime: Runtime): Readiness {
-  const slack = slackCheck(runtime.env);
-  return async () => {
-    const { redis, pool, kube, catalog } = runtime;
-    const checks: Record<string, string> = { catalog: 'ok' };
-    const [redisOutcome, postgresOutcome, slackOutcome] = await Promise.all([
-      outcomeOf(pingWithin(redis, 1_000)),
-      outcomeOf(pool.query('SELECT 1')),
-      slack(),
-    ]);
-    Object.assign(checks, { redis: redisOutcome, postgres: postgresOutcome, slack: slackOutcome });
-    for (const { context } of Object.values(catalog.environments))
-      checks[`kubernetes:${context}`] = kube.contexts().includes(context) ? 'ok' : 'missing from the kubeconfig';
-    const ready = Object.entries(checks).every(([name, check]) => !REQUIRED.has(name) || check === 'ok');
-    return { ready, checks };
-  };
-}
-
 async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalogReloadCounter>) {
   const { env, logger } = runtime;
   try {
@@ -357,7 +309,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     receiver: bolt?.httpReceiver,
     metrics,
     logger,
-    readiness: readiness(runtime),
+    readiness: readinessOf(runtime),
     beforeMetrics: () => recordQueueDepth(runtime),
   });
   const port = await listen(server, env.PORT, env.HOST);

@@ -47,7 +47,12 @@ export async function probeSlack(apiUrl: string, token: string, attemptMs: numbe
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
       signal: AbortSignal.timeout(attemptMs),
     });
-    if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, final: response.status < 500 };
+    if (!response.ok)
+      return {
+        ok: false,
+        reason: `HTTP ${response.status}`,
+        final: response.status < 500 && response.status !== 429 && response.status !== 408,
+      };
     const parsed = answer.safeParse(await response.json());
     if (!parsed.success) return { ok: false, reason: 'the answer is not a Slack Web API answer', final: true };
     if (parsed.data.ok) return { ok: true, userId: parsed.data.user_id, teamId: parsed.data.team_id };

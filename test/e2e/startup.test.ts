@@ -153,6 +153,14 @@ describe('SIGHUP reloads the catalog', () => {
       'There is no service',
     );
     expect(bot.crashed).toBe(false);
+    // No kubeconfig here: /readyz names each context and stays 200, as only catalog, Redis and PostgreSQL decide.
+    const ready = await fetch(`${bot.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks).toMatchObject({
+      slack: 'ok',
+      'kubernetes:staging': 'missing from the kubeconfig',
+      'kubernetes:prod': 'missing from the kubeconfig',
+    });
 
     const withBilling = original.replace(
       '\nservices:\n',
@@ -163,6 +171,22 @@ describe('SIGHUP reloads the catalog', () => {
     bot.child.kill('SIGHUP');
     await eventually(async () => expect(await reloads('applied')).toBe('1'));
     expect(await billing()).not.toContain('There is no service');
+    expect((await bot.stop()).code).toBe(0);
+  });
+});
+
+describe('/readyz names what is down', () => {
+  it('names Slack with the reason once it stops answering, and stays ready', async () => {
+    const slack = new SlackSimulator({ token: BOT_TOKEN });
+    await slack.start();
+    const bot = await OpsProcess.start('bot', { ...baseEnv(), SLACK_API_URL: slack.apiUrl });
+    processes.push(bot);
+    await slack.stop();
+    const ready = await fetch(`${bot.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const { checks } = (await ready.json()) as { checks: Record<string, string> };
+    expect(checks).toMatchObject({ catalog: 'ok', redis: 'ok', postgres: 'ok' });
+    expect(checks.slack).toBe('unreachable: connection refused (ECONNREFUSED)');
     expect((await bot.stop()).code).toBe(0);
   });
 });
