@@ -33,8 +33,9 @@ function networkReason(error: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   if (typeof code === 'string') {
     if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];
-    if (/CERT|SSL|TLS/i.test(code)) return `TLS failed (${code}: ${message})`;
-    return `${code}: ${message}`;
+    // OpenSSL's message is a multi-line dump; its code says it (ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED).
+    if (/CERT|SSL|TLS/i.test(code)) return `TLS failed (${code})`;
+    return `${code}: ${message.split('\n')[0]}`;
   }
   if (error instanceof Error && error.name === 'TimeoutError') return 'no answer within the attempt timeout';
   return message;

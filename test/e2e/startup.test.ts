@@ -94,6 +94,13 @@ describe('start-up that explains itself', () => {
     expect(run.output).toContain('"msg":"Slack not reachable yet"');
   });
 
+  it('names a TLS failure (https to a server that speaks plain HTTP)', async () => {
+    const url = sim.apiUrl.replace(/^http:/, 'https:');
+    const run = await runToExit({ ...baseEnv(), SLACK_API_URL: url, SLACK_STARTUP_TIMEOUT_MS: '500' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`Slack is not reachable at ${url}auth.test after 500 ms: TLS failed (`);
+  });
+
   it('exits 2 at once on a token Slack rejects, without retrying', async () => {
     const run = await runToExit({ ...baseEnv(), SLACK_BOT_TOKEN: 'xoxb-not-the-token' });
     expect(run.code).toBe(2);
