@@ -135,6 +135,16 @@ describe('Redis that will not lose jobs', () => {
     expect(bot.output()).toContain('REDIS_SKIP_EVICTION_CHECK=true');
     expect((await bot.stop()).code).toBe(0);
   });
+
+  it('says so and points at the override when Redis does not allow CONFIG', async () => {
+    const client = new Redis(redis.url);
+    await client.call('ACL', 'SETUSER', 'default', '-config');
+    client.disconnect();
+    const run = await runToExit({ ...baseEnv(), REDIS_URL: redis.url });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Redis did not allow CONFIG GET maxmemory-policy (NOPERM');
+    expect(run.stderr).toContain('set REDIS_SKIP_EVICTION_CHECK=true');
+  });
 });
 
 describe('SIGHUP reloads the catalog', () => {
