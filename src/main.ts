@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Kubernetes updates a mounted ConfigMap in place; SIGHUP makes the running process read it.
+  process.on('SIGHUP', () => void bot.reloadCatalog());
 }
 
 await main();

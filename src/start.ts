@@ -16,11 +16,13 @@ import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
 import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
-import { createMetrics, observeRelease, type Metrics } from './adapters/metrics.ts';
+import { catalogReloadCounter, createMetrics, observeRelease, type Metrics } from './adapters/metrics.ts';
 import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
-import { pingWithin, producerConnection, waitUntilReady, workerConnectionOptions } from './adapters/redis.ts';
+import { evictionProblem, producerConnection, waitUntilReady, workerConnectionOptions } from './adapters/redis.ts';
+import { waitForSlack } from './adapters/slack-startup.ts';
+import { readinessOf } from './readiness.ts';
 import { SlackDirectory } from './adapters/slack-directory.ts';
-import { SlackGateway, platformErrorCode, type SlackRetry } from './adapters/slack.ts';
+import { SlackGateway, type SlackRetry } from './adapters/slack.ts';
 import { createBoltApp, type BoltSetup } from './bot/app.ts';
 import { createHttpServer } from './bot/http-server.ts';
 import { loadCatalog } from './config/catalog-load.ts';
@@ -56,6 +58,8 @@ export type RunningOpsBot = {
   queues: JobQueues;
   pool: pg.Pool;
   redis: Redis;
+  // SIGHUP: the catalog file read again; an invalid one is refused and the old one kept.
+  reloadCatalog(): Promise<'applied' | 'refused'>;
   close(): Promise<void>;
 };
 
@@ -63,8 +67,6 @@ export type RunningOpsBot = {
 export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
-
-const TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
 
 type Storage = { pool: pg.Pool; redis: Redis };
 
@@ -76,6 +78,9 @@ async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
   try {
     await migrate(pool, logger);
     await waitUntilReady(redis, 10_000);
+    const eviction = env.REDIS_SKIP_EVICTION_CHECK ? undefined : await evictionProblem(redis);
+    if (eviction !== undefined) throw new StartupError(eviction);
+    if (env.REDIS_SKIP_EVICTION_CHECK) logger.warn('REDIS_SKIP_EVICTION_CHECK=true: not checking maxmemory-policy');
   } catch (error) {
     // A failed start must not leave connections behind (tests, and supervisors that retry in-process).
     redis.disconnect();
@@ -121,7 +126,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     pacer: new RedisChannelPacer(redis, env.REDIS_PREFIX),
     ...(options.slackRetry ? { retry: options.slackRetry } : {}),
   });
-  await checkToken(slack, logger);
+  await checkToken(env, logger);
   return {
     ...basics,
     env,
@@ -165,7 +170,10 @@ function startBot(runtime: Runtime, helpNotes: HelpNotes): BoltSetup {
     logger,
   });
   registerHandlers(bolt.app, {
-    catalog: runtime.catalog,
+    // A getter, so a SIGHUP reload reaches every handler at its next request.
+    get catalog() {
+      return runtime.catalog;
+    },
     queues: runtime.queues,
     audit: runtime.audit,
     releases: runtime.releases,
@@ -192,7 +200,9 @@ function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
   const { env } = runtime;
   return new JobWorkers(
     {
-      catalog: runtime.catalog,
+      get catalog() {
+        return runtime.catalog;
+      },
       slack: runtime.slack,
       directory: runtime.directory,
       audit: runtime.audit,
@@ -234,24 +244,23 @@ async function startBackground(runtime: Runtime, options: StartOptions): Promise
   return { workers, stopSweeper, stopIncidentSweeper };
 }
 
-async function outcomeOf(probe: Promise<unknown>): Promise<string> {
-  return probe.then(
-    () => 'ok',
-    (error: unknown) => `unreachable: ${(error as Error).message}`,
-  );
-}
-
-async function readiness({ redis, pool }: Storage): Promise<{ ready: boolean; checks: Record<string, string> }> {
-  const checks: Record<string, string> = { catalog: 'ok' };
-  await Promise.all([
-    outcomeOf(pingWithin(redis, 1_000)).then((result) => {
-      checks.redis = result;
-    }),
-    outcomeOf(pool.query('SELECT 1')).then((result) => {
-      checks.postgres = result;
-    }),
-  ]);
-  return { ready: Object.values(checks).every((check) => check === 'ok'), checks };
+async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalogReloadCounter>) {
+  const { env, logger } = runtime;
+  try {
+    const next = await loadCatalog(env.OPS_CATALOG);
+    runtime.catalog = next;
+    reloads.inc({ outcome: 'applied' });
+    logger.info({ file: env.OPS_CATALOG, services: Object.keys(next.services).length }, 'catalog reloaded');
+    warnAboutMissingContexts(runtime);
+    return 'applied' as const;
+  } catch (error) {
+    reloads.inc({ outcome: 'refused' });
+    logger.error(
+      { file: env.OPS_CATALOG, err: error },
+      `catalog reload refused, the old catalog stays in use: ${(error as Error).message}`,
+    );
+    return 'refused' as const;
+  }
 }
 
 async function recordQueueDepth({ queues, metrics }: Runtime): Promise<void> {
@@ -300,7 +309,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
     receiver: bolt?.httpReceiver,
     metrics,
     logger,
-    readiness: () => readiness(storage),
+    readiness: readinessOf(runtime),
     beforeMetrics: () => recordQueueDepth(runtime),
   });
   const port = await listen(server, env.PORT, env.HOST);
@@ -313,21 +322,30 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutDown({ runtime, server, bolt, background }));
   const { queues, pool, redis } = runtime;
-  return { url: localUrl(env.HOST, port), port, logger, queues, pool, redis, close };
+  const reloads = catalogReloadCounter(metrics);
+  const reload = () => reloadCatalog(runtime, reloads);
+  return { url: localUrl(env.HOST, port), port, logger, queues, pool, redis, reloadCatalog: reload, close };
 }
 
-async function checkToken(slack: SlackGateway, logger: Logger): Promise<void> {
-  try {
-    const identity = await slack.authTest();
-    logger.info({ botUserId: identity.user_id, team: identity.team_id }, 'slack token verified');
-  } catch (error) {
-    const code = platformErrorCode(error);
-    if (code !== undefined && TOKEN_ERRORS.has(code))
-      throw new StartupError(
-        `Slack rejected SLACK_BOT_TOKEN (${code}). Check the token on your Slack app's OAuth page.`,
-      );
-    logger.warn({ err: error }, 'could not verify the Slack token at start; continuing');
+// Retried for at most SLACK_STARTUP_TIMEOUT_MS; then one line names the URL and why (exit 2 in main.ts).
+async function checkToken(env: Env, logger: Logger): Promise<void> {
+  const url = `${env.SLACK_API_URL}auth.test`;
+  const apiUrl = env.SLACK_API_URL;
+  const probe = await waitForSlack({
+    apiUrl,
+    token: env.SLACK_BOT_TOKEN,
+    timeoutMs: env.SLACK_STARTUP_TIMEOUT_MS,
+    logger,
+  });
+  if (probe.ok) {
+    logger.info({ botUserId: probe.userId, team: probe.teamId }, 'slack token verified');
+    return;
   }
+  const message = probe.final
+    ? `Slack refused ${url}: ${probe.reason}. Check SLACK_BOT_TOKEN on your Slack app's OAuth page.`
+    : `Slack is not reachable at ${url} after ${env.SLACK_STARTUP_TIMEOUT_MS} ms: ${probe.reason}.`;
+  logger.fatal({ url, reason: probe.reason }, message);
+  throw new StartupError(message);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -152,3 +152,13 @@ function queueTimeMetrics(registry: Registry) {
     ),
   };
 }
+
+// SIGHUP catalog reloads, by outcome (applied, refused): a refused one kept the catalog in use.
+export function catalogReloadCounter(metrics: Metrics): Counter<'outcome'> {
+  return new Counter({
+    name: 'opsbot_catalog_reloads_total',
+    help: 'Catalog reloads asked for by SIGHUP, by outcome (applied, refused: invalid, the old one kept)',
+    labelNames: ['outcome'] as const,
+    registers: [metrics.registry],
+  });
+}

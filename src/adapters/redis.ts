@@ -72,3 +72,25 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
 }
+
+// BullMQ keeps jobs as ordinary keys: a Redis that evicts under memory pressure drops queued and
+// running jobs without a trace. Returns what is wrong, or undefined when the policy is noeviction.
+export async function evictionProblem(redis: Redis): Promise<string | undefined> {
+  let answer: unknown;
+  try {
+    answer = await redis.call('CONFIG', 'GET', 'maxmemory-policy');
+  } catch (error) {
+    return (
+      `Redis did not allow CONFIG GET maxmemory-policy (${(error as Error).message}), so ops-bot cannot check ` +
+      'that Redis never evicts its jobs. If your provider hides CONFIG, confirm the policy is noeviction ' +
+      'in its console and set REDIS_SKIP_EVICTION_CHECK=true.'
+    );
+  }
+  const policy = Array.isArray(answer) ? String(answer[1] ?? '') : '';
+  if (policy === 'noeviction') return undefined;
+  return (
+    `Redis maxmemory-policy is "${policy || 'unknown'}"; ops-bot needs "noeviction" because BullMQ loses ` +
+    'queued and running jobs when Redis evicts keys. Set it (CONFIG SET maxmemory-policy noeviction, and in ' +
+    'redis.conf), or set REDIS_SKIP_EVICTION_CHECK=true if your provider hides CONFIG and you have checked it.'
+  );
+}

@@ -16,49 +16,50 @@ const urlWithScheme = (schemes: string[], what: string) =>
     { error: `must be a ${what} URL (${schemes.map((scheme) => `${scheme}//`).join(' or ')}…)` },
   );
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z
-      .string({ error: "is required: the bot token (xoxb-…) from your Slack app's OAuth page" })
-      .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
-    SLACK_SIGNING_SECRET: z.string().min(1, { error: 'must not be empty' }).optional(),
-    SLACK_APP_TOKEN: z
-      .string()
-      .startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' })
-      .optional(),
-    SLACK_API_URL: urlWithScheme(['http:', 'https:'], 'http(s)')
-      .transform((text) => (text.endsWith('/') ? text : `${text}/`))
-      .default('https://slack.com/api/'),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: z.coerce
-      .number({ error: 'must be a port number' })
-      .int({ error: 'must be a whole number' })
-      .min(0, { error: 'must be between 0 and 65535' })
-      .max(65_535, { error: 'must be between 0 and 65535' })
-      .default(3000),
-    REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, {}, _, . or -' })
-      .default('opsbot'),
-    DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'PostgreSQL').default('postgres://localhost:5432/opsbot'),
-    OPS_CATALOG: z.string().min(1).default('config/catalog.yml'),
-    ROLE: z.enum(['all', 'bot', 'worker'], { error: 'must be all, bot or worker' }).default('all'),
-    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
-    // BullMQ's job lock; a job whose worker died is picked up by another within about twice this.
-    JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
-  })
-  .superRefine((env, context) => {
-    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined && env.ROLE !== 'worker') {
-      context.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
-      });
-    }
-  });
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: "is required: the bot token (xoxb-…) from your Slack app's OAuth page" })
+    .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+  SLACK_SIGNING_SECRET: z.string().min(1, { error: 'must not be empty' }).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' })
+    .optional(),
+  SLACK_API_URL: urlWithScheme(['http:', 'https:'], 'http(s)')
+    .transform((text) => (text.endsWith('/') ? text : `${text}/`))
+    .default('https://slack.com/api/'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be between 0 and 65535' })
+    .max(65_535, { error: 'must be between 0 and 65535' })
+    .default(3000),
+  REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, {}, _, . or -' })
+    .default('opsbot'),
+  DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'PostgreSQL').default('postgres://localhost:5432/opsbot'),
+  OPS_CATALOG: z.string().min(1).default('config/catalog.yml'),
+  ROLE: z.enum(['all', 'bot', 'worker'], { error: 'must be all, bot or worker' }).default('all'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
+  // BullMQ's job lock; a job whose worker died is picked up by another within about twice this.
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  // How long start-up keeps retrying Slack's auth.test before it gives up with exit code 2.
+  SLACK_STARTUP_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must not be negative' })
+    .default(30_000),
+  // For managed Redis services that hide CONFIG: skip the maxmemory-policy check (decision 0024).
+  REDIS_SKIP_EVICTION_CHECK: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((text) => text === 'true'),
+});
 
 export type Env = z.output<typeof envSchema>;
 
@@ -74,13 +75,21 @@ export class EnvError extends Error {
   }
 }
 
+// Checked on the raw values, not in a zod refinement: a refinement runs only once every field
+// parsed, so a start without variables named SLACK_SIGNING_SECRET only on the next run.
+function crossChecks(given: Record<string, string | undefined>): string[] {
+  const worker = given.ROLE === 'worker';
+  if (worker || given.SLACK_APP_TOKEN !== undefined || given.SLACK_SIGNING_SECRET !== undefined) return [];
+  return ['SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)'];
+}
+
 // Empty strings count as unset: `FOO= npm start` should fall back to the default, not fail.
+// Every problem is named in one message, so one run tells the operator everything to fix.
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = envSchema.safeParse(given);
-  if (result.success) return result.data;
-  throw new EnvError(
-    result.error.issues.map((issue) => {
+  const problems = [
+    ...(result.success ? [] : result.error.issues).map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const shown =
         given[variable] !== undefined && !/TOKEN|SECRET|DATABASE_URL|REDIS_URL/.test(variable)
@@ -88,5 +97,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
           : '';
       return `${variable} ${issue.message}${shown}`;
     }),
-  );
+    ...crossChecks(given),
+  ];
+  if (result.success && problems.length === 0) return result.data;
+  throw new EnvError(problems);
 }

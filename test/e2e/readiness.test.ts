@@ -26,11 +26,20 @@ async function readyz() {
 }
 
 describe('/healthz and /readyz', () => {
-  it('is alive and ready when Redis, PostgreSQL and the catalog are', async () => {
+  it('is alive and ready when Redis, PostgreSQL and the catalog are, and names each other dependency', async () => {
     expect((await fetch(`${stack.bot.url}/healthz`)).status).toBe(200);
     expect(await readyz()).toEqual({
       status: 200,
-      body: expect.objectContaining({ checks: { catalog: 'ok', redis: 'ok', postgres: 'ok' } }),
+      body: expect.objectContaining({
+        checks: {
+          catalog: 'ok',
+          redis: 'ok',
+          postgres: 'ok',
+          slack: 'ok',
+          'kubernetes:staging': 'ok',
+          'kubernetes:prod': 'ok',
+        },
+      }),
     });
   });
 

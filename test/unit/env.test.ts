@@ -45,6 +45,17 @@ describe('the environment', () => {
     expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).SLACK_APP_TOKEN).toBe('xapp-1');
   });
 
+  it('names the missing token and the missing signing secret in one run, with the new knobs checked', () => {
+    expect(problemsOf({ SLACK_STARTUP_TIMEOUT_MS: 'soon', REDIS_SKIP_EVICTION_CHECK: 'yes' })).toEqual([
+      "SLACK_BOT_TOKEN is required: the bot token (xoxb-…) from your Slack app's OAuth page",
+      'SLACK_STARTUP_TIMEOUT_MS must be a number of milliseconds (got "soon")',
+      'REDIS_SKIP_EVICTION_CHECK must be true or false (got "yes")',
+      'SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
+    ]);
+    const env = parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', ROLE: 'worker', REDIS_SKIP_EVICTION_CHECK: 'true' });
+    expect([env.SLACK_STARTUP_TIMEOUT_MS, env.REDIS_SKIP_EVICTION_CHECK]).toEqual([30_000, true]);
+  });
+
   it('adds the trailing slash SLACK_API_URL needs and treats empty values as unset', () => {
     expect(
       parseEnv({

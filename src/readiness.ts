@@ -1,0 +1,95 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { KubeClusters } from './adapters/kube.ts';
+import { pingWithin } from './adapters/redis.ts';
+import { probeSlack } from './adapters/slack-startup.ts';
+import type { Readiness } from './bot/http-server.ts';
+import type { Env } from './config/env.ts';
+import type { Catalog } from './core/catalog.ts';
+
+// What /readyz asks. Only the catalog, Redis and PostgreSQL decide 200 or 503 (decision 0024): Slack
+// and the clusters are named when down, but no other replica would reach them better, and taking
+// every bot out of the Service would add an outage to the one already happening.
+export type ReadinessDeps = { env: Env; redis: Redis; pool: pg.Pool; kube: KubeClusters; catalog: Catalog };
+
+const REQUIRED = new Set(['catalog', 'redis', 'postgres']);
+// Probes of outside services are reused this long, so kubelet probes every few seconds cost Slack's
+// rate limit and the API servers one request per replica per half minute.
+const PROBE_CACHE_MS = 30_000;
+
+function outcomeOf(probe: Promise<unknown>): Promise<string> {
+  return probe.then(
+    () => 'ok',
+    (error: unknown) => `unreachable: ${(error as Error).message}`,
+  );
+}
+
+function cached(probe: () => Promise<string>): () => Promise<string> {
+  let last: { at: number; outcome: Promise<string> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > PROBE_CACHE_MS) last = { at: Date.now(), outcome: probe() };
+    return last.outcome;
+  };
+}
+
+// One GET of a deployment the catalog puts in that context: a call the bot's Role already allows
+// (a 404 still proves the API server answers).
+async function probeContext(deps: ReadinessDeps, context: string): Promise<string> {
+  const { catalog, kube } = deps;
+  if (!kube.contexts().includes(context)) return 'missing from the kubeconfig';
+  const environments = Object.entries(catalog.environments).filter(
+    ([, environment]) => environment.context === context,
+  );
+  const service = Object.values(catalog.services).find((candidate) =>
+    environments.some(([name]) => candidate.environments.includes(name)),
+  );
+  if (!service) return 'ok';
+  const read = kube.cluster(context).readDeployment(service.namespace, service.deployment);
+  return outcomeOf(withTimeout(read, 2_000, `no answer from the API server within 2000 ms`));
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// `deps` is read at every call: a SIGHUP reload changes the catalog and so the contexts probed.
+export function readinessOf(deps: ReadinessDeps): Readiness {
+  const { env } = deps;
+  const slack = cached(() =>
+    probeSlack(env.SLACK_API_URL, env.SLACK_BOT_TOKEN, 1_000).then((probe) =>
+      probe.ok ? 'ok' : `unreachable: ${probe.reason}`,
+    ),
+  );
+  const contexts = new Map<string, () => Promise<string>>();
+  const contextCheck = (context: string) => {
+    if (!contexts.has(context))
+      contexts.set(
+        context,
+        cached(() => probeContext(deps, context)),
+      );
+    return contexts.get(context)!();
+  };
+  return async () => {
+    const named = [...new Set(Object.values(deps.catalog.environments).map((environment) => environment.context))];
+    const [redis, postgres, slackOutcome, ...clusters] = await Promise.all([
+      outcomeOf(pingWithin(deps.redis, 1_000)),
+      outcomeOf(deps.pool.query('SELECT 1')),
+      slack(),
+      ...named.map(contextCheck),
+    ]);
+    const checks: Record<string, string> = { catalog: 'ok', redis: redis!, postgres: postgres!, slack: slackOutcome! };
+    named.forEach((context, index) => (checks[`kubernetes:${context}`] = clusters[index]!));
+    const ready = Object.entries(checks).every(([name, check]) => !REQUIRED.has(name) || check === 'ok');
+    return { ready, checks };
+  };
+}
