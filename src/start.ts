@@ -117,7 +117,7 @@ type Basics = Storage & { logger: Logger; catalog: Catalog; metrics: Metrics };
 async function assembleRuntime(options: StartOptions, basics: Basics): Promise<Runtime> {
   const { env } = options;
   const { logger, metrics, pool, redis } = basics;
-  const audit = new AuditStore(pool, logger);
+  const audit = new AuditStore(pool, logger, () => metrics.auditWriteFailures.inc());
   const slack = new SlackGateway({
     token: env.SLACK_BOT_TOKEN,
     apiUrl: env.SLACK_API_URL,
@@ -127,6 +127,8 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     ...(options.slackRetry ? { retry: options.slackRetry } : {}),
   });
   await checkToken(env, logger);
+  const incidents = new IncidentStore(pool, audit);
+  metrics.openIncidents.read = () => incidents.openCount();
   return {
     ...basics,
     env,
@@ -145,7 +147,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     kube: options.kube ?? new KubeClusters(),
     rds: options.rds ?? new RdsGateway(),
     backups: new BackupStore(pool),
-    incidents: new IncidentStore(pool, audit),
+    incidents,
   };
 }
 

@@ -34,10 +34,13 @@ function storableDetails(details: Record<string, unknown> | undefined): string {
 export class AuditStore {
   readonly #pool: pg.Pool;
   readonly #logger: Logger;
+  readonly #failed: () => void;
 
-  constructor(pool: pg.Pool, logger: Logger) {
+  // `failed` hears of every row PostgreSQL did not take (a Prometheus counter; alerts watch it).
+  constructor(pool: pg.Pool, logger: Logger, failed: () => void = () => undefined) {
     this.#pool = pool;
     this.#logger = logger;
+    this.#failed = failed;
   }
 
   // Throws when PostgreSQL cannot take the row: callers that change production must fail closed.
@@ -48,7 +51,12 @@ export class AuditStore {
         ? `${entry.command.slice(0, COMMAND_TEXT_MAX)}…`
         : entry.command;
     this.#logger.info({ audit: true, ...entry, command }, `audit ${entry.event} ${entry.decision}`);
-    const { rows } = await (client ?? this.#pool).query<{ id: string }>(
+    const { rows } = await this.#insert(client, entry, command);
+    return Number(rows[0]!.id);
+  }
+
+  async #insert(client: pg.PoolClient | undefined, entry: AuditEntry, command: string | undefined) {
+    const inserted = (client ?? this.#pool).query<{ id: string }>(
       `INSERT INTO audit_events (at, event, decision, actor, team, channel, command, action, target, reason,
          correlation_id, job_id, plan_hash, permalink, details)
        VALUES (COALESCE($15, clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -71,7 +79,10 @@ export class AuditStore {
         entry.at ?? null,
       ],
     );
-    return Number(rows[0]!.id);
+    return inserted.catch((error: unknown) => {
+      this.#failed();
+      throw error;
+    });
   }
 
   // record(), committed within `ms` or not at all (DeadlinePassed): for a write in front of Slack's ack.

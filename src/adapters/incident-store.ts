@@ -150,6 +150,14 @@ export class IncidentStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
+  // How many are open, as `open` counts them (for the Prometheus gauge).
+  async openCount(): Promise<number> {
+    const { rows } = await this.#pool.query<{ count: string }>(
+      `SELECT count(*) FROM incidents WHERE status <> 'resolved' AND setup <> 'failed'`,
+    );
+    return Number(rows[0]!.count);
+  }
+
   async open(limit = 50): Promise<IncidentRecord[]> {
     const { rows } = await this.#pool.query(
       `SELECT * FROM incidents WHERE status <> 'resolved' AND setup <> 'failed' ORDER BY declared_at DESC LIMIT $1`,

@@ -73,6 +73,32 @@ export function createMetrics() {
       registers: [registry],
     }),
     ...queueTimeMetrics(registry),
+    ...recordMetrics(registry),
+  };
+}
+
+// The durable records' health: audit rows PostgreSQL refused (a production change without its row
+// does not run, so these are changes refused or answers lost), and incidents open, read at scrape time.
+function recordMetrics(registry: Registry) {
+  const openIncidents: { read?: () => Promise<number> } = {};
+  return {
+    auditWriteFailures: new Counter({
+      name: 'opsbot_audit_write_failures_total',
+      help: 'Audit rows PostgreSQL did not take (the change or answer they belonged to failed closed)',
+      registers: [registry],
+    }),
+    openIncidents,
+    incidentsOpen: new Gauge({
+      name: 'opsbot_incidents_open',
+      help: 'Incidents declared and not resolved, read from PostgreSQL at scrape time',
+      registers: [registry],
+      async collect() {
+        const read = openIncidents.read;
+        const count = read ? await withinBudget(read(), QUEUE_TIME_BUDGET_MS).catch(() => undefined) : undefined;
+        this.reset();
+        if (count !== undefined) this.set(count);
+      },
+    }),
   };
 }
 
