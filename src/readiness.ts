@@ -6,6 +6,7 @@ import { probeSlack } from './adapters/slack-startup.ts';
 import type { Readiness } from './bot/http-server.ts';
 import type { Env } from './config/env.ts';
 import type { Catalog } from './core/catalog.ts';
+import { beforeDeadline } from './core/deadline.ts';
 
 // What /readyz asks. Only the catalog, Redis and PostgreSQL decide 200 or 503 (decision 0024): Slack
 // and the clusters are named when down, but no other replica would reach them better, and taking
@@ -45,21 +46,7 @@ async function probeContext(deps: ReadinessDeps, context: string): Promise<strin
   );
   if (!service) return 'ok';
   const read = kube.cluster(context).readDeployment(service.namespace, service.deployment);
-  return outcomeOf(withTimeout(read, 2_000, `no answer from the API server within 2000 ms`));
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return outcomeOf(beforeDeadline(read, 2_000, () => new Error('no answer from the API server within 2000 ms')));
 }
 
 // `deps` is read at every call: a SIGHUP reload changes the catalog and so the contexts probed.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-// A form's private_metadata is text ops-bot wrote when it opened the form, but it comes back in a
-// request anyone with the signing secret could send: it is parsed like any other input.
+// A form's private_metadata (or a button's value) is text ops-bot wrote when it opened the form, but it
+// comes back in a request anyone with the signing secret could send: it is parsed like any other input.
 export function formMetadata<T extends z.ZodType>(schema: T, raw: string): z.output<T> | undefined {
   const parsed = z
     .string()

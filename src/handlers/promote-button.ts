@@ -21,6 +21,7 @@ import { requireRole } from './authorize.ts';
 import { AFTER_ACK_MS, AFTER_PREFLIGHT_MS, AckDeadline, CLUSTER_BUDGET_MS, withinBudget } from './budget.ts';
 import { refuseWhileChanging } from './deploy.ts';
 import type { HandlerDeps } from './deps.ts';
+import { formMetadata } from './form-metadata.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
 import { freezeToBreak, openBreakGlass, type BreakGlassAsk } from './break-glass.ts';
 import type { Requester } from './rollback.ts';
@@ -140,14 +141,8 @@ async function promote(
 }
 
 function buttonOf(value: string | undefined): PromoteButton {
-  let json: unknown;
-  try {
-    json = JSON.parse(value ?? '');
-  } catch {
-    json = undefined;
-  }
-  const parsed = promoteButtonSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
+  const button = formMetadata(promoteButtonSchema, value ?? '');
+  if (button) return button;
   throw new UserError('That Promote button does not name a release ops-bot can check; nothing was changed.', {
     hint: 'Press Promote on a succeeded deploy’s message, or run `/deploy <service> <version> to <env>`.',
     code: 'bad_button',

@@ -12,6 +12,7 @@ import type { JobEnvelope } from '../jobs/job-data.ts';
 import type { ActionHandler, ActionTurn } from './action-intake.ts';
 import { AFTER_ACK_MS, AckDeadline } from './budget.ts';
 import type { HandlerDeps } from './deps.ts';
+import { formMetadata } from './form-metadata.ts';
 import { buttonChannel, buttonDeliveryKey, buttonEnvelope } from './envelopes.ts';
 import { openCardRollback } from './incident-rollback.ts';
 import { requireRole } from './authorize.ts';
@@ -79,17 +80,11 @@ function breakGlassAsk(deps: HandlerDeps, turn: ActionTurn, target: BoundButton)
 // A button rendered before buttons were bound names no release: it is refused, since what it would
 // roll back today may not be what its message showed.
 function targetOf(value: string | undefined): ButtonTarget {
-  let json: unknown;
-  try {
-    json = JSON.parse(value ?? '');
-  } catch {
-    json = undefined;
-  }
-  const parsed = rollbackButtonSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const legacy = legacyRollbackButton.safeParse(json);
-  if (legacy.success) {
-    const { service, env } = legacy.data;
+  const target = formMetadata(rollbackButtonSchema, value ?? '');
+  if (target) return target;
+  const legacy = formMetadata(legacyRollbackButton, value ?? '');
+  if (legacy) {
+    const { service, env } = legacy;
     throw new UserError(
       `This button is from an older message and does not say which release it was for. Nothing was changed.`,
       { hint: `Run \`/rollback ${service} ${env}\` to roll back from what runs now.`, code: 'stale_button' },

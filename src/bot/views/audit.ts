@@ -1,11 +1,11 @@
 import { type AuditRow } from '../../core/audit.ts';
 import { formatDuration } from '../../core/duration.ts';
-import { code, context, section, view, type View } from './blocks.ts';
+import { shortReason, code, context, section, view, type View } from './blocks.ts';
 
 function line(row: AuditRow): string {
   const at = row.at.toISOString().slice(5, 16).replace('T', ' ');
   const what = [row.action ?? row.event, row.target].filter(Boolean).join(' ');
-  const reason = row.reason ? ` — ${row.reason.length > 80 ? `${row.reason.slice(0, 79)}…` : row.reason}` : '';
+  const reason = row.reason ? ` — ${shortReason(row.reason)}` : '';
   const job = row.jobId ? ` ${code(row.jobId)}` : '';
   return `${at}  <@${row.actor}>  *${row.event}/${row.decision}*  ${what}${job}${reason}`;
 }

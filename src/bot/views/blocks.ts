@@ -82,3 +82,18 @@ export function ago(from: Date, now: Date): string {
   if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h ago`;
   return `${Math.floor(seconds / 86_400)}d ago`;
 }
+
+// A time Slack shows in each reader's own zone (`format` is Slack's date token syntax); the fallback
+// is what clients that cannot render the token show.
+export function slackDate(
+  at: Date,
+  format: string,
+  fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}
+
+// A reason as a list line shows it: at most 80 characters, the rest cut with an ellipsis.
+export function shortReason(reason: string): string {
+  return reason.length > 80 ? `${reason.slice(0, 79)}…` : reason;
+}

@@ -1,7 +1,7 @@
 import type { FreezePeriod } from '../../core/freeze.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { utcDateTime } from '../../core/policy.ts';
-import { slackDate } from './incident-card.ts';
+import { slackDate } from './blocks.ts';
 
 export const BREAK_GLASS_MODAL = 'break_glass_modal';
 export const BREAK_GLASS_REASON = 'break_glass_reason';

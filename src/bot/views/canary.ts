@@ -1,6 +1,6 @@
 import { canaryButtonValue } from '../../core/canary-button.ts';
 import { formatDuration } from '../../core/duration.ts';
-import type { Button } from './blocks.ts';
+import { slackDate, type Button } from './blocks.ts';
 
 export const CANARY_PROMOTE = 'canary_promote';
 export const CANARY_PROMOTE_ALL = 'canary_promote_all';
@@ -21,7 +21,7 @@ export type CanaryAct = { kind: 'promoted' | 'paused' | 'resumed'; percent: numb
 type Step = { index: number; count: number; percent: number };
 
 function timeToken(at: Date): string {
-  return `<!date^${Math.floor(at.getTime() / 1000)}^{time_secs}|${at.toISOString().slice(11, 19)} UTC>`;
+  return slackDate(at, '{time_secs}', `${at.toISOString().slice(11, 19)} UTC`);
 }
 
 function nextWords(next: number): string {

@@ -3,7 +3,7 @@ import { esc } from '../../core/mrkdwn.ts';
 import { byWhom, whenWords } from '../../core/release-words.ts';
 import type { Release } from '../../core/release.ts';
 import { rollbackButtonValue } from '../../core/rollback-button.ts';
-import { actions, code, context, section, view, type Block, type View } from './blocks.ts';
+import { shortReason, actions, code, context, section, view, type Block, type View } from './blocks.ts';
 import { outcomeOf, packed } from './release-history.ts';
 
 export const ROLLBACK_TO = 'rollback_to';
@@ -49,8 +49,7 @@ function releaseLine(entry: ReleaseEntry, now: Date, colours: boolean): string {
 
 function reasonOf(release: Release): string {
   if (!release.reason) return '';
-  const reason = release.reason.length > 80 ? `${release.reason.slice(0, 79)}…` : release.reason;
-  return ` — ${esc(reason)}`;
+  return ` — ${esc(shortReason(release.reason))}`;
 }
 
 function setLine(entry: Extract<HistoryEntry<HistorySet>, { kind: 'set' }>, now: Date, colours: boolean): string {

@@ -2,7 +2,7 @@ import { type IncidentRecord } from '../../core/incident-record.ts';
 import { lastChangeWords, lastChangesOf } from '../../core/last-change.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import type { Severity } from '../../core/grammar/values.ts';
-import { actions, context, fields, header, section, view, type Block, type View } from './blocks.ts';
+import { actions, context, fields, header, section, view, type Block, type View, slackDate } from './blocks.ts';
 import { rollbackButtonValue } from '../../core/rollback-button.ts';
 import { DEPLOY_ROLLBACK } from './deploy.ts';
 
@@ -24,14 +24,6 @@ export const SEVERITY_EMOJI: Record<Severity, string> = {
 // instead of being posted twice.
 export function markerOf(incidentId: string, step: string): string {
   return `incident:${incidentId}:${step}`;
-}
-
-export function slackDate(
-  at: Date,
-  format: string,
-  fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
-): string {
-  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
 }
 
 export function commanderText(record: IncidentRecord): string {

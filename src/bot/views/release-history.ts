@@ -1,7 +1,6 @@
 import { formatDuration } from '../../core/duration.ts';
 import type { Release, ReleaseChange, ReleaseOutcome } from '../../core/release.ts';
-import { code, context, section, view, type View } from './blocks.ts';
-import { slackDate } from './incident-card.ts';
+import { code, context, section, shortReason, slackDate, view, type View } from './blocks.ts';
 
 const OUTCOME: Record<ReleaseOutcome, [icon: string, words: string]> = {
   succeeded: [':white_check_mark:', 'succeeded'],
@@ -25,9 +24,7 @@ export function outcomeOf(release: Release): string {
 
 function line({ release, from }: ReleaseChange): string {
   const at = slackDate(release.startedAt, '{date_short_pretty} {time}');
-  const reason = release.reason
-    ? ` — ${release.reason.length > 80 ? `${release.reason.slice(0, 79)}…` : release.reason}`
-    : '';
+  const reason = release.reason ? ` — ${shortReason(release.reason)}` : '';
   return (
     `${at}  *${release.service} ${release.env}*  ${from ?? '…'} → ${release.version}  ${release.kind}` +
     `  by <@${release.requester}>  ${outcomeOf(release)}${reason}  ${code(release.jobId)}`

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { closestWord, didYouMean } from '../suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { clip, usageError, type Arguments } from './arguments.ts';
 import type { Token } from './tokenize.ts';
 import type { CommandName } from './usage.ts';
@@ -56,12 +56,6 @@ export function unknownSubcommand(command: CommandName, word: string, known: str
       ? `\`${clip(word)}\` is not a /${command} subcommand (try ${known.join(', ')}).`
       : `\`${clip(word)}\` is not a /${command} subcommand.${suggestion}`;
   throw usageError(command, message, 'unknown_subcommand');
-}
-
-// A word in a subcommand's place that is close to one of `subcommands`, or undefined.
-export function nearSubcommand(word: Token | undefined, subcommands: string[]): string | undefined {
-  if (word === undefined || word.quoted || subcommands.includes(word.text.toLowerCase())) return undefined;
-  return closestWord(word.text, subcommands);
 }
 
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

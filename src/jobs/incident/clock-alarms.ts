@@ -1,7 +1,8 @@
 import { type IncidentRecord } from '../../core/incident-record.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
-import { noticeView, slackDate } from '../../bot/views/incident-card.ts';
+import { slackDate } from '../../bot/views/blocks.ts';
+import { noticeView } from '../../bot/views/incident-card.ts';
 import type { Catalog } from '../../core/catalog.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { archiveTimes } from '../../core/incident.ts';
