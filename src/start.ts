@@ -78,9 +78,11 @@ async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
   try {
     await migrate(pool, logger);
     await waitUntilReady(redis, 10_000);
-    const eviction = env.REDIS_SKIP_EVICTION_CHECK ? undefined : await evictionProblem(redis);
-    if (eviction !== undefined) throw new StartupError(eviction);
     if (env.REDIS_SKIP_EVICTION_CHECK) logger.warn('REDIS_SKIP_EVICTION_CHECK=true: not checking maxmemory-policy');
+    else {
+      const eviction = await evictionProblem(redis);
+      if (eviction !== undefined) throw new StartupError(eviction);
+    }
   } catch (error) {
     // A failed start must not leave connections behind (tests, and supervisors that retry in-process).
     redis.disconnect();

@@ -93,8 +93,7 @@ function recordMetrics(registry: Registry) {
       help: 'Incidents declared and not resolved, read from PostgreSQL at scrape time',
       registers: [registry],
       async collect() {
-        const read = openIncidents.read;
-        const count = read ? await withinBudget(read(), QUEUE_TIME_BUDGET_MS).catch(() => undefined) : undefined;
+        const count = await scrapeRead(openIncidents.read);
         this.reset();
         if (count !== undefined) this.set(count);
       },
@@ -148,6 +147,12 @@ type QueueTimeReaders = { oldestWaiting?: QueueTimeReader; nextDelayed?: QueueTi
 // the gauge without series (absent, not a stale or made-up figure).
 const QUEUE_TIME_BUDGET_MS = 2_000;
 
+// A figure read from Redis or PostgreSQL while /metrics is scraped: undefined when there is no reader
+// yet, or the read fails or is late.
+async function scrapeRead<T>(read: (() => Promise<T>) | undefined): Promise<T | undefined> {
+  return read ? withinBudget(read(), QUEUE_TIME_BUDGET_MS).catch(() => undefined) : undefined;
+}
+
 function queueTimeMetrics(registry: Registry) {
   const queueTimeReaders: QueueTimeReaders = {};
   const gauge = (name: string, help: string, reader: keyof QueueTimeReaders) =>
@@ -157,8 +162,7 @@ function queueTimeMetrics(registry: Registry) {
       labelNames: ['kind'] as const,
       registers: [registry],
       async collect() {
-        const read = queueTimeReaders[reader];
-        const seconds = read ? await withinBudget(read(), QUEUE_TIME_BUDGET_MS).catch(() => undefined) : undefined;
+        const seconds = await scrapeRead(queueTimeReaders[reader]);
         this.reset();
         for (const [kind, value] of seconds ?? []) this.set({ kind }, value);
       },

@@ -182,7 +182,13 @@ export function changeCause(plan: WorkloadPlan, requester: string): string {
   return `ops-bot: ${what} by <@${requester}>${plan.reason ? ` — ${plan.reason}` : ''}`;
 }
 
+// A plan's ⚠ lines (only a deploy has them).
+export function planWarnings(plan: Plan): string[] {
+  return plan.kind === 'deploy' ? (plan.warnings ?? []) : [];
+}
+
 // A plan's ⚠ lines for an audit row's details: the audit says what the approvers were shown.
 export function warningDetails(plan: Plan): { warnings?: string[] } {
-  return plan.kind === 'deploy' && plan.warnings?.length ? { warnings: plan.warnings } : {};
+  const warnings = planWarnings(plan);
+  return warnings.length > 0 ? { warnings } : {};
 }

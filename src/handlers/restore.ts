@@ -47,13 +47,10 @@ export async function requestRestore(
   const { record, database } = await restorableBackup(deps, ask.backupId, ask.deadline);
   const env = database.environment;
   const gate = gateFor(environmentOf(deps.catalog, env), 'restore', ask.breakGlass, deps.now());
-  if (ask.plan) {
-    const change = restoreChangeOf(ask, record, env, gate.freeze ? ask.breakGlass : undefined);
-    return previewRestore(deps, { ...ask, change, userId }, accept);
-  }
-  if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
   const breakGlass = gate.freeze ? ask.breakGlass : undefined;
   const change = restoreChangeOf(ask, record, env, breakGlass);
+  if (ask.plan) return previewRestore(deps, { ...ask, change, userId }, accept);
+  if (gate.verdict === 'frozen') throw frozenError(gate.freeze.name, gate.freeze.end, gate.breakGlassPossible);
   const jobId = jobIdFor('plan', deliveryKey);
   const what = `restore of ${ask.backupId} into ${ask.target}`;
   return whilePlanning(deps, { service: record.database, env, jobId, userId, what }, async () => {

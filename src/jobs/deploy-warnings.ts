@@ -38,9 +38,10 @@ export async function withWarnings(deps: WarningDeps, plan: DeployPlan, digest?:
   });
   // Pre-flight answers inside Slack's 3 s when it can: a slow ledger costs the warning, not the reply.
   const releases = (await withinBudget(read, LEDGER_READ_MS)) ?? [];
-  const good = newestFirst(releases).find(isGood);
+  const newest = newestFirst(releases);
+  const good = newest.find(isGood);
   // The same release again: by version, or by digest for a promotion (the same bits under any tag).
-  const same = newestFirst(releases).find(
+  const same = newest.find(
     (release) => release.version === plan.to.version || (digest !== undefined && release.digest === digest),
   );
   const story = same && rolledBackStory(releases, same);

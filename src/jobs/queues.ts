@@ -168,9 +168,12 @@ function summarize(kind: JobKind, job: Job, state: JobState | 'unknown'): JobSum
     failedReason: job.failedReason || undefined,
     attemptsMade: job.attemptsMade,
     outcome: outcomeOf(job.returnvalue) ?? recordedOutcome(job.data),
-    approvalId: z.object({ approvalId: z.string() }).safeParse(job.returnvalue).data?.approvalId,
+    approvalId: postedRequest.safeParse(job.returnvalue).data?.approvalId,
   };
 }
+
+// What a plan job returned when it posted an approval request.
+const postedRequest = z.object({ approvalId: z.string() });
 
 // What a change job returned (core's DeployOutcome shape), read back from Redis: parsed, never trusted.
 const returnedOutcome = z.object({ decision: z.string(), detail: z.string().default('') });

@@ -1,4 +1,4 @@
-import { planSummary, tagOf, versionWords, type WorkloadPlan } from '../../core/plan.ts';
+import { planSummary, planWarnings, tagOf, versionWords, type WorkloadPlan } from '../../core/plan.ts';
 import { pinnedWords, promoteButtonValue } from '../../core/promote.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { rollbackButtonValue } from '../../core/rollback-button.ts';
@@ -167,8 +167,7 @@ function progressLines(state: DeployViewState, icon: string, words: string): str
   for (const act of progress.acts ?? []) lines.push(canaryActLine(act));
   if (progress.colour) lines.push(colourLine(progress.colour));
   // The plan's ⚠ lines (a downgrade, an older release, a mutable tag) stay on the message everyone sees.
-  const { plan } = state;
-  if (plan.kind === 'deploy') for (const warning of plan.warnings ?? []) lines.push(`*${warning}*`);
+  for (const warning of planWarnings(state.plan)) lines.push(`*${warning}*`);
   if (progress.failure) lines.push(`*Why:* ${progress.failure}`);
   // The problem that failed the release is already the "Why:" line; the others follow it.
   const others = progress.problems.filter((problem) => !progress.failure?.includes(problemText(problem)));

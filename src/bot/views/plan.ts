@@ -1,4 +1,4 @@
-import { planSubject, planSummary, type Plan, type RestorePlan } from '../../core/plan.ts';
+import { planSubject, planSummary, planWarnings, type Plan, type RestorePlan } from '../../core/plan.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import type { GatePreview } from '../../core/preview.ts';
 import { gateBlocks } from './preview.ts';
@@ -32,8 +32,14 @@ export function planFields(plan: Plan): Block {
 // Downgrade, older than the last good release, a mutable tag: one line each, above everything else
 // people read before they approve.
 export function warningBlocks(plan: Plan): Block[] {
-  const warnings = plan.kind === 'deploy' ? (plan.warnings ?? []) : [];
+  const warnings = planWarnings(plan);
   return warnings.length > 0 ? [section(warnings.map((line) => `*${line}*`).join('\n'))] : [];
+}
+
+// The ⚠ lines in a notification's plain text: " ⚠ downgrade from 3.1.0; ⚠ …." or nothing.
+function warnedText(plan: Plan): string {
+  const warnings = planWarnings(plan);
+  return warnings.length > 0 ? ` ${warnings.join('; ')}.` : '';
 }
 
 const DRY_RUN_ACCEPTED =
@@ -45,9 +51,8 @@ const RESTORE_CHECKED =
 // A dry run: the plan, what the cluster said of it, and the gate it would meet. Nothing was enqueued,
 // locked or asked for.
 export function dryRunView(plan: Plan, gate: GatePreview): View {
-  const warned = plan.kind === 'deploy' && plan.warnings ? ` ${plan.warnings.join('; ')}.` : '';
   const what = plan.kind === 'restore' ? 'Plan' : 'Dry run';
-  const text = `${what}: ${planSummary(plan)}.${warned} Nothing was changed. Now: ${gate.verdict}.`;
+  const text = `${what}: ${planSummary(plan)}.${warnedText(plan)} Nothing was changed. Now: ${gate.verdict}.`;
   return view(text, [
     header(`${what}: ${plan.kind} ${planSubject(plan)}`),
     planFields(plan),
@@ -59,7 +64,6 @@ export function dryRunView(plan: Plan, gate: GatePreview): View {
 
 // Nothing to approve: the ⚠ lines are said here, where the person who asked reads what runs.
 export function startingView(plan: Plan, jobId: string): View {
-  const warned = plan.kind === 'deploy' && plan.warnings ? ` ${plan.warnings.join('; ')}.` : '';
-  const text = `Starting: ${planSummary(plan)} (job ${jobId}).${warned}`;
-  return view(text, [section(`:rocket: Starting: ${planSummary(plan)} (job ${jobId}).`), ...warningBlocks(plan)]);
+  const starting = `Starting: ${planSummary(plan)} (job ${jobId}).`;
+  return view(`${starting}${warnedText(plan)}`, [section(`:rocket: ${starting}`), ...warningBlocks(plan)]);
 }
