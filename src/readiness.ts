@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { KubeClusters } from './adapters/kube.ts';
+import { RdsError, type RdsGateway } from './adapters/rds.ts';
 import { pingWithin } from './adapters/redis.ts';
 import { probeSlack } from './adapters/slack-startup.ts';
 import type { Readiness } from './bot/http-server.ts';
@@ -11,7 +12,14 @@ import { beforeDeadline } from './core/deadline.ts';
 // What /readyz asks. Only the catalog, Redis and PostgreSQL decide 200 or 503 (decision 0024): Slack
 // and the clusters are named when down, but no other replica would reach them better, and taking
 // every bot out of the Service would add an outage to the one already happening.
-export type ReadinessDeps = { env: Env; redis: Redis; pool: pg.Pool; kube: KubeClusters; catalog: Catalog };
+export type ReadinessDeps = {
+  env: Env;
+  redis: Redis;
+  pool: pg.Pool;
+  kube: KubeClusters;
+  rds: RdsGateway;
+  catalog: Catalog;
+};
 
 const REQUIRED = new Set(['catalog', 'redis', 'postgres']);
 // Probes of outside services are reused this long, so kubelet probes every few seconds cost Slack's
@@ -49,6 +57,30 @@ async function probeContext(deps: ReadinessDeps, context: string): Promise<strin
   return outcomeOf(beforeDeadline(read, 2_000, () => new Error('no answer from the API server within 2000 ms')));
 }
 
+// RDS credentials expire and roles get detached without anything else noticing until a backup fails.
+// One describe of a database the catalog names in that region: a call the generated IAM policy allows.
+async function probeRegion(deps: ReadinessDeps, region: string): Promise<string> {
+  const database = Object.values(deps.catalog.databases).find(
+    (candidate) => candidate.engine !== 'postgres' && candidate.region === region,
+  );
+  if (!database || database.engine === 'postgres') return 'ok';
+  const read = deps.rds.resource(region, database.engine, database.identifier);
+  try {
+    const found = await beforeDeadline(read, 2_000, () => new Error('no answer from RDS within 2000 ms'));
+    return found ? 'ok' : `answers, but ${database.identifier} does not exist`;
+  } catch (error) {
+    const refused = error instanceof RdsError && /Token|Signature|AccessDenied|Credential/i.test(error.code);
+    return `${refused ? 'credentials refused' : 'unreachable'}: ${(error as Error).message}`;
+  }
+}
+
+function rdsRegions(catalog: Catalog): string[] {
+  const regions = Object.values(catalog.databases).flatMap((database) =>
+    database.engine === 'postgres' ? [] : [database.region],
+  );
+  return [...new Set(regions)];
+}
+
 // `deps` is read at every call: a SIGHUP reload changes the catalog and so the contexts probed.
 export function readinessOf(deps: ReadinessDeps): Readiness {
   const { env } = deps;
@@ -66,16 +98,28 @@ export function readinessOf(deps: ReadinessDeps): Readiness {
       );
     return contexts.get(context)!();
   };
+  const regions = new Map<string, () => Promise<string>>();
+  const regionCheck = (region: string) => {
+    if (!regions.has(region))
+      regions.set(
+        region,
+        cached(() => probeRegion(deps, region)),
+      );
+    return regions.get(region)!();
+  };
   return async () => {
     const named = [...new Set(Object.values(deps.catalog.environments).map((environment) => environment.context))];
-    const [redis, postgres, slackOutcome, ...clusters] = await Promise.all([
+    const awsRegions = rdsRegions(deps.catalog);
+    const [redis, postgres, slackOutcome, clusters, databases] = await Promise.all([
       outcomeOf(pingWithin(deps.redis, 1_000)),
       outcomeOf(deps.pool.query('SELECT 1')),
       slack(),
-      ...named.map(contextCheck),
+      Promise.all(named.map(contextCheck)),
+      Promise.all(awsRegions.map(regionCheck)),
     ]);
-    const checks: Record<string, string> = { catalog: 'ok', redis: redis!, postgres: postgres!, slack: slackOutcome! };
+    const checks: Record<string, string> = { catalog: 'ok', redis, postgres, slack: slackOutcome };
     named.forEach((context, index) => (checks[`kubernetes:${context}`] = clusters[index]!));
+    awsRegions.forEach((region, index) => (checks[`rds:${region}`] = databases[index]!));
     const ready = Object.entries(checks).every(([name, check]) => !REQUIRED.has(name) || check === 'ok');
     return { ready, checks };
   };

@@ -1,11 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { UserError } from '../core/user-error.ts';
-import { dumpClientProblem } from './pg-dump-version.ts';
+import { dumpClientProblem, dumpedBy, restoreClientProblem } from './pg-dump-version.ts';
 import { withDefaultUser } from './postgres.ts';
 
 export type TableCount = { schema: string; name: string; rows: number; estimate: number };
@@ -172,6 +172,29 @@ export async function restoreInto(url: string, database: string, file: string, s
     env,
     signal,
   );
+}
+
+// Checked before anything is restored, so an old pg_restore fails with both versions named instead
+// of "unsupported version (1.16) in file header" after a scratch database was made for nothing.
+export async function checkRestoreClient(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  let header: Buffer;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1_024), 0, 1_024, 0);
+    header = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  let output: string;
+  try {
+    output = (await promisify(execFile)('pg_restore', ['--version'], { env: process.env })).stdout;
+  } catch (error) {
+    throw new UserError(`pg_restore could not run here: ${(error as Error).message.split('\n')[0]}`, {
+      code: 'pg_restore_missing',
+    });
+  }
+  const problem = restoreClientProblem(output, dumpedBy(header));
+  if (problem) throw new UserError(problem, { code: 'pg_restore_too_old' });
 }
 
 export async function countRows(url: string, database: string): Promise<TableCount[]> {

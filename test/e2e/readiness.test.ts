@@ -12,6 +12,7 @@ beforeAll(async () => {
   proxy = new TcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
   const port = await proxy.start();
   stack = await startStack({ redisUrl: `redis://127.0.0.1:${port}` });
+  stack.rds.addInstance('orders-prod');
 });
 
 afterAll(async () => {
@@ -38,6 +39,7 @@ describe('/healthz and /readyz', () => {
           slack: 'ok',
           'kubernetes:staging': 'ok',
           'kubernetes:prod': 'ok',
+          'rds:eu-central-1': 'ok',
         },
       }),
     });
@@ -66,5 +68,21 @@ describe('/healthz and /readyz', () => {
     expect(answer.json?.text).toContain('cannot reach its job queue (Redis) right now, so nothing was started');
     await proxy.start();
     await eventually(async () => expect((await readyz()).status).toBe(200), { timeoutMs: 15_000 });
+  });
+});
+
+describe('/readyz and RDS credentials', () => {
+  it('names the region whose credentials RDS refuses, without making the pod unready', async () => {
+    const own = await startStack();
+    try {
+      const message = 'The security token included in the request is invalid.';
+      own.rds.fail('DescribeDBInstances', 'InvalidClientTokenId', { status: 403, message, times: 10 });
+      const answer = await fetch(`${own.bot.url}/readyz`);
+      const body = (await answer.json()) as { checks: Record<string, string> };
+      expect(answer.status).toBe(200);
+      expect(body.checks['rds:eu-central-1']).toBe(`credentials refused: DescribeDBInstances: ${message}`);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -1,5 +1,12 @@
 import { type BackupRecord } from '../../core/backup.ts';
-import { countRows, createDatabase, dropDatabase, restoreInto, sha256File } from '../../adapters/pg-dump.ts';
+import {
+  checkRestoreClient,
+  countRows,
+  createDatabase,
+  dropDatabase,
+  restoreInto,
+  sha256File,
+} from '../../adapters/pg-dump.ts';
 import type { VerifyViewState } from '../../bot/views/backup.ts';
 import type { CatalogDatabase } from '../../core/catalog.ts';
 import { scratchName } from '../../core/backup-id.ts';
@@ -25,6 +32,7 @@ export async function verifyDump(
   await checkChecksum(record.location, manifest);
   const url = connectionString(database, name);
   const scratch = scratchName(record.id, jobId).replace(/-/g, '_');
+  await checkRestoreClient(record.location);
   step(`Restoring into the scratch database ${scratch}…`);
   await dropDatabase(url, scratch);
   await createDatabase(url, scratch);

@@ -1,6 +1,6 @@
 import { jobAudit, resultIfStopped, type JobAudit } from '../job-audit.ts';
 import type { Lease } from '../../adapters/locks.ts';
-import { createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
+import { checkRestoreClient, createDatabase, restoreInto } from '../../adapters/pg-dump.ts';
 import { restoreView, type RestoreViewState } from '../../bot/views/backup.ts';
 import { planTarget } from '../../core/plan.ts';
 import { UserError } from '../../core/user-error.ts';
@@ -99,6 +99,7 @@ async function restoreNow(deps: ProcessorDeps, data: JobData<'restore'>): Promis
   if (!record) throw new UserError(`ops-bot has no backup \`${plan.backupId}\`.`, { code: 'unknown_backup' });
   if (database.engine === 'postgres') {
     const url = connectionString(database, plan.database);
+    await checkRestoreClient(record.location ?? '');
     await createDatabase(url, plan.target);
     await restoreInto(url, plan.target, record.location ?? '');
     const endpoint = new URL(url);
