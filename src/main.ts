@@ -18,6 +18,15 @@ function shutdownTimedOut(ms: number): never {
 }
 
 async function main(): Promise<void> {
+  let bot: RunningOpsBot | undefined;
+  let reloadWhenStarted = false;
+  // Kubernetes updates a mounted ConfigMap in place; SIGHUP makes the running process read it. Installed first:
+  // Node's default for SIGHUP is to exit, and the signal can reach a pod still waiting for Slack or Redis, whose
+  // start-up may have read the old file, so it is read again once started.
+  process.on('SIGHUP', () => {
+    if (bot) void bot.reloadCatalog();
+    else reloadWhenStarted = true;
+  });
   let env: Env;
   try {
     env = parseEnv(process.env);
@@ -25,29 +34,29 @@ async function main(): Promise<void> {
     if (error instanceof EnvError) fail(error.message, CONFIG_EXIT);
     throw error;
   }
-  let bot: RunningOpsBot;
+  let running: RunningOpsBot;
   try {
-    bot = await startOpsBot({ env });
+    running = await startOpsBot({ env });
   } catch (error) {
     if (error instanceof CatalogError) fail(`ops-bot cannot start: ${error.message}`, CONFIG_EXIT);
     if (error instanceof StartupError) fail(`ops-bot cannot start: ${error.message}`, CONFIG_EXIT);
     fail(`ops-bot failed to start: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
+  bot = running;
+  if (reloadWhenStarted) void running.reloadCatalog();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) fail(`ops-bot: second ${signal}, exiting now`, 1);
     stopping = true;
     const deadline = setTimeout(() => shutdownTimedOut(env.SHUTDOWN_TIMEOUT_MS), env.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    bot.close().then(
+    running.close().then(
       () => process.exit(0),
       (error: unknown) => fail(`ops-bot: shutdown failed: ${String(error)}`, 1),
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // Kubernetes updates a mounted ConfigMap in place; SIGHUP makes the running process read it.
-  process.on('SIGHUP', () => void bot.reloadCatalog());
 }
 
 await main();

@@ -10,6 +10,7 @@ import { SpawnedProcesses } from '../support/child-processes.ts';
 import { eventually } from '../support/eventually.ts';
 import { OpsProcess } from '../support/ops-process.ts';
 import { PrivateRedis } from '../support/private-redis.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
 import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../support/services.ts';
 import { BOT_TOKEN, EXAMPLE_CATALOG, SIGNING_SECRET } from '../support/stack.ts';
 
@@ -147,6 +148,15 @@ describe('Redis that will not lose jobs', () => {
   });
 });
 
+// The example catalog with one more service, which `/ops history billing` tells apart from an unknown one.
+function withBilling(original: string): string {
+  return original.replace(
+    '\nservices:\n',
+    '\nservices:\n  billing:\n    namespace: shop\n    deployment: billing\n    container: app\n' +
+      '    image: registry.example.com/shop/billing\n    environments: [staging]\n',
+  );
+}
+
 describe('SIGHUP reloads the catalog', () => {
   it('keeps the old catalog when the new one is invalid, and applies a valid one', async () => {
     const catalog = join(dir, 'catalog.yml');
@@ -179,16 +189,48 @@ describe('SIGHUP reloads the catalog', () => {
       'kubernetes:prod': 'missing from the kubeconfig',
     });
 
-    const withBilling = original.replace(
-      '\nservices:\n',
-      '\nservices:\n  billing:\n    namespace: shop\n    deployment: billing\n    container: app\n' +
-        '    image: registry.example.com/shop/billing\n    environments: [staging]\n',
-    );
-    await writeFile(catalog, withBilling);
+    await writeFile(catalog, withBilling(original));
     bot.child.kill('SIGHUP');
     await eventually(async () => expect(await reloads('applied')).toBe('1'));
     expect(await billing()).not.toContain('There is no service');
     expect((await bot.stop()).code).toBe(0);
+  });
+});
+
+describe('SIGHUP during start-up', () => {
+  it('does not kill a bot still waiting for Slack, and reads the catalog again once started', async () => {
+    const catalog = join(dir, 'catalog-starting.yml');
+    const original = await readFile(EXAMPLE_CATALOG, 'utf8');
+    await writeFile(catalog, original);
+    const proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(sim.apiUrl).port) });
+    const port = await proxy.start();
+    await proxy.cut();
+    const env = {
+      ...baseEnv(),
+      OPS_CATALOG: catalog,
+      SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+      SLACK_STARTUP_TIMEOUT_MS: '30000',
+    };
+    try {
+      const bot = await OpsProcess.start('bot', env, async (starting) => {
+        await eventually(() => expect(starting.output()).toContain('Slack not reachable yet'));
+        await writeFile(catalog, withBilling(original));
+        starting.child.kill('SIGHUP');
+        await proxy.start();
+      });
+      processes.push(bot);
+      const driver = sim.connectBot(bot.url, SIGNING_SECRET);
+      await eventually(async () => {
+        const text = await (await fetch(`${bot.url}/metrics`)).text();
+        expect(text).toContain('opsbot_catalog_reloads_total{outcome="applied"} 1');
+      });
+      const answer = await driver.command('alice', '/ops history billing');
+      expect(answer.json?.text ?? '').not.toContain('There is no service');
+      expect(bot.crashed).toBe(false);
+      expect((await bot.stop()).code).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

@@ -39,12 +39,18 @@ export class OpsProcess {
     );
   }
 
-  static async start(role: Role, env: Record<string, string>): Promise<OpsProcess> {
+  // `whileStarting` runs beside the wait for "ops-bot started", for what must happen during start-up.
+  static async start(
+    role: Role,
+    env: Record<string, string>,
+    whileStarting?: (starting: OpsProcess) => Promise<void>,
+  ): Promise<OpsProcess> {
     const child = spawn(process.execPath, [MAIN], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, ROLE: role, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const started = new OpsProcess(role, child);
+    const during = whileStarting?.(started);
     await eventually(
       () => {
         if (started.#exit) throw new Error(`exited before it started: ${started.output().slice(-800)}`);
@@ -58,6 +64,7 @@ export class OpsProcess {
       await started.kill();
       throw error;
     });
+    await during;
     return started;
   }
 
