@@ -119,6 +119,10 @@ if (!aws) process.stderr.write('kubectl.test.ts: aws is not on PATH, so the AWS 
     expect(described).toMatch(new RegExp(`^\\s+Image:\\s+${IMAGE}:1\\.4\\.2$`, 'm'));
     expect(described).toMatch(/^NewReplicaSet:\s+checkout-[0-9a-f]{10} \(3\/3 replicas created\)$/m);
     expect(described).toMatch(/^OldReplicaSets:\s+checkout-[0-9a-f]{10} \(0\/0 replicas created\)$/m);
+    // The controller's own events on the Deployment, found by describe's involvedObject field selector.
+    expect(described).toMatch(
+      /^\s+Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled down replica set checkout-\w+ from 1 to 0$/m,
+    );
   });
 
   it('rolls back with rollout undo, reusing the old ReplicaSet under the next revision, as a cluster does', async () => {
