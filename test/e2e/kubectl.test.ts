@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { KubeClusters } from '../../src/adapters/kube.ts';
 import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
 import { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { RdsSimulator } from '../../src/sandbox/rds/simulator.ts';
+import { stopProcess } from '../support/child-processes.ts';
 import { eventually } from '../support/eventually.ts';
 
 // The tools a person already knows, against the sandbox's simulators: the real kubectl over TLS with
@@ -138,6 +139,26 @@ if (!aws) process.stderr.write('kubectl.test.ts: aws is not on PATH, so the AWS 
     expect(await shop('rollout', 'undo', 'deploy/checkout', '--to-revision', '2')).toContain('rolled back');
     await rolledOut('1.4.2');
     expect(await shop('rollout', 'status', 'deploy/checkout', '--timeout', '30s')).toContain('successfully rolled out');
+  });
+
+  it('streams Table rows to kubectl get --watch, so each change prints with the same columns', async () => {
+    const args = ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache')];
+    const watch = spawn(kubectl!, [...args, '--context', 'prod', '-n', 'shop', 'get', 'deploy', 'checkout', '-w'], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+    });
+    let output = '';
+    watch.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    watch.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const row = /^checkout\s+3\/3\s+3\s+3\s+\d+s$/gm;
+    try {
+      await eventually(() => expect(output).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/m));
+      await shop('annotate', 'deploy/checkout', 'example.com/looked-at=yes');
+      await eventually(() => expect(output.match(row)?.length).toBeGreaterThanOrEqual(2), {
+        what: 'a second Table row from the watch',
+      });
+    } finally {
+      await stopProcess(watch);
+    }
   });
 });
 

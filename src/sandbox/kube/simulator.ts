@@ -199,7 +199,7 @@ export class KubeSimulator {
     }
     if (verb === 'watch') {
       record(200);
-      return this.#watch(res, target.resource, target.namespace, query);
+      return this.#watch(res, target.resource, target.namespace, query, table);
     }
     const call: ApiCall = { ...target, query, contentType, body, reply };
     this.#answer(verb, call, req.method);
@@ -235,14 +235,25 @@ export class KubeSimulator {
     return this.store.list(kind, namespace).filter((object) => matchesQuery(object, query));
   }
 
-  #watch(res: ServerResponse, resource: Resource, namespace: string, query: Record<string, string>): void {
+  #watch(
+    res: ServerResponse,
+    resource: Resource,
+    namespace: string,
+    query: Record<string, string>,
+    table: boolean,
+  ): void {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     // Node holds headers back until the first write; a watch may stay quiet for a long time.
     res.flushHeaders();
     this.#watches.add(res);
     const matches = (object: KubeObject) =>
       object.kind === resource.kind && object.metadata.namespace === namespace && matchesQuery(object, query);
-    const write = (event: { type: string; object: unknown }) => res.write(`${JSON.stringify(event)}\n`);
+    // `kubectl get -w` asks for Table rows in the events too; ERROR and BOOKMARK objects stay as they are.
+    const row = (event: { type: string; object: unknown }) =>
+      table && ['ADDED', 'MODIFIED', 'DELETED'].includes(event.type)
+        ? { ...event, object: asTable(event.object, query.includeObject) }
+        : event;
+    const write = (event: { type: string; object: unknown }) => res.write(`${JSON.stringify(row(event))}\n`);
     const from = query.resourceVersion ? Number(query.resourceVersion) : undefined;
     if (from !== undefined && from > 0) {
       const missed = this.store.since(from);
