@@ -65,7 +65,10 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
 async function main(): Promise<void> {
   const sim = new SlackSimulator();
   await sim.start(Number(process.env.SANDBOX_SLACK_PORT ?? 3101));
-  const { clusters, kubeconfig } = await startClusters();
+  // Their TLS certificates come from the openssl CLI: a missing one is named, not a stack trace.
+  const { clusters, kubeconfig } = await startClusters().catch((error: unknown) =>
+    fail(`The sandbox could not start its simulated clusters: ${messageOf(error)}`),
+  );
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
   process.env.KUBECONFIG = kubeconfig;
   const databases = await prepareDatabases();

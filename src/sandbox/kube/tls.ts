@@ -25,28 +25,17 @@ export async function makeTlsMaterial(days = 30): Promise<TlsMaterial> {
   const at = (file: string) => join(dir, file);
   const openssl = (args: string[]) => run('openssl', args, { cwd: dir });
   try {
-    await openssl(
-      ['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', String(days)].concat([
-        '-subj',
-        '/CN=ops-bot sandbox cluster CA',
-      ]),
-    );
+    const ca = ['req', '-x509', ...EC, '-days', String(days), '-subj', '/CN=ops-bot sandbox cluster CA'];
+    await openssl([...ca, '-keyout', 'ca.key', '-out', 'ca.crt']);
     await openssl(['req', ...EC, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver']);
     await writeFile(at('server.ext'), `${SERVER_EXTENSIONS}\n`);
-    await openssl(
-      ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-out', 'server.crt'].concat([
-        '-days',
-        String(days),
-        '-extfile',
-        'server.ext',
-        '-set_serial',
-        `0x${randomBytes(12).toString('hex')}`,
-      ]),
+    const signed = ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-days', String(days)];
+    const serial = `0x${randomBytes(12).toString('hex')}`;
+    await openssl([...signed, '-extfile', 'server.ext', '-set_serial', serial, '-out', 'server.crt']);
+    const [caPem, cert, key] = await Promise.all(
+      ['ca.crt', 'server.crt', 'server.key'].map((file) => readFile(at(file), 'utf8')),
     );
-    const [ca, cert, key] = await Promise.all(
-      ['ca.crt', 'server.crt', 'server.key'].map((f) => readFile(at(f), 'utf8')),
-    );
-    return { ca: ca!, cert: cert!, key: key! };
+    return { ca: caPem!, cert: cert!, key: key! };
   } catch (error) {
     throw new Error(`the kube simulator could not make its TLS certificates with the openssl CLI: ${reasonOf(error)}`, {
       cause: error,
