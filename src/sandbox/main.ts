@@ -19,7 +19,8 @@ const STATE_FILE = `${DIR}/state.json`;
 // The example catalog's services, running in two simulated clusters (contexts staging and prod).
 async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig: string }> {
   const contexts = ['staging', 'prod'];
-  const clusters = contexts.map(() => new KubeSimulator({ podReadyMs: 1_500, secondMs: 1_000 }));
+  // TLS, so kubectl (which sends a bearer token only over TLS) can look at them too.
+  const clusters = contexts.map(() => new KubeSimulator({ podReadyMs: 1_500, secondMs: 1_000, tls: true }));
   await Promise.all(clusters.map((cluster) => cluster.start()));
   for (const cluster of clusters) {
     cluster.addDeployment({
@@ -52,7 +53,10 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
   await writeFile(
     kubeconfig,
     kubeconfigFor(
-      contexts.map((context, index) => ({ context, server: clusters[index]!.url, token: clusters[index]!.token })),
+      contexts.map((context, index) => {
+        const cluster = clusters[index]!;
+        return { context, server: cluster.url, token: cluster.token, ca: cluster.ca };
+      }),
     ),
   );
   return { clusters, kubeconfig };
@@ -61,7 +65,10 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
 async function main(): Promise<void> {
   const sim = new SlackSimulator();
   await sim.start(Number(process.env.SANDBOX_SLACK_PORT ?? 3101));
-  const { clusters, kubeconfig } = await startClusters();
+  // Their TLS certificates come from the openssl CLI: a missing one is named, not a stack trace.
+  const { clusters, kubeconfig } = await startClusters().catch((error: unknown) =>
+    fail(`The sandbox could not start its simulated clusters: ${messageOf(error)}`),
+  );
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
   process.env.KUBECONFIG = kubeconfig;
   const databases = await prepareDatabases();
@@ -73,7 +80,7 @@ async function main(): Promise<void> {
   const bot = await startBot(env, databases.gateway);
   sim.connectBot(bot.url, SIGNING_SECRET);
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
-  process.stdout.write(banner(bot.url, sim.url));
+  process.stdout.write(banner(bot.url, sim.url, databases.rds.url));
   const stop = async () => {
     await bot.close();
     await sim.stop();
@@ -136,11 +143,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function banner(botUrl: string, simUrl: string): string {
+function banner(botUrl: string, simUrl: string, rdsUrl: string): string {
   return `
 ops-bot sandbox is running.
   bot:              ${botUrl}  (/slack/events, /healthz, /readyz, /metrics)
   Slack simulator:  ${simUrl}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
+  kubectl, aws:     KUBECONFIG=${DIR}/kubeconfig kubectl --context prod -n shop get deploy; RDS at ${rdsUrl} (README)
 
 Try, in another terminal:
   npm run slack -- --as alice "/ops help"

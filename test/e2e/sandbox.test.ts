@@ -98,6 +98,26 @@ describe('the sandbox', () => {
     expect(await posted(/orders.*backed up/s)).toMatch(/orders-\d{8}-\d{6}-[0-9a-f]{6}/);
   });
 
+  // The clusters serve TLS with the CA in the sandbox's kubeconfig: the bot deploys through it, and
+  // kubectl (when installed) reads what the bot did, as the README shows.
+  it('deploys to staging over TLS, and kubectl reads the rollout from the sandbox kubeconfig', async () => {
+    expect(await slack('--as', 'bob', '--wait', '0', '/deploy checkout 1.4.2 to staging')).toContain('checkout');
+    expect(await posted(/checkout.*1\.4\.2.*staging.*succeeded/s)).toContain('succeeded');
+    const kubeconfig = await readFile(join(dir, 'kubeconfig'), 'utf8');
+    expect(kubeconfig).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
+    expect(kubeconfig).toContain('certificate-authority-data');
+    const kubectl = promisify(execFile)('kubectl', [
+      ...['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'kube-cache')],
+      ...['--context', 'staging', '-n', 'shop', 'rollout', 'history', 'deploy/checkout'],
+    ]);
+    const history = await kubectl.catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      process.stderr.write('sandbox.test.ts: kubectl is not on PATH, so its part of this test is skipped\n');
+      return undefined;
+    });
+    if (history) expect(history.stdout).toMatch(/^2\s+ops-bot: 1\.4\.2 by /m);
+  });
+
   it('runs an incident from declaration to summary with the commands the README shows', async () => {
     const declared = await slack(
       '--as',

@@ -6,6 +6,7 @@ import {
   stripTimes,
   withTimes,
 } from './deployment-status.ts';
+import { scalingEvent } from './deployment-events.ts';
 import { failureEvent, isReady, keepsFailing, podStatus, type Container, type FailureMode } from './pod-status.ts';
 import { type ObjectStore, matchesLabels, type KubeObject } from './store.ts';
 import { HASH, templateHash, type Template } from './template-hash.ts';
@@ -234,9 +235,12 @@ export class DeploymentController {
   }
 
   #scale(rs: KubeObject, replicas: number): void {
-    if (Number((rs.spec as Spec).replicas) !== replicas) {
+    const from = Number((rs.spec as Spec).replicas);
+    if (from !== replicas) {
       rs.spec = { ...rs.spec, replicas };
       rs = this.#store.update(rs);
+      const event = scalingEvent(rs, from, replicas);
+      if (event) this.#store.create(event);
     }
     const pods = this.#owned('Pod', rs);
     for (let index = pods.length; index < replicas; index += 1) this.#createPod(rs);

@@ -1,14 +1,19 @@
 import { stringify } from 'yaml';
 
-// A kubeconfig with one context per environment, each pointing at a simulated cluster. Plain http
-// needs insecure-skip-tls-verify, which client-node requires for non-TLS servers.
-export function kubeconfigFor(clusters: { context: string; server: string; token: string }[]): string {
+export type KubeconfigCluster = { context: string; server: string; token: string; ca?: string };
+
+// A kubeconfig with one context per environment, each pointing at a simulated cluster. A cluster
+// serving TLS carries its CA (certificate-authority-data), so kubectl and client-node verify it;
+// plain http needs insecure-skip-tls-verify, which client-node requires for non-TLS servers.
+export function kubeconfigFor(clusters: KubeconfigCluster[]): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: clusters.map((cluster) => ({
       name: cluster.context,
-      cluster: { server: cluster.server, 'insecure-skip-tls-verify': true },
+      cluster: cluster.ca
+        ? { server: cluster.server, 'certificate-authority-data': Buffer.from(cluster.ca).toString('base64') }
+        : { server: cluster.server, 'insecure-skip-tls-verify': true },
     })),
     users: clusters.map((cluster) => ({ name: `ops-bot@${cluster.context}`, user: { token: cluster.token } })),
     contexts: clusters.map((cluster) => ({

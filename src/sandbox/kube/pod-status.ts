@@ -144,7 +144,7 @@ export function failureEvent(pod: KubeObject, phase: PodPhase, containers: Conta
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: pod.metadata.namespace },
-    involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace },
+    involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
     reason,
     message,
     type: 'Warning',

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { definedOnly } from '../../adapters/defined-only.ts';
 import { closeNow, listenOn } from '../loopback.ts';
 import { readBody, send } from '../slack/http-io.ts';
@@ -14,8 +15,11 @@ import {
   type Resource,
   type Verb,
 } from './routes.ts';
+import { discoveryAt } from './discovery.ts';
 import { forbidden, notFound, status } from './status.ts';
 import { ObjectStore, matchesQuery, type KubeObject, type WatchEvent } from './store.ts';
+import { asTable, wantsTable } from './tables.ts';
+import { makeTlsMaterial, type TlsMaterial } from './tls.ts';
 import { createObject, patchObject } from './writes.ts';
 
 export type RecordedKubeRequest = {
@@ -36,6 +40,8 @@ export type KubeSimulatorOptions = {
   bookmarkMs?: number;
   // Every answer waits this long first: a slow or overloaded API server.
   answerDelayMs?: number;
+  // Serve over TLS with a CA made at start (kubectl sends a bearer token only over TLS); tests may stay on http.
+  tls?: boolean;
 };
 export type DeploymentSeed = {
   namespace: string;
@@ -59,6 +65,8 @@ export class KubeSimulator {
   readonly #watches = new Set<ServerResponse>();
   readonly #bookmarkMs: number;
   #answerDelayMs: number;
+  readonly #tls: boolean;
+  #tlsMaterial: TlsMaterial | undefined;
   #server: Server | undefined;
   #url = '';
 
@@ -66,6 +74,7 @@ export class KubeSimulator {
     this.token = options.token ?? 'sandbox-kube-token';
     this.#bookmarkMs = options.bookmarkMs ?? 5_000;
     this.#answerDelayMs = options.answerDelayMs ?? 0;
+    this.#tls = options.tls ?? false;
     this.controller = new DeploymentController(this.store, {
       podReadyMs: options.podReadyMs ?? 20,
       podReadyJitter: options.podReadyJitter ?? 0,
@@ -77,9 +86,20 @@ export class KubeSimulator {
     return this.#url;
   }
 
+  // The CA (PEM) a client must trust when the simulator serves TLS.
+  get ca(): string | undefined {
+    return this.#tlsMaterial?.ca;
+  }
+
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    this.#url = await listenOn(this.#server, port, host);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    if (this.#tls) this.#tlsMaterial ??= await makeTlsMaterial();
+    // An https.Server is an http.Server with TLS underneath: listenOn and closeNow treat both alike.
+    this.#server = this.#tlsMaterial
+      ? createTlsServer({ cert: this.#tlsMaterial.cert, key: this.#tlsMaterial.key }, handler)
+      : createServer(handler);
+    const url = await listenOn(this.#server, port, host);
+    this.#url = this.#tlsMaterial ? url.replace(/^http:/, 'https:') : url;
     return this.#url;
   }
 
@@ -157,12 +177,15 @@ export class KubeSimulator {
       this.requests.push(
         definedOnly({ method: req.method ?? 'GET', path: url.pathname, query, contentType, body, status: code, at }),
       );
+    const table = wantsTable(req.headers.accept);
     const reply: Reply = (code, body, recorded) => {
       record(code, recorded);
-      send(res, code, body);
+      send(res, code, table && code === 200 ? asTable(body, query.includeObject) : body);
     };
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return reply(401, status(401, 'Unauthorized', 'Unauthorized'));
+    const discovery = req.method === 'GET' ? discoveryAt(url.pathname, url.host) : undefined;
+    if (discovery) return reply(200, discovery);
     const target = targetOf(url.pathname);
     if (!target) return reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const verb = verbOf(req.method, target.name, query);
@@ -176,7 +199,7 @@ export class KubeSimulator {
     }
     if (verb === 'watch') {
       record(200);
-      return this.#watch(res, target.resource, target.namespace, query);
+      return this.#watch(res, target.resource, target.namespace, query, table);
     }
     const call: ApiCall = { ...target, query, contentType, body, reply };
     this.#answer(verb, call, req.method);
@@ -212,14 +235,25 @@ export class KubeSimulator {
     return this.store.list(kind, namespace).filter((object) => matchesQuery(object, query));
   }
 
-  #watch(res: ServerResponse, resource: Resource, namespace: string, query: Record<string, string>): void {
+  #watch(
+    res: ServerResponse,
+    resource: Resource,
+    namespace: string,
+    query: Record<string, string>,
+    table: boolean,
+  ): void {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     // Node holds headers back until the first write; a watch may stay quiet for a long time.
     res.flushHeaders();
     this.#watches.add(res);
     const matches = (object: KubeObject) =>
       object.kind === resource.kind && object.metadata.namespace === namespace && matchesQuery(object, query);
-    const write = (event: { type: string; object: unknown }) => res.write(`${JSON.stringify(event)}\n`);
+    // `kubectl get -w` asks for Table rows in the events too; ERROR and BOOKMARK objects stay as they are.
+    const row = (event: { type: string; object: unknown }) =>
+      table && ['ADDED', 'MODIFIED', 'DELETED'].includes(event.type)
+        ? { ...event, object: asTable(event.object, query.includeObject) }
+        : event;
+    const write = (event: { type: string; object: unknown }) => res.write(`${JSON.stringify(row(event))}\n`);
     const from = query.resourceVersion ? Number(query.resourceVersion) : undefined;
     if (from !== undefined && from > 0) {
       const missed = this.store.since(from);

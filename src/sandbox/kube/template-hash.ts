@@ -7,10 +7,18 @@ export type Template = {
 
 export const HASH = 'pod-template-hash';
 
+// Empty fields count as absent, as in the API server's typed objects: kubectl's `rollout undo` sends a
+// ReplicaSet's template back with `creationTimestamp: null` and `resources: {}`, and it must match again.
+const isEmpty = (value: unknown) =>
+  value === null ||
+  value === undefined ||
+  (Array.isArray(value) ? value.length === 0 : typeof value === 'object' && Object.keys(value).length === 0);
+
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object')
     return `{${Object.keys(value)
+      .filter((key) => !isEmpty((value as Record<string, unknown>)[key]))
       .sort()
       .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
       .join(',')}}`;
