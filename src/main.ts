@@ -18,13 +18,13 @@ function shutdownTimedOut(ms: number): never {
 }
 
 async function main(): Promise<void> {
-  let bot: RunningOpsBot | undefined;
+  const started: { bot?: RunningOpsBot } = {};
   let reloadWhenStarted = false;
   // Kubernetes updates a mounted ConfigMap in place; SIGHUP makes the running process read it. Installed first:
   // Node's default for SIGHUP is to exit, and the signal can reach a pod still waiting for Slack or Redis, whose
   // start-up may have read the old file, so it is read again once started.
   process.on('SIGHUP', () => {
-    if (bot) void bot.reloadCatalog();
+    if (started.bot) void started.bot.reloadCatalog();
     else reloadWhenStarted = true;
   });
   let env: Env;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     if (error instanceof StartupError) fail(`ops-bot cannot start: ${error.message}`, CONFIG_EXIT);
     fail(`ops-bot failed to start: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
-  bot = running;
+  started.bot = running;
   if (reloadWhenStarted) void running.reloadCatalog();
   let stopping = false;
   const stop = (signal: string) => {
