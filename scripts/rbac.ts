@@ -5,11 +5,11 @@ import { CatalogError, loadCatalog } from '../src/config/catalog-load.ts';
 import { ACCOUNT_PLACEHOLDER } from '../src/config/rbac/iam-policy.ts';
 import { parseAccount, parseServiceAccount, parseSubject, rbacFiles } from '../src/config/rbac/files.ts';
 
-// `npm run rbac -- [catalog] [--out dir] [--service-account ns/name | --subject Kind:name] [--account id]`:
+// `npm run rbac -- [catalog] [--out dir] [--service-account ns/name | --subject Kind:name] [--account id] [--no-iam]`:
 // the least-privilege Roles, RoleBindings and IAM policy for a catalog (docs/operations.md, "RBAC and IAM").
 const USAGE =
   'usage: npm run rbac -- [catalog] [--out dir] [--service-account ns/name | --subject User:name|Group:name] ' +
-  '[--account 123456789012]';
+  '[--account 123456789012] [--no-iam]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -25,6 +25,8 @@ try {
       'service-account': { type: 'string' },
       subject: { type: 'string' },
       account: { type: 'string' },
+      // The in-cluster overlay keeps only its Role: the IAM policy is deploy/rbac's.
+      'no-iam': { type: 'boolean', default: false },
     },
   });
 } catch (error) {
@@ -43,6 +45,7 @@ try {
       : parseServiceAccount(values['service-account'] ?? 'ops-bot/ops-bot'),
     ...(values.account ? { account: parseAccount(values.account) } : {}),
     source: file,
+    iam: !values['no-iam'],
   };
 } catch (error) {
   fail((error as Error).message);
@@ -60,5 +63,10 @@ for (const [name, text] of rbacFiles(catalog, options)) {
   await writeFile(join(values.out, name), text);
   process.stdout.write(`wrote ${join(values.out, name)}\n`);
 }
-if (!options.account && catalog && Object.values(catalog.databases).some((database) => database.engine !== 'postgres'))
+if (
+  options.iam &&
+  !options.account &&
+  catalog &&
+  Object.values(catalog.databases).some((database) => database.engine !== 'postgres')
+)
   process.stdout.write(`iam-policy.json names the account as ${ACCOUNT_PLACEHOLDER}: pass --account to fill it in\n`);

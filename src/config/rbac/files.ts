@@ -40,12 +40,12 @@ export const fileNameOf = (context: string) => `${context.replace(/[^A-Za-z0-9._
 // Every file `npm run rbac` writes, by name: one YAML per context, iam-policy.json when the catalog has RDS.
 export function rbacFiles(
   catalog: Catalog,
-  options: { subject: Subject; account?: string; source: string },
+  options: { subject: Subject; account?: string; source: string; iam?: boolean },
 ): Map<string, string> {
   const files = new Map<string, string>();
   for (const [context, objects] of kubeObjects(catalog, options.subject))
     files.set(fileNameOf(context), kubeYaml(context, objects, options.source));
-  const policy = iamPolicy(catalog, options.account);
+  const policy = options.iam === false ? undefined : iamPolicy(catalog, options.account);
   if (policy) files.set('iam-policy.json', `${JSON.stringify(policy, null, 2)}\n`);
   return files;
 }
