@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import type { Catalog } from '../../core/catalog.ts';
 import { rulesByContext, type PolicyRule, type Subject } from './kube-role.ts';
 
@@ -53,5 +53,16 @@ export function kubeYaml(context: string, objects: (RoleObject | RoleBindingObje
     '# Apply it to that cluster. What each rule is for: docs/operations.md, "RBAC and IAM".',
   ].join('\n');
   if (objects.length === 0) return `${header}\n# The catalog deploys nothing in this context: no Role is needed.\n`;
-  return `${header}\n${objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n')}`;
+  return `${header}\n${objects.map(toYaml).join('---\n')}`;
+}
+
+// Lists of plain values on one line (`verbs: [get, patch, watch]`), as the Kubernetes docs write rules.
+function toYaml(object: RoleObject | RoleBindingObject): string {
+  const document = new Document(object);
+  visit(document, {
+    Seq(_, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+  });
+  return document.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
