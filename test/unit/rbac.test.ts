@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseCatalog } from '../../src/config/catalog-load.ts';
 import { parseAccount, parseServiceAccount, parseSubject, rbacFiles } from '../../src/config/rbac/files.ts';
@@ -153,5 +157,31 @@ describe('the simulators enforcing them', () => {
       'arn:aws:iam::123456789012:user/ops-bot',
     );
     expect(denying.refusal('DeleteDBSnapshot', { DBSnapshotIdentifier: 'orders-1' }, state)).toContain('explicit deny');
+  });
+});
+
+describe('npm run rbac', () => {
+  const script = new URL('../../scripts/rbac.ts', import.meta.url).pathname;
+  const example = new URL('../../deploy/base/catalog.yml', import.meta.url).pathname;
+  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+
+  it('writes one file per context and the IAM policy, and says what it wrote', () => {
+    const out = mkdtempSync(join(tmpdir(), 'opsbot-rbac-'));
+    const result = run([example, '--out', out, '--subject', 'User:ops-bot', '--account', '123456789012']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`wrote ${join(out, 'prod.yaml')}`);
+    expect(readdirSync(out).sort()).toEqual(['iam-policy.json', 'prod.yaml', 'staging.yaml']);
+    expect(readFileSync(join(out, 'iam-policy.json'), 'utf8')).toContain(':123456789012:db:orders-prod');
+    rmSync(out, { recursive: true });
+  });
+
+  it('exits 2 naming the problem for an invalid catalog or argument', () => {
+    const missing = run(['/nonexistent/catalog.yml']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('cannot read the catalog');
+    const both = run([example, '--subject', 'User:x', '--service-account', 'a/b']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('give --service-account or --subject, not both');
+    expect(run(['--frobnicate']).status).toBe(2);
   });
 });
