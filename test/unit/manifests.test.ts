@@ -8,6 +8,8 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { parseAllDocuments } from 'yaml';
 import { parseCatalog } from '../../src/config/catalog-load.ts';
 import { parseEnv } from '../../src/config/env.ts';
@@ -46,7 +48,16 @@ const MODELS: Record<string, new (data: never) => Validator> = {
   'apps/v1/Deployment': Deployment,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1/Ingress': Ingress,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
 };
+const RBAC = new Set(['Role', 'RoleBinding']);
+
+function validate(manifest: Manifest): void {
+  const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+  if (!Model) throw new Error(`no schema mapped for ${manifest.apiVersion} ${manifest.kind}: add it to MODELS`);
+  expect(() => new Model(manifest as never).validate()).not.toThrow();
+}
 
 function kubectlAvailable(): boolean {
   try {
@@ -85,10 +96,9 @@ describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s', (overlay) => {
   it('renders only objects that validate against the Kubernetes OpenAPI schema', () => {
     expect(manifests.length).toBeGreaterThanOrEqual(9);
     for (const manifest of manifests) {
-      const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
-      if (!Model) throw new Error(`no schema mapped for ${manifest.apiVersion} ${manifest.kind}: add it to MODELS`);
-      expect(() => new Model(manifest as never).validate()).not.toThrow();
-      expect(manifest.metadata.namespace ?? 'ops-bot').toBe('ops-bot');
+      validate(manifest);
+      // The generated Roles stay in the namespaces they grant (rbac-drift.test.ts checks their content).
+      if (!RBAC.has(manifest.kind)) expect(manifest.metadata.namespace ?? 'ops-bot').toBe('ops-bot');
     }
   });
 
@@ -150,6 +160,20 @@ describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s', (overlay) => {
 });
 
 describe.each(HAS_KUBECTL ? ['in-cluster'] : [])('deploy/overlays/%s credentials', (overlay) => {
+  it("binds the bot's ServiceAccount to a Role in each namespace its catalog deploys to, nothing cluster-wide", () => {
+    const manifests = render(overlay);
+    expect(manifests.filter((manifest) => manifest.kind.startsWith('Cluster'))).toEqual([]);
+    const roles = manifests.filter((manifest) => manifest.kind === 'Role');
+    expect(roles.map((role) => role.metadata.namespace)).toEqual(['shop']);
+    const binding = manifests.find((manifest) => manifest.kind === 'RoleBinding') as Manifest & {
+      subjects: unknown[];
+      roleRef: { name: string };
+    };
+    expect(binding.metadata.namespace).toBe('shop');
+    expect(binding.roleRef.name).toBe(roles[0]!.metadata.name);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-bot', namespace: 'ops-bot' }]);
+  });
+
   it('mounts the ServiceAccount token and sets no KUBECONFIG', () => {
     for (const deployment of deployments(render(overlay)).values()) {
       const pod = deployment.spec.template.spec;
@@ -173,6 +197,18 @@ describe.each(HAS_KUBECTL ? ['multi-cluster'] : [])('deploy/overlays/%s credenti
       expect(pod.volumes?.find((volume) => volume.name === 'kubeconfig')?.secret?.secretName).toBe(
         'ops-bot-kubeconfig',
       );
+    }
+  });
+});
+
+describe('deploy/rbac', () => {
+  it('holds, per context of the example catalog, only Roles and RoleBindings that validate', () => {
+    for (const file of ['staging.yaml', 'prod.yaml']) {
+      const manifests = parseAllDocuments(readFileSync(`${ROOT}deploy/rbac/${file}`, 'utf8')).map(
+        (document) => document.toJS() as Manifest,
+      );
+      expect(manifests.map((manifest) => manifest.kind)).toEqual(['Role', 'RoleBinding']);
+      for (const manifest of manifests) validate(manifest);
     }
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { definedOnly } from '../../adapters/defined-only.ts';
 import { closeNow, listenOn } from '../loopback.ts';
+import type { RbacAuthorizer } from './authorize.ts';
 import { readBody, send } from '../slack/http-io.ts';
 import { DeploymentController, type FailureMode } from './controller.ts';
 import {
@@ -62,6 +63,8 @@ export class KubeSimulator {
   readonly requests: RecordedKubeRequest[] = [];
   readonly token: string;
   readonly #denied: DenyRule[] = [];
+  // Opt-in RBAC (authorize.ts): when set, whatever its Roles do not allow is refused with a 403.
+  authorizer: RbacAuthorizer | undefined;
   readonly #watches = new Set<ServerResponse>();
   readonly #bookmarkMs: number;
   #answerDelayMs: number;
@@ -191,6 +194,8 @@ export class KubeSimulator {
     const verb = verbOf(req.method, target.name, query);
     if (isDenied(this.#denied, verb, target))
       return reply(403, forbidden(verb, target.plural, target.resource.group, target.namespace, target.name));
+    const refusal = this.authorizer?.refusal(verb, target, query);
+    if (refusal) return reply(403, refusal);
     let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;

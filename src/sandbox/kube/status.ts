@@ -34,9 +34,16 @@ export const notFound = (resource: string, group: string, name: string) =>
 
 const SERVICE_ACCOUNT = 'system:serviceaccount:ops:ops-bot';
 
-export const forbidden = (verb: string, resource: string, group: string, namespace: string, name?: string) => {
+export const forbidden = (
+  verb: string,
+  resource: string,
+  group: string,
+  namespace: string,
+  name?: string,
+  user = SERVICE_ACCOUNT,
+) => {
   const subject = `${qualified(resource, group)}${name ? ` "${name}"` : ''}`;
-  const denied = `User "${SERVICE_ACCOUNT}" cannot ${verb} resource "${resource}" in API group "${group}"`;
+  const denied = `User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"`;
   return status(403, 'Forbidden', `${subject} is forbidden: ${denied} in the namespace "${namespace}"`, {
     name,
     group,

@@ -37,7 +37,7 @@ function identifier(params: Params, key: string, max: number): string {
 }
 
 // Tags arrive as Tags.Tag.N.Key / Tags.Tag.N.Value (the member name of the TagList shape).
-function tagsOf(params: Params): Tags {
+export function tagsOf(params: Params): Tags {
   const tags = new Map<number, { Key: string; Value: string }>();
   for (const [key, value] of Object.entries(params)) {
     const match = /^Tags\.(?:Tag|member)\.(\d+)\.(Key|Value)$/.exec(key);

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readBody } from '../slack/http-io.ts';
 import { ACTIONS, RdsFault, type Params } from './actions.ts';
+import type { IamAuthorizer } from './iam.ts';
 import { RdsState, type Tags } from './state.ts';
 import { errorResponse, response } from './xml.ts';
 import { closeNow, listenOn } from '../loopback.ts';
 
 export type RdsCall = { action: string; params: Params; status: number; code?: string };
 
-const USER_ARN = 'arn:aws:iam::123456789012:user/ops-bot';
+export const USER_ARN = 'arn:aws:iam::123456789012:user/ops-bot';
 const noPolicyAllows = (action: string) => `no identity-based policy allows the rds:${action} action`;
 
 // The RDS Query API on loopback: form-encoded POSTs with Action and Version, XML answers in the RDS
@@ -18,6 +19,8 @@ export class RdsSimulator {
   readonly state: RdsState;
   readonly calls: RdsCall[] = [];
   readonly #faults = new Map<string, { code: string; status: number; message: string; times: number }>();
+  // Opt-in IAM (iam.ts): when set, every call its policy does not allow is refused with AccessDenied.
+  iam: IamAuthorizer | undefined;
   #server: Server | undefined;
   #url = '';
 
@@ -51,6 +54,8 @@ export class RdsSimulator {
       return fail(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
     const fault = this.#takeFault(action);
     if (fault) return fail(fault.status, fault.code, fault.message, fault.status >= 500 ? 'Receiver' : 'Sender');
+    const refusal = ACTIONS[action] ? this.iam?.refusal(action, params, this.state) : undefined;
+    if (refusal) return fail(403, 'AccessDenied', refusal);
     const implementation = ACTIONS[action];
     if (!implementation) return fail(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
     try {

@@ -72,7 +72,7 @@ export class RdsState {
     return this.#clock();
   }
 
-  arn(kind: 'db' | 'cluster' | 'snapshot' | 'cluster-snapshot', id: string): string {
+  arn(kind: 'db' | 'cluster' | 'snapshot' | 'cluster-snapshot' | 'subgrp', id: string): string {
     return `arn:aws:rds:${this.region}:${ACCOUNT}:${kind}:${id}`;
   }
 
