@@ -4,7 +4,7 @@ import type { ConsoleServer } from '../../src/sandbox/console/server.ts';
 import { BLOCK_TYPES, ELEMENT_TYPES } from '../../src/sandbox/console/web/kinds.ts';
 import type { SimMessage } from '../../src/sandbox/slack/workspace.ts';
 import { seedCheckout } from '../support/approvals.ts';
-import { blockListsSent, typesSent } from '../support/block-types.ts';
+import { blockListsSent, readBlockLog, typesSent } from '../support/block-types.ts';
 import { incidentCatalog } from '../support/catalogs.ts';
 import { chromiumMissing, launchChromium, openConsole, startConsole } from '../support/console-page.ts';
 import { eventually } from '../support/eventually.ts';
@@ -168,7 +168,8 @@ describe('every block and element type ops-bot sends', () => {
     await deployFlows();
     await incidentFlows();
     await backupFlows();
-    lists = blockListsSent(stack.sim);
+    // With OPSBOT_BLOCK_LOG set, also what the rest of the e2e suite's bots sent (see block-types.ts).
+    lists = [...blockListsSent(stack.sim), ...(await readBlockLog())];
     types = typesSent(lists);
     process.stdout.write(`console-rendering: ${lists.length} block lists; ${JSON.stringify(types)}\n`);
   }, 120_000);

@@ -1,3 +1,4 @@
+import { appendFile, readFile } from 'node:fs/promises';
 import { typesIn } from '../../src/sandbox/console/web/kinds.ts';
 import type { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
 
@@ -43,4 +44,23 @@ export function typesSent(lists: { blocks: unknown[] }[]): { blocks: string[]; e
     for (const type of found.elements) elements.add(type);
   }
   return { blocks: [...blocks].sort(), elements: [...elements].sort() };
+}
+
+// OPSBOT_BLOCK_LOG=<file>: every stack (test/support/stack.ts) appends what its bot sent when it closes, so a
+// run of the whole e2e suite leaves every block list ops-bot sent; the rendering test then draws those too.
+const BLOCK_LOG = process.env.OPSBOT_BLOCK_LOG;
+
+export async function appendBlockLog(sim: SlackSimulator): Promise<void> {
+  if (!BLOCK_LOG) return;
+  const lines = blockListsSent(sim).map((list) => `${JSON.stringify(list)}\n`);
+  await appendFile(BLOCK_LOG, lines.join(''));
+}
+
+export async function readBlockLog(): Promise<{ surface: 'message' | 'modal'; blocks: unknown[] }[]> {
+  if (!BLOCK_LOG) return [];
+  const text = await readFile(BLOCK_LOG, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { surface: 'message' | 'modal'; blocks: unknown[] });
 }

@@ -37,7 +37,7 @@ const schemas = {
 export type ActionName = keyof typeof schemas;
 export const ACTION_NAMES = Object.keys(schemas) as ActionName[];
 
-export class ConsoleInputError extends Error {}
+class ConsoleInputError extends Error {}
 
 type Context = { driver: SlackDriver; modals: ModalTracker };
 type Answer = Promise<Record<string, unknown>>;

@@ -4,7 +4,7 @@ import { stripTypeScriptTypes } from 'node:module';
 import { readBody, send } from '../slack/http-io.ts';
 import type { SlackSimulator } from '../slack/simulator.ts';
 import { closeNow, listenOn } from '../loopback.ts';
-import { ACTION_NAMES, ConsoleInputError, runAction, type ActionName } from './actions.ts';
+import { ACTION_NAMES, runAction, type ActionName } from './actions.ts';
 import { ModalTracker } from './modals.ts';
 import { consoleState } from './snapshot.ts';
 
@@ -102,8 +102,9 @@ export class ConsoleServer {
       const answer = await runAction(action, input, { driver, modals: this.modals });
       send(res, 200, answer);
     } catch (error) {
-      // What went wrong is the person's to read (no such message, a bad form, the bot's refusal).
-      const status = error instanceof ConsoleInputError || error instanceof SyntaxError ? 400 : 502;
+      // What went wrong is the person's to read (no such message, a bad form, the bot's refusal); a
+      // TypeError is fetch's own: the bot did not answer at all.
+      const status = error instanceof TypeError ? 502 : 400;
       send(res, status, { ok: false, error: error instanceof Error ? error.message : String(error) });
     } finally {
       this.#lastPushed = '';
