@@ -73,4 +73,14 @@ describeIfChromium('the console: a production deploy with two approvals', () => 
     await screenshot(page, 'deploy-3-succeeded');
     expect(await pageError(page)).toBeUndefined();
   }, 45_000);
+
+  it('carol cancels another request from the button in her ephemeral reply', async () => {
+    await actAs(page, 'carol');
+    await command(page, '/deploy checkout 1.4.3 to production --reason "try again"');
+    const reply = page.locator('.message.ephemeral', { hasText: 'Waiting for approval' }).last();
+    await reply.locator('button', { hasText: 'Cancel request' }).click();
+    const request = page.locator('#messages .message', { hasText: 'checkout 1.4.3 to production' }).first();
+    await request.getByText('Cancelled by @carol').waitFor({ timeout: 15_000 });
+    expect(await pageError(page)).toBeUndefined();
+  });
 });
