@@ -8,6 +8,7 @@ import { wipeSandboxState } from './fresh-start.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
+import { ConsoleServer } from './console/server.ts';
 
 // `npm run sandbox`: the Slack simulator and the real bot (bot + worker) wired together on
 // loopback, with the example catalog and local Redis/PostgreSQL. No Slack workspace, no cluster.
@@ -79,9 +80,12 @@ async function main(): Promise<void> {
   }
   const bot = await startBot(env, databases.gateway);
   sim.connectBot(bot.url, SIGNING_SECRET);
+  const page = new ConsoleServer(sim);
+  await page.start(Number(process.env.SANDBOX_CONSOLE_PORT ?? 3100));
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
-  process.stdout.write(banner(bot.url, sim.url, databases.rds.url));
+  process.stdout.write(banner({ bot: bot.url, sim: sim.url, rds: databases.rds.url, page: page.url }));
   const stop = async () => {
+    await page.stop();
     await bot.close();
     await sim.stop();
     await Promise.all([...clusters.map((cluster) => cluster.stop()), databases.stop()]);
@@ -143,14 +147,16 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function banner(botUrl: string, simUrl: string, rdsUrl: string): string {
+function banner(urls: { bot: string; sim: string; rds: string; page: string }): string {
   return `
 ops-bot sandbox is running.
-  bot:              ${botUrl}  (/slack/events, /healthz, /readyz, /metrics)
-  Slack simulator:  ${simUrl}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
-  kubectl, aws:     KUBECONFIG=${DIR}/kubeconfig kubectl --context prod -n shop get deploy; RDS at ${rdsUrl} (README)
+  Open the console:  ${urls.page}  (a Slack-like page: pick a person, type /ops help)
 
-Try, in another terminal:
+  bot:              ${urls.bot}  (/slack/events, /healthz, /readyz, /metrics)
+  Slack simulator:  ${urls.sim}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
+  kubectl, aws:     KUBECONFIG=${DIR}/kubeconfig kubectl --context prod -n shop get deploy; RDS at ${urls.rds} (README)
+
+Or, from another terminal:
   npm run slack -- --as alice "/ops help"
   npm run slack -- --as carol "/ops whoami"
   npm run slack -- --as alice "/ops status"

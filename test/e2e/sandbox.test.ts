@@ -30,6 +30,7 @@ describe('the sandbox', () => {
       HOME: process.env.HOME ?? '/tmp',
       SANDBOX_DIR: dir,
       SANDBOX_SLACK_PORT: '0',
+      SANDBOX_CONSOLE_PORT: '0',
       PORT: '0',
       REDIS_URL,
       REDIS_PREFIX: prefix,

@@ -11,6 +11,7 @@ import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
 import { clustersFor } from './kube.ts';
 import { startOpsBot, type RunningOpsBot } from '../../src/start.ts';
 import { LogCapture } from './log-capture.ts';
+import { appendBlockLog } from './block-types.ts';
 import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './services.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -107,6 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     databaseUrl: databaseUrl(database),
     prefix,
     close: async () => {
+      await appendBlockLog(sim);
       await bot.close();
       await sim.stop();
       await Promise.all([kube.staging.stop(), kube.prod.stop(), rds.stop()]);

@@ -23,6 +23,8 @@ type ClickTarget = {
   value?: string;
   staleBlocks?: unknown[];
   selectedOptions?: { value: string }[];
+  // What a static_select, overflow or radio_buttons element reports as chosen.
+  selectedOption?: { value: string };
 };
 type Block = {
   type?: string;
@@ -30,7 +32,8 @@ type Block = {
   elements?: Record<string, unknown>[];
   accessory?: Record<string, unknown>;
 };
-type Button = { type?: string; text?: unknown; value?: string; style?: string };
+type Button = { type?: string; text?: unknown; value?: string; style?: string; options?: { value?: string }[] };
+const CHOOSERS = new Set(['static_select', 'overflow', 'radio_buttons']);
 export type ResponseTarget = { channel: string; user: string; messageTs?: string; ephemeral: boolean };
 
 // Plays Slack's side towards the bot: real-shaped payloads (slash commands, block_actions,
@@ -120,7 +123,7 @@ export class SlackDriver {
       api_app_id: workspace.appId,
       token: 'legacy-verification-token',
       container: { type: 'message', message_ts: target.messageTs, channel_id: channelId, is_ephemeral: isEphemeral },
-      trigger_id: newTriggerId(),
+      trigger_id: options.triggerId ?? newTriggerId(),
       team: { id: workspace.teamId, domain: workspace.teamDomain },
       enterprise: null,
       is_enterprise_install: false,
@@ -333,6 +336,17 @@ function pressedAction({ blockId, button }: FoundButton, target: ClickTarget) {
       selected_options: target.selectedOptions ?? [],
       action_ts: actionTs,
     };
+  if (CHOOSERS.has(button.type ?? '')) {
+    const wanted = target.selectedOption?.value ?? target.value;
+    const option = button.options?.find((candidate) => candidate.value === wanted) ?? { value: wanted };
+    return {
+      action_id: target.actionId,
+      block_id: blockId,
+      type: button.type,
+      selected_option: option,
+      action_ts: actionTs,
+    };
+  }
   return {
     action_id: target.actionId,
     block_id: blockId,

@@ -1,0 +1,42 @@
+// What the console server pushes to the page on every change: the simulated workspace as a Slack
+// client would see it, for every person (the page shows each person only what is theirs).
+export type ConsoleUser = { id: string; name: string; realName: string; isBot: boolean };
+export type ConsoleChannel = {
+  id: string;
+  name: string;
+  topic: string;
+  isPrivate: boolean;
+  isIm: boolean;
+  archived: boolean;
+  members: string[];
+  pins: string[];
+  bookmarks: { id: string; title: string; link: string }[];
+};
+export type ConsoleMessage = {
+  ts: string;
+  channel: string;
+  user?: string;
+  bot: boolean;
+  text: string;
+  blocks: unknown[];
+  files: { id: string; name: string; title: string }[];
+  threadTs?: string;
+  reactions: { name: string; users: string[] }[];
+  edited: boolean;
+};
+export type ConsoleEphemeral = { ts: string; channel: string; user: string; text: string; blocks: unknown[] };
+export type ConsoleModal = {
+  viewId: string;
+  user: string;
+  view: Record<string, unknown>;
+  errors?: Record<string, string>;
+};
+export type ConsoleState = {
+  seq: number;
+  users: ConsoleUser[];
+  groups: { id: string; handle: string }[];
+  channels: ConsoleChannel[];
+  messages: ConsoleMessage[];
+  ephemerals: ConsoleEphemeral[];
+  modals: ConsoleModal[];
+};
