@@ -184,11 +184,8 @@ function ago(date: Date): string {
   const seconds = Math.round((Date.now() - date.getTime()) / 1000);
   const future = seconds < 0;
   const span = Math.abs(seconds);
-  const amount =
-    span < 60
-      ? `${span} seconds`
-      : span < 3600
-        ? `${Math.floor(span / 60)} minutes`
-        : `${Math.floor(span / 3600)} hours`;
+  const [count, unit] =
+    span < 60 ? [span, 'second'] : span < 3600 ? [Math.floor(span / 60), 'minute'] : [Math.floor(span / 3600), 'hour'];
+  const amount = `${count} ${unit}${count === 1 ? '' : 's'}`;
   return future ? `in ${amount}` : `${amount} ago`;
 }
