@@ -106,6 +106,16 @@ describe('the IAM policy from the catalog', () => {
     expect(policy.Statement[4]!.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/created-by': 'ops-bot' } });
     expect(iamPolicy(catalog(ROLLING))).toBeUndefined();
   });
+
+  it('lets a restore use the groups it defaults to: the subnet group (named or default), option and parameter groups', () => {
+    const restore = iamPolicy(catalog(ROLLING, DATABASES), '123456789012')!.Statement[3]!;
+    expect(restore.Sid).toBe('RestoreDBInstanceFromDBSnapshot');
+    expect(restore.Resource.filter((arn) => !/:(db|snapshot):/.test(arn))).toEqual([
+      'arn:aws:rds:eu-central-1:123456789012:og:*',
+      'arn:aws:rds:eu-central-1:123456789012:pg:*',
+      expect.stringMatching(/^arn:aws:rds:eu-central-1:123456789012:subgrp:[a-z-]+$/),
+    ]);
+  });
 });
 
 describe('the simulators enforcing them', () => {

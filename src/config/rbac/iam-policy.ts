@@ -57,10 +57,16 @@ const statement = (Sid: string, Resource: string[], Condition?: PolicyStatement[
   ...(Condition ? { Condition } : {}),
 });
 
-function subnetGroups(list: Rds[], arns: Arns): string[] {
-  return list
-    .filter((database) => database.subnetGroup)
-    .flatMap((database) => [arns.arn(database, 'subgrp', database.subnetGroup!)]);
+// A restore is authorized on every resource it uses, also those it only defaults to (AWS's Service Authorization
+// Reference lists og, subgrp and pg or cluster-pg for the restore actions): the catalog's subnet group or the region's
+// `default`, and whichever option and parameter groups the snapshot's engine defaults to, which the catalog
+// does not name. Using a group is all these allow; nothing here can change one.
+function restoreGroups(list: Rds[], arns: Arns): string[] {
+  return list.flatMap((database) => [
+    arns.arn(database, 'subgrp', database.subnetGroup ?? 'default'),
+    arns.arn(database, 'og', '*'),
+    arns.arn(database, database.engine === 'rds-cluster' ? 'cluster-pg' : 'pg', '*'),
+  ]);
 }
 
 // Instances (snapshot, db) and clusters (cluster-snapshot, cluster) get the same statements.
@@ -90,7 +96,7 @@ function statementsFor(
       arns.each(list, snap, () => '*'),
     ),
     statement(kind === 'instance' ? 'DescribeDBInstances' : 'DescribeDBClusters', anyTarget),
-    statement(restore, [...anyTarget, ...snapshots, ...subnetGroups(list, arns)], requestTag),
+    statement(restore, [...anyTarget, ...snapshots, ...restoreGroups(list, arns)], requestTag),
     statement(`Delete${cap}Snapshot`, snapshots, resourceTag),
   ];
   if (verified.length > 0)
