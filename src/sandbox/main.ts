@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { CatalogError } from '../config/catalog-load.ts';
 import { EnvError, parseEnv, type Env } from '../config/env.ts';
+import { ClockTimeError, OffsetClock, parseClockTime } from '../core/clock.ts';
 import { startOpsBot } from '../start.ts';
 import { failTaggedImages, failingTagsHelp } from './failing-tags.ts';
 import { startDatabases, type SandboxDatabases as Databases } from './databases.ts';
@@ -58,8 +60,23 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
   return { clusters, kubeconfig };
 }
 
+// `--at "2026-12-24 10:00 Europe/Berlin"`: the bot's clock starts there (and runs on); POST /_sim/clock moves it.
+function sandboxClock(): OffsetClock {
+  const clock = new OffsetClock();
+  const { values } = parseArgs({ options: { at: { type: 'string' } } });
+  try {
+    const at = values.at === undefined ? undefined : parseClockTime(values.at);
+    if (at) clock.setAt(at);
+  } catch (error) {
+    if (error instanceof ClockTimeError) fail(`--at: ${error.message}`);
+    throw error;
+  }
+  return clock;
+}
+
 async function main(): Promise<void> {
-  const sim = new SlackSimulator();
+  const clock = sandboxClock();
+  const sim = new SlackSimulator({ sandboxClock: clock });
   await sim.start(Number(process.env.SANDBOX_SLACK_PORT ?? 3101));
   const { clusters, kubeconfig } = await startClusters();
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
@@ -70,10 +87,10 @@ async function main(): Promise<void> {
     // Unreachable services are reported when the bot starts, just below.
     await wipeSandboxState(env.REDIS_URL, env.REDIS_PREFIX, env.DATABASE_URL).catch(() => undefined);
   }
-  const bot = await startBot(env, databases.gateway);
+  const bot = await startBot(env, databases.gateway, clock);
   sim.connectBot(bot.url, SIGNING_SECRET);
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
-  process.stdout.write(banner(bot.url, sim.url));
+  process.stdout.write(banner(bot.url, sim.url, clock));
   const stop = async () => {
     await bot.close();
     await sim.stop();
@@ -121,9 +138,9 @@ function sandboxEnv(sim: SlackSimulator, catalogPath: string): Env {
   }
 }
 
-async function startBot(env: Env, rds: Databases['gateway']) {
+async function startBot(env: Env, rds: Databases['gateway'], clock: OffsetClock) {
   try {
-    return await startOpsBot({ env, rds, rdsPollMs: 500, helpNotes: { deploy: failingTagsHelp() } });
+    return await startOpsBot({ env, rds, rdsPollMs: 500, now: clock.now, helpNotes: { deploy: failingTagsHelp() } });
   } catch (error) {
     if (error instanceof CatalogError) fail(error.message);
     const database = env.DATABASE_URL.replace(/\/[^/]*$/, '/…');
@@ -136,12 +153,16 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function banner(botUrl: string, simUrl: string): string {
+function banner(botUrl: string, simUrl: string, clock: OffsetClock): string {
+  const shifted =
+    clock.offsetMs === 0
+      ? ''
+      : `  clock:            the bot's clock reads ${clock.now().toISOString()} (--clock now resets it)\n`;
   return `
 ops-bot sandbox is running.
   bot:              ${botUrl}  (/slack/events, /healthz, /readyz, /metrics)
   Slack simulator:  ${simUrl}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
-
+${shifted}
 Try, in another terminal:
   npm run slack -- --as alice "/ops help"
   npm run slack -- --as carol "/ops whoami"

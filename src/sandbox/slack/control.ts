@@ -3,6 +3,7 @@ import type { ResponseTarget, SlackDriver } from './driver.ts';
 import type { SimulatorSurface } from './surface.ts';
 import type { Workspace } from './workspace.ts';
 import { send } from './http-io.ts';
+import { clockRoute } from './clock-control.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
 // `npm run slack` uses to drive a running sandbox.
@@ -21,6 +22,7 @@ export async function controlRoutes(
   if (route === 'calls' && req.method === 'GET')
     return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
   if (route === 'drive' && req.method === 'POST') return drive(sim, driver, body, res);
+  if (route === 'clock') return clockRoute(sim.clock, req.method ?? 'GET', body, res);
   send(res, 404, { ok: false, error: 'unknown_control_route' });
 }
 
