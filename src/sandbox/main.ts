@@ -7,6 +7,7 @@ import { startOpsBot } from '../start.ts';
 import { failTaggedImages, failingTagsHelp } from './failing-tags.ts';
 import { startDatabases, type SandboxDatabases as Databases } from './databases.ts';
 import { wipeSandboxState } from './fresh-start.ts';
+import { adoptSandboxDumps } from './adopt-dumps.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
   }
   const bot = await startBot(env, databases.gateway, clock);
   sim.connectBot(bot.url, SIGNING_SECRET);
+  // After the wipe (and the bot's migrations): dumps taken by earlier sandboxes are listed again.
+  const adoption = await adoptSandboxDumps(env.DATABASE_URL, databases.catalogPath, DIR);
+  if (adoption.adopted.length > 0)
+    process.stdout.write(`backups found again from their manifests on disk: ${adoption.adopted.join(', ')}\n`);
+  for (const refused of adoption.refused) process.stderr.write(`not re-adopting ${refused.file}: ${refused.why}\n`);
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
   process.stdout.write(banner(bot.url, sim.url, clock));
   const stop = async () => {
