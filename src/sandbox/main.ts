@@ -179,8 +179,10 @@ Try, in another terminal:
   npm run slack -- --as carol "/backup ledger --reason 'before migration'"
   npm run slack -- --as carol "/backup list orders"
   npm run slack -- --as carol "/backup verify <backup-id>"
-Buttons: npm run slack -- --as carol --click <action-id> --message <ts>
+Buttons: npm run slack -- --as carol --click <action-id> [--message <ts>] [--value <option>]
 Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
+Clock: npm run slack -- --clock "2026-12-26 10:00 Europe/Berlin" (the year-end freeze) | --clock now
+Every flag: npm run slack -- --help
 Logs are pino JSON on this terminal. Each start is fresh: the sandbox's queues and audit log are
 wiped (unless REDIS_PREFIX or DATABASE_URL is set). Ctrl-C stops the sandbox.
 
