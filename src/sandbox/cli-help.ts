@@ -27,8 +27,8 @@ What to do (one of)
                               freezes, approval expiry and the times the bot writes follow it
 
 How long to print what follows
-  (default)                   until the job the command started has finished (no job waiting or running,
-                              Slack quiet for a moment), at most ${CEILING_MS / 60_000} minutes
+  (default)                   until the jobs the bot named in its replies (job plan-…, then deploy-…) have
+                              finished and Slack is quiet for a moment, at most ${CEILING_MS / 60_000} minutes
   --wait <seconds>            until Slack has been quiet this long instead (--wait 0: only the reply)
   --follow                    stream each new or updated message as it happens: after a command until its
                               job ends (no ceiling), alone until Ctrl-C

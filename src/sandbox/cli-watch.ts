@@ -1,22 +1,25 @@
 import { describe, type Call, type Reader } from './cli-calls.ts';
 
 // How long `npm run slack` keeps printing what the bot does after a command or a click:
-// - 'job' (the default): until no job is waiting or running and Slack has been quiet a moment, at most CEILING_MS;
+// - 'job' (the default): until every job the bot named in what was printed (`job plan-…`, then the
+//   `deploy-…` it leads to) has finished and Slack has been quiet a moment, at most `ceilingMs`;
 // - 'quiet' (`--wait <seconds>`): until Slack has been quiet that long;
 // - 'ever' (`--follow` alone): until Ctrl-C. `--follow` with a command is 'job' without a ceiling.
 export type WaitMode = { until: 'job'; ceilingMs: number } | { until: 'quiet'; quietMs: number } | { until: 'ever' };
 
 export const CEILING_MS = 10 * 60_000;
-// A job is enqueued while the bot answers, or just after: quiet this long before trusting "no jobs".
+// A job's first post can come a moment after the reply that named it: quiet this long before stopping.
 const SETTLE_MS = 1_500;
 const POLL_MS = 150;
-// Jobs that are running or about to; delayed ones (approval expiry, incident clocks, retention) do not count.
-const BUSY_STATES = new Set(['active', 'waiting', 'prioritized', 'waiting-children']);
+const JOB_ID = /\b([a-z][a-z-]*-[0-9a-f]{16})\b/g;
+const FINISHED = new Set(['completed', 'failed', 'unknown']);
 
-export type Watched = { sim: string; bot: string | undefined; reader: Reader };
+export type Watched = { sim: string; reader: Reader };
 
-export async function watch(watched: Watched, after: number, mode: WaitMode): Promise<void> {
+// `printed`: what was already shown (the reply to the command), so the jobs it names are waited for.
+export async function watch(watched: Watched, after: number, mode: WaitMode, printed = ''): Promise<void> {
   const started = Date.now();
+  const jobs = new Set(jobIdsIn(printed));
   let seq = after;
   let lastActivity = Date.now();
   for (;;) {
@@ -24,20 +27,38 @@ export async function watch(watched: Watched, after: number, mode: WaitMode): Pr
       seq = call.seq;
       lastActivity = Date.now();
       const line = describe(call, watched.reader);
-      if (line) process.stdout.write(`${line}\n`);
+      if (!line) continue;
+      process.stdout.write(`${line}\n`);
+      for (const id of jobIdsIn(line)) jobs.add(id);
     }
     const quietMs = Date.now() - lastActivity;
     if (mode.until === 'quiet' && quietMs >= mode.quietMs) return;
-    if (mode.until === 'job' && quietMs >= SETTLE_MS && (await jobsBusy(watched.bot)) === 0) return;
+    if (mode.until === 'job' && quietMs >= SETTLE_MS && (await allFinished(watched.sim, jobs))) return;
     if (mode.until === 'job' && Date.now() - started >= mode.ceilingMs) {
       const minutes = Math.round(mode.ceilingMs / 60_000);
-      process.stdout.write(
-        `── stopped waiting after ${minutes} min; the job may still run: npm run slack -- --follow ──\n`,
-      );
+      const still = [...jobs].join(', ');
+      process.stdout.write(`── stopped waiting after ${minutes} min; ${still} may still run (--follow streams) ──\n`);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+function jobIdsIn(text: string): string[] {
+  return [...text.matchAll(JOB_ID)].map((match) => match[1]!);
+}
+
+// Finished jobs are forgotten, so each is asked about until it ends, then never again.
+async function allFinished(sim: string, jobs: Set<string>): Promise<boolean> {
+  for (const id of jobs) {
+    const response = await fetch(`${sim}/_sim/job/${encodeURIComponent(id)}`);
+    // A simulator that cannot see the bot's jobs: Slack's quiet is all there is to go by.
+    if (response.status === 404) return true;
+    const { state } = (await response.json()) as { state?: string };
+    if (!state || !FINISHED.has(state)) return false;
+    jobs.delete(id);
+  }
+  return true;
 }
 
 async function callsAfter(sim: string, seq: number): Promise<Call[]> {
@@ -50,18 +71,4 @@ export async function lastSeq(sim: string): Promise<number> {
     lastSeq: number;
   };
   return answer.lastSeq;
-}
-
-// Jobs waiting or running in the bot's queues, read from its /metrics (opsbot_queue_jobs, counted at
-// scrape time). Any job counts, not only the one this command started: the sandbox is one person's.
-// Without the bot's address (--sim given alone) nothing can be counted: 0, so the wait ends when Slack is quiet.
-async function jobsBusy(bot: string | undefined): Promise<number> {
-  if (!bot) return 0;
-  const text = await (await fetch(`${bot}/metrics`)).text();
-  let busy = 0;
-  for (const match of text.matchAll(/^opsbot_queue_jobs\{([^}]*)\} (\d+)/gm)) {
-    const state = /state="([^"]+)"/.exec(match[1]!)?.[1];
-    if (state && BUSY_STATES.has(state)) busy += Number(match[2]);
-  }
-  return busy;
 }

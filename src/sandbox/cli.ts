@@ -27,17 +27,15 @@ const { values, positionals } = parseArgs({
   },
 });
 
-// Where the simulator and the bot listen: --sim, else what the running sandbox wrote down.
-async function addresses(): Promise<{ sim: string; bot: string | undefined }> {
-  if (values.sim) return { sim: values.sim, bot: undefined };
+// Where the simulator listens: --sim, else what the running sandbox wrote down.
+async function simulatorUrl(): Promise<string> {
+  if (values.sim) return values.sim;
   try {
-    const state = JSON.parse(await readFile(`${process.env.SANDBOX_DIR ?? '.sandbox'}/state.json`, 'utf8')) as {
-      simulator: string;
-      bot?: string;
-    };
-    return { sim: state.simulator, bot: state.bot };
+    return (
+      JSON.parse(await readFile(`${process.env.SANDBOX_DIR ?? '.sandbox'}/state.json`, 'utf8')) as { simulator: string }
+    ).simulator;
   } catch {
-    return { sim: 'http://127.0.0.1:3101', bot: 'http://127.0.0.1:3000' };
+    return 'http://127.0.0.1:3101';
   }
 }
 
@@ -55,8 +53,8 @@ type ClockAnswer = { ok: boolean; error?: string; now?: string; offsetMs?: numbe
 
 async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(HELP);
-  const { sim, bot } = await addresses();
-  const watched: Watched = { sim, bot, reader: await reader(sim) };
+  const sim = await simulatorUrl();
+  const watched: Watched = { sim, reader: await reader(sim) };
   if (values.clock !== undefined) {
     await setClock(sim, values.clock);
     if (!asksForAction()) return;
@@ -65,8 +63,8 @@ async function main(): Promise<void> {
   if (!asksForAction() && values.follow) return watch(watched, await lastSeq(sim), { until: 'ever' });
   const answer = (await drive(sim, driveRequest())) as DriveAnswer;
   if (!answer.ok) throw new Error(answer.error);
-  printAck(answer, watched.reader);
-  await watch(watched, answer.before, waitMode());
+  const reply = printAck(answer, watched.reader);
+  await watch(watched, answer.before, waitMode(), reply);
 }
 
 function asksForAction(): boolean {
@@ -81,11 +79,13 @@ function waitMode(): WaitMode {
   return { until: 'quiet', quietMs: seconds * 1000 };
 }
 
-function printAck(answer: DriveAnswer, reader: Reader): void {
+// The bot's direct answer (the reply to a command, or a form's refusal); returns the reply's text.
+function printAck(answer: DriveAnswer, reader: Reader): string {
   if (answer.status !== 200) process.stdout.write(`bot answered HTTP ${answer.status}\n`);
   const ack = answer.ack;
+  let reply = '';
   if (ack && typeof ack === 'object' && ack.text) {
-    const reply = render(ack.blocks ?? [], String(ack.text), reader);
+    reply = render(ack.blocks ?? [], String(ack.text), reader);
     const ts = answer.ackTs ? ` (--message ${answer.ackTs})` : '';
     process.stdout.write(`── reply (only you can see this)${ts} ──\n${reply}\n`);
   }
@@ -95,6 +95,7 @@ function printAck(answer: DriveAnswer, reader: Reader): void {
     const lines = errors.map(([field, error]) => `  ${field}: ${error}`).join('\n');
     process.stdout.write(`── the form stays open, refusing ──\n${lines}\n`);
   }
+  return reply;
 }
 
 // Who and what the ids in the bot's messages name (people, user groups and channels), and the clock.

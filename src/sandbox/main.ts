@@ -8,6 +8,7 @@ import { failTaggedImages, failingTagsHelp } from './failing-tags.ts';
 import { startDatabases, type SandboxDatabases as Databases } from './databases.ts';
 import { wipeSandboxState } from './fresh-start.ts';
 import { adoptSandboxDumps } from './adopt-dumps.ts';
+import { jobStateReader } from './job-state.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   }
   const bot = await startBot(env, databases.gateway, clock);
   sim.connectBot(bot.url, SIGNING_SECRET);
+  sim.jobState = jobStateReader(bot.queues);
   // After the wipe (and the bot's migrations): dumps taken by earlier sandboxes are listed again.
   const adoption = await adoptSandboxDumps(env.DATABASE_URL, databases.catalogPath, DIR);
   if (adoption.adopted.length > 0)

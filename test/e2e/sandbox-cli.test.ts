@@ -111,6 +111,24 @@ describe('npm run slack against the sandbox', () => {
     expect(ticked).toMatch(/\[ \] .*\(item-1\)/);
   });
 
+  it('streams what happens with --follow until stopped', async () => {
+    const follower = spawn(process.execPath, [CLI, '--follow'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let streamed = '';
+    follower.stdout.on('data', (chunk: Buffer) => {
+      streamed += chunk.toString();
+    });
+    try {
+      await slack('--as', 'bob', '--wait', '0', '/deploy checkout 1.4.2 to staging');
+      await eventually(() => expect(streamed).toMatch(/checkout\* `1\.4\.1` → `1\.4\.2` in \*staging\* — succeeded/), {
+        what: 'the deploy streamed to its end',
+        timeoutMs: 20_000,
+      });
+      expect(follower.exitCode).toBeNull();
+    } finally {
+      await stopProcess(follower, 'SIGINT');
+    }
+  });
+
   it('moves the clock into the year-end freeze and back', async () => {
     expect(await slack('--clock', '2026-12-26 10:00 Europe/Berlin')).toContain("the bot's clock reads 2026-12-26T09:0");
     expect(await slack('--as', 'bob', '/ops freeze')).toMatch(/\*?production\*? is frozen \(year-end/);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResponseTarget, SlackDriver } from './driver.ts';
 import type { SimulatorSurface } from './surface.ts';
-import type { Workspace } from './workspace.ts';
+import type { SimUser, Workspace } from './workspace.ts';
 import { send } from './http-io.ts';
 import { clockRoute } from './clock-control.ts';
 
@@ -23,6 +23,10 @@ export async function controlRoutes(
     return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
   if (route === 'drive' && req.method === 'POST') return drive(sim, driver, body, res);
   if (route === 'clock') return clockRoute(sim.clock, req.method ?? 'GET', body, res);
+  if (route === 'job' && id && req.method === 'GET') {
+    if (!sim.jobState) return send(res, 404, { ok: false, error: "this simulator cannot see the bot's jobs" });
+    return send(res, 200, { ok: true, state: (await sim.jobState(id)) ?? 'unknown' });
+  }
   send(res, 404, { ok: false, error: 'unknown_control_route' });
 }
 
@@ -207,7 +211,7 @@ async function drive(
         ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
         : request.kind === 'click'
           ? await driver.click(request.as, {
-              messageTs: request.messageTs ?? latestWith(sim.workspace, driver.user(request.as).id, request.actionId),
+              messageTs: request.messageTs ?? latestWith(sim.workspace, driver.user(request.as), request.actionId),
               actionId: request.actionId,
               ...(request.value ? { value: request.value } : {}),
             })
@@ -226,15 +230,15 @@ async function drive(
 
 // `--click <action-id>` without `--message`: the newest message, or ephemeral message of this person's,
 // that carries the action.
-function latestWith(workspace: Workspace, userId: string, actionId: string): string {
+function latestWith(workspace: Workspace, user: SimUser, actionId: string): string {
   const carries = (blocks: unknown[]) => JSON.stringify(blocks).includes(`"action_id":${JSON.stringify(actionId)}`);
   const seen = [
     ...workspace.messages.filter((message) => !message.deleted && carries(message.blocks)),
     ...workspace.ephemerals.filter(
-      (message) => message.user === userId && !message.replaced && carries(message.blocks),
+      (message) => message.user === user.id && !message.replaced && carries(message.blocks),
     ),
   ];
   const newest = seen.sort((a, b) => Number(b.ts) - Number(a.ts))[0];
-  if (!newest) throw new Error(`no message @${userId} can see has a ${actionId}; pass --message <ts>`);
+  if (!newest) throw new Error(`no message @${user.name} can see has a ${actionId}; pass --message <ts>`);
   return newest.ts;
 }

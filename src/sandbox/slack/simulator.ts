@@ -34,6 +34,7 @@ export class SlackSimulator implements SimulatorSurface {
   readonly token: string;
   readonly appToken: string;
   readonly clock: OffsetClock | undefined;
+  jobState: ((jobId: string) => Promise<string | undefined>) | undefined;
   driver: SlackDriver | undefined;
   #socketMode: SocketModeServer | undefined;
   #server: Server | undefined;

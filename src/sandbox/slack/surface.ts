@@ -23,6 +23,8 @@ export interface SimulatorSurface {
   readonly lastSeq: number;
   // The sandbox's policy clock, when the simulator runs inside the sandbox (POST /_sim/clock moves it).
   readonly clock: OffsetClock | undefined;
+  // Where a job the bot named stands, when the sandbox tells the simulator how to ask (GET /_sim/job/<id>).
+  readonly jobState: ((jobId: string) => Promise<string | undefined>) | undefined;
   callsSince(seq: number): RecordedCall[];
   record(
     method: string,
