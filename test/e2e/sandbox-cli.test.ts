@@ -146,12 +146,25 @@ describe('npm run slack against the sandbox', () => {
     // A manifest copied under another id for the same dump: its file name does not match, so it is refused.
     const forged = backupId.replace(/[0-9a-f]{6}$/, 'ffffff');
     await writeFile(join(dumps, `${forged}.manifest.json`), JSON.stringify({ ...manifest, file: `${forged}.dump` }));
+    // The real manifest beside a dump changed by one byte (same size): the sha256 no longer matches.
+    const tampered = backupId.replace(/[0-9a-f]{6}$/, 'eeeeee');
+    const bytes = await readFile(join(dumps, `${backupId}.dump`));
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+    await writeFile(join(dumps, `${tampered}.dump`), bytes);
+    await writeFile(
+      join(dumps, `${tampered}.manifest.json`),
+      JSON.stringify({ ...manifest, file: `${tampered}.dump` }),
+    );
     await startSandbox();
-    expect(output).toContain(`backups found again from their manifests on disk: ${backupId}`);
+    expect(output).toContain(`backups found again from their manifests on disk: ${backupId}\n`);
     expect(output).toContain(`not re-adopting ${forged}.manifest.json: its dump is missing`);
+    expect(output).toContain(
+      `not re-adopting ${tampered}.manifest.json: its dump's sha256 differs from the manifest's`,
+    );
     const list = await slack('--as', 'carol', '/backup list ledger');
     expect(list).toContain(backupId);
     expect(list).not.toContain(forged);
+    expect(list).not.toContain(tampered);
     expect(await readdir(dumps)).toContain(`${backupId}.dump`);
   });
 });
