@@ -27,7 +27,10 @@ export async function adoptDumps(databaseUrl: string, dumps: Dumps): Promise<Ado
   const store = new BackupStore(pool);
   const result: Adoption = { adopted: [], refused: [] };
   try {
-    const files = (await readdir(dumps.dir)).filter((file) => file.endsWith('.manifest.json')).sort();
+    // No directory yet: nothing was dumped there.
+    const files = (await readdir(dumps.dir).catch(() => [] as string[]))
+      .filter((file) => file.endsWith('.manifest.json'))
+      .sort();
     for (const file of files) {
       const checked = await checkedManifest(dumps, file);
       if ('why' in checked) {

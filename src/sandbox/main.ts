@@ -65,13 +65,13 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
 // `--at "2026-12-24 10:00 Europe/Berlin"`: the bot's clock starts there (and runs on); POST /_sim/clock moves it.
 function sandboxClock(): OffsetClock {
   const clock = new OffsetClock();
-  const { values } = parseArgs({ options: { at: { type: 'string' } } });
   try {
+    const { values } = parseArgs({ options: { at: { type: 'string' } } });
     const at = values.at === undefined ? undefined : parseClockTime(values.at);
     if (at) clock.setAt(at);
   } catch (error) {
-    if (error instanceof ClockTimeError) fail(`--at: ${error.message}`);
-    throw error;
+    const why = error instanceof ClockTimeError ? `--at: ${error.message}` : messageOf(error);
+    fail(`${why}\nnpm run sandbox takes one option: --at "2026-12-24 10:00 Europe/Berlin" (the bot's clock).`);
   }
   return clock;
 }
