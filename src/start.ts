@@ -29,6 +29,7 @@ import { loadCatalog } from './config/catalog-load.ts';
 import type { Env } from './config/env.ts';
 import type { HelpNotes } from './bot/views/help.ts';
 import type { Catalog } from './core/catalog.ts';
+import { systemClock, type Clock } from './core/clock.ts';
 import { registerHandlers } from './handlers/register.ts';
 import { JobQueues } from './jobs/queues.ts';
 import { startApprovalSweeper } from './jobs/approval-sweeper.ts';
@@ -39,7 +40,8 @@ export type StartOptions = {
   env: Env;
   logDestination?: DestinationStream;
   slackRetry?: SlackRetry;
-  now?: () => Date;
+  // Policy time (freezes, approval expiry, times shown); the sandbox passes an offset clock.
+  now?: Clock;
   // Tests and the sandbox hand in clusters built from their own kubeconfig; otherwise KUBECONFIG
   // and in-cluster rules apply (client-node's loadFromDefault).
   kube?: KubeClusters;
@@ -95,7 +97,7 @@ async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
 // Everything the bot and the workers share, built once at start.
 type Runtime = Storage & {
   env: Env;
-  now: () => Date;
+  now: Clock;
   logger: Logger;
   catalog: Catalog;
   metrics: Metrics;
@@ -134,7 +136,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
   return {
     ...basics,
     env,
-    now: options.now ?? (() => new Date()),
+    now: options.now ?? systemClock,
     audit,
     releases: new ReleaseLedger(pool, (release) => observeRelease(metrics, release)),
     stats: new ReleaseStats(pool),

@@ -70,6 +70,39 @@ export class BackupStore {
     );
   }
 
+  // A finished backup ops-bot has no row for (the sandbox re-adopts its dumps after a reset): inserted as
+  // available, never over an existing row. True when it was adopted.
+  async adopt(record: {
+    id: string;
+    database: string;
+    env: string;
+    requestedBy: string;
+    reason: string;
+    location: string;
+    manifest: Manifest;
+    retainUntil: Date;
+  }): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `INSERT INTO backups (id, database, engine, env, status, requested_by, reason, location, retain_until,
+                            created_at, completed_at, size_bytes, manifest)
+       VALUES ($1, $2, 'postgres', $3, 'available', $4, $5, $6, $7, $8, $8, $9, $10)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        record.id,
+        record.database,
+        record.env,
+        record.requestedBy,
+        record.reason,
+        record.location,
+        record.retainUntil,
+        new Date(record.manifest.takenAt),
+        record.manifest.sizeBytes,
+        JSON.stringify(record.manifest),
+      ],
+    );
+    return rowCount === 1;
+  }
+
   async fail(id: string, error: string): Promise<void> {
     await this.#pool.query("UPDATE backups SET status = 'failed', completed_at = now(), error = $2 WHERE id = $1", [
       id,

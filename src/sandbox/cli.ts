@@ -1,18 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { renderBlocks } from './slack/render.ts';
+import { render, type Reader } from './cli-calls.ts';
+import { HELP } from './cli-help.ts';
+import { CEILING_MS, lastSeq, watch, type WaitMode, type Watched } from './cli-watch.ts';
 
 // `npm run slack -- --as alice "/ops help"`: sends a signed command (or a click, or a reaction)
-// to the running sandbox and prints what the bot posted, rendered as text.
-type Call = {
-  seq: number;
-  method: string;
-  args: Record<string, unknown>;
-  ok: boolean;
-  error?: string;
-  result?: { ts?: string; channel?: unknown };
-};
-
+// to the running sandbox and prints what the bot posted, rendered as text. --help lists every flag.
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -26,11 +19,15 @@ const { values, positionals } = parseArgs({
     field: { type: 'string', multiple: true },
     unreact: { type: 'boolean', default: false },
     message: { type: 'string' },
-    wait: { type: 'string', default: '2' },
+    wait: { type: 'string' },
+    follow: { type: 'boolean', default: false },
+    clock: { type: 'string' },
     sim: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
+// Where the simulator listens: --sim, else what the running sandbox wrote down.
 async function simulatorUrl(): Promise<string> {
   if (values.sim) return values.sim;
   try {
@@ -49,37 +46,77 @@ type DriveAnswer = {
   error?: string;
   status?: number;
   ack?: Record<string, unknown> | string;
+  ackTs?: string;
   before: number;
 };
+type ClockAnswer = { ok: boolean; error?: string; now?: string; offsetMs?: number };
 
 async function main(): Promise<void> {
+  if (values.help) return void process.stdout.write(HELP);
   const sim = await simulatorUrl();
-  const names = await displayNames(sim);
+  const watched: Watched = { sim, reader: await reader(sim) };
+  if (values.clock !== undefined) {
+    await setClock(sim, values.clock);
+    if (!asksForAction()) return;
+  }
   if (values.say) return say(sim, values.say);
+  if (!asksForAction() && values.follow) return watch(watched, await lastSeq(sim), { until: 'ever' });
   const answer = (await drive(sim, driveRequest())) as DriveAnswer;
   if (!answer.ok) throw new Error(answer.error);
+  const reply = printAck(answer, watched.reader);
+  await watch(watched, answer.before, waitMode(), reply);
+}
+
+function asksForAction(): boolean {
+  return Boolean(values.click ?? values.react ?? values.submit ?? values.say) || positionals.length > 0;
+}
+
+function waitMode(): WaitMode {
+  if (values.follow) return { until: 'job', ceilingMs: Number.POSITIVE_INFINITY };
+  if (values.wait === undefined) return { until: 'job', ceilingMs: CEILING_MS };
+  const seconds = Number(values.wait);
+  if (!Number.isFinite(seconds) || seconds < 0) usage(`--wait takes seconds (a number), not "${values.wait}"`);
+  return { until: 'quiet', quietMs: seconds * 1000 };
+}
+
+// The bot's direct answer (the reply to a command, or a form's refusal); returns the reply's text.
+function printAck(answer: DriveAnswer, reader: Reader): string {
   if (answer.status !== 200) process.stdout.write(`bot answered HTTP ${answer.status}\n`);
-  if (answer.ack && typeof answer.ack === 'object' && answer.ack.text) {
-    const reply = renderBlocks((answer.ack.blocks as unknown[]) ?? [], String(answer.ack.text), names);
-    process.stdout.write(`── reply (only you can see this) ──\n${reply}\n`);
+  const ack = answer.ack;
+  let reply = '';
+  if (ack && typeof ack === 'object' && ack.text) {
+    reply = render(ack.blocks ?? [], String(ack.text), reader);
+    const ts = answer.ackTs ? ` (--message ${answer.ackTs})` : '';
+    process.stdout.write(`── reply (only you can see this)${ts} ──\n${reply}\n`);
   }
   // A form that refuses what was typed stays open, with the reason beside the field.
-  if (answer.ack && typeof answer.ack === 'object' && answer.ack.response_action === 'errors') {
-    const errors = Object.entries(answer.ack.errors as Record<string, string>);
+  if (ack && typeof ack === 'object' && ack.response_action === 'errors') {
+    const errors = Object.entries(ack.errors as Record<string, string>);
     const lines = errors.map(([field, error]) => `  ${field}: ${error}`).join('\n');
     process.stdout.write(`── the form stays open, refusing ──\n${lines}\n`);
   }
-  await follow(sim, answer.before, Number(values.wait) * 1000, names);
+  return reply;
 }
 
-// Who and what the ids in the bot's messages name: people, user groups and channels.
-async function displayNames(sim: string): Promise<Map<string, string>> {
+// Who and what the ids in the bot's messages name (people, user groups and channels), and the clock.
+async function reader(sim: string): Promise<Reader> {
   const state = (await (await fetch(`${sim}/_sim/state`)).json()) as State;
-  return new Map<string, string>([
+  const names = new Map<string, string>([
     ...state.users.map((user) => [user.id, user.name] as const),
     ...(state.groups ?? []).map((group) => [group.id, group.handle] as const),
     ...state.channels.map((channel) => [channel.id, channel.name] as const),
   ]);
+  const clock = (await (await fetch(`${sim}/_sim/clock`)).json().catch(() => ({}))) as ClockAnswer;
+  const offsetMs = clock.ok ? (clock.offsetMs ?? 0) : 0;
+  return { names, nowMs: () => Date.now() + offsetMs };
+}
+
+async function setClock(sim: string, at: string): Promise<void> {
+  const response = await fetch(`${sim}/_sim/clock`, { method: 'POST', body: JSON.stringify({ at }) });
+  const answer = (await response.json()) as ClockAnswer;
+  if (!answer.ok) usage(`--clock: ${answer.error ?? `HTTP ${response.status}`}`);
+  const shifted = answer.offsetMs ? '' : ' (real time)';
+  process.stdout.write(`── the bot's clock reads ${answer.now}${shifted} ──\n`);
 }
 
 async function drive(sim: string, request: Record<string, unknown>): Promise<unknown> {
@@ -105,7 +142,7 @@ function driveRequest(): Record<string, unknown> {
       kind: 'click',
       as: values.as,
       actionId: values.click,
-      messageTs: required(values.message, '--message <ts>'),
+      ...(values.message ? { messageTs: values.message } : {}),
       ...(values.value ? { value: values.value } : {}),
     };
   if (values.react)
@@ -131,116 +168,14 @@ function formFields(): Record<string, string> {
   );
 }
 
-// Prints what the bot says next, until it has been quiet for `quietMs`.
-async function follow(sim: string, after: number, quietMs: number, names: Map<string, string>): Promise<void> {
-  let seq = after;
-  let lastActivity = Date.now();
-  while (Date.now() - lastActivity < quietMs) {
-    const { calls } = (await (await fetch(`${sim}/_sim/calls?after=${seq}`)).json()) as { calls: Call[] };
-    for (const call of calls) {
-      seq = call.seq;
-      lastActivity = Date.now();
-      const line = describe(call, names);
-      if (line) process.stdout.write(`${line}\n`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
-
-function describe(call: Call, names: Map<string, string>): string | undefined {
-  const where = call.args.channel ? `#${names.get(String(call.args.channel)) ?? String(call.args.channel)}` : '';
-  const body = () => renderBlocks(parseBlocks(call.args.blocks), String(call.args.text ?? ''), names);
-  if (!call.ok) return `── ${call.method} failed: ${call.error} ──`;
-  switch (call.method) {
-    case 'chat.postMessage':
-      return `── posted in ${where} (--message ${call.result?.ts ?? '?'}) ──\n${body()}`;
-    case 'chat.update':
-      return `── updated message ${String(call.args.ts)} in ${where} ──\n${body()}`;
-    case 'chat.postEphemeral':
-      return `── only @${names.get(String(call.args.user)) ?? ''} sees, in ${where} ──\n${body()}`;
-    case 'response_url': {
-      const replacing = call.args.replace_original ? ', replacing the previous one' : '';
-      return `── reply (only you can see this)${replacing} ──\n${body()}`;
-    }
-    case 'conversations.create': {
-      const created = call.result?.channel as { id?: string; name?: string } | undefined;
-      if (created?.id && created.name) names.set(created.id, created.name);
-      return `── created channel #${String(call.args.name)} ──`;
-    }
-    case 'conversations.invite':
-      return `── invited ${String(call.args.users)
-        .split(',')
-        .map((id) => `@${names.get(id) ?? id}`)
-        .join(' ')} to ${where} ──`;
-    case 'conversations.setTopic':
-      return `── topic of ${where}: ${String(call.args.topic)} ──`;
-    case 'bookmarks.add':
-      return `── bookmarked ${String(call.args.link)} in #${names.get(String(call.args.channel_id)) ?? ''} ──`;
-    case 'pins.add':
-      return `── pinned message ${String(call.args.timestamp)} in ${where} ──`;
-    case 'files.completeUploadExternal':
-      return `── uploaded ${String(call.args.files)} to #${names.get(String(call.args.channel_id)) ?? ''} ──`;
-    case 'conversations.archive':
-      return `── archived ${where} ──`;
-    case 'conversations.unarchive':
-      return `── unarchived ${where} ──`;
-    case 'views.open':
-      return describeForm(call, names);
-    default:
-      return undefined;
-  }
-}
-
-// A form the bot opened: its fields as --field flags, and what it says besides them.
-function describeForm(call: Call, names: Map<string, string>): string {
-  const form = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
-    callback_id?: string;
-    title?: { text?: string };
-    blocks?: { block_id?: string; label?: { text?: string }; element?: { initial_value?: string } }[];
-  };
-  // A field the form fills in (the break-glass form offers the channel's incident) shows its value.
-  const valueOf = (block: { element?: { initial_value?: string } }) =>
-    block.element?.initial_value ? `'${block.element.initial_value}'` : '…';
-  const inputs = (form.blocks ?? [])
-    .filter((block) => block.label)
-    .map((block) => `--field ${block.block_id}=${valueOf(block)} (${block.label?.text ?? ''})`)
-    .join(' ');
-  // What the form says besides its fields (the incident card's Roll back names both ends there).
-  const says = renderBlocks(
-    (form.blocks ?? []).filter((block) => !block.label),
-    '',
-    names,
-  );
-  const opened = `── form "${form.title?.text ?? ''}" opened: --submit ${form.callback_id ?? '?'} ${inputs} ──`;
-  return says ? `${opened}\n${says}` : opened;
-}
-
-function parseBlocks(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string') {
-    try {
-      return JSON.parse(value) as unknown[];
-    } catch {
-      return [];
-    }
-  }
-  return [];
-}
-
-const USAGE = [
-  'npm run slack -- --as <name> "/command text" [--channel <name>]',
-  '--click <action-id> --message <ts>',
-  '--react <emoji> --message <ts>',
-  '--say "text" --channel <name>',
-  '--submit <callback-id> --field <block>=<value> …',
-].join(' | ');
-
 function required(value: string | undefined, what: string): string {
-  if (!value) {
-    process.stderr.write(`missing ${what}\nusage: ${USAGE}\n`);
-    process.exit(2);
-  }
+  if (!value) usage(`missing ${what}`);
   return value;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(`${problem}\n(npm run slack -- --help lists every flag)\n`);
+  process.exit(2);
 }
 
 main().catch((error: unknown) => {

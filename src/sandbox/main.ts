@@ -1,10 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { CatalogError } from '../config/catalog-load.ts';
 import { EnvError, parseEnv, type Env } from '../config/env.ts';
+import { ClockTimeError, OffsetClock, parseClockTime } from '../core/clock.ts';
 import { startOpsBot } from '../start.ts';
 import { failTaggedImages, failingTagsHelp } from './failing-tags.ts';
 import { startDatabases, type SandboxDatabases as Databases } from './databases.ts';
 import { wipeSandboxState } from './fresh-start.ts';
+import { adoptSandboxDumps } from './adopt-dumps.ts';
+import { jobStateReader } from './job-state.ts';
 import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
@@ -63,8 +67,23 @@ async function startClusters(): Promise<{ clusters: KubeSimulator[]; kubeconfig:
   return { clusters, kubeconfig };
 }
 
+// `--at "2026-12-24 10:00 Europe/Berlin"`: the bot's clock starts there (and runs on); POST /_sim/clock moves it.
+function sandboxClock(): OffsetClock {
+  const clock = new OffsetClock();
+  try {
+    const { values } = parseArgs({ options: { at: { type: 'string' } } });
+    const at = values.at === undefined ? undefined : parseClockTime(values.at);
+    if (at) clock.setAt(at);
+  } catch (error) {
+    const why = error instanceof ClockTimeError ? `--at: ${error.message}` : messageOf(error);
+    fail(`${why}\nnpm run sandbox takes one option: --at "2026-12-24 10:00 Europe/Berlin" (the bot's clock).`);
+  }
+  return clock;
+}
+
 async function main(): Promise<void> {
-  const sim = new SlackSimulator();
+  const clock = sandboxClock();
+  const sim = new SlackSimulator({ sandboxClock: clock });
   await sim.start(Number(process.env.SANDBOX_SLACK_PORT ?? 3101));
   // Their TLS certificates come from the openssl CLI: a missing one is named, not a stack trace.
   const { clusters, kubeconfig } = await startClusters().catch((error: unknown) =>
@@ -78,12 +97,18 @@ async function main(): Promise<void> {
     // Unreachable services are reported when the bot starts, just below.
     await wipeSandboxState(env.REDIS_URL, env.REDIS_PREFIX, env.DATABASE_URL).catch(() => undefined);
   }
-  const bot = await startBot(env, databases.gateway);
+  const bot = await startBot(env, databases.gateway, clock);
   sim.connectBot(bot.url, SIGNING_SECRET);
+  sim.jobState = jobStateReader(bot.queues);
+  // After the wipe (and the bot's migrations): dumps taken by earlier sandboxes are listed again.
+  const adoption = await adoptSandboxDumps(env.DATABASE_URL, databases.catalogPath, DIR);
+  if (adoption.adopted.length > 0)
+    process.stdout.write(`backups found again from their manifests on disk: ${adoption.adopted.join(', ')}\n`);
+  for (const refused of adoption.refused) process.stderr.write(`not re-adopting ${refused.file}: ${refused.why}\n`);
   const page = new ConsoleServer(sim);
   await page.start(Number(process.env.SANDBOX_CONSOLE_PORT ?? 3100));
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
-  process.stdout.write(banner({ bot: bot.url, sim: sim.url, rds: databases.rds.url, page: page.url }));
+  process.stdout.write(banner({ bot: bot.url, sim: sim.url, rds: databases.rds.url, page: page.url }, clock));
   const stop = async () => {
     await page.stop();
     await bot.close();
@@ -132,9 +157,9 @@ function sandboxEnv(sim: SlackSimulator, catalogPath: string): Env {
   }
 }
 
-async function startBot(env: Env, rds: Databases['gateway']) {
+async function startBot(env: Env, rds: Databases['gateway'], clock: OffsetClock) {
   try {
-    return await startOpsBot({ env, rds, rdsPollMs: 500, helpNotes: { deploy: failingTagsHelp() } });
+    return await startOpsBot({ env, rds, rdsPollMs: 500, now: clock.now, helpNotes: { deploy: failingTagsHelp() } });
   } catch (error) {
     if (error instanceof CatalogError) fail(error.message);
     const database = env.DATABASE_URL.replace(/\/[^/]*$/, '/…');
@@ -147,7 +172,11 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function banner(urls: { bot: string; sim: string; rds: string; page: string }): string {
+function banner(urls: { bot: string; sim: string; rds: string; page: string }, clock: OffsetClock): string {
+  const shifted =
+    clock.offsetMs === 0
+      ? ''
+      : `  clock:            the bot's clock reads ${clock.now().toISOString()} (--clock now resets it)\n`;
   return `
 ops-bot sandbox is running.
   Open the console:  ${urls.page}  (a Slack-like page: pick a person, type /ops help)
@@ -155,7 +184,7 @@ ops-bot sandbox is running.
   bot:              ${urls.bot}  (/slack/events, /healthz, /readyz, /metrics)
   Slack simulator:  ${urls.sim}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
   kubectl, aws:     KUBECONFIG=${DIR}/kubeconfig kubectl --context prod -n shop get deploy; RDS at ${urls.rds} (README)
-
+${shifted}
 Or, from another terminal:
   npm run slack -- --as alice "/ops help"
   npm run slack -- --as carol "/ops whoami"
@@ -166,8 +195,10 @@ Or, from another terminal:
   npm run slack -- --as carol "/backup ledger --reason 'before migration'"
   npm run slack -- --as carol "/backup list orders"
   npm run slack -- --as carol "/backup verify <backup-id>"
-Buttons: npm run slack -- --as carol --click <action-id> --message <ts>
+Buttons: npm run slack -- --as carol --click <action-id> [--message <ts>] [--value <option>]
 Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
+Clock: npm run slack -- --clock "2026-12-26 10:00 Europe/Berlin" (the year-end freeze) | --clock now
+Every flag: npm run slack -- --help
 Logs are pino JSON on this terminal. Each start is fresh: the sandbox's queues and audit log are
 wiped (unless REDIS_PREFIX or DATABASE_URL is set). Ctrl-C stops the sandbox.
 

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../src/config/env.ts';
+import type { OffsetClock } from '../../src/core/clock.ts';
 import type { SlackDriver } from '../../src/sandbox/slack/driver.ts';
 import { RdsGateway } from '../../src/adapters/rds.ts';
 import type { SlackRetry } from '../../src/adapters/slack.ts';
@@ -41,12 +42,14 @@ export type StackOptions = {
   progressIntervalMs?: number;
   // 'rapid' (the default here) makes the Web API client's own retries instant; 'production' keeps its backoff.
   slackRetry?: SlackRetry;
+  // The sandbox's clock: the bot's policy time, moved through the simulator's POST /_sim/clock.
+  clock?: OffsetClock;
 };
 
 // The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
 // PostgreSQL database: what a test needs to send signed requests in and read effects out.
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const sim = new SlackSimulator({ token: BOT_TOKEN });
+  const sim = new SlackSimulator({ token: BOT_TOKEN, ...(options.clock ? { sandboxClock: options.clock } : {}) });
   await sim.start();
   const kube = {
     staging: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }),
@@ -89,6 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         maxAttempts: 1,
       }),
       rdsPollMs: 40,
+      ...(options.clock ? { now: options.clock.now } : {}),
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
   } catch (error) {

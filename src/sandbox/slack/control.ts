@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResponseTarget, SlackDriver } from './driver.ts';
 import type { SimulatorSurface } from './surface.ts';
-import type { Workspace } from './workspace.ts';
+import type { SimUser, Workspace } from './workspace.ts';
 import { send } from './http-io.ts';
+import { clockRoute } from './clock-control.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
 // `npm run slack` uses to drive a running sandbox.
@@ -21,6 +22,11 @@ export async function controlRoutes(
   if (route === 'calls' && req.method === 'GET')
     return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
   if (route === 'drive' && req.method === 'POST') return drive(sim, driver, body, res);
+  if (route === 'clock') return clockRoute(sim.clock, req.method ?? 'GET', body, res);
+  if (route === 'job' && id && req.method === 'GET') {
+    if (!sim.jobState) return send(res, 404, { ok: false, error: "this simulator cannot see the bot's jobs" });
+    return send(res, 200, { ok: true, state: (await sim.jobState(id)) ?? 'unknown' });
+  }
   send(res, 404, { ok: false, error: 'unknown_control_route' });
 }
 
@@ -50,24 +56,42 @@ function respond(
     sim.record('response_url', { body }, false, 400, 'invalid_payload');
     return send(res, 400, { ok: false, error: 'invalid_payload' });
   }
-  sim.record('response_url', { ...message, channel: target.channel, user: target.user }, true, 200);
-  applyResponse(sim.workspace, target, message);
+  // Recorded once applied, with the ts of what it posted, so a reader can press its buttons.
+  const ts = applyResponse(sim.workspace, target, message);
+  sim.record(
+    'response_url',
+    { ...message, channel: target.channel, user: target.user },
+    true,
+    200,
+    undefined,
+    ts ? { ts } : undefined,
+  );
   send(res, 200, { ok: true });
 }
 
 // What a response_url message does: delete or replace the message it answers, post in the channel,
 // or (the default) show an ephemeral message, replacing the person's earlier ones if asked.
-function applyResponse(workspace: Workspace, target: ResponseTarget, message: Record<string, unknown>): void {
+function applyResponse(
+  workspace: Workspace,
+  target: ResponseTarget,
+  message: Record<string, unknown>,
+): string | undefined {
   const text = String(message.text ?? '');
   const blocks = (message.blocks as unknown[] | undefined) ?? [];
   const original =
     target.messageTs && !target.ephemeral ? workspace.message(target.channel, target.messageTs) : undefined;
-  if (message.delete_original === true && original) original.deleted = true;
-  else if (message.replace_original === true && original)
+  if (message.delete_original === true && original) {
+    original.deleted = true;
+    return undefined;
+  }
+  if (message.replace_original === true && original) {
     Object.assign(original, { text, blocks, edited: Math.floor(Date.now() / 1000) });
-  else if (message.response_type === 'in_channel')
+    return original.ts;
+  }
+  const ts = workspace.nextTs();
+  if (message.response_type === 'in_channel')
     workspace.messages.push({
-      ts: workspace.nextTs(),
+      ts,
       channel: target.channel,
       botId: workspace.botId,
       text,
@@ -80,7 +104,7 @@ function applyResponse(workspace: Workspace, target: ResponseTarget, message: Re
         if (previous.user === target.user && previous.channel === target.channel && !previous.replaced)
           previous.replaced = true;
     workspace.ephemerals.push({
-      ts: workspace.nextTs(),
+      ts,
       channel: target.channel,
       user: target.user,
       text,
@@ -88,6 +112,7 @@ function applyResponse(workspace: Workspace, target: ResponseTarget, message: Re
       via: 'response_url',
     });
   }
+  return ts;
 }
 
 function snapshot(sim: SimulatorSurface) {
@@ -115,7 +140,7 @@ function snapshot(sim: SimulatorSurface) {
 
 type DriveRequest =
   | { kind: 'command'; as: string; line: string; channel?: string }
-  | { kind: 'click'; as: string; messageTs: string; actionId: string; value?: string }
+  | { kind: 'click'; as: string; messageTs?: string; actionId: string; value?: string }
   | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean }
   | { kind: 'say'; as: string; channel: string; text: string }
   | { kind: 'submit'; as: string; callbackId: string; fields: Record<string, string> };
@@ -186,7 +211,7 @@ async function drive(
         ? await driver.command(request.as, request.line, request.channel ? { channel: request.channel } : {})
         : request.kind === 'click'
           ? await driver.click(request.as, {
-              messageTs: request.messageTs,
+              messageTs: request.messageTs ?? latestWith(sim.workspace, driver.user(request.as), request.actionId),
               actionId: request.actionId,
               ...(request.value ? { value: request.value } : {}),
             })
@@ -195,8 +220,25 @@ async function drive(
               reaction: request.reaction,
               ...(request.removed ? { removed: true } : {}),
             });
-    send(res, 200, { ok: true, status: answer.status, ack: answer.json ?? (answer.body || undefined), before });
+    const ackTs = 'ackTs' in answer ? answer.ackTs : undefined;
+    const ack = answer.json ?? (answer.body || undefined);
+    send(res, 200, { ok: true, status: answer.status, ack, before, ...(ackTs ? { ackTs } : {}) });
   } catch (error) {
     send(res, 400, { ok: false, error: (error as Error).message });
   }
+}
+
+// `--click <action-id>` without `--message`: the newest message, or ephemeral message of this person's,
+// that carries the action.
+function latestWith(workspace: Workspace, user: SimUser, actionId: string): string {
+  const carries = (blocks: unknown[]) => JSON.stringify(blocks).includes(`"action_id":${JSON.stringify(actionId)}`);
+  const seen = [
+    ...workspace.messages.filter((message) => !message.deleted && carries(message.blocks)),
+    ...workspace.ephemerals.filter(
+      (message) => message.user === user.id && !message.replaced && carries(message.blocks),
+    ),
+  ];
+  const newest = seen.sort((a, b) => Number(b.ts) - Number(a.ts))[0];
+  if (!newest) throw new Error(`no message @${user.name} can see has a ${actionId}; pass --message <ts>`);
+  return newest.ts;
 }

@@ -15,7 +15,8 @@ export type DeliveryOptions = {
 export type BotAnswer = { status: number; body: string; json: Record<string, unknown> | undefined };
 // How deliveries reach the bot: signed HTTP to /slack/events, or envelopes over Socket Mode.
 export type Transport = { kind: 'http'; botUrl: string; secret: string } | { kind: 'socket' };
-export type CommandResult = BotAnswer & { triggerId: string; responseUrl: string };
+// ackTs: the ephemeral the bot's acknowledgement became (its buttons can be pressed by that ts).
+export type CommandResult = BotAnswer & { triggerId: string; responseUrl: string; ackTs?: string };
 
 type ClickTarget = {
   messageTs: string;
@@ -103,8 +104,8 @@ export class SlackDriver {
       () => ['form', form.toString()],
       options,
     );
-    this.#recordAck(answer, channelId, user.id);
-    return { ...answer, triggerId, responseUrl };
+    const ackTs = this.#recordAck(answer, channelId, user.id);
+    return { ...answer, triggerId, responseUrl, ...(ackTs ? { ackTs } : {}) };
   }
 
   // Presses a button on a message (or on an ephemeral message) the bot posted. `staleBlocks` presses
@@ -298,19 +299,21 @@ export class SlackDriver {
     return { status: response.status, body: text, json };
   }
 
-  #recordAck(answer: BotAnswer, channel: string, user: string): void {
+  #recordAck(answer: BotAnswer, channel: string, user: string): string | undefined {
     const text =
       typeof answer.json?.text === 'string' ? answer.json.text : answer.body && !answer.json ? answer.body : undefined;
-    if (!text) return;
+    if (!text) return undefined;
     const workspace = this.#sim.workspace;
+    const ts = workspace.nextTs();
     workspace.ephemerals.push({
-      ts: workspace.nextTs(),
+      ts,
       channel,
       user,
       text,
       blocks: (answer.json?.blocks as unknown[] | undefined) ?? [],
       via: 'ack',
     });
+    return ts;
   }
 }
 
@@ -325,37 +328,56 @@ function findButton(blocks: unknown[], actionId: string): FoundButton | undefine
   return undefined;
 }
 
-// The action Slack reports for a pressed button, or for a ticked checkbox group.
+type Option = { text?: unknown; value?: string };
+type Chooser = Button & { options?: Option[]; option_groups?: { options?: Option[] }[]; initial_options?: Option[] };
+
+// The action Slack reports for a pressed button, a ticked checkbox, or an option picked from a menu.
+// `value` names the option: for checkboxes it toggles those values (comma-separated) against what is
+// ticked, as a click in Slack does; for a menu it is the option chosen.
 function pressedAction({ blockId, button }: FoundButton, target: ClickTarget) {
   const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
+  const chooser = button as Chooser;
+  const base = { action_id: target.actionId, block_id: blockId, type: button.type ?? 'button', action_ts: actionTs };
   if (button.type === 'checkboxes')
-    return {
-      action_id: target.actionId,
-      block_id: blockId,
-      type: 'checkboxes',
-      selected_options: target.selectedOptions ?? [],
-      action_ts: actionTs,
-    };
-  if (CHOOSERS.has(button.type ?? '')) {
-    const wanted = target.selectedOption?.value ?? target.value;
-    const option = button.options?.find((candidate) => candidate.value === wanted) ?? { value: wanted };
-    return {
-      action_id: target.actionId,
-      block_id: blockId,
-      type: button.type,
-      selected_option: option,
-      action_ts: actionTs,
-    };
-  }
+    return { ...base, selected_options: target.selectedOptions ?? toggled(chooser, target.value) };
+  if (CHOOSERS.has(button.type ?? ''))
+    return { ...base, selected_option: chosen(chooser, target.selectedOption?.value ?? target.value, target.actionId) };
   return {
-    action_id: target.actionId,
-    block_id: blockId,
+    ...base,
     text: button.text,
     value: target.value ?? button.value,
     ...(button.style ? { style: button.style } : {}),
     type: 'button',
-    action_ts: actionTs,
   };
+}
+
+function optionsOf(chooser: Chooser): Option[] {
+  return [...(chooser.options ?? []), ...(chooser.option_groups ?? []).flatMap((group) => group.options ?? [])];
+}
+
+function optionNamed(chooser: Chooser, value: string, actionId: string): Option {
+  const options = optionsOf(chooser);
+  const found = options.find((option) => option.value === value);
+  if (!found)
+    throw new Error(
+      `${actionId} has no option ${value}; its options are ${options.map((option) => option.value).join(', ')}`,
+    );
+  return found;
+}
+
+function toggled(chooser: Chooser, value: string | undefined): Option[] {
+  const ticked = [...(chooser.initial_options ?? [])];
+  for (const wanted of (value ?? '').split(',').filter(Boolean)) {
+    const at = ticked.findIndex((option) => option.value === wanted);
+    if (at >= 0) ticked.splice(at, 1);
+    else ticked.push(optionNamed(chooser, wanted, 'the checkbox group'));
+  }
+  return ticked;
+}
+
+function chosen(chooser: Chooser, value: string | undefined, actionId: string): Option {
+  if (!value) throw new Error(`${actionId} is a menu: pick an option with --value <option>`);
+  return optionNamed(chooser, value, actionId);
 }
 
 // The bot's message as a block_actions payload carries it.

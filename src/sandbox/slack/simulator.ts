@@ -11,11 +11,19 @@ import { controlRoutes } from './control.ts';
 import { SocketModeServer } from './socket-mode.ts';
 import { readBody, send } from './http-io.ts';
 import { closeNow, listenOn } from '../loopback.ts';
+import type { OffsetClock } from '../../core/clock.ts';
 import type { RecordedCall, SimulatorSurface } from './surface.ts';
 
 const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
 
-export type SimulatorOptions = { token?: string; appToken?: string; seed?: WorkspaceSeed; clock?: () => number };
+export type SimulatorOptions = {
+  token?: string;
+  appToken?: string;
+  seed?: WorkspaceSeed;
+  clock?: () => number;
+  // The bot's offset clock, which the control surface (POST /_sim/clock) sets; Slack's own clock stays real.
+  sandboxClock?: OffsetClock;
+};
 
 // A Slack Web API that runs on loopback: the real @slack/web-api client talks to it through
 // SLACK_API_URL, every call is recorded, and failures can be scripted per method.
@@ -25,6 +33,8 @@ export class SlackSimulator implements SimulatorSurface {
   readonly faults = new FaultPlan();
   readonly token: string;
   readonly appToken: string;
+  readonly clock: OffsetClock | undefined;
+  jobState: ((jobId: string) => Promise<string | undefined>) | undefined;
   driver: SlackDriver | undefined;
   #socketMode: SocketModeServer | undefined;
   #server: Server | undefined;
@@ -35,6 +45,7 @@ export class SlackSimulator implements SimulatorSurface {
   constructor(options: SimulatorOptions = {}) {
     this.token = options.token ?? 'xoxb-sandbox-token';
     this.appToken = options.appToken ?? 'xapp-1-sandbox-token';
+    this.clock = options.sandboxClock;
     this.workspace = new Workspace(options.seed ?? SANDBOX_WORKSPACE, options.clock);
   }
 

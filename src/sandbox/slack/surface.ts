@@ -1,3 +1,4 @@
+import type { OffsetClock } from '../../core/clock.ts';
 import type { MethodArgs, MethodResult } from './methods/common.ts';
 import type { SocketModeServer } from './socket-mode.ts';
 import type { Workspace } from './workspace.ts';
@@ -20,6 +21,10 @@ export interface SimulatorSurface {
   readonly url: string;
   readonly socketMode: SocketModeServer;
   readonly lastSeq: number;
+  // The sandbox's policy clock, when the simulator runs inside the sandbox (POST /_sim/clock moves it).
+  readonly clock: OffsetClock | undefined;
+  // Where a job the bot named stands, when the sandbox tells the simulator how to ask (GET /_sim/job/<id>).
+  readonly jobState: ((jobId: string) => Promise<string | undefined>) | undefined;
   callsSince(seq: number): RecordedCall[];
   record(
     method: string,
