@@ -7,24 +7,38 @@ import { ReleaseStats, type LedgerRow } from '../src/adapters/release-stats.ts';
 import { parseDuration } from '../src/core/duration.ts';
 
 // `npm run audit:export -- --since 30d --format csv|jsonl [--target checkout] [--releases]`: the audit
-// log on stdout, oldest first, from DATABASE_URL (the bot's own default when unset); with --releases,
-// the release ledger's rows started since then instead (--target: a service or an environment).
-const { values } = parseArgs({
-  options: {
-    since: { type: 'string', default: '30d' },
-    format: { type: 'string', default: 'jsonl' },
-    target: { type: 'string' },
-    limit: { type: 'string', default: '1000000' },
-    releases: { type: 'boolean', default: false },
-  },
-});
-const sinceMs = parseDuration(values.since);
-if (sinceMs === undefined || !['csv', 'jsonl'].includes(values.format)) {
-  process.stderr.write(
-    'usage: npm run audit:export -- --since 30d --format csv|jsonl [--target <service|env>] [--releases]\n',
-  );
+// log on stdout, oldest first, from DATABASE_URL (required: an export from the wrong database would look
+// like a quiet month); with --releases, the release ledger's rows started since then instead (--target: a
+// service or an environment).
+const USAGE =
+  'usage: DATABASE_URL=postgres://… npm run -s audit:export -- --since 30d --format csv|jsonl ' +
+  '[--target <service|env>] [--releases]';
+
+function usage(problem: string): never {
+  process.stderr.write(`audit:export: ${problem}\n${USAGE}\n`);
   process.exit(2);
 }
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      since: { type: 'string', default: '30d' },
+      format: { type: 'string', default: 'jsonl' },
+      target: { type: 'string' },
+      limit: { type: 'string', default: '1000000' },
+      releases: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  usage((error as Error).message);
+}
+const { values } = parsed;
+const sinceMs = parseDuration(values.since);
+if (sinceMs === undefined) usage(`--since ${values.since} is not a duration such as 30d or 12h`);
+if (!['csv', 'jsonl'].includes(values.format)) usage(`--format ${values.format} is neither csv nor jsonl`);
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) usage('DATABASE_URL is not set: it names the database to export from');
 const RELEASE_COLUMNS: (keyof LedgerRow)[] = [
   'id',
   'kind',
@@ -95,7 +109,7 @@ function write<R>(rows: R[], columns: (keyof R)[]): void {
   }
 }
 
-const pool = createPool(process.env.DATABASE_URL ?? 'postgres://localhost:5432/opsbot', pino({ level: 'silent' }));
+const pool = createPool(databaseUrl, pino({ level: 'silent' }));
 try {
   const since = new Date(Date.now() - sinceMs);
   if (values.releases) {
@@ -108,6 +122,11 @@ try {
     });
     write(rows.reverse(), AUDIT_COLUMNS);
   }
+} catch (error) {
+  const where = new URL(databaseUrl);
+  where.password = '';
+  process.stderr.write(`audit:export: could not read ${where.toString()}: ${(error as Error).message}\n`);
+  process.exitCode = 1;
 } finally {
   await pool.end();
 }

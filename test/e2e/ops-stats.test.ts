@@ -266,6 +266,30 @@ function exported(...args: string[]): Promise<string> {
   });
 }
 
+// The same script run to its exit, for how it refuses.
+function exportRun(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const script = new URL('../../scripts/audit-export.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('npm run audit:export refuses rather than export the wrong thing', () => {
+  it('without DATABASE_URL, with a bad flag, and says which database it could not read (no password)', async () => {
+    const unset = await exportRun({});
+    expect(unset).toEqual({ code: 2, stderr: expect.stringContaining('DATABASE_URL is not set') });
+    const flag = await exportRun({ DATABASE_URL: stack.databaseUrl }, '--sinc', '1d');
+    expect(flag).toEqual({ code: 2, stderr: expect.stringContaining("Unknown option '--sinc'") });
+    const down = await exportRun({ DATABASE_URL: 'postgres://ops:hunter2@127.0.0.1:1/audit' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('could not read postgres://ops@127.0.0.1:1/audit: connect ECONNREFUSED');
+    expect(down.stderr).not.toContain('hunter2');
+  });
+});
+
 describe('npm run audit:export -- --releases', () => {
   it('exports the ledger rows started in the window, oldest first, narrowed by --target', async () => {
     const csv = (await exported('--releases', '--since', '7d', '--format', 'csv', '--target', 'production'))
