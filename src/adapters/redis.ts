@@ -29,9 +29,6 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
     role: 'master',
     ...(settings.sentinelPassword ? { sentinelPassword: settings.sentinelPassword } : {}),
     ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-    // Sentinel announces a promotion on +switch-master: drop the old primary at once instead of
-    // waiting for its socket to fail.
-    failoverDetector: true,
     // A primary demoted under us answers writes with READONLY: reconnect (Sentinel names the new
     // one) and send the command again.
     reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),
