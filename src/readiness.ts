@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { KubeClusters } from './adapters/kube.ts';
 import { RdsError, type RdsGateway } from './adapters/rds.ts';
-import { pingWithin } from './adapters/redis.ts';
+import { pingWithin, redisShown } from './adapters/redis.ts';
 import { probeSlack } from './adapters/slack-startup.ts';
 import type { Readiness } from './bot/http-server.ts';
 import type { Env } from './config/env.ts';
@@ -26,10 +26,10 @@ const REQUIRED = new Set(['catalog', 'redis', 'postgres']);
 // rate limit and the API servers one request per replica per half minute.
 const PROBE_CACHE_MS = 30_000;
 
-function outcomeOf(probe: Promise<unknown>): Promise<string> {
+function outcomeOf(probe: Promise<unknown>, where?: string): Promise<string> {
   return probe.then(
     () => 'ok',
-    (error: unknown) => `unreachable: ${(error as Error).message}`,
+    (error: unknown) => `unreachable: ${(error as Error).message}${where ? ` (${where})` : ''}`,
   );
 }
 
@@ -84,6 +84,8 @@ function rdsRegions(catalog: Catalog): string[] {
 // `deps` is read at every call: a SIGHUP reload changes the catalog and so the contexts probed.
 export function readinessOf(deps: ReadinessDeps): Readiness {
   const { env } = deps;
+  // Which Redis (one server, or the sentinels and master name), so a failing probe says where it looked.
+  const redisWhere = redisShown({ url: env.REDIS_URL });
   const slack = cached(() =>
     probeSlack(env.SLACK_API_URL, env.SLACK_BOT_TOKEN, 1_000).then((probe) =>
       probe.ok ? 'ok' : `unreachable: ${probe.reason}`,
@@ -111,7 +113,7 @@ export function readinessOf(deps: ReadinessDeps): Readiness {
     const named = [...new Set(Object.values(deps.catalog.environments).map((environment) => environment.context))];
     const awsRegions = rdsRegions(deps.catalog);
     const [redis, postgres, slackOutcome, clusters, databases] = await Promise.all([
-      outcomeOf(pingWithin(deps.redis, 1_000)),
+      outcomeOf(pingWithin(deps.redis, 1_000), redisWhere),
       outcomeOf(deps.pool.query('SELECT 1')),
       slack(),
       Promise.all(named.map(contextCheck)),

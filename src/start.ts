@@ -18,7 +18,14 @@ import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
 import { catalogReloadCounter, createMetrics, observeRelease, type Metrics } from './adapters/metrics.ts';
 import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
-import { evictionProblem, producerConnection, waitUntilReady, workerConnectionOptions } from './adapters/redis.ts';
+import {
+  evictionProblem,
+  producerConnection,
+  redisShown,
+  waitUntilReady,
+  workerConnectionOptions,
+  type RedisSettings,
+} from './adapters/redis.ts';
 import { waitForSlack } from './adapters/slack-startup.ts';
 import { readinessOf } from './readiness.ts';
 import { SlackDirectory } from './adapters/slack-directory.ts';
@@ -72,14 +79,18 @@ export class StartupError extends Error {
 
 type Storage = { pool: pg.Pool; redis: Redis };
 
+function redisSettings(env: Env): RedisSettings {
+  return { url: env.REDIS_URL, sentinelPassword: env.REDIS_SENTINEL_PASSWORD };
+}
+
 async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
   await ensureDatabase(env.DATABASE_URL, logger);
   const pool = createPool(env.DATABASE_URL, logger);
-  const redis = producerConnection(env.REDIS_URL);
+  const redis = producerConnection(redisSettings(env));
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
   try {
     await migrate(pool, logger);
-    await waitUntilReady(redis, 10_000);
+    await waitUntilReady(redis, 10_000, redisShown(redisSettings(env)));
     if (env.REDIS_SKIP_EVICTION_CHECK) logger.warn('REDIS_SKIP_EVICTION_CHECK=true: not checking maxmemory-policy');
     else {
       const eviction = await evictionProblem(redis);
@@ -227,7 +238,7 @@ function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
       ...(options.rdsPollMs !== undefined ? { rdsPollMs: options.rdsPollMs } : {}),
     },
     {
-      connection: workerConnectionOptions(env.REDIS_URL),
+      connection: workerConnectionOptions(redisSettings(env)),
       prefix: env.REDIS_PREFIX,
       concurrency: env.WORKER_CONCURRENCY,
       metrics: runtime.metrics,

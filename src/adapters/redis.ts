@@ -1,5 +1,6 @@
 import type { RedisOptions as BullConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { describeRedis, parseRedisUrl } from '../core/redis-url.ts';
 
 // ioredis 6 speaks RESP3 by default; BullMQ 6 is tested on RESP2 (TECH-NOTES §2), so pin it.
 const BASE = {
@@ -8,33 +9,55 @@ const BASE = {
   retryStrategy: (attempt: number) => Math.min(200 * attempt, 2_000),
 } satisfies RedisOptions;
 
-// Producers (the bot) fail fast when Redis is down, so a request is refused at once instead of
-// hanging past Slack's 3-second deadline.
-export function producerConnection(url: string): Redis {
-  return new Redis(url, { ...BASE, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-}
+export type RedisSettings = { url: string; sentinelPassword?: string | undefined };
 
-// Workers wait for Redis to come back; BullMQ requires maxRetriesPerRequest: null on them.
-export function workerConnectionOptions(url: string): BullConnectionOptions {
-  const parsed = new URL(url);
-  return {
+// The one place REDIS_URL becomes ioredis options (decision 0027): every connection the bot and the
+// workers make (producer, BullMQ workers and the connections they duplicate) is built from it.
+export function redisOptions(settings: RedisSettings): RedisOptions {
+  const target = parseRedisUrl(settings.url);
+  const common = {
     ...BASE,
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-    maxRetriesPerRequest: null,
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    db: target.db,
+  };
+  if (target.kind === 'server') return { ...common, ...target.address, ...(target.tls ? { tls: {} } : {}) };
+  return {
+    ...common,
+    sentinels: target.sentinels,
+    name: target.name,
+    role: 'master',
+    ...(settings.sentinelPassword ? { sentinelPassword: settings.sentinelPassword } : {}),
+    ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    // A primary demoted under us answers writes with READONLY: reconnect (Sentinel names the new
+    // one) and send the command again.
+    reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),
+    sentinelRetryStrategy: (attempt: number) => Math.min(200 * attempt, 2_000),
   };
 }
 
-export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+// Producers (the bot) fail fast when Redis is down, so a request is refused at once instead of
+// hanging past Slack's 3-second deadline.
+export function producerConnection(settings: RedisSettings): Redis {
+  return new Redis({ ...redisOptions(settings), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+}
+
+// Workers wait for Redis to come back; BullMQ requires maxRetriesPerRequest: null on them.
+export function workerConnectionOptions(settings: RedisSettings): BullConnectionOptions {
+  return { ...redisOptions(settings), retryStrategy: BASE.retryStrategy, maxRetriesPerRequest: null };
+}
+
+// What logs and /readyz show of REDIS_URL: where, never the password.
+export function redisShown(settings: RedisSettings): string {
+  return describeRedis(parseRedisUrl(settings.url));
+}
+
+export async function waitUntilReady(redis: Redis, timeoutMs: number, where = 'Redis'): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis did not become ready within ${timeoutMs} ms`));
+      reject(new Error(`${where} did not become ready within ${timeoutMs} ms`));
     }, timeoutMs);
     const onReady = () => {
       cleanup();

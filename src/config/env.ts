@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl, RedisUrlError } from '../core/redis-url.ts';
 
 // The environment contract of ARCHITECTURE.md, plus a few optional knobs (HOST, REDIS_PREFIX,
 // WORKER_CONCURRENCY, SHUTDOWN_TIMEOUT_MS, JOB_LOCK_MS) that only have defaults.
@@ -35,7 +36,20 @@ const envSchema = z.object({
     .min(0, { error: 'must be between 0 and 65535' })
     .max(65_535, { error: 'must be between 0 and 65535' })
     .default(3000),
-  REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
+  // One server, or a primary found through Sentinel (core/redis-url.ts, decision 0027).
+  REDIS_URL: z
+    .string()
+    .superRefine((text, context) => {
+      try {
+        parseRedisUrl(text);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        context.addIssue({ code: 'custom', message: error.message });
+      }
+    })
+    .default('redis://127.0.0.1:6379'),
+  // Sentinels with a password of their own (their requirepass); the primary's is in REDIS_URL.
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, {}, _, . or -' })
@@ -78,9 +92,13 @@ export class EnvError extends Error {
 // Checked on the raw values, not in a zod refinement: a refinement runs only once every field
 // parsed, so a start without variables named SLACK_SIGNING_SECRET only on the next run.
 function crossChecks(given: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
   const worker = given.ROLE === 'worker';
-  if (worker || given.SLACK_APP_TOKEN !== undefined || given.SLACK_SIGNING_SECRET !== undefined) return [];
-  return ['SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)'];
+  if (!worker && given.SLACK_APP_TOKEN === undefined && given.SLACK_SIGNING_SECRET === undefined)
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)');
+  if (given.REDIS_SENTINEL_PASSWORD !== undefined && !/^rediss?\+sentinel:/i.test(given.REDIS_URL ?? ''))
+    problems.push('REDIS_SENTINEL_PASSWORD is set, but REDIS_URL is not a redis+sentinel:// URL');
+  return problems;
 }
 
 // Empty strings count as unset: `FOO= npm start` should fall back to the default, not fail.
@@ -92,7 +110,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ...(result.success ? [] : result.error.issues).map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const shown =
-        given[variable] !== undefined && !/TOKEN|SECRET|DATABASE_URL|REDIS_URL/.test(variable)
+        given[variable] !== undefined && !/TOKEN|SECRET|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable)
           ? ` (got "${given[variable]}")`
           : '';
       return `${variable} ${issue.message}${shown}`;

@@ -24,20 +24,46 @@ export type AuditSubject = {
 
 export function jobAudit(audit: AuditStore, data: JobEnvelope, jobId: string, subject: AuditSubject): JobAudit {
   return (event, decision, reason, details = {}, alongside) => {
-    const entry = {
-      event,
-      decision,
-      actor: data.requestedBy.userId,
-      correlationId: data.correlationId,
-      channel: data.channelId,
-      action: `${subject.kind}.${event}`,
-      target: subject.target,
-      jobId,
-      planHash: subject.planHash,
-      reason,
-      details: { ...subject.details, ...details },
-    };
+    const entry = entryOf(data, jobId, subject, { event, decision, reason, details });
     return alongside ? audit.recordWith(entry, alongside) : audit.record(entry);
+  };
+}
+
+// The result row of a change, written only if no run of the job wrote one yet (decided under the
+// advisory lock of AuditStore.recordMissingResult). Two runs of one job happen when a worker loses
+// its job lock while it still runs — Redis away, or failed over, for longer than JOB_LOCK_MS — and
+// BullMQ hands the job to another worker: the audit log, not Redis, decides whose outcome counts.
+export type JobResult = (
+  decision: string,
+  reason: string,
+  details?: Record<string, unknown>,
+  alongside?: Alongside,
+) => Promise<boolean>;
+
+export function jobResult(audit: AuditStore, data: JobEnvelope, jobId: string, subject: AuditSubject): JobResult {
+  return (decision, reason, details = {}, alongside) =>
+    audit.recordMissingResult(entryOf(data, jobId, subject, { event: 'result', decision, reason, details }), alongside);
+}
+
+function entryOf(
+  data: JobEnvelope,
+  jobId: string,
+  subject: AuditSubject,
+  row: { event: string; decision: string; reason: string | undefined; details: Record<string, unknown> },
+) {
+  const { event, decision, reason, details } = row;
+  return {
+    event,
+    decision,
+    actor: data.requestedBy.userId,
+    correlationId: data.correlationId,
+    channel: data.channelId,
+    action: `${subject.kind}.${event}`,
+    target: subject.target,
+    jobId,
+    planHash: subject.planHash,
+    reason,
+    details: { ...subject.details, ...details },
   };
 }
 

@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDatabase } from '../../src/adapters/pg-dump.ts';
+import { redisOptions } from '../../src/adapters/redis.ts';
 import { JOB_KINDS, type JobKind } from '../../src/jobs/kinds.ts';
 import { kubeconfigFor } from '../../src/sandbox/kube/kubeconfig.ts';
 import { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
@@ -23,12 +24,15 @@ const PREFIX = 'opsbot-chaos';
 
 export type Clusters = { staging: KubeSimulator; prod: KubeSimulator };
 
+// The Redis the processes use: one private server by default, or a primary, a replica and sentinels.
+export type ChaosRedis = { url: string; restart(downMs: number): Promise<void>; stop(): Promise<void> };
+
 // The system as production runs it, in real processes: two ROLE=bot and two ROLE=worker ops-bot processes
 // (src/main.ts) on a private AOF redis-server the suite can kill and restart, PostgreSQL reached through a
 // TCP proxy the suite can cut and black-hole, and the Slack and Kubernetes simulators in the test process
 // so a scenario reads what they recorded. One driver per bot replica plays Slack towards it.
 export class ChaosCluster {
-  readonly redis: PrivateRedis;
+  readonly redis: ChaosRedis;
   readonly proxy: TcpProxy;
   readonly sim: SlackSimulator;
   readonly kube: Clusters;
@@ -45,7 +49,7 @@ export class ChaosCluster {
   #queueConnection: Redis | undefined;
 
   private constructor(parts: {
-    redis: PrivateRedis;
+    redis: ChaosRedis;
     proxy: TcpProxy;
     sim: SlackSimulator;
     kube: Clusters;
@@ -63,9 +67,10 @@ export class ChaosCluster {
     this.pool = new pg.Pool({ connectionString: databaseUrl(parts.database), max: 2 });
   }
 
-  static async start(options: { env?: Record<string, string> } = {}): Promise<ChaosCluster> {
+  // A `redis` handed in is the cluster's from then on: stop() stops it.
+  static async start(options: { env?: Record<string, string>; redis?: ChaosRedis } = {}): Promise<ChaosCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'opsbot-chaos-'));
-    const redis = await PrivateRedis.start();
+    const redis = options.redis ?? (await PrivateRedis.start());
     const postgres = new URL(POSTGRES_URL);
     const proxy = new TcpProxy({ host: postgres.hostname, port: Number(postgres.port || 5432) });
     const proxyPort = await proxy.start();
@@ -147,7 +152,8 @@ export class ChaosCluster {
   queue(kind: JobKind): Queue {
     let queue = this.#queues.get(kind);
     if (!queue) {
-      this.#queueConnection ??= new Redis(this.redis.url, { maxRetriesPerRequest: null });
+      // Built as the processes build theirs, so a sentinel URL reaches whichever node is the primary.
+      this.#queueConnection ??= new Redis({ ...redisOptions({ url: this.redis.url }), maxRetriesPerRequest: null });
       this.#queueConnection.on('error', () => undefined);
       queue = new Queue(kind, { connection: this.#queueConnection, prefix: PREFIX });
       // Redis restarts are the point of some scenarios; reads retry once it is back.

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditEntry } from '../../src/core/audit.ts';
+import { jobAudit, jobResult } from '../../src/jobs/job-audit.ts';
+import type { JobEnvelope } from '../../src/jobs/job-data.ts';
 import { openStores, type StoreFixture } from '../support/store-fixture.ts';
 
 let fixture: StoreFixture;
@@ -56,5 +58,24 @@ describe('the audit log as the arbiter of an interrupted result', () => {
   it('writes nothing for a job that never started (refused before its start row)', async () => {
     expect(await fixture.audit.recordMissingResult(row('deploy-c', 'result', 'interrupted'))).toBe(false);
     expect(await results('deploy-c')).toEqual([]);
+  });
+});
+
+describe('two runs of one change (its job lock expired during a Redis failover)', () => {
+  it('records the first run’s result only; the second learns it was superseded', async () => {
+    const envelope: JobEnvelope = {
+      requestedBy: { userId: 'U1', teamId: 'T1' },
+      correlationId: 'c-2',
+      channelId: 'C1',
+      requestedAt: new Date().toISOString(),
+    };
+    const subject = { kind: 'deploy', target: 'checkout/staging' };
+    await jobAudit(fixture.audit, envelope, 'deploy-d', subject)('start', 'started');
+    const once = jobResult(fixture.audit, envelope, 'deploy-d', subject);
+
+    const [first, second] = await Promise.all([once('succeeded', 'rolled out'), once('failed', 'timed out')]);
+
+    expect([first, second].sort()).toEqual([false, true]);
+    expect(await results('deploy-d')).toHaveLength(1);
   });
 });

@@ -55,7 +55,7 @@ describe('target locks', () => {
     const proxy = new TcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
     await proxy.start();
     // The bot's own producer connection: fail fast, no offline queue.
-    const flaky = producerConnection(`redis://127.0.0.1:${proxy.port}`);
+    const flaky = producerConnection({ url: `redis://127.0.0.1:${proxy.port}` });
     flaky.on('error', () => undefined);
     await new Promise((resolve) => flaky.once('ready', resolve));
     try {
@@ -78,7 +78,7 @@ describe('target locks', () => {
     const redisUrl = new URL(REDIS_URL);
     const proxy = new TcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
     await proxy.start();
-    const flaky = producerConnection(`redis://127.0.0.1:${proxy.port}`);
+    const flaky = producerConnection({ url: `redis://127.0.0.1:${proxy.port}` });
     flaky.on('error', () => undefined);
     await new Promise((resolve) => flaky.once('ready', resolve));
     try {

@@ -10,18 +10,31 @@ import { eventually } from './eventually.ts';
 // the OS picked: restarting it is "Redis restarted" for the processes using it, and nothing the
 // machine's Redis holds is touched. AOF means what was acknowledged before the restart is there
 // after it, as a production Redis with persistence behaves.
+// A server's command line after the defaults: `--replicaof`, or a sentinel's config file.
+export type RedisArgs = (dir: string, port: number) => string[];
+
 export class PrivateRedis {
   readonly #dir: string;
   readonly #port: number;
+  readonly #args: RedisArgs;
   #server: ChildProcess | undefined;
 
-  private constructor(dir: string, port: number) {
+  private constructor(dir: string, port: number, args: RedisArgs) {
     this.#dir = dir;
     this.#port = port;
+    this.#args = args;
   }
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await mkdtemp(join(tmpdir(), 'opsbot-redis-')), await freePort());
+  // `prepare` runs once before the first start (a sentinel writes the config file it then rewrites).
+  static async start(
+    options: { args?: RedisArgs; prepare?: (dir: string, port: number) => Promise<void> } = {},
+  ): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(
+      await mkdtemp(join(tmpdir(), 'opsbot-redis-')),
+      await freePort(),
+      options.args ?? (() => []),
+    );
+    await options.prepare?.(redis.#dir, redis.#port);
     await redis.up();
     return redis;
   }
@@ -36,24 +49,30 @@ export class PrivateRedis {
 
   async up(): Promise<void> {
     if (this.#server) return;
+    const extra = this.#args(this.#dir, this.#port);
+    // A sentinel is started from its config file, which must come first on the command line.
+    const sentinel = extra.includes('--sentinel');
     const server = spawn(
       process.env.REDIS_SERVER ?? 'redis-server',
-      [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(this.#port),
-        '--dir',
-        this.#dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
+      sentinel
+        ? extra
+        : [
+            '--bind',
+            '127.0.0.1',
+            '--port',
+            String(this.#port),
+            '--dir',
+            this.#dir,
+            '--appendonly',
+            'yes',
+            '--appendfsync',
+            'always',
+            '--save',
+            '',
+            '--maxmemory-policy',
+            'noeviction',
+            ...extra,
+          ],
       { stdio: 'ignore' },
     );
     this.#server = server;

@@ -1,4 +1,4 @@
-import { jobAudit, type JobAudit } from '../job-audit.ts';
+import { jobAudit, jobResult, type JobAudit, type JobResult } from '../job-audit.ts';
 import type { CatalogService } from '../../core/catalog.ts';
 import { imageFor, planTarget, tagOf, type WorkloadPlan } from '../../core/plan.ts';
 import { imageOf } from '../../core/rollout.ts';
@@ -74,7 +74,7 @@ async function startGuarded<P extends WorkloadPlan>(
     });
   });
   // From here every way out writes exactly one result row: a start never stays without its result.
-  const result = resultRow(audit, deps, jobId);
+  const result = resultRow(changeResult(deps, data, jobId), deps, jobId);
   try {
     if (data.approvalId) await deps.approvals.markStarted(data.approvalId);
     const what = describeChange(plan);
@@ -108,23 +108,31 @@ async function finishedBefore(
 
 // The result row of a change: written once, whichever way the change ends, with the release's outcome
 // in the ledger in the same transaction; a failure to write it is logged, never turned into a second
-// outcome.
+// outcome. `superseded` when another run of this job (one BullMQ handed the job to after this worker
+// lost its lock) wrote the result first: this run then tells nobody (decision 0027).
 type ResultRow = {
   written: boolean;
+  superseded: boolean;
   write(decision: string, detail: string, details?: Record<string, unknown>, found?: Found): Promise<void>;
 };
 
-function resultRow(audit: JobAudit, deps: ProcessorDeps, jobId: string): ResultRow {
+function resultRow(once: JobResult, deps: ProcessorDeps, jobId: string): ResultRow {
   const row: ResultRow = {
     written: false,
+    superseded: false,
     async write(decision, detail, details = {}, found = {}) {
       if (row.written) return;
       row.written = true;
       const outcome = releaseOutcomeOf(decision);
       const release = deps.releases.finishing({ jobId, outcome, detail, ...found });
-      await audit('result', decision, detail, details, release.write).then(release.committed, (error: unknown) =>
-        deps.logger.error({ err: error, decision }, 'could not write the result of a change to the audit log'),
-      );
+      const wrote = await once(decision, detail, details, release.write).catch((error: unknown) => {
+        deps.logger.error({ err: error, decision }, 'could not write the result of a change to the audit log');
+        return undefined;
+      });
+      if (wrote) release.committed();
+      if (wrote !== false) return;
+      row.superseded = true;
+      deps.logger.warn({ decision }, 'another run of this job recorded its result first; this one ends quietly');
     },
   };
   return row;
@@ -142,14 +150,22 @@ type Guard<P extends WorkloadPlan> = {
   opened: Opened<P>;
 };
 
-function changeAudit(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): JobAudit {
+function changeSubject(data: ChangeData<WorkloadPlan>) {
   const { plan } = data;
-  return jobAudit(deps.audit, data, jobId, {
+  return {
     kind: plan.kind,
     target: planTarget(plan),
     planHash: data.planHash,
     details: { from: plan.from.image, to: plan.to.image, strategy: plan.strategy },
-  });
+  };
+}
+
+function changeAudit(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): JobAudit {
+  return jobAudit(deps.audit, data, jobId, changeSubject(data));
+}
+
+function changeResult(deps: ProcessorDeps, data: ChangeData<WorkloadPlan>, jobId: string): JobResult {
+  return jobResult(deps.audit, data, jobId, changeSubject(data));
 }
 
 function describeChange(plan: WorkloadPlan): string {
@@ -210,8 +226,10 @@ async function executeLocked<P extends WorkloadPlan>(
       ?.close()
       .catch((error: unknown) => deps.logger.error({ err: error }, 'could not write the final message'));
     // The target is free as soon as its message says the change ended; telling people comes after.
+    // A superseded run still ends its message (the other run may be done with it already, and the
+    // message must not stay "rolling out"), but leaves the outcome reply to the run that recorded it.
     await lease.release();
-    if (guard.opened.run) await announceOutcome(guard.opened.run);
+    if (guard.opened.run && !result.superseded) await announceOutcome(guard.opened.run);
   }
 }
 
