@@ -17,7 +17,8 @@ import { KubeClusters } from './adapters/kube.ts';
 import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
 import { catalogReloadCounter, createMetrics, observeRelease, type Metrics } from './adapters/metrics.ts';
-import { createPool, ensureDatabase, migrate } from './adapters/postgres.ts';
+import { connectionReason } from './adapters/connection-errors.ts';
+import { createPool, ensureDatabase, migrate, postgresShown } from './adapters/postgres.ts';
 import {
   evictionProblem,
   producerConnection,
@@ -83,14 +84,25 @@ function redisSettings(env: Env): RedisSettings {
   return { url: env.REDIS_URL, sentinelPassword: env.REDIS_SENTINEL_PASSWORD };
 }
 
+// PostgreSQL and Redis at start: what was tried and why it failed, never the password, and exit 2 (main.ts), as
+// for the other things an operator must fix; a pod restarting on them says why in `kubectl logs --previous`.
 async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
-  await ensureDatabase(env.DATABASE_URL, logger);
+  const database = postgresShown(env.DATABASE_URL);
+  await orStartupError(`PostgreSQL at ${database} could not be used`, () => ensureDatabase(env.DATABASE_URL, logger));
   const pool = createPool(env.DATABASE_URL, logger);
   const redis = producerConnection(redisSettings(env));
-  redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  let redisError: unknown;
+  redis.on('error', (error) => {
+    redisError = error;
+    logger.debug({ err: error }, 'redis connection error');
+  });
   try {
-    await migrate(pool, logger);
-    await waitUntilReady(redis, 10_000, redisShown(redisSettings(env)));
+    await orStartupError(`PostgreSQL at ${database}: the migrations failed`, () => migrate(pool, logger));
+    const where = redisShown(redisSettings(env));
+    await waitUntilReady(redis, 10_000, where).catch((error: unknown) => {
+      const last = redisError === undefined ? '' : `; the last error: ${connectionReason(redisError)}`;
+      throw new StartupError(`${(error as Error).message}${last}`);
+    });
     if (env.REDIS_SKIP_EVICTION_CHECK) logger.warn('REDIS_SKIP_EVICTION_CHECK=true: not checking maxmemory-policy');
     else {
       const eviction = await evictionProblem(redis);
@@ -103,6 +115,14 @@ async function connectStorage(env: Env, logger: Logger): Promise<Storage> {
     throw error;
   }
   return { pool, redis };
+}
+
+async function orStartupError<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new StartupError(`${what}: ${connectionReason(error)}`);
+  }
 }
 
 // Everything the bot and the workers share, built once at start.

@@ -39,3 +39,30 @@ export class ConnectionErrorLog {
     this.#folded = 0;
   }
 }
+
+const NETWORK_REASONS: Record<string, string> = {
+  ENOTFOUND: 'DNS lookup failed (ENOTFOUND)',
+  EAI_AGAIN: 'DNS lookup failed (EAI_AGAIN)',
+  ECONNREFUSED: 'connection refused (ECONNREFUSED)',
+  ECONNRESET: 'connection reset (ECONNRESET)',
+  ETIMEDOUT: 'connection timed out (ETIMEDOUT)',
+  EHOSTUNREACH: 'host unreachable (EHOSTUNREACH)',
+  ENETUNREACH: 'network unreachable (ENETUNREACH)',
+};
+
+// A lost or refused connection in words an operator acts on. fetch hides the socket's error in `cause`; pg and
+// net give an AggregateError of one per address; other errors (a Redis WRONGPASS) say it in their message.
+export function connectionReason(error: unknown): string {
+  let cause: unknown = error instanceof Error ? (error.cause ?? error) : error;
+  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (typeof code === 'string') {
+    if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];
+    // OpenSSL's message is a multi-line dump; its code says it (ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED).
+    if (/CERT|SSL|TLS/i.test(code)) return `TLS failed (${code})`;
+    return `${code}: ${message.split('\n')[0]}`;
+  }
+  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer within the attempt timeout';
+  return message;
+}

@@ -33,6 +33,17 @@ export function createPool(url: string, logger: Logger, queryTimeoutMs = QUERY_T
 }
 
 // A fresh machine (or a fresh test run) may name a database that does not exist yet.
+// What start-up errors and logs show of DATABASE_URL: where, never the password.
+export function postgresShown(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'DATABASE_URL (not a URL)';
+  }
+}
+
 export async function ensureDatabase(url: string, logger: Logger): Promise<void> {
   const probe = new pg.Client({ connectionString: withDefaultUser(url), connectionTimeoutMillis: 2_000 });
   try {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { connectionReason } from './connection-errors.ts';
 
 // auth.test answered by one plain HTTP request per attempt, outside the Web API client: the client's
 // own retry policy (five retries in five minutes) made a start without a route to Slack log
@@ -14,32 +15,6 @@ const answer = z.object({
 export type SlackProbe = { ok: true; userId?: string; teamId?: string } | { ok: false; reason: string; final: boolean };
 
 const TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
-
-const NETWORK_REASONS: Record<string, string> = {
-  ENOTFOUND: 'DNS lookup failed (ENOTFOUND)',
-  EAI_AGAIN: 'DNS lookup failed (EAI_AGAIN)',
-  ECONNREFUSED: 'connection refused (ECONNREFUSED)',
-  ECONNRESET: 'connection reset (ECONNRESET)',
-  ETIMEDOUT: 'connection timed out (ETIMEDOUT)',
-  EHOSTUNREACH: 'host unreachable (EHOSTUNREACH)',
-  ENETUNREACH: 'network unreachable (ENETUNREACH)',
-};
-
-// fetch hides the socket's error in `cause` (sometimes an AggregateError of one per address).
-function networkReason(error: unknown): string {
-  let cause: unknown = error instanceof Error ? (error.cause ?? error) : error;
-  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  if (typeof code === 'string') {
-    if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];
-    // OpenSSL's message is a multi-line dump; its code says it (ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED).
-    if (/CERT|SSL|TLS/i.test(code)) return `TLS failed (${code})`;
-    return `${code}: ${message.split('\n')[0]}`;
-  }
-  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer within the attempt timeout';
-  return message;
-}
 
 export async function probeSlack(apiUrl: string, token: string, attemptMs: number): Promise<SlackProbe> {
   try {
@@ -61,7 +36,7 @@ export async function probeSlack(apiUrl: string, token: string, attemptMs: numbe
     if (TOKEN_ERRORS.has(code)) return { ok: false, reason: `invalid token: Slack said ${code}`, final: true };
     return { ok: false, reason: `Slack said ${code}`, final: false };
   } catch (error) {
-    return { ok: false, reason: networkReason(error), final: false };
+    return { ok: false, reason: connectionReason(error), final: false };
   }
 }
 

@@ -102,6 +102,25 @@ describe('start-up that explains itself', () => {
     expect(run.stderr).toContain(`Slack is not reachable at ${url}auth.test after 500 ms: TLS failed (`);
   });
 
+  it('exits 2 naming PostgreSQL without its password and the reason when it refuses connections', async () => {
+    const port = await closedPort();
+    const run = await runToExit({ ...baseEnv(), DATABASE_URL: `postgres://ops:hunter2@127.0.0.1:${port}/opsbot` });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `ops-bot cannot start: PostgreSQL at postgres://ops:***@127.0.0.1:${port}/opsbot could not be used: ` +
+        'connection refused (ECONNREFUSED)',
+    );
+    expect(run.output).not.toContain('hunter2');
+  });
+
+  it('exits 2 with the last error Redis gave when it never becomes ready (a user it does not know)', async () => {
+    const redis = new URL(REDIS_URL);
+    const run = await runToExit({ ...baseEnv(), REDIS_URL: `redis://nobody:hunter2@${redis.host}` });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('did not become ready within 10000 ms; the last error: WRONGPASS');
+    expect(run.output).not.toContain('hunter2');
+  });
+
   it('exits 2 at once on a token Slack rejects, without retrying', async () => {
     const run = await runToExit({ ...baseEnv(), SLACK_BOT_TOKEN: 'xoxb-not-the-token' });
     expect(run.code).toBe(2);
