@@ -38,7 +38,16 @@ type PodSpec = {
   containers: Container[];
   volumes?: { name: string; emptyDir?: object; secret?: { secretName: string } }[];
 };
-type DeploymentManifest = Manifest & { spec: { replicas: number; template: { spec: PodSpec } } };
+type Labels = Record<string, string>;
+type DeploymentManifest = Manifest & {
+  spec: { replicas: number; template: { metadata: { labels: Labels }; spec: PodSpec & { containers: Ported[] } } };
+};
+type Ported = { ports?: { name?: string; containerPort: number }[] };
+type ServiceManifest = Manifest & {
+  metadata: { labels?: Labels };
+  spec: { clusterIP?: string; selector: Labels; ports: { name: string; targetPort: string | number }[] };
+};
+type ServiceMonitor = Manifest & { spec: { selector: { matchLabels: Labels }; endpoints: { port: string }[] } };
 
 const MODELS: Record<string, new (data: never) => Validator> = {
   'v1/ServiceAccount': ServiceAccount,
@@ -156,6 +165,48 @@ describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s', (overlay) => {
     const contexts = new Set(Object.values(parsed.environments).map((environment) => environment.context));
     if (overlay === 'in-cluster') expect([...contexts]).toEqual(['inClusterContext']);
     else expect(contexts.has('inClusterContext')).toBe(false);
+  });
+});
+
+// Prometheus finds each role's pods through a Service (the ServiceMonitor example selects it by labels and
+// names the job after it), so the job names the alerts select must be Services that reach those pods.
+describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s scraping', (overlay) => {
+  const manifests = render(overlay);
+  const services = manifests.filter((manifest) => manifest.kind === 'Service') as ServiceManifest[];
+  const monitors = parseAllDocuments(readFileSync(`${ROOT}deploy/monitoring/servicemonitors.yaml`, 'utf8')).map(
+    (document) => document.toJS() as ServiceMonitor,
+  );
+  const matches = (wanted: Labels, labels: Labels | undefined) =>
+    Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
+
+  it("has a headless Service on the worker pods' metrics port, beside the bot's", () => {
+    const worker = services.find((service) => service.metadata.name === 'ops-bot-worker')!;
+    expect(worker.spec.clusterIP).toBe('None');
+    const pods = deployments(manifests).get('ops-bot-worker')!.spec.template;
+    expect(matches(worker.spec.selector, pods.metadata.labels)).toBe(true);
+    const portNames = (pods.spec.containers[0]!.ports ?? []).map((port) => port.name);
+    expect(worker.spec.ports.map((port) => port.targetPort)).toEqual(['http']);
+    expect(portNames).toContain('http');
+    const bot = deployments(manifests).get('ops-bot-bot')!.spec.template;
+    expect(matches(worker.spec.selector, bot.metadata.labels)).toBe(false);
+  });
+
+  it('gives, through the example ServiceMonitors, the two job names alerts.yml selects', () => {
+    const alerts = readFileSync(`${ROOT}deploy/monitoring/alerts.yml`, 'utf8');
+    const jobs = [...new Set([...alerts.matchAll(/up\{job="([^"]+)"/g)].map((match) => match[1]!))].sort();
+    expect(jobs).toEqual(['ops-bot', 'ops-bot-worker']);
+    const scraped = monitors.map((monitor) => {
+      expect(monitor.kind).toBe('ServiceMonitor');
+      expect(monitor.metadata.namespace).toBe('ops-bot');
+      const selected = services.filter((service) =>
+        matches(monitor.spec.selector.matchLabels, service.metadata.labels),
+      );
+      expect(selected).toHaveLength(1);
+      const ports = selected[0]!.spec.ports.map((port) => port.name);
+      for (const endpoint of monitor.spec.endpoints) expect(ports).toContain(endpoint.port);
+      return selected[0]!.metadata.name;
+    });
+    expect(scraped.sort()).toEqual(jobs);
   });
 });
 
