@@ -215,14 +215,16 @@ describe.each(HAS_KUBECTL ? ['in-cluster'] : [])('deploy/overlays/%s credentials
     const manifests = render(overlay);
     expect(manifests.filter((manifest) => manifest.kind.startsWith('Cluster'))).toEqual([]);
     const roles = manifests.filter((manifest) => manifest.kind === 'Role');
-    expect(roles.map((role) => role.metadata.namespace)).toEqual(['shop']);
-    const binding = manifests.find((manifest) => manifest.kind === 'RoleBinding') as Manifest & {
+    expect(roles.map((role) => role.metadata.namespace).sort()).toEqual(['shop', 'shop-staging']);
+    const bindings = manifests.filter((manifest) => manifest.kind === 'RoleBinding') as (Manifest & {
       subjects: unknown[];
       roleRef: { name: string };
-    };
-    expect(binding.metadata.namespace).toBe('shop');
-    expect(binding.roleRef.name).toBe(roles[0]!.metadata.name);
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-bot', namespace: 'ops-bot' }]);
+    })[];
+    expect(bindings.map((binding) => binding.metadata.namespace).sort()).toEqual(['shop', 'shop-staging']);
+    for (const binding of bindings) {
+      expect(binding.roleRef.name).toBe(roles[0]!.metadata.name);
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-bot', namespace: 'ops-bot' }]);
+    }
   });
 
   it('mounts the ServiceAccount token and sets no KUBECONFIG', () => {
@@ -267,10 +269,41 @@ describe('deploy/rbac', () => {
 describe('deploy/ catalogs', () => {
   const example = readFileSync(`${ROOT}config/catalog.example.yml`, 'utf8');
 
-  it('are config/catalog.example.yml, with the in-cluster context name in the in-cluster overlay', () => {
+  it('are config/catalog.example.yml in the base', () => {
     expect(readFileSync(`${ROOT}deploy/base/catalog.yml`, 'utf8')).toBe(example);
-    const inCluster = readFileSync(`${ROOT}deploy/overlays/in-cluster/catalog.yml`, 'utf8');
-    const normalise = (text: string) => text.replace(/^(\s+context:) \S+ */gm, '$1 X');
-    expect(normalise(inCluster)).toBe(normalise(example));
+  });
+
+  // One cluster, two environments: each gets its own namespace, so a staging deploy cannot touch production.
+  it("are the example's services in the in-cluster overlay, one namespace per environment", () => {
+    const base = parseCatalog('example', example);
+    const inCluster = parseCatalog('in-cluster', readFileSync(`${ROOT}deploy/overlays/in-cluster/catalog.yml`, 'utf8'));
+    const { environments, services, ...rest } = inCluster;
+    const { environments: baseEnvironments, services: baseServices, ...baseRest } = base;
+    expect(rest).toEqual(baseRest);
+    for (const [name, environment] of Object.entries(baseEnvironments)) {
+      expect(environments[name]).toEqual({ ...environment, context: 'inClusterContext' });
+    }
+    const targets = Object.values(services).flatMap((service) =>
+      service.environments.map((environment) => `${environment} ${service.namespace}/${service.deployment}`),
+    );
+    const wanted = Object.values(baseServices).flatMap((service) =>
+      service.environments.map(
+        (environment) => `${environment} ${environment === 'staging' ? 'shop-staging' : 'shop'}/${service.deployment}`,
+      ),
+    );
+    expect(targets.sort()).toEqual(wanted.sort());
+    // Everything else is the example's; a staging deploy backs nothing up first (backupBefore is production's).
+    const settings = (service: (typeof services)[string]) => ({
+      ...service,
+      namespace: undefined,
+      environments: undefined,
+      backupBefore: undefined,
+    });
+    for (const [name, service] of Object.entries(services)) {
+      const original = baseServices[name.replace(/-staging$/, '')]!;
+      expect(settings(service)).toEqual(settings(original));
+      expect(service.backupBefore).toBe(name.endsWith('-staging') ? undefined : original.backupBefore);
+      expect(service.environments).toHaveLength(1);
+    }
   });
 });
