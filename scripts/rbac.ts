@@ -52,7 +52,7 @@ try {
 }
 let catalog;
 try {
-  catalog = await loadCatalog(file);
+  catalog = await loadCatalog(file, { named: positionals[0] !== undefined });
 } catch (error) {
   if (!(error instanceof CatalogError)) throw error;
   process.stderr.write(`${error.message}\n`);

@@ -184,11 +184,15 @@ function queueTimeMetrics(registry: Registry) {
 }
 
 // SIGHUP catalog reloads, by outcome (applied, refused): a refused one kept the catalog in use.
+// Both series start at 0: increase() over a series that first appears at 1 misses that first refusal
+// (the OpsBotCatalogReloadRefused alert).
 export function catalogReloadCounter(metrics: Metrics): Counter<'outcome'> {
-  return new Counter({
+  const counter = new Counter({
     name: 'opsbot_catalog_reloads_total',
     help: 'Catalog reloads asked for by SIGHUP, by outcome (applied, refused: invalid, the old one kept)',
     labelNames: ['outcome'] as const,
     registers: [metrics.registry],
   });
+  for (const outcome of ['applied', 'refused']) counter.inc({ outcome }, 0);
+  return counter;
 }

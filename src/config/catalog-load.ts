@@ -13,14 +13,19 @@ export class CatalogError extends Error {
   }
 }
 
-export async function loadCatalog(file: string): Promise<Catalog> {
+// `named`: the path was given (a command's argument), so a missing file is a wrong path, and OPS_CATALOG is no help.
+export async function loadCatalog(file: string, options: { named?: boolean } = {}): Promise<Catalog> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const hint =
-      code === 'ENOENT' ? ' (set OPS_CATALOG, or copy config/catalog.example.yml to config/catalog.yml)' : '';
+      code !== 'ENOENT'
+        ? ''
+        : options.named
+          ? ' (check the path)'
+          : ' (set OPS_CATALOG, or copy config/catalog.example.yml to config/catalog.yml)';
     throw new CatalogError(file, [`cannot read the catalog: ${code ?? String(error)}${hint}`]);
   }
   return parseCatalog(file, text);

@@ -190,6 +190,8 @@ describe('SIGHUP reloads the catalog', () => {
     };
     const billing = async () => (await driver.command('alice', '/ops history billing')).json?.text ?? '';
     expect(await billing()).toContain('There is no service');
+    // Both series exist from the start, so increase() in OpsBotCatalogReloadRefused counts the first refusal.
+    expect([await reloads('applied'), await reloads('refused')]).toEqual(['0', '0']);
 
     await writeFile(catalog, `${original}\n  nonsense: [\n`);
     bot.child.kill('SIGHUP');

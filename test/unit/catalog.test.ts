@@ -158,6 +158,12 @@ describe('a broken catalog', () => {
       'cannot read the catalog: ENOENT (set OPS_CATALOG',
     );
   });
+
+  it('asks only to check the path when the path was given (a command argument)', async () => {
+    await expect(loadCatalog('/nonexistent/catalog.yml', { named: true })).rejects.toThrow(
+      /cannot read the catalog: ENOENT \(check the path\)$/,
+    );
+  });
 });
 
 describe('config/catalog.schema.json', () => {

@@ -38,7 +38,16 @@ type PodSpec = {
   containers: Container[];
   volumes?: { name: string; emptyDir?: object; secret?: { secretName: string } }[];
 };
-type DeploymentManifest = Manifest & { spec: { replicas: number; template: { spec: PodSpec } } };
+type Labels = Record<string, string>;
+type DeploymentManifest = Manifest & {
+  spec: { replicas: number; template: { metadata: { labels: Labels }; spec: PodSpec & { containers: Ported[] } } };
+};
+type Ported = { ports?: { name?: string; containerPort: number }[] };
+type ServiceManifest = Manifest & {
+  metadata: { labels?: Labels };
+  spec: { clusterIP?: string; selector: Labels; ports: { name: string; targetPort: string | number }[] };
+};
+type ServiceMonitor = Manifest & { spec: { selector: { matchLabels: Labels }; endpoints: { port: string }[] } };
 
 const MODELS: Record<string, new (data: never) => Validator> = {
   'v1/ServiceAccount': ServiceAccount,
@@ -159,19 +168,63 @@ describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s', (overlay) => {
   });
 });
 
+// Prometheus finds each role's pods through a Service (the ServiceMonitor example selects it by labels and
+// names the job after it), so the job names the alerts select must be Services that reach those pods.
+describe.each(HAS_KUBECTL ? OVERLAYS : [])('deploy/overlays/%s scraping', (overlay) => {
+  const manifests = render(overlay);
+  const services = manifests.filter((manifest) => manifest.kind === 'Service') as ServiceManifest[];
+  const monitors = parseAllDocuments(readFileSync(`${ROOT}deploy/monitoring/servicemonitors.yaml`, 'utf8')).map(
+    (document) => document.toJS() as ServiceMonitor,
+  );
+  const matches = (wanted: Labels, labels: Labels | undefined) =>
+    Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
+
+  it("has a headless Service on the worker pods' metrics port, beside the bot's", () => {
+    const worker = services.find((service) => service.metadata.name === 'ops-bot-worker')!;
+    expect(worker.spec.clusterIP).toBe('None');
+    const pods = deployments(manifests).get('ops-bot-worker')!.spec.template;
+    expect(matches(worker.spec.selector, pods.metadata.labels)).toBe(true);
+    const portNames = (pods.spec.containers[0]!.ports ?? []).map((port) => port.name);
+    expect(worker.spec.ports.map((port) => port.targetPort)).toEqual(['http']);
+    expect(portNames).toContain('http');
+    const bot = deployments(manifests).get('ops-bot-bot')!.spec.template;
+    expect(matches(worker.spec.selector, bot.metadata.labels)).toBe(false);
+  });
+
+  it('gives, through the example ServiceMonitors, the two job names alerts.yml selects', () => {
+    const alerts = readFileSync(`${ROOT}deploy/monitoring/alerts.yml`, 'utf8');
+    const jobs = [...new Set([...alerts.matchAll(/up\{job="([^"]+)"/g)].map((match) => match[1]!))].sort();
+    expect(jobs).toEqual(['ops-bot', 'ops-bot-worker']);
+    const scraped = monitors.map((monitor) => {
+      expect(monitor.kind).toBe('ServiceMonitor');
+      expect(monitor.metadata.namespace).toBe('ops-bot');
+      const selected = services.filter((service) =>
+        matches(monitor.spec.selector.matchLabels, service.metadata.labels),
+      );
+      expect(selected).toHaveLength(1);
+      const ports = selected[0]!.spec.ports.map((port) => port.name);
+      for (const endpoint of monitor.spec.endpoints) expect(ports).toContain(endpoint.port);
+      return selected[0]!.metadata.name;
+    });
+    expect(scraped.sort()).toEqual(jobs);
+  });
+});
+
 describe.each(HAS_KUBECTL ? ['in-cluster'] : [])('deploy/overlays/%s credentials', (overlay) => {
   it("binds the bot's ServiceAccount to a Role in each namespace its catalog deploys to, nothing cluster-wide", () => {
     const manifests = render(overlay);
     expect(manifests.filter((manifest) => manifest.kind.startsWith('Cluster'))).toEqual([]);
     const roles = manifests.filter((manifest) => manifest.kind === 'Role');
-    expect(roles.map((role) => role.metadata.namespace)).toEqual(['shop']);
-    const binding = manifests.find((manifest) => manifest.kind === 'RoleBinding') as Manifest & {
+    expect(roles.map((role) => role.metadata.namespace).sort()).toEqual(['shop', 'shop-staging']);
+    const bindings = manifests.filter((manifest) => manifest.kind === 'RoleBinding') as (Manifest & {
       subjects: unknown[];
       roleRef: { name: string };
-    };
-    expect(binding.metadata.namespace).toBe('shop');
-    expect(binding.roleRef.name).toBe(roles[0]!.metadata.name);
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-bot', namespace: 'ops-bot' }]);
+    })[];
+    expect(bindings.map((binding) => binding.metadata.namespace).sort()).toEqual(['shop', 'shop-staging']);
+    for (const binding of bindings) {
+      expect(binding.roleRef.name).toBe(roles[0]!.metadata.name);
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-bot', namespace: 'ops-bot' }]);
+    }
   });
 
   it('mounts the ServiceAccount token and sets no KUBECONFIG', () => {
@@ -216,10 +269,41 @@ describe('deploy/rbac', () => {
 describe('deploy/ catalogs', () => {
   const example = readFileSync(`${ROOT}config/catalog.example.yml`, 'utf8');
 
-  it('are config/catalog.example.yml, with the in-cluster context name in the in-cluster overlay', () => {
+  it('are config/catalog.example.yml in the base', () => {
     expect(readFileSync(`${ROOT}deploy/base/catalog.yml`, 'utf8')).toBe(example);
-    const inCluster = readFileSync(`${ROOT}deploy/overlays/in-cluster/catalog.yml`, 'utf8');
-    const normalise = (text: string) => text.replace(/^(\s+context:) \S+ */gm, '$1 X');
-    expect(normalise(inCluster)).toBe(normalise(example));
+  });
+
+  // One cluster, two environments: each gets its own namespace, so a staging deploy cannot touch production.
+  it("are the example's services in the in-cluster overlay, one namespace per environment", () => {
+    const base = parseCatalog('example', example);
+    const inCluster = parseCatalog('in-cluster', readFileSync(`${ROOT}deploy/overlays/in-cluster/catalog.yml`, 'utf8'));
+    const { environments, services, ...rest } = inCluster;
+    const { environments: baseEnvironments, services: baseServices, ...baseRest } = base;
+    expect(rest).toEqual(baseRest);
+    for (const [name, environment] of Object.entries(baseEnvironments)) {
+      expect(environments[name]).toEqual({ ...environment, context: 'inClusterContext' });
+    }
+    const targets = Object.values(services).flatMap((service) =>
+      service.environments.map((environment) => `${environment} ${service.namespace}/${service.deployment}`),
+    );
+    const wanted = Object.values(baseServices).flatMap((service) =>
+      service.environments.map(
+        (environment) => `${environment} ${environment === 'staging' ? 'shop-staging' : 'shop'}/${service.deployment}`,
+      ),
+    );
+    expect(targets.sort()).toEqual(wanted.sort());
+    // Everything else is the example's; a staging deploy backs nothing up first (backupBefore is production's).
+    const settings = (service: (typeof services)[string]) => ({
+      ...service,
+      namespace: undefined,
+      environments: undefined,
+      backupBefore: undefined,
+    });
+    for (const [name, service] of Object.entries(services)) {
+      const original = baseServices[name.replace(/-staging$/, '')]!;
+      expect(settings(service)).toEqual(settings(original));
+      expect(service.backupBefore).toBe(name.endsWith('-staging') ? undefined : original.backupBefore);
+      expect(service.environments).toHaveLength(1);
+    }
   });
 });

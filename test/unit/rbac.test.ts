@@ -188,7 +188,9 @@ describe('npm run rbac', () => {
   it('exits 2 naming the problem for an invalid catalog or argument', () => {
     const missing = run(['/nonexistent/catalog.yml']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain('cannot read the catalog');
+    expect(missing.stderr).toContain('cannot read the catalog: ENOENT (check the path)');
+    // The path was given, so OPS_CATALOG would not help.
+    expect(missing.stderr).not.toContain('OPS_CATALOG');
     const both = run([example, '--subject', 'User:x', '--service-account', 'a/b']);
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('give --service-account or --subject, not both');
