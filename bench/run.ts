@@ -3,6 +3,7 @@ import { approvalBenchmark } from './approval.ts';
 import { backupBenchmark } from './backup.ts';
 import { deployBenchmark } from './deploy.ts';
 import { failfastBenchmark } from './failfast.ts';
+import { failoverBenchmark } from './failover.ts';
 import { faultsBenchmark } from './faults.ts';
 import { incidentBenchmark } from './incident.ts';
 import { ledgerBenchmark } from './ledger.ts';
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   failfast: failfastBenchmark,
   faults: faultsBenchmark,
   ledger: ledgerBenchmark,
+  failover: failoverBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -52,6 +52,19 @@ const control = await startControl({
     const spec = deployment?.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined;
     return { image: spec?.template?.spec?.containers?.[0]?.image };
   },
+  // The real (not dry-run) PATCHes of a Deployment that set this image, and when the first arrived.
+  patches: (body, url) => {
+    const cluster = clusters[url.searchParams.get('context') === 'prod' ? 'prod' : 'staging'];
+    const found = cluster.requests.filter(
+      (request) =>
+        request.method === 'PATCH' &&
+        request.query.dryRun === undefined &&
+        request.status === 200 &&
+        request.path.endsWith(`/deployments/${String(body.service)}`) &&
+        JSON.stringify(request.body ?? '').includes(String(body.image)),
+    );
+    return { count: found.length, firstAt: found[0]?.at };
+  },
 });
 
 ready({ kubeconfig, control });
