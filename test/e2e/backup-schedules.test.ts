@@ -148,6 +148,15 @@ describe('scheduled backups', () => {
     expect(drills[0]).toMatchObject({ passed: true, requested_by: SCHEDULE_REQUESTER });
   });
 
+  it('shows the next scheduled run in /backup list and /ops status', async () => {
+    const next = (await stack.bot.queues.schedulers('backup')).find((scheduler) => scheduler.id === 'backup-broken')!;
+    const list = await stack.slack.command('bob', '/backup list broken');
+    expect(list.json?.text).toContain(`Next scheduled backup: broken ${next.next!.toISOString()}`);
+    const status = await stack.slack.command('bob', '/ops status');
+    expect(status.json?.text).toMatch(/Next scheduled backup: .*broken \S+/);
+    expect(JSON.stringify(status.json?.blocks)).toContain(':calendar: Next scheduled backup:');
+  });
+
   it('removes a database scheduler on SIGHUP when its schedule leaves the catalog', async () => {
     await writeFile(catalogFile, catalog(false));
     expect(await stack.bot.reloadCatalog()).toBe('applied');
@@ -171,7 +180,13 @@ describe('scheduled backups', () => {
       { timeoutMs: 15_000, what: 'the failure report' },
     );
     expect(text).toMatch(/broken-prod/);
-    expect((await stack.bot.queues.queue('backup').getJob('backup-broken-tick'))?.failedReason).toBeTruthy();
+    await eventually(
+      async () => {
+        const job = await stack.bot.queues.queue('backup').getJob('backup-broken-tick');
+        if (!(await job?.isFailed())) throw new Error('the job has not failed yet');
+      },
+      { what: 'the scheduled job failed' },
+    );
   });
 });
 
