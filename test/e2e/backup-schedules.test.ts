@@ -18,6 +18,7 @@ const REPORTS = 'C0DEPLOYS01';
 const HOUR = 3_600_000;
 let stack: Stack;
 let second: RunningOpsBot;
+const secondLogs = new LogCapture();
 let catalogFile: string;
 
 function catalog(ordersSchedule: boolean): string {
@@ -63,7 +64,7 @@ async function secondWorker(): Promise<RunningOpsBot> {
       OPS_CATALOG: catalogFile,
       LOG_LEVEL: 'debug',
     }),
-    logDestination: new LogCapture().stream,
+    logDestination: secondLogs.stream,
     slackRetry: 'rapid',
     kube: clustersFor(stack.kube),
     rds: new RdsGateway({
@@ -117,9 +118,15 @@ describe('scheduled backups', () => {
     );
     const ticks = rows.map((row) => /^repeat:backup-orders:(\d+)$/.exec(row.job_id)?.[1]);
     expect(ticks.every((tick) => tick !== undefined && Number(tick) % 2_000 === 0)).toBe(true);
-    // Each tick ran once: as many backups as distinct ticks, across both workers.
+    // Each tick ran once: as many backups as distinct ticks, and each tick's job started in one worker only
+    // (a tick run twice would write the same backup id, so the rows alone could not show it).
     const all = await scheduledRows('orders');
     expect(new Set(all.map((row) => row.job_id)).size).toBe(all.length);
+    const started = [...stack.logs.lines(), ...secondLogs.lines()]
+      .filter((line) => line.msg === 'job started' && String(line.jobId).startsWith('repeat:backup-orders:'))
+      .map((line) => String(line.jobId));
+    expect(started.length).toBeGreaterThanOrEqual(rows.length);
+    expect(new Set(started).size).toBe(started.length);
     expect((await stack.bot.queues.schedulers('backup')).map((scheduler) => scheduler.id).sort()).toEqual([
       'backup-broken',
       'backup-orders',
@@ -224,7 +231,9 @@ describe('digest and RPO', () => {
     );
     const orders = lines.find((line) => line.startsWith('orders: '))!;
     expect(orders).toMatch(/newest good \S+ old against RPO 24h \(within\); last successful verify \S+ ago/);
-    expect(lines.find((line) => line.startsWith('broken: '))).toMatch(/last backup broken-\S+ failed .*no good backup/);
+    expect(lines.find((line) => line.startsWith('broken: '))).toMatch(
+      /^broken: last backup broken-\S+ failed \S+ ago; no good backup \(no RPO set\); never verified$/,
+    );
   });
 
   it('raises the series and posts a breach once, however many checks see it', async () => {

@@ -61,12 +61,12 @@ export type DigestRow = {
 export function digestLine(row: DigestRow, now: Date): string {
   const age = (at: Date) => formatDuration(now.getTime() - at.getTime());
   const last = row.last ? `last backup ${row.last.id} ${row.last.status} ${age(row.last.createdAt)} ago` : 'no backup';
-  const rpo = row.rpoMs === undefined ? 'no RPO' : `RPO ${formatDuration(row.rpoMs)}`;
   const good = row.newestGood?.createdAt;
-  const within = row.rpoMs === undefined ? '' : overRpo(row, now) ? ' (over the RPO)' : ' (within)';
-  const newest = good
-    ? `newest good ${age(good)} old against ${rpo}${within}`
-    : `no good backup against ${rpo}${within}`;
+  const against =
+    row.rpoMs === undefined
+      ? ' (no RPO set)'
+      : ` against RPO ${formatDuration(row.rpoMs)}${overRpo(row, now) ? ' (over the RPO)' : ' (within)'}`;
+  const newest = `${good ? `newest good ${age(good)} old` : 'no good backup'}${against}`;
   const verify = row.lastVerify
     ? `last successful verify ${age(row.lastVerify.at)} ago (${row.lastVerify.backupId})`
     : 'never verified';
