@@ -43,6 +43,8 @@ import { JobQueues } from './jobs/queues.ts';
 import { startApprovalSweeper } from './jobs/approval-sweeper.ts';
 import { startIncidentSweeper } from './jobs/incident/sweeper.ts';
 import { JobWorkers } from './jobs/worker.ts';
+import { backupHealth } from './jobs/backup/rpo.ts';
+import { syncOrWarn } from './jobs/backup/schedules.ts';
 
 export type StartOptions = {
   env: Env;
@@ -164,6 +166,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
   await checkToken(env, logger);
   const incidents = new IncidentStore(pool, audit);
   metrics.openIncidents.read = () => incidents.openCount();
+  const backups = new BackupStore(pool);
   return {
     ...basics,
     env,
@@ -181,7 +184,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     signals: new JobSignals(redis, env.REDIS_PREFIX),
     kube: options.kube ?? new KubeClusters(),
     rds: options.rds ?? new RdsGateway(),
-    backups: new BackupStore(pool),
+    backups,
     incidents,
   };
 }
@@ -278,10 +281,11 @@ async function startBackground(runtime: Runtime, options: StartOptions): Promise
   await queues
     .scheduleRetention(86_400_000)
     .catch((error: unknown) => logger.warn({ err: error }, 'could not schedule the retention report'));
+  await syncOrWarn(queues, runtime.catalog, now(), logger);
   return { workers, stopSweeper, stopIncidentSweeper };
 }
 
-async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalogReloadCounter>) {
+async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalogReloadCounter>, schedules: boolean) {
   const { env, logger } = runtime;
   try {
     const next = await loadCatalog(env.OPS_CATALOG);
@@ -289,6 +293,8 @@ async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalo
     reloads.inc({ outcome: 'applied' });
     logger.info({ file: env.OPS_CATALOG, services: Object.keys(next.services).length }, 'catalog reloaded');
     warnAboutMissingContexts(runtime);
+    // Workers own the backup schedules: a database that gained, changed or lost one takes effect now.
+    if (schedules) await syncOrWarn(runtime.queues, next, runtime.now(), logger);
     return 'applied' as const;
   } catch (error) {
     reloads.inc({ outcome: 'refused' });
@@ -339,6 +345,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const storage = await connectStorage(env, logger);
   const runtime = await assembleRuntime(options, { ...storage, logger, catalog, metrics });
   warnAboutMissingContexts(runtime);
+  metrics.backupHealth.read = () => backupHealth(runtime.catalog, runtime.backups, runtime.now());
   const bolt = env.ROLE !== 'worker' ? startBot(runtime, options.helpNotes ?? {}) : undefined;
   const background = env.ROLE !== 'bot' ? await startBackground(runtime, options) : undefined;
 
@@ -360,7 +367,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const close = () => (closing ??= shutDown({ runtime, server, bolt, background }));
   const { queues, pool, redis } = runtime;
   const reloads = catalogReloadCounter(metrics);
-  const reload = () => reloadCatalog(runtime, reloads);
+  const reload = () => reloadCatalog(runtime, reloads, background !== undefined);
   return { url: localUrl(env.HOST, port), port, logger, queues, pool, redis, reloadCatalog: reload, close };
 }
 

@@ -127,6 +127,51 @@ export class BackupStore {
     return rows.map(fromRow);
   }
 
+  // The newest backup of each database with this status (any status when undefined), by when it started.
+  async newestByDatabase(status?: string): Promise<Map<string, BackupRecord>> {
+    const { rows } = await this.#pool.query(
+      `SELECT DISTINCT ON (database) * FROM backups WHERE status <> 'deleted' AND ($1::text IS NULL OR status = $1)
+       ORDER BY database, created_at DESC`,
+      [status ?? null],
+    );
+    return new Map(rows.map((row) => [String(row.database), fromRow(row)]));
+  }
+
+  async recordVerify(verify: {
+    backupId: string;
+    database: string;
+    passed: boolean;
+    jobId: string;
+    requestedBy: string;
+    error?: string | undefined;
+  }): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO backup_verifies (backup_id, database, passed, job_id, requested_by, error)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [verify.backupId, verify.database, verify.passed, verify.jobId, verify.requestedBy, verify.error ?? null],
+    );
+  }
+
+  // Each database's last restore drill that passed: which backup, and when.
+  async lastPassedVerifies(): Promise<Map<string, { backupId: string; at: Date }>> {
+    const { rows } = await this.#pool.query(
+      `SELECT DISTINCT ON (database) database, backup_id, finished_at FROM backup_verifies WHERE passed
+       ORDER BY database, finished_at DESC`,
+    );
+    return new Map(
+      rows.map((row) => [String(row.database), { backupId: String(row.backup_id), at: new Date(row.finished_at) }]),
+    );
+  }
+
+  // True for the one caller (across replicas) that records this breach first: the one that announces it.
+  async claimBreach(database: string, newestBackup: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      'INSERT INTO backup_rpo_breaches (database, newest_backup) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [database, newestBackup],
+    );
+    return rowCount === 1;
+  }
+
   async expired(now: Date): Promise<BackupRecord[]> {
     const { rows } = await this.#pool.query(
       "SELECT * FROM backups WHERE status = 'available' AND retain_until < $1 ORDER BY retain_until",

@@ -74,6 +74,44 @@ export function createMetrics() {
     }),
     ...queueTimeMetrics(registry),
     ...recordMetrics(registry),
+    ...backupMetrics(registry),
+  };
+}
+
+// Each database with an RPO: its newest good backup's age, and 1 when that is over the RPO or there is
+// none (the OpsBotBackupRpoBreached alert). Read from PostgreSQL at scrape time; labels are catalog names.
+type BackupHealthRow = { ageSeconds: number | undefined; breached: boolean };
+export type BackupHealthReader = () => Promise<Map<string, BackupHealthRow>>;
+
+function backupMetrics(registry: Registry) {
+  const backupHealth: { read?: BackupHealthReader } = {};
+  const gauge = (name: string, help: string, value: (health: BackupHealthRow) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['database'] as const,
+      registers: [registry],
+      async collect() {
+        const health = await scrapeRead(backupHealth.read);
+        this.reset();
+        for (const [database, state] of health ?? []) {
+          const shown = value(state);
+          if (shown !== undefined) this.set({ database }, shown);
+        }
+      },
+    });
+  return {
+    backupHealth,
+    backupAge: gauge(
+      'opsbot_backup_age_seconds',
+      "Age of each database's newest good backup, for databases with an RPO (no series when there is none)",
+      (health) => health.ageSeconds,
+    ),
+    backupRpoBreached: gauge(
+      'opsbot_backup_rpo_breached',
+      "1 when a database's newest good backup is older than its RPO or there is none, else 0",
+      (health) => (health.breached ? 1 : 0),
+    ),
   };
 }
 

@@ -212,4 +212,32 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX releases_started ON releases (started_at);
     `,
   },
+  {
+    version: 8,
+    name: 'backup_verifies_and_rpo_breaches',
+    sql: `
+      -- Every restore drill's result (from /backup verify, its button, or a schedule): the digest's
+      -- "last successful verify" and whether a scheduled drill is due.
+      CREATE TABLE backup_verifies (
+        id            bigserial PRIMARY KEY,
+        backup_id     text NOT NULL,
+        database      text NOT NULL,
+        passed        boolean NOT NULL,
+        job_id        text NOT NULL,
+        requested_by  text NOT NULL,
+        error         text,
+        finished_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX backup_verifies_database ON backup_verifies (database, passed, finished_at DESC);
+      -- One row per breach of a database's RPO, named by the newest good backup at the time ('none'
+      -- when there is none): the first replica to insert it posts, so a breach is announced once.
+      CREATE TABLE backup_rpo_breaches (
+        database      text NOT NULL,
+        newest_backup text NOT NULL,
+        announced_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (database, newest_backup)
+      );
+      CREATE INDEX backups_newest ON backups (database, status, created_at DESC);
+    `,
+  },
 ];

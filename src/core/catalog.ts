@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { cronProblem } from './backup-schedule.ts';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { NAME_PATTERN, SEVERITIES } from './grammar/values.ts';
@@ -144,6 +145,18 @@ export const serviceSchema = z
   );
 
 const retention = duration.default(30 * 86_400_000);
+// (issue 18) Scheduled backups: when (cron in a time zone), how often a restore drill proves one, the
+// newest good backup's allowed age, and which results are posted to backups.reportChannel.
+const backupCron = z.string().superRefine((text, context) => {
+  const problem = cronProblem(text);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+const backupScheduleKeys = {
+  schedule: z.strictObject({ cron: backupCron, tz: timeZone.default('UTC') }).optional(),
+  verifyEvery: duration.optional(),
+  rpo: duration.optional(),
+  report: z.enum(['failures', 'always'], { error: 'expected report: failures or always' }).default('failures'),
+};
 const connection = z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|postgres(ql)?:\/\/\S+)$/, {
   error: 'expected env:NAME or a postgres:// connection string',
 });
@@ -162,6 +175,7 @@ const rdsBase = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-central-1' }),
   environment: name,
   retention,
+  ...backupScheduleKeys,
   subnetGroup: z.string().optional(),
   securityGroups: z.array(z.string()).optional(),
 });
@@ -179,6 +193,7 @@ const postgresDatabase = z.strictObject({
   dir: z.string().startsWith('/', { error: 'expected an absolute directory path' }),
   environment: name,
   retention,
+  ...backupScheduleKeys,
   verify: pgVerify.default({ allowed: true }),
 });
 export const databaseSchema = z.discriminatedUnion(
@@ -309,6 +324,18 @@ export const catalogSchema = z
           code: 'custom',
           path: ['databases', databaseName, 'environment'],
           message: `unknown environment "${database.environment}" (${known('environments', environments)})`,
+        });
+      if (database.verifyEvery !== undefined && database.engine !== 'postgres' && !database.verify.allowed)
+        context.addIssue({
+          code: 'custom',
+          path: ['databases', databaseName, 'verifyEvery'],
+          message: 'verifyEvery needs verify.allowed: true (a restore drill of an RDS backup costs money)',
+        });
+      if (database.verifyEvery !== undefined && database.schedule === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['databases', databaseName, 'verifyEvery'],
+          message: 'verifyEvery needs a schedule: the drill runs after a scheduled backup',
         });
     }
   });

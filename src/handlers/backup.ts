@@ -1,4 +1,5 @@
 import { backupListView } from '../bot/views/backup.ts';
+import { withNextBackups } from '../bot/views/backup-reports.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { queuedView } from '../bot/views/jobs.ts';
 import type { BackupRequest } from '../core/grammar/commands.ts';
@@ -11,6 +12,7 @@ import { catalogDatabase } from './databases.ts';
 import type { HandlerDeps } from './deps.ts';
 import { onlyGiven } from './optional-fields.ts';
 import { enqueueBefore, withQueue } from './queue-errors.ts';
+import { nextScheduled } from './next-backups.ts';
 
 type RunRequest = Extract<BackupRequest, { sub: 'run' }>;
 
@@ -34,7 +36,10 @@ export function backupCommand(deps: HandlerDeps): CommandHandler {
 
 async function listBackups(deps: HandlerDeps, database: string, limit: number): Promise<View> {
   catalogDatabase(deps, database);
-  return backupListView(database, await deps.backups.list(database, limit), deps.now());
+  const records = await deps.backups.list(database, limit);
+  const next = (await nextScheduled(deps)).get(database);
+  const listed = backupListView(database, records, deps.now());
+  return next ? withNextBackups(listed, new Map([[database, next]])) : listed;
 }
 
 async function requestBackup(deps: HandlerDeps, turn: CommandTurn, request: RunRequest, accept: Accept): Promise<View> {

@@ -1,5 +1,6 @@
 import { auditView } from '../bot/views/audit.ts';
 import { freezeView } from '../bot/views/freeze.ts';
+import { withNextBackups } from '../bot/views/backup-reports.ts';
 import { helpView } from '../bot/views/help.ts';
 import { jobStatusView, queuedView, recentJobsView, unknownJobView } from '../bot/views/jobs.ts';
 import type { AuditRow } from '../core/audit.ts';
@@ -11,6 +12,7 @@ import { UserError } from '../core/user-error.ts';
 import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { cancelJob } from './cancel.ts';
+import { nextScheduled } from './next-backups.ts';
 import { opsHistory } from './ops-history.ts';
 import { opsStats } from './ops-stats.ts';
 import { withQueue } from './queue-errors.ts';
@@ -33,7 +35,8 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
       case 'status': {
         if (request.jobId === undefined) {
           const jobs = await withQueue('read', () => deps.queues.recentFor(turn.payload.user_id, 10));
-          return recentJobsView(await withRequestStates(deps, jobs), deps.now());
+          const shown = recentJobsView(await withRequestStates(deps, jobs), deps.now());
+          return withNextBackups(shown, await nextScheduled(deps));
         }
         const jobId = request.jobId;
         const job = await withQueue('read', () => deps.queues.find(jobId));

@@ -95,12 +95,14 @@ export const JOB_DATA = {
   deploy: changeJob.extend({ plan: deployPlanSchema }),
   rollback: changeJob.extend({ plan: rollbackPlanSchema }),
   restore: changeJob.extend({ plan: restorePlanSchema, progress: progressMessage.optional() }),
+  // `scheduled`: from a database's job scheduler; its result goes to backups.reportChannel.
   backup: jobEnvelope.extend({
     database: z.string(),
     reason: z.string().optional(),
     progress: progressMessage.optional(),
+    scheduled: z.boolean().optional(),
   }),
-  verify: jobEnvelope.extend({ backupId: z.string() }),
+  verify: jobEnvelope.extend({ backupId: z.string(), scheduled: z.boolean().optional() }),
   'backup-retention': z.object({ correlationId: z.string() }),
   'bluegreen-retire': z.object({
     correlationId: z.string(),
@@ -128,6 +130,8 @@ export const JOB_DATA = {
   }),
   'incident-pin': incidentJob.extend({ channel: z.string(), ts: z.string(), user: z.string() }),
   'approval-expire': systemJob,
+  'backup-digest': z.object({ correlationId: z.string() }),
+  'backup-rpo': z.object({ correlationId: z.string() }),
 } as const satisfies Record<JobKind, z.ZodType>;
 
 export type JobData<K extends JobKind> = z.output<(typeof JOB_DATA)[K]>;

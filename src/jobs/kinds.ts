@@ -23,7 +23,9 @@ export type JobKind =
   | 'incident-card'
   | 'incident-effects'
   | 'incident-clock'
-  | 'incident-pin';
+  | 'incident-pin'
+  | 'backup-digest'
+  | 'backup-rpo';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
@@ -44,6 +46,9 @@ export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   'incident-effects': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
   'incident-clock': { attempts: 5, concurrency: 4, backoffMs: 2_000 },
   'incident-pin': { attempts: 4, concurrency: 4, backoffMs: 1_000 },
+  // Reports that only read and post: a retry re-reads; a breach is announced once (backup_rpo_breaches).
+  'backup-digest': { attempts: 3, concurrency: 1, backoffMs: 60_000 },
+  'backup-rpo': { attempts: 3, concurrency: 1, backoffMs: 10_000 },
 };
 
 export function isJobKind(value: string): value is JobKind {

@@ -55,6 +55,40 @@ export class JobQueues {
     );
   }
 
+  // A job scheduler: one job per tick however many workers upsert it (BullMQ derives each job's id from
+  // the scheduler id and the tick). Upserting again replaces its timing and template.
+  async upsertScheduler<K extends JobKind>(
+    kind: K,
+    id: string,
+    repeat: { pattern: string; tz: string } | { every: number },
+    data: JobData<K>,
+  ): Promise<void> {
+    const settings = JOB_KINDS[kind];
+    await this.queue(kind).upsertJobScheduler(id, repeat, {
+      name: kind,
+      data: JOB_DATA[kind].parse(data),
+      opts: {
+        attempts: settings.attempts,
+        ...(settings.backoffMs ? { backoff: { type: 'exponential', delay: settings.backoffMs } } : {}),
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+      },
+    });
+  }
+
+  // The schedulers of a kind's queue, with when each runs next.
+  async schedulers(kind: JobKind): Promise<{ id: string; next: Date | undefined }[]> {
+    const found = await this.queue(kind).getJobSchedulers(0, -1, true);
+    return found.map((scheduler) => ({
+      id: scheduler.id ?? scheduler.key,
+      next: scheduler.next ? new Date(scheduler.next) : undefined,
+    }));
+  }
+
+  async removeScheduler(kind: JobKind, id: string): Promise<void> {
+    await this.queue(kind).removeJobScheduler(id);
+  }
+
   async remove(kind: JobKind, jobId: string): Promise<void> {
     await this.queue(kind).remove(jobId);
   }

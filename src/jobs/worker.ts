@@ -5,6 +5,7 @@ import { withContext } from '../adapters/log.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { View } from '../bot/views/blocks.ts';
 import { unexpectedErrorView, userErrorView } from '../bot/views/errors.ts';
+import { SCHEDULE_REQUESTER } from '../core/backup-schedule.ts';
 import { newErrorId } from '../core/ids.ts';
 import { UserError } from '../core/user-error.ts';
 import { JOB_DATA, jobEnvelope } from './job-data.ts';
@@ -13,7 +14,9 @@ import { isLastAttempt, type Processor, type ProcessorDeps } from './processor.t
 import { approvalExpireProcessor } from './processors/approval-expire.ts';
 import { approvalMessageProcessor } from './processors/approval-message.ts';
 import { backupProcessor } from './processors/backup.ts';
+import { backupDigestProcessor } from './processors/backup-digest.ts';
 import { backupRetentionProcessor } from './processors/backup-retention.ts';
+import { backupRpoProcessor } from './processors/backup-rpo.ts';
 import { blueGreenRetireProcessor } from './processors/bluegreen-retire.ts';
 import { deployProcessor } from './processors/deploy.ts';
 import { planProcessor } from './processors/plan.ts';
@@ -46,6 +49,8 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   'incident-effects': incidentEffectsProcessor,
   'incident-clock': incidentClockProcessor,
   'incident-pin': incidentPinProcessor,
+  'backup-digest': backupDigestProcessor,
+  'backup-rpo': backupRpoProcessor,
 };
 
 export type WorkerOptions = {
@@ -128,7 +133,9 @@ async function runJob<K extends JobKind>(
     } catch (error) {
       const lastAttempt = isLastAttempt(job);
       // System jobs (message refreshes, expiries) have nobody to answer; requests do.
-      const requester = envelope.success ? envelope.data : undefined;
+      // A scheduled job's requester is ops-bot itself: its result goes to the report channel instead.
+      const requester =
+        envelope.success && envelope.data.requestedBy.userId !== SCHEDULE_REQUESTER ? envelope.data : undefined;
       const tell = async (message: View) => {
         if (requester)
           await replyToRequester(deps.slack, requester, message).catch((replyError: unknown) =>

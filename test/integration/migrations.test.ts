@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('migrations', () => {
   it('run once when three replicas start together, and are a no-op afterwards', async () => {
     const ran = await Promise.all(pools.map((pool) => migrate(pool, logger)));
-    expect(ran.flat()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ran.flat()).toEqual([1, 2, 3, 4, 5, 6, 8]);
     expect(await migrate(pools[0]!, logger)).toEqual([]);
     const { rows } = await pools[0]!.query('SELECT version, name FROM schema_migrations');
     expect(rows).toEqual([
@@ -31,6 +31,7 @@ describe('migrations', () => {
       { version: 4, name: 'incidents' },
       { version: 5, name: 'releases' },
       { version: 6, name: 'releases_approved_at' },
+      { version: 8, name: 'backup_verifies_and_rpo_breaches' },
     ]);
   });
 

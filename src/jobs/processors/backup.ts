@@ -2,17 +2,26 @@ import { jobAudit, resultIfStopped, type JobAudit } from '../job-audit.ts';
 import { backupView, type BackupViewState } from '../../bot/views/backup.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Lease } from '../../adapters/locks.ts';
-import { databaseOf, takeBackup, type BackupAsk } from '../backup/take.ts';
+import { scheduledBackup } from '../backup/scheduled.ts';
+import { databaseOf, takeBackup, type BackupAsk, type BackupResult } from '../backup/take.ts';
 import type { JobData } from '../job-data.ts';
-import type { Processor, ProcessorDeps } from '../processor.ts';
+import type { Processor, ProcessorDeps, ProcessorInput } from '../processor.ts';
 import { openProgress, recordProgressMessage } from '../progress-reporter.ts';
 
 export function backupLockKey(database: string): string {
   return `backup:${database}`;
 }
 
-// /backup <database>: one backup per database at a time, one message updated in place.
-export const backupProcessor: Processor<'backup'> = async ({ data, deps, job }) => {
+// /backup <database> and a database's schedule (backup/scheduled.ts adds its reports): one backup per
+// database at a time.
+export const backupProcessor: Processor<'backup'> = async (input) => {
+  const { data, deps, job } = input;
+  if (!data.scheduled) return takeOne(input);
+  return scheduledBackup(deps, data, job.id ?? 'backup-unknown', () => takeOne(input));
+};
+
+// One backup, one message updated in place (none for a scheduled one, which has no channel).
+const takeOne = async ({ data, deps, job }: ProcessorInput<'backup'>): Promise<BackupResult> => {
   const jobId = job.id ?? 'backup-unknown';
   const database = databaseOf(deps, data.database);
   const audit = backupAudit(deps, data, jobId);

@@ -3,6 +3,7 @@ import { verifyView, type VerifyViewState } from '../../bot/views/backup.ts';
 import type { CatalogDatabase } from '../../core/catalog.ts';
 import { UserError } from '../../core/user-error.ts';
 import { rdsKind } from '../backup/rds-kind.ts';
+import { reportDrill } from '../backup/scheduled.ts';
 import { databaseOf } from '../backup/take.ts';
 import { verifyDump } from '../backup/verify-dump.ts';
 import { verifyRds } from '../backup/verify-rds.ts';
@@ -77,6 +78,16 @@ type Verification = {
 
 async function auditResult(verification: Verification, decision: string, reason?: string): Promise<void> {
   const { deps, data, record, jobId, state } = verification;
+  const passed = decision === 'passed';
+  await deps.backups.recordVerify({
+    backupId: record.id,
+    database: record.database,
+    passed,
+    jobId,
+    requestedBy: data.requestedBy.userId,
+    error: reason,
+  });
+  if (data.scheduled) await reportDrill(deps, record.database, record.id, passed ? undefined : reason);
   await deps.audit.record({
     event: 'result',
     decision,
