@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OffsetClock } from '../../src/core/clock.ts';
 import { failTaggedImages } from '../../src/sandbox/failing-tags.ts';
@@ -8,6 +10,8 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 // Every scene the sandbox offers, played through its control route against the real bot, and the
 // end each README story promises read from the simulated workspace and clusters.
+const CLI = new URL('../../src/sandbox/cli.ts', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 let stack: Stack;
 let runner: SceneRunner;
 const clock = new OffsetClock();
@@ -161,6 +165,28 @@ describe('scenes', () => {
     expect(first.status).toBe(202);
     const second = await fetch(`${stack.sim.url}/_sim/scenes/canary`, { method: 'POST' });
     expect(second.status).toBe(409);
+    await runner.played;
+  }, 30_000);
+
+  const slack = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [CLI, '--sim', stack.sim.url, ...args], { cwd: ROOT });
+
+  it("npm run slack -- --scene list names them; --scene plays one, printing narration and the bot's messages", async () => {
+    expect((await slack('--scene', 'list')).stdout).toContain(
+      'incident           An incident from declaration to postmortem',
+    );
+    const { stdout } = await slack('--scene', 'blue-green');
+    expect(stdout).toContain('══ scene blue-green: A blue-green deploy: the Service switches colour ══');
+    expect(stdout).toContain('▶ step 2/3: bob deploys storefront 3.1.2 to staging');
+    expect(stdout).toContain('── posted in #deploys');
+    expect(stdout).toContain('══ scene blue-green finished ══');
+    expect(image('staging', 'storefront-blue')).toBe('3.1.2');
+  }, 30_000);
+
+  it('npm run slack -- --scene exits 1 with the reason when it cannot play', async () => {
+    await fetch(`${stack.sim.url}/_sim/scenes/incident`, { method: 'POST' });
+    const refused = await slack('--scene', 'canary').catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('the scene incident is playing') });
     await runner.played;
   }, 30_000);
 });
