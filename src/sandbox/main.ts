@@ -199,6 +199,7 @@ Or, from another terminal:
   npm run slack -- --as carol "/backup verify <backup-id>"
 Buttons: npm run slack -- --as carol --click <action-id> [--message <ts>] [--value <option>]
 Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
+Scenes (the README's stories, played step by step): npm run slack -- --scene list | --scene production-deploy
 Clock: npm run slack -- --clock "2026-12-26 10:00 Europe/Berlin" (the year-end freeze) | --clock now
 Every flag: npm run slack -- --help
 Logs are pino JSON on this terminal. Each start is fresh: the sandbox's queues and audit log are
