@@ -1,4 +1,4 @@
-import { describe, type Reader } from './cli-calls.ts';
+import { describe, type Call, type Reader } from './cli-calls.ts';
 import { callsAfter, lastSeq } from './cli-watch.ts';
 import type { ScenePlay, SceneSummary } from './scenes/types.ts';
 
@@ -25,18 +25,17 @@ export async function playScene(sim: string, name: string, reader: Reader): Prom
   process.stdout.write(`══ scene ${started.current.name}: ${started.current.title} ══\n`);
   let narrated = 0;
   for (;;) {
+    // Calls first: a line said after they were read comes after every one of them.
+    const calls = await callsAfter(sim, seq);
     const { current } = await scenesCall(sim, 'GET', '/current');
-    for (const call of await callsAfter(sim, seq)) {
-      seq = call.seq;
-      const line = describe(call, reader);
-      if (line) process.stdout.write(`${line}\n`);
-    }
     if (!current || current.name !== name) return failed('another scene took over');
+    // Each narration line goes before the bot's messages that came after it was said.
     for (const line of current.lines.slice(narrated)) {
-      const at = line.step > 0 ? `step ${line.step}/${line.of}` : 'sandbox';
-      process.stdout.write(`▶ ${at}: ${line.say}\n`);
+      seq = printCalls(calls, seq, line.seq, reader);
+      process.stdout.write(`▶ ${line.step > 0 ? `step ${line.step}/${line.of}` : 'sandbox'}: ${line.say}\n`);
     }
     narrated = current.lines.length;
+    seq = printCalls(calls, seq, Number.POSITIVE_INFINITY, reader);
     if (current.state === 'finished') {
       process.stdout.write(`══ scene ${name} finished ══\n`);
       return 0;
@@ -44,6 +43,18 @@ export async function playScene(sim: string, name: string, reader: Reader): Prom
     if (current.state === 'stopped') return failed(current.error);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+// Prints the calls after `from` up to `upTo`; returns the last printed seq.
+function printCalls(calls: Call[], from: number, upTo: number, reader: Reader): number {
+  let seq = from;
+  for (const call of calls) {
+    if (call.seq <= seq || call.seq > upTo) continue;
+    seq = call.seq;
+    const line = describe(call, reader);
+    if (line) process.stdout.write(`${line}\n`);
+  }
+  return seq;
 }
 
 async function scenesCall(sim: string, method: 'GET' | 'POST', path: string): Promise<ScenesAnswer> {

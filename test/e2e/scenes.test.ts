@@ -132,6 +132,7 @@ describe('scenes', () => {
       .map((message) => JSON.stringify(message.blocks))
       .find((blocks) => blocks.includes('Time to resolve'));
     expect(summary).toContain('bad release, rolled back');
+    expect(summary).toContain('Assess scope and impact');
     expect(summary).toMatch(/Commander[^"]*<@U0ERIN0005>/);
     expect(posted.some((message) => message.files?.some((file) => file.title.startsWith('Postmortem draft')))).toBe(
       true,
@@ -178,7 +179,8 @@ describe('scenes', () => {
     const { stdout } = await slack('--scene', 'blue-green');
     expect(stdout).toContain('══ scene blue-green: A blue-green deploy: the Service switches colour ══');
     expect(stdout).toContain('▶ step 2/3: bob deploys storefront 3.1.2 to staging');
-    expect(stdout).toContain('── posted in #deploys');
+    // Narration comes before what the step made the bot post.
+    expect(stdout.indexOf('▶ step 2/3')).toBeLessThan(stdout.indexOf('── posted in #deploys'));
     expect(stdout).toContain('══ scene blue-green finished ══');
     expect(image('staging', 'storefront-blue')).toBe('3.1.2');
   }, 30_000);

@@ -84,8 +84,10 @@ export class SceneRunner {
       }
       for (const [index, step] of scene.steps.entries()) {
         at = index + 1;
-        this.#say(play, at, resolve(step.say, vars));
-        await this.#step(step, vars, mark);
+        // A button or message is narrated once it is there to act on, not while it is still awaited.
+        const narrate = () => this.#say(play, at, resolve(step.say, vars));
+        if (step.kind !== 'click' && step.kind !== 'react') narrate();
+        await this.#step(step, vars, mark, narrate);
       }
       play.state = 'finished';
     } catch (error) {
@@ -102,7 +104,8 @@ export class SceneRunner {
   }
 
   #say(play: ScenePlay, step: number, say: string): void {
-    play.lines.push({ step, of: this.#scenes.find((scene) => scene.name === play.name)!.steps.length, say });
+    const of = this.#scenes.find((scene) => scene.name === play.name)!.steps.length;
+    play.lines.push({ step, of, say, seq: this.#host.lastSeq });
     this.#changed();
   }
 
@@ -110,7 +113,7 @@ export class SceneRunner {
     if (this.#current) for (const listener of this.#listeners) listener(this.#current);
   }
 
-  async #step(step: Step, vars: Vars, mark: Mark): Promise<void> {
+  async #step(step: Step, vars: Vars, mark: Mark, narrate: () => void): Promise<void> {
     const driver = this.#host.driver;
     if (!driver) throw new Error('no bot is connected to the simulator');
     if (step.kind === 'compute') return void Object.assign(vars, step.run(vars, this.#world));
@@ -132,9 +135,9 @@ export class SceneRunner {
       return refusedIf(answer.status);
     }
     const userId = driver.user(step.as).id;
-    const target = step.kind === 'click' ? step.on : step.on;
     const actionId = step.kind === 'click' ? step.actionId : undefined;
-    const found = await retry(what(step, vars), async () => this.#find(mark, vars, userId, target, actionId));
+    const found = await retry(what(step, vars), async () => this.#find(mark, vars, userId, step.on, actionId));
+    narrate();
     const value = step.kind === 'click' && step.value !== undefined ? resolve(step.value, vars) : undefined;
     const answer =
       step.kind === 'click'

@@ -31,7 +31,8 @@ export type Scene = {
 export type SceneWorld = { image(context: string, namespace: string, deployment: string): string | undefined };
 
 export type SceneSummary = { name: string; title: string; steps: number };
-export type SceneLine = { step: number; of: number; say: string };
+// seq: the simulator's last recorded call when it was said, so a reader can put it among the bot's messages.
+export type SceneLine = { step: number; of: number; say: string; seq: number };
 export type ScenePlay = {
   name: string;
   title: string;
