@@ -97,10 +97,16 @@ describe('scenes', () => {
     expect(image('prod', 'checkout')).toBe('1.4.3');
   }, 40_000);
 
-  it('failing-deploy: the crash-looping version is rolled back', async () => {
+  it('failing-deploy: the crash-looping version is rolled back, and again', async () => {
     await play('failing-deploy');
     expect(image('staging', 'checkout')).toBe('1.4.1');
     expect(texts().join('\n')).toContain('*checkout* `1.4.2-crash` to *staging*: *failed and rolled back*');
+    // Again: the same failing version (staging is back on 1.4.1), now with the bot's warning that it was rolled back.
+    await play('failing-deploy');
+    const endings = texts().filter((text) =>
+      text.includes('*checkout* `1.4.2-crash` to *staging*: *failed and rolled back*'),
+    );
+    expect(endings).toHaveLength(2);
   }, 30_000);
 
   it('blue-green: storefront is switched to the new colour', async () => {

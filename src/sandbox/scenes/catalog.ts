@@ -38,7 +38,7 @@ const productionDeploy: Scene = {
     {
       say: 'the progress message follows the rollout until it succeeds',
       kind: 'wait',
-      until: { text: (vars) => new RegExp(`\`${v(vars)}\` in \\*production\\* — succeeded`), in: 'deploys' },
+      until: { text: (vars) => `\`${v(vars)}\` to *production*: *succeeded*`, in: 'deploys' },
     },
   ],
 };
@@ -61,7 +61,7 @@ const failingDeploy: Scene = {
     {
       say: 'the pods crash-loop; the deploy fails and rolls back by itself',
       kind: 'wait',
-      until: { text: (vars) => new RegExp(`\`${v(vars)}\` in \\*staging\\* — [^"]*rolled back`), in: 'deploys' },
+      until: { text: (vars) => `\`${v(vars)}\` to *staging*: *failed and rolled back*`, in: 'deploys' },
     },
   ],
 };
@@ -86,7 +86,7 @@ const blueGreen: Scene = {
     {
       say: 'the progress message shows the switch and ends in success',
       kind: 'wait',
-      until: { text: (vars) => new RegExp(`\`${v(vars)}\` in \\*staging\\* — succeeded`), in: 'deploys' },
+      until: { text: (vars) => `\`${v(vars)}\` to *staging*: *succeeded*`, in: 'deploys' },
     },
   ],
 };
@@ -116,7 +116,7 @@ const canary: Scene = {
     {
       say: 'stable takes the new version and the canary ends',
       kind: 'wait',
-      until: { text: (vars) => new RegExp(`\`${v(vars)}\` in \\*staging\\* — [^"]*succeeded`), in: 'deploys' },
+      until: { text: (vars) => `\`${v(vars)}\` to *staging*: *succeeded*`, in: 'deploys' },
     },
   ],
 };
