@@ -139,6 +139,7 @@ describe('scenes', () => {
       .find((blocks) => blocks.includes('Time to resolve'));
     expect(summary).toContain('bad release, rolled back');
     expect(summary).toContain('Assess scope and impact');
+    expect(summary).toContain('Status investigating → identified by <@U0ERIN0005>');
     expect(summary).toMatch(/Commander[^"]*<@U0ERIN0005>/);
     expect(posted.some((message) => message.files?.some((file) => file.title.startsWith('Postmortem draft')))).toBe(
       true,
@@ -172,7 +173,8 @@ describe('scenes', () => {
     expect(first.status).toBe(202);
     const second = await fetch(`${stack.sim.url}/_sim/scenes/canary`, { method: 'POST' });
     expect(second.status).toBe(409);
-    await runner.played;
+    // The incident played again (and again), a new channel each time.
+    expect((await runner.played)!.state).toBe('finished');
   }, 30_000);
 
   const slack = (...args: string[]) =>
@@ -195,6 +197,7 @@ describe('scenes', () => {
     await fetch(`${stack.sim.url}/_sim/scenes/incident`, { method: 'POST' });
     const refused = await slack('--scene', 'canary').catch((error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('the scene incident is playing') });
-    await runner.played;
+    // The incident played again (and again), a new channel each time.
+    expect((await runner.played)!.state).toBe('finished');
   }, 30_000);
 });

@@ -231,6 +231,25 @@ const incident: Scene = {
       until: { text: 'acknowledged and is the commander', in: (vars) => vars.incident! },
     },
     {
+      say: 'erin opens "Post update" on the status card',
+      kind: 'click',
+      as: 'erin',
+      actionId: 'incident_update',
+      on: { text: 'checkout errors', in: (vars) => vars.incident! },
+    },
+    {
+      say: 'erin fills in the form: identified, bad config in the release',
+      kind: 'submit',
+      as: 'erin',
+      callbackId: 'incident_update_modal',
+      fields: { status: 'identified', text: 'bad config in the release' },
+    },
+    {
+      say: 'the update is posted; the card and topic say identified',
+      kind: 'wait',
+      until: { text: 'bad config in the release', in: (vars) => vars.incident! },
+    },
+    {
       say: 'erin ticks "Assess scope and impact" on the checklist',
       kind: 'click',
       as: 'erin',

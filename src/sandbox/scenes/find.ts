@@ -4,11 +4,19 @@ import type { Dyn, Match, Vars } from './types.ts';
 export const resolve = (value: Dyn, vars: Vars): string => (typeof value === 'function' ? value(vars) : value);
 
 // Where a scene starts reading the workspace: what was there before it is not its story.
-export type Mark = { messages: number; ephemerals: number };
+// `views` moves to each click, so a form is submitted only once that click has opened it again.
+export type Mark = { messages: number; ephemerals: number; views: number };
 export const markOf = (workspace: Workspace): Mark => ({
   messages: workspace.messages.length,
   ephemerals: workspace.ephemerals.length,
+  views: workspace.views.length,
 });
+
+export function formOpened(workspace: Workspace, mark: Mark, callbackId: string): boolean {
+  return workspace.views
+    .slice(mark.views)
+    .some((entry) => (entry.view as { callback_id?: string }).callback_id === callbackId);
+}
 
 type Seen = { ts: string; channel: string; haystack: string };
 

@@ -3,7 +3,7 @@ import type { SlackDriver } from '../slack/driver.ts';
 import { submitLatest } from '../slack/submit-view.ts';
 import type { SimulatorSurface } from '../slack/surface.ts';
 import { SceneBusy, SceneUnknown } from './errors.ts';
-import { describeMatch, findMessage, markOf, resolve, type Found, type Mark } from './find.ts';
+import { describeMatch, findMessage, formOpened, markOf, resolve, type Found, type Mark } from './find.ts';
 import type { Match, Scene, ScenePlay, SceneSummary, SceneWorld, Step, Vars } from './types.ts';
 
 // A Tuesday morning: the example catalog freezes production at weekends (and at the year's end), so
@@ -126,6 +126,7 @@ export class SceneRunner {
     if (step.kind === 'submit') {
       const fields = Object.fromEntries(Object.entries(step.fields).map(([key, value]) => [key, resolve(value, vars)]));
       const answer = await retry(`a form ${step.callbackId}`, async () => {
+        if (!formOpened(this.#host.workspace, mark, step.callbackId)) throw new NotYet('not opened yet');
         try {
           return await submitLatest(this.#host, driver, { ...step, fields });
         } catch (error) {
@@ -138,6 +139,7 @@ export class SceneRunner {
     const actionId = step.kind === 'click' ? step.actionId : undefined;
     const found = await retry(what(step, vars), async () => this.#find(mark, vars, userId, step.on, actionId));
     narrate();
+    mark.views = this.#host.workspace.views.length;
     const value = step.kind === 'click' && step.value !== undefined ? resolve(step.value, vars) : undefined;
     const answer =
       step.kind === 'click'
