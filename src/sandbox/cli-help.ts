@@ -25,6 +25,8 @@ What to do (one of)
   --say "text"                write a plain message in --channel (the bot does not read messages)
   --clock "<time>"            set the sandbox's clock: "2026-12-26 10:00 Europe/Berlin", an ISO time, or now;
                               freezes, approval expiry and the times the bot writes follow it
+  --scene <name>              play one of the README's stories in the sandbox, step by step, and follow it;
+                              --scene list names them (exit 1 names the step a scene stopped at)
 
 How long to print what follows
   (default)                   until the jobs the bot named in its replies (job plan-…, then deploy-…) have

@@ -61,7 +61,7 @@ async function allFinished(sim: string, jobs: Set<string>): Promise<boolean> {
   return true;
 }
 
-async function callsAfter(sim: string, seq: number): Promise<Call[]> {
+export async function callsAfter(sim: string, seq: number): Promise<Call[]> {
   const answer = (await (await fetch(`${sim}/_sim/calls?after=${seq}`)).json()) as { calls: Call[] };
   return answer.calls;
 }

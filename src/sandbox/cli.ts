@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { render, type Reader } from './cli-calls.ts';
 import { HELP } from './cli-help.ts';
 import { CEILING_MS, lastSeq, watch, type WaitMode, type Watched } from './cli-watch.ts';
+import { listScenes, playScene } from './cli-scene.ts';
 
 // `npm run slack -- --as alice "/ops help"`: sends a signed command (or a click, or a reaction)
 // to the running sandbox and prints what the bot posted, rendered as text. --help lists every flag.
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     wait: { type: 'string' },
     follow: { type: 'boolean', default: false },
     clock: { type: 'string' },
+    scene: { type: 'string' },
     sim: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -54,7 +56,9 @@ type ClockAnswer = { ok: boolean; error?: string; now?: string; offsetMs?: numbe
 async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(HELP);
   const sim = await simulatorUrl();
+  if (values.scene === 'list') return void (process.exitCode = await listScenes(sim));
   const watched: Watched = { sim, reader: await reader(sim) };
+  if (values.scene) return void (process.exitCode = await playScene(sim, values.scene, watched.reader));
   if (values.clock !== undefined) {
     await setClock(sim, values.clock);
     if (!asksForAction()) return;

@@ -13,6 +13,7 @@ import { kubeconfigFor } from './kube/kubeconfig.ts';
 import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
 import { ConsoleServer } from './console/server.ts';
+import { playScenes } from './scenes/setup.ts';
 
 // `npm run sandbox`: the Slack simulator and the real bot (bot + worker) wired together on
 // loopback, with the example catalog and local Redis/PostgreSQL. No Slack workspace, no cluster.
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   const bot = await startBot(env, databases.gateway, clock);
   sim.connectBot(bot.url, SIGNING_SECRET);
   sim.jobState = jobStateReader(bot.queues);
+  playScenes(sim, { staging: clusters[0]!, prod: clusters[1]! });
   // After the wipe (and the bot's migrations): dumps taken by earlier sandboxes are listed again.
   const adoption = await adoptSandboxDumps(env.DATABASE_URL, databases.catalogPath, DIR);
   if (adoption.adopted.length > 0)
@@ -197,6 +199,7 @@ Or, from another terminal:
   npm run slack -- --as carol "/backup verify <backup-id>"
 Buttons: npm run slack -- --as carol --click <action-id> [--message <ts>] [--value <option>]
 Reactions: npm run slack -- --as carol --react white_check_mark --message <ts>
+Scenes (the README's stories, played step by step): npm run slack -- --scene list | --scene production-deploy
 Clock: npm run slack -- --clock "2026-12-26 10:00 Europe/Berlin" (the year-end freeze) | --clock now
 Every flag: npm run slack -- --help
 Logs are pino JSON on this terminal. Each start is fresh: the sandbox's queues and audit log are

@@ -74,6 +74,12 @@ describe('npm run slack against the sandbox', () => {
     for (const flag of flags) expect(help).toContain(`--${flag}`);
   });
 
+  it('names the scenes the sandbox plays (--scene list)', async () => {
+    const list = await slack('--scene', 'list');
+    expect(list).toContain('production-deploy  A production deploy with two approvals (5 steps)');
+    expect(list).toContain('incident');
+  });
+
   let backupId = '';
 
   it('waits until the backup job has finished, and shows the reason with its entities unescaped', async () => {

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { stripTypeScriptTypes } from 'node:module';
 import { readBody, send } from '../slack/http-io.ts';
+import { clockRoute } from '../slack/clock-control.ts';
+import { scenesRoute } from '../slack/scenes-control.ts';
 import type { SlackSimulator } from '../slack/simulator.ts';
 import { closeNow, listenOn } from '../loopback.ts';
 import { ACTION_NAMES, runAction, type ActionName } from './actions.ts';
@@ -78,6 +80,7 @@ export class ConsoleServer {
       if (req.method === 'GET' && path === '/state') return send(res, 200, JSON.parse(this.#state()) as object);
       if (req.method === 'GET' && STATIC[path]) return await serveFile(res, STATIC[path]);
       if (req.method === 'GET' && /^\/web\/[a-z-]+\.ts$/.test(path)) return await serveScript(res, path.slice(5));
+      if (path === '/clock' || path.startsWith('/scenes')) return await this.#sandbox(req, path, res);
       const action = path.replace(/^\/api\//, '') as ActionName;
       if (req.method === 'POST' && path.startsWith('/api/') && ACTION_NAMES.includes(action))
         return await this.#act(action, await readBody(req), res);
@@ -85,6 +88,16 @@ export class ConsoleServer {
     } catch (error) {
       send(res, 500, { ok: false, error: String(error) });
     }
+  }
+
+  // The sandbox's own controls, the simulator's /_sim/clock and /_sim/scenes answered here for the page.
+  async #sandbox(req: IncomingMessage, path: string, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const body = await readBody(req);
+    if (path === '/clock') clockRoute(this.#sim.clock, method, body, res);
+    else scenesRoute(this.#sim.scenes, method, path.split('/')[2] || undefined, res);
+    this.#lastPushed = '';
+    this.#push();
   }
 
   #subscribe(req: IncomingMessage, res: ServerResponse): void {

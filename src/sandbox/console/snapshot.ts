@@ -44,5 +44,8 @@ export function consoleState(sim: SlackSimulator, modals: ModalTracker): Console
       .filter((message) => !message.replaced)
       .map(({ ts, channel, user, text, blocks }) => ({ ts, channel, user, text, blocks })),
     modals: modals.visible(),
+    ...(sim.clock ? { clock: { offsetMs: sim.clock.offsetMs } } : {}),
+    scenes: sim.scenes?.list() ?? [],
+    ...(sim.scenes?.current ? { scene: sim.scenes.current } : {}),
   };
 }

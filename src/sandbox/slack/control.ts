@@ -4,6 +4,8 @@ import type { SimulatorSurface } from './surface.ts';
 import type { SimUser, Workspace } from './workspace.ts';
 import { send } from './http-io.ts';
 import { clockRoute } from './clock-control.ts';
+import { scenesRoute } from './scenes-control.ts';
+import { submitLatest } from './submit-view.ts';
 
 // HTTP endpoints beside the Web API: response_url targets, and the control surface that
 // `npm run slack` uses to drive a running sandbox.
@@ -23,6 +25,7 @@ export async function controlRoutes(
     return send(res, 200, { calls: sim.callsSince(Number(url.searchParams.get('after') ?? 0)), lastSeq: sim.lastSeq });
   if (route === 'drive' && req.method === 'POST') return drive(sim, driver, body, res);
   if (route === 'clock') return clockRoute(sim.clock, req.method ?? 'GET', body, res);
+  if (route === 'scenes') return scenesRoute(sim.scenes, req.method ?? 'GET', id, res);
   if (route === 'job' && id && req.method === 'GET') {
     if (!sim.jobState) return send(res, 404, { ok: false, error: "this simulator cannot see the bot's jobs" });
     return send(res, 200, { ok: true, state: (await sim.jobState(id)) ?? 'unknown' });
@@ -144,46 +147,6 @@ type DriveRequest =
   | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean }
   | { kind: 'say'; as: string; channel: string; text: string }
   | { kind: 'submit'; as: string; callbackId: string; fields: Record<string, string> };
-
-type ViewBlock = { block_id?: string; element?: { type?: string } };
-
-// Submits the form the bot opened most recently with this callback_id, filling its inputs from
-// `fields` (block_id → text; a select takes the option's value, a multi-select a comma list).
-async function submitLatest(
-  sim: SimulatorSurface,
-  driver: SlackDriver,
-  request: { as: string; callbackId: string; fields: Record<string, string> },
-) {
-  const opened = [...sim.workspace.views]
-    .reverse()
-    .map((entry) => entry.view as { callback_id?: string; private_metadata?: string; blocks?: ViewBlock[] })
-    .find((view) => view.callback_id === request.callbackId);
-  if (!opened) throw new Error(`no form ${request.callbackId} was opened; press its button first`);
-  const values: Record<string, Record<string, unknown>> = {};
-  for (const block of opened.blocks ?? []) {
-    const given = block.block_id ? request.fields[block.block_id] : undefined;
-    if (!block.block_id || given === undefined) continue;
-    const type = block.element?.type ?? 'plain_text_input';
-    const value =
-      type === 'static_select'
-        ? { type, selected_option: { value: given } }
-        : type === 'multi_static_select'
-          ? {
-              type,
-              selected_options: given
-                .split(',')
-                .filter(Boolean)
-                .map((item) => ({ value: item.trim() })),
-            }
-          : { type, value: given };
-    values[block.block_id] = { value };
-  }
-  return driver.submitView(request.as, {
-    callbackId: request.callbackId,
-    ...(opened.private_metadata ? { privateMetadata: opened.private_metadata } : {}),
-    values,
-  });
-}
 
 async function drive(
   sim: SimulatorSurface,

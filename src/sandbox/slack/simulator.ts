@@ -13,6 +13,7 @@ import { readBody, send } from './http-io.ts';
 import { closeNow, listenOn } from '../loopback.ts';
 import type { OffsetClock } from '../../core/clock.ts';
 import type { RecordedCall, SimulatorSurface } from './surface.ts';
+import type { ScenePlayer } from '../scenes/types.ts';
 
 const METHODS: Record<string, Method> = { ...miscMethods, ...chatMethods, ...conversationMethods };
 
@@ -36,6 +37,7 @@ export class SlackSimulator implements SimulatorSurface {
   readonly clock: OffsetClock | undefined;
   jobState: ((jobId: string) => Promise<string | undefined>) | undefined;
   driver: SlackDriver | undefined;
+  scenes: ScenePlayer | undefined;
   #socketMode: SocketModeServer | undefined;
   #server: Server | undefined;
   #url = '';

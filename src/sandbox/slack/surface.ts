@@ -1,4 +1,5 @@
 import type { OffsetClock } from '../../core/clock.ts';
+import type { ScenePlayer } from '../scenes/types.ts';
 import type { MethodArgs, MethodResult } from './methods/common.ts';
 import type { SocketModeServer } from './socket-mode.ts';
 import type { Workspace } from './workspace.ts';
@@ -25,6 +26,8 @@ export interface SimulatorSurface {
   readonly clock: OffsetClock | undefined;
   // Where a job the bot named stands, when the sandbox tells the simulator how to ask (GET /_sim/job/<id>).
   readonly jobState: ((jobId: string) => Promise<string | undefined>) | undefined;
+  // The scenes the sandbox plays (GET/POST /_sim/scenes), when it set a runner up.
+  readonly scenes: ScenePlayer | undefined;
   callsSince(seq: number): RecordedCall[];
   record(
     method: string,

@@ -2,6 +2,7 @@ import { el, renderBlocks, type Confirm, type RenderContext } from './blocks.ts'
 import { emoji, mrkdwn, unescapeEntities } from './mrkdwn.ts';
 import { renderModal } from './modal.ts';
 import { confirmDialog } from './confirm.ts';
+import { renderControls, wireControls } from './controls.ts';
 import type { ConsoleEphemeral, ConsoleMessage, ConsoleState } from './types.ts';
 
 // The page: a Slack-like client over the simulator's workspace, redrawn from each state the
@@ -64,6 +65,7 @@ function render(): void {
   renderMessages();
   renderThread();
   renderModalLayer();
+  renderControls(state);
 }
 
 function renderPeople(): void {
@@ -269,6 +271,7 @@ function wire(): void {
     view.thread = '';
     renderThread();
   });
+  wireControls(showError);
   const events = new EventSource('/events');
   events.addEventListener('state', (event) => {
     state = JSON.parse((event as MessageEvent<string>).data) as ConsoleState;

@@ -39,4 +39,15 @@ export type ConsoleState = {
   messages: ConsoleMessage[];
   ephemerals: ConsoleEphemeral[];
   modals: ConsoleModal[];
+  // The sandbox's clock as an offset from real time (the page ticks it), undefined without one.
+  clock?: { offsetMs: number };
+  // The scenes the sandbox plays, and the one playing (or played last) with its narration.
+  scenes: { name: string; title: string; steps: number }[];
+  scene?: {
+    name: string;
+    title: string;
+    state: 'playing' | 'finished' | 'stopped';
+    lines: { step: number; of: number; say: string }[];
+    error?: string;
+  };
 };
