@@ -74,7 +74,12 @@ describe('a production --dry-run during a freeze', () => {
       /Now: blocked by the freeze "launch-week" until \d{4}-\d\d-\d\d \d\d:\d\d UTC: needs --break-glass/,
     );
     expect(currentImage(stack)).toBe(`${IMAGE}:1.0.0`);
-    const rows = await auditRows(stack, "action = 'deploy.dry-run'");
+    // The preview's row is written beside the answer, not before it: wait for it rather than race it.
+    const rows = await eventually(async () => {
+      const found = await auditRows(stack, "action = 'deploy.dry-run'");
+      expect(found).toHaveLength(1);
+      return found;
+    });
     expect(rows.map((row) => (row.details as { verdict: string }).verdict)).toEqual([
       expect.stringContaining('blocked by the freeze "launch-week"'),
     ]);
@@ -136,7 +141,7 @@ describe('a production --dry-run outside a freeze', () => {
     expect(reply).toContain('Dry run: rollback checkout');
     expect(reply).toContain('Now: would run now');
     expect(currentImage(stack, 'staging')).toBe(`${IMAGE}:1.1.0`);
-    expect((await auditRows(stack, "action = 'rollback.dry-run'")).length).toBe(1);
+    await eventually(async () => expect(await auditRows(stack, "action = 'rollback.dry-run'")).toHaveLength(1));
   });
 });
 
