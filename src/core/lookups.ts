@@ -87,9 +87,24 @@ export function eventsOfService(
     ['ReplicaSet', new Set(sets.filter((set) => set.owner && deployments.includes(set.owner)).map((set) => set.name))],
     ['Pod', new Set(pods.map((pod) => pod.name))],
   ]);
-  return events
-    .filter((event) => names.get(event.kind)?.has(event.name) ?? false)
-    .sort((a, b) => (b.at?.getTime() ?? 0) - (a.at?.getTime() ?? 0));
+  const mine = events.filter((event) => names.get(event.kind)?.has(event.name) ?? false);
+  return repeatsFolded(mine).sort((a, b) => (b.at?.getTime() ?? 0) - (a.at?.getTime() ?? 0));
+}
+
+// The same event about the same object, said again and again (a back-off), is one line with its count
+// and newest time, as \`kubectl describe\` shows it.
+function repeatsFolded(events: LookedEvent[]): LookedEvent[] {
+  const folded = new Map<string, LookedEvent>();
+  for (const event of events) {
+    const key = JSON.stringify([event.type, event.kind, event.name, event.reason, event.message]);
+    const seen = folded.get(key);
+    if (!seen) folded.set(key, { ...event });
+    else {
+      seen.count += event.count;
+      if ((event.at?.getTime() ?? 0) > (seen.at?.getTime() ?? 0)) seen.at = event.at;
+    }
+  }
+  return [...folded.values()];
 }
 
 // Whose log to show when none is named: a pod with a problem (that is why people look), else the

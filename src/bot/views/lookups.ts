@@ -97,7 +97,8 @@ export function logsView(where: Where, shown: LogsShown): View {
     return view(text, [section(text), context(...notes)]);
   }
   const block = `\`\`\`${shown.lines.join('\n')}\`\`\``;
-  return view(`${title}\n${block}`, [section(title), section(block), context(...notes)]);
+  // The notification text leaves the lines out: a preview is no place for a log.
+  return view(`${title}\n${notes.join(' ')}`, [section(title), section(block), context(...notes)]);
 }
 
 export function slowClusterView(env: string): View {
