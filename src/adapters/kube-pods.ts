@@ -66,7 +66,7 @@ export async function readPodHealth(
   return pods.map((pod) => toHealth(pod, events.get(pod.metadata.name) ?? []));
 }
 
-type Warning = { reason: string; message: string };
+export type Warning = { reason: string; message: string };
 
 async function warningsByPod(core: CoreV1Api, namespace: string): Promise<Map<string, Warning[]>> {
   const byPod = new Map<string, Warning[]>();
@@ -79,6 +79,15 @@ async function warningsByPod(core: CoreV1Api, namespace: string): Promise<Map<st
     byPod.set(pod, list);
   }
   return byPod;
+}
+
+// One pod as read by a list elsewhere (the look-ups), parsed and judged as readPodHealth's are.
+export function podHealthOf(raw: unknown, warnings: Warning[]): PodHealth {
+  return toHealth(podSchema.parse(raw), warnings);
+}
+
+export async function warningsIn(core: CoreV1Api, namespace: string): Promise<Map<string, Warning[]>> {
+  return warningsByPod(core, namespace);
 }
 
 function isReady(pod: Pod): boolean {

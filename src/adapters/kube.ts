@@ -11,6 +11,8 @@ import {
 import { z } from 'zod';
 import type { PodHealth } from '../core/pod-health.ts';
 import type { DeploymentState, PodTemplate } from '../core/rollout.ts';
+import type { LookedEvent, LookedPod, OwnedSet } from '../core/lookups.ts';
+import { listEvents, listPods, listSetOwners, readPodLog, type LogQuery } from './kube-lookups.ts';
 import { labelSelector, readPodHealth } from './kube-pods.ts';
 
 // Everything ops-bot asks of Kubernetes, in our words. Answers are parsed (zod) into the small shapes
@@ -418,6 +420,32 @@ export class KubeCluster {
       return await readPodHealth(this.#core, namespace, labels);
     } catch (error) {
       throw toKubeError(error, `read pods in ${namespace}`);
+    }
+  }
+
+  // The look-ups (/ops pods, events, logs): a namespace's pods, ReplicaSet owners and events, one pod's log.
+  async lookPods(namespace: string): Promise<{ pods: LookedPod[]; sets: OwnedSet[] }> {
+    try {
+      const [pods, sets] = await Promise.all([listPods(this.#core, namespace), listSetOwners(this.#apps, namespace)]);
+      return { pods, sets };
+    } catch (error) {
+      throw toKubeError(error, `list pods in ${namespace}`);
+    }
+  }
+
+  async lookEvents(namespace: string): Promise<LookedEvent[]> {
+    try {
+      return await listEvents(this.#core, namespace);
+    } catch (error) {
+      throw toKubeError(error, `list events in ${namespace}`);
+    }
+  }
+
+  async podLog(namespace: string, pod: string, query: LogQuery): Promise<string> {
+    try {
+      return await readPodLog(this.#core, namespace, pod, query);
+    } catch (error) {
+      throw toKubeError(error, `read the log of ${namespace}/${pod}`);
     }
   }
 

@@ -31,6 +31,7 @@ const usergroupList = z.object({
 });
 const usergroupMembers = z.object({ users: z.array(z.string()).default([]) });
 const permalinkAnswer = z.object({ permalink: z.string() });
+const openedChannel = z.object({ channel: z.object({ id: z.string() }) });
 const uploadTarget = z.object({ upload_url: z.url(), file_id: z.string() });
 
 export function slackLogger(logger: Logger): SlackLogger {
@@ -197,6 +198,11 @@ export class SlackGateway {
   async permalink(ref: MessageRef): Promise<string> {
     return permalinkAnswer.parse(await this.call('chat.getPermalink', { channel: ref.channel, message_ts: ref.ts }))
       .permalink;
+  }
+
+  // The bot's direct-message channel with one person (files are shared to a channel id, not a user id).
+  async openDirectMessage(user: string): Promise<string> {
+    return openedChannel.parse(await this.call('conversations.open', { users: user })).channel.id;
   }
 
   // files.uploadV2's three steps: ask for an upload URL, send the bytes, share the file in a channel.

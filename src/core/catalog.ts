@@ -262,6 +262,23 @@ const rolesSchema = z.strictObject(
   >,
 );
 
+// (added, issue 18) Patterns whose matches /ops logs and /ops events blank out before Slack sees them.
+// Each must compile as a JavaScript regular expression; it is applied globally, case-sensitively.
+const redactPattern = z
+  .string()
+  .min(1)
+  .refine(
+    (pattern) => {
+      try {
+        new RegExp(pattern, 'g');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected a regular expression (JavaScript syntax), e.g. "password=\\S+"' },
+  );
+
 const DEFAULT_MUTABLE_TAGS = ['latest', 'main', 'master', 'stable'] as const;
 
 // Words of the command grammar cannot be names: "/deploy history checkout production" must stay unambiguous.
@@ -279,6 +296,7 @@ export const catalogSchema = z
     backups: z.strictObject({ reportChannel: channel.optional() }).default({}),
     // Tags that name a different image from one day to the next: refused unless a service allows them.
     mutableTags: z.array(z.string().min(1)).default([...DEFAULT_MUTABLE_TAGS]),
+    redact: z.array(redactPattern).default([]),
     incidents: incidentsSchema.default({
       oncall: [],
       archiveAfter: 7 * 86_400_000,

@@ -13,12 +13,13 @@ import type { CommandHandler } from './command-intake.ts';
 import type { HandlerDeps } from './deps.ts';
 import { cancelJob } from './cancel.ts';
 import { nextScheduled } from './next-backups.ts';
+import { opsLookup } from './lookups.ts';
 import { opsHistory } from './ops-history.ts';
 import { opsStats } from './ops-stats.ts';
 import { withQueue } from './queue-errors.ts';
 import { withRequestStates } from './request-states.ts';
 
-// /ops: help, whoami, status, history, stats, audit, freeze, cancel.
+// /ops: help, whoami, status, history, stats, audit, freeze, cancel, and the look-ups pods, events, logs.
 export function opsCommand(deps: HandlerDeps): CommandHandler {
   return async (turn) => {
     const { request } = turn;
@@ -55,6 +56,10 @@ export function opsCommand(deps: HandlerDeps): CommandHandler {
         return opsStats(deps, request, turn.deadline);
       case 'audit':
         return auditView(await auditRows(deps, request), request.filter, request.sinceMs, AUDIT_LINES);
+      case 'pods':
+      case 'events':
+      case 'logs':
+        return opsLookup(deps, turn, request);
     }
   };
 }

@@ -145,3 +145,35 @@ describe('the Kubernetes simulator through client-node', () => {
     await eventually(() => expect(ended).toBe(true));
   });
 });
+
+describe('pod logs through client-node', () => {
+  it('reads the tail of a pod log, honouring tailLines, sinceSeconds and limitBytes', async () => {
+    await settled('checkout');
+    const { pods } = await cluster.lookPods('shop');
+    const name = pods.find((pod) => pod.ready)!.name;
+    const tail = await cluster.podLog('shop', name, { container: 'app', tailLines: 7, limitBytes: 1_000_000 });
+    expect(tail.trimEnd().split('\n')).toHaveLength(7);
+    const recent = await cluster.podLog('shop', name, {
+      container: 'app',
+      tailLines: 500,
+      sinceSeconds: 60,
+      limitBytes: 1_000_000,
+    });
+    // A line every 6 s: a minute holds 10 of them, not the hour before it.
+    expect(recent.trimEnd().split('\n').length).toBeLessThanOrEqual(11);
+    const clipped = await cluster.podLog('shop', name, { container: 'app', tailLines: 500, limitBytes: 100 });
+    expect(Buffer.byteLength(clipped)).toBeLessThanOrEqual(100);
+    const request = sim.requests.filter((entry) => entry.path.endsWith('/log')).at(0)!;
+    expect(request).toMatchObject({ method: 'GET', status: 200, query: { container: 'app', tailLines: '7' } });
+  });
+
+  it("answers 400 for a container that is not the pod's, and 404 for a pod that does not exist", async () => {
+    const { pods } = await cluster.lookPods('shop');
+    const name = pods[0]!.name;
+    const query = { container: 'nope', tailLines: 5, limitBytes: 1_000 };
+    await expect(cluster.podLog('shop', name, query)).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(cluster.podLog('shop', 'no-such-pod', { ...query, container: 'app' })).rejects.toMatchObject({
+      kind: 'not_found',
+    });
+  });
+});

@@ -91,7 +91,20 @@ export const KUBE_FLOWS: Flow[] = [
   },
   { name: 'blue-green deploy', run: (stack, n) => deploy(stack, 'storefront', `3.${n}.0`) },
   { name: 'canary deploy', run: (stack, n) => deploy(stack, 'search', `2.${n}.0`) },
+  { name: 'look-ups (pods, events, logs)', run: (stack) => lookups(stack) },
 ];
+
+// /ops pods, events and logs of checkout: 'failed' when any answer is Kubernetes refusing ops-bot.
+const KUBE_REFUSED = /Kubernetes refused|forbidden|did not accept/i;
+
+async function lookups(stack: Stack): Promise<Outcome> {
+  for (const line of ['/ops pods checkout staging', '/ops events checkout staging', '/ops logs checkout staging']) {
+    const answer = text(await stack.slack.command('bob', line));
+    if (process.env.LEAST_PRIVILEGE_DEBUG) process.stderr.write(`${line} → ${answer.slice(0, 200)}\n`);
+    if (KUBE_REFUSED.test(answer) || !answer.includes('checkout')) return settled(stack, 'failed');
+  }
+  return settled(stack, 'ok');
+}
 
 const idOf = (message: string) => /([a-z]+-\d{8}-\d{6}-[0-9a-f]{6})/.exec(message)?.[1];
 

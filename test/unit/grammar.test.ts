@@ -174,6 +174,32 @@ describe('/incident', () => {
 });
 
 describe('/ops', () => {
+  it('reads the look-ups: pods, events and logs with their bounded flags', () => {
+    expect(parseCommand('/ops', 'pods checkout Production')).toEqual({
+      command: 'ops',
+      sub: 'pods',
+      service: 'checkout',
+      env: 'production',
+    });
+    expect(parseCommand('/ops', 'events checkout staging')).toMatchObject({ sub: 'events', service: 'checkout' });
+    expect(parseCommand('/ops', 'logs checkout staging')).toEqual({
+      command: 'ops',
+      sub: 'logs',
+      service: 'checkout',
+      env: 'staging',
+      tail: 100,
+    });
+    expect(parseCommand('/ops', 'logs checkout staging --pod checkout-7d9f-x2 --since 10m --tail 500')).toMatchObject({
+      pod: 'checkout-7d9f-x2',
+      sinceMs: 600_000,
+      tail: 500,
+    });
+    expect(() => parseCommand('/ops', 'logs checkout staging --tail 0')).toThrow('must be at least 1');
+    expect(() => parseCommand('/ops', 'logs checkout staging --since 25h')).toThrow('goes back at most 24h');
+    expect(() => parseCommand('/ops', 'pods checkout')).toThrow('Which service and environment?');
+    expect(() => parseCommand('/ops', 'pods checkout staging --tail 5')).toThrow('takes no flags');
+  });
+
   it('reads every subcommand', () => {
     expect(parseCommand('/ops', '')).toEqual({ command: 'ops', sub: 'help' });
     expect(parseCommand('/ops', 'help deploy')).toEqual({ command: 'ops', sub: 'help', topic: 'deploy' });
@@ -256,7 +282,7 @@ describe('/ops', () => {
   it('names an unknown subcommand and shows usage', () => {
     const error = refusal('/ops', 'frobnicate now');
     expect(error.message).toBe(
-      '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, stats, audit, freeze, cancel).',
+      '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, stats, audit, freeze, cancel, pods, events, logs).',
     );
     expect(error.hint).toContain('/ops whoami');
   });

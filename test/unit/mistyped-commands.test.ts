@@ -170,6 +170,14 @@ const MISTYPED: [line: string, blames: string, suggests: string, reply: string][
   ['/ops histroy', 'histroy', 'history', '`histroy` is not a /ops subcommand. Did you mean `history`?'],
   ['/ops stauts', 'stauts', 'status', '`stauts` is not a /ops subcommand. Did you mean `status`?'],
   ['/ops stat', 'stat', 'stats', '`stat` is not a /ops subcommand. Did you mean `stats`?'],
+  ['/ops pod checkout staging', 'pod', 'pods', '`pod` is not a /ops subcommand. Did you mean `pods`?'],
+  ['/ops evnets checkout staging', 'evnets', 'events', '`evnets` is not a /ops subcommand. Did you mean `events`?'],
+  [
+    '/ops logs checkout staging --tial 5',
+    '--tial',
+    '--tail',
+    '`--tial` is not a flag /ops knows. Did you mean `--tail`?',
+  ],
   [
     '/ops history chekout',
     'chekout',
@@ -248,7 +256,7 @@ const MISTYPED: [line: string, blames: string, suggests: string, reply: string][
     '/ops frobnicate',
     'frobnicate',
     '',
-    '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, stats, audit, freeze, cancel).',
+    '`frobnicate` is not a /ops subcommand (try help, whoami, status, history, stats, audit, freeze, cancel, pods, events, logs).',
   ],
   [
     '/backup verify ledger-20261123-071500-a1b2c3 --paln',

@@ -28,7 +28,7 @@ const ROLLING = `  checkout: { namespace: shop, deployment: checkout, container:
   ledger: { namespace: money, deployment: ledger, container: app, image: r.example/l, environments: [staging] }`;
 
 describe('Roles from the catalog', () => {
-  it('gives a rolling-only namespace reads and patch on its Deployments by name, and no create, delete or services', () => {
+  it('gives a rolling-only namespace reads, patch on its Deployments by name, pod logs, and no create, delete or services', () => {
     const byContext = rulesByContext(catalog(ROLLING));
     expect(byContext.get('staging')!.map((entry) => entry.namespace)).toEqual(['money', 'shop']);
     expect(byContext.get('prod')!.map((entry) => entry.namespace)).toEqual(['shop']);
@@ -42,7 +42,12 @@ describe('Roles from the catalog', () => {
       { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+      // /ops logs: pod names are generated, so no resourceNames can narrow it.
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     ]);
+    expect(byContext.get('prod')![0]!.rules.find((rule) => rule.resources.includes('pods/log'))).not.toHaveProperty(
+      'resourceNames',
+    );
   });
 
   it('adds create for blue-green and canary, delete of the canary only, and the blue-green Service', () => {

@@ -1,4 +1,5 @@
 import type { Catalog, CatalogService } from '../../core/catalog.ts';
+import { serviceDeployments } from '../../core/lookups.ts';
 
 // What ops-bot's code asks of the Kubernetes API (src/adapters/kube.ts, kube-pods.ts), per namespace:
 // every rule here is a call some job or handler makes, and nothing else. See docs/decisions/0026.
@@ -14,12 +15,7 @@ export type NamespaceRules = { namespace: string; rules: PolicyRule[] };
 
 // The Deployments a service's code reads, patches and watches, by strategy. The catalog's own
 // `deployment` is always there: readiness and /deploy history read it even for blue-green.
-function deploymentsOf(service: CatalogService): string[] {
-  if (service.strategy === 'bluegreen')
-    return [service.deployment, `${service.deployment}-blue`, `${service.deployment}-green`];
-  if (service.strategy === 'canary') return [service.deployment, `${service.deployment}-canary`];
-  return [service.deployment];
-}
+const deploymentsOf = serviceDeployments;
 
 const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
 
@@ -51,6 +47,9 @@ export function rulesFor(services: CatalogService[]): PolicyRule[] {
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
     { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+    // /ops logs. resourceNames cannot narrow it: pod names are generated (a ReplicaSet's hash and a
+    // random suffix), so no catalog knows them; the handler only asks for pods the service owns.
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   );
   if (bluegreen.length > 0)
     rules.push({

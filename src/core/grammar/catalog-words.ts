@@ -71,6 +71,10 @@ export function checkCatalogWords(request: CommandRequest, words: Vocabulary): v
       if ((request.sub === 'history' || request.sub === 'stats') && request.scope !== undefined)
         checkScope(words, request.scope, request.sub);
       if (request.sub === 'freeze' && request.env !== undefined) checkEnvironment(words, request.env);
+      if (request.sub === 'pods' || request.sub === 'events' || request.sub === 'logs') {
+        checkService(words, request.service);
+        checkEnvironment(words, request.env);
+      }
       return;
     default:
       return;

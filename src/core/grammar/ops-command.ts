@@ -4,7 +4,7 @@ import { expectCount, read, readFlag, subcommandOf, unknownSubcommand } from './
 import type { OpsRequest } from './requests.ts';
 import type { Token } from './tokenize.ts';
 import { COMMAND_NAMES, isCommandName } from './usage.ts';
-import { catalogNameValue, jobIdValue, ledgerSinceValue, sinceValue } from './values.ts';
+import { catalogNameValue, jobIdValue, ledgerSinceValue, podNameValue, sinceValue, tailValue } from './values.ts';
 
 const DEFAULT_AUDIT_SINCE_MS = 7 * 86_400_000;
 const DEFAULT_HISTORY_SINCE_MS = 86_400_000;
@@ -12,7 +12,23 @@ const DEFAULT_STATS_SINCE_MS = 30 * 86_400_000;
 // The ledger keeps everything, but an answer in a Slack message is for the recent past.
 const MAX_LEDGER_SINCE_MS = 90 * 86_400_000;
 
-const OPS_SUBCOMMANDS = ['help', 'whoami', 'status', 'history', 'stats', 'audit', 'freeze', 'cancel'];
+// Logs are for the last moments before a question, not an archive: a day at most, 100 lines unless asked.
+const MAX_LOGS_SINCE_MS = 86_400_000;
+const DEFAULT_LOG_TAIL = 100;
+
+const OPS_SUBCOMMANDS = [
+  'help',
+  'whoami',
+  'status',
+  'history',
+  'stats',
+  'audit',
+  'freeze',
+  'cancel',
+  'pods',
+  'events',
+  'logs',
+];
 
 function noFlags(args: Arguments, sub: string | undefined, allowed: string[] = []): void {
   const given = [...args.flags.keys()].filter((flag) => !allowed.includes(flag));
@@ -88,8 +104,41 @@ function opsCancel(args: Arguments): OpsRequest {
   return { command: 'ops', sub: 'cancel', jobId, leave: args.flags.has('leave') };
 }
 
+// pods, events and logs all look at one service in one environment.
+function lookupTarget(args: Arguments, sub: 'pods' | 'events' | 'logs'): { service: string; env: string } {
+  const [service, env] = expectCount(
+    'ops',
+    args,
+    1,
+    2,
+    2,
+    `Which service and environment? e.g. \`/ops ${sub} checkout production\`.`,
+  );
+  return {
+    service: read('ops', catalogNameValue('service'), service!.text, 'Service'),
+    env: read('ops', catalogNameValue('environment'), env!.text, 'Environment'),
+  };
+}
+
+function opsLogs(args: Arguments): OpsRequest {
+  const target = lookupTarget(args, 'logs');
+  const sinceMs = readFlag('ops', args, 'since', sinceValue);
+  if (sinceMs !== undefined && sinceMs > MAX_LOGS_SINCE_MS)
+    throw usageError('ops', '`/ops logs --since` goes back at most 24h.', 'invalid_value');
+  const pod = readFlag('ops', args, 'pod', podNameValue);
+  const tail = readFlag('ops', args, 'tail', tailValue) ?? DEFAULT_LOG_TAIL;
+  return {
+    command: 'ops',
+    sub: 'logs',
+    ...target,
+    ...(pod === undefined ? {} : { pod }),
+    ...(sinceMs === undefined ? {} : { sinceMs }),
+    tail,
+  };
+}
+
 export function parseOps(text: string): OpsRequest {
-  const args = parseArguments('ops', text, { since: 'value', leave: 'switch' });
+  const args = parseArguments('ops', text, { since: 'value', leave: 'switch', pod: 'value', tail: 'value' });
   const sub = subcommandOf(args);
   switch (sub) {
     case undefined:
@@ -118,6 +167,13 @@ export function parseOps(text: string): OpsRequest {
     case 'cancel':
       noFlags(args, sub, ['leave']);
       return opsCancel(args);
+    case 'pods':
+    case 'events':
+      noFlags(args, sub);
+      return { command: 'ops', sub, ...lookupTarget(args, sub) };
+    case 'logs':
+      noFlags(args, sub, ['pod', 'since', 'tail']);
+      return opsLogs(args);
     default:
       return unknownSubcommand('ops', sub, OPS_SUBCOMMANDS);
   }

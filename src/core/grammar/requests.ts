@@ -11,7 +11,9 @@ export type OpsRequest =
   | { command: 'ops'; sub: 'stats'; scope?: string; sinceMs: number }
   | { command: 'ops'; sub: 'audit'; filter?: string; sinceMs: number }
   | { command: 'ops'; sub: 'freeze'; env?: string }
-  | { command: 'ops'; sub: 'cancel'; jobId: string; leave: boolean };
+  | { command: 'ops'; sub: 'cancel'; jobId: string; leave: boolean }
+  | { command: 'ops'; sub: 'pods' | 'events'; service: string; env: string }
+  | { command: 'ops'; sub: 'logs'; service: string; env: string; pod?: string; sinceMs?: number; tail: number };
 
 export type DeployRequest =
   | {

@@ -101,6 +101,21 @@ export const USAGE: Record<CommandName, UsageLine[]> = {
       example: '/ops cancel deploy-3f9a2c71d0e4b5a6',
       what: 'cancel a queued, waiting or running job; a running deploy or rollback is put back, unless --leave',
     },
+    {
+      syntax: '/ops pods <service> <env>',
+      example: '/ops pods checkout production',
+      what: "the service's pods: ready, restarts, age, image and the problem ops-bot sees",
+    },
+    {
+      syntax: '/ops events <service> <env>',
+      example: '/ops events checkout production',
+      what: "recent Kubernetes events of the service's Deployment, ReplicaSets and pods, newest first",
+    },
+    {
+      syntax: '/ops logs <service> <env> [--pod p] [--since 10m] [--tail 100]',
+      example: '/ops logs checkout production --since 10m',
+      what: 'the last log lines of one pod (the failing one, else the newest ready one), redacted',
+    },
   ],
 };
 

@@ -72,6 +72,20 @@ export const sinceValue = durationValue('30m, 12h or 7d');
 // The release ledger's reads go back at most 90 days; the example says so before a second try has to.
 export const ledgerSinceValue = durationValue('12h, 7d or 30d (at most 90d)');
 
+// A pod's name as Kubernetes writes it (a DNS subdomain): the look-ups only compare it with the service's pods.
+export const podNameValue = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, { error: 'is not a pod name: lowercase letters, digits, "-" and "."' })
+  .max(253, { error: 'is too long for a pod name (at most 253 characters)' });
+
+// How many log lines /ops logs shows: bounded so one answer stays one message and one file.
+export const MAX_LOG_TAIL = 500;
+export const tailValue = z.coerce
+  .number({ error: 'is not a number' })
+  .int({ error: 'is not a whole number' })
+  .min(1, { error: 'must be at least 1' })
+  .max(MAX_LOG_TAIL, { error: `must be at most ${MAX_LOG_TAIL}` });
+
 export const revisionOrVersionValue = z
   .string()
   .transform((text, context): { revision: number } | { version: string } => {

@@ -261,7 +261,7 @@ export class DeploymentController {
   #createPod(rs: KubeObject): void {
     const template = (rs.spec as Spec).template ?? {};
     const containers = template.spec?.containers ?? [];
-    const failure = containers.map((container) => this.#failureOf(container.image)).find((mode) => mode !== undefined);
+    const failure = containers.map((container) => this.failureOf(container.image)).find((mode) => mode !== undefined);
     const pod = this.#store.create({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -312,7 +312,8 @@ export class DeploymentController {
     if (deploymentName) this.reconcile(pod.metadata.namespace, deploymentName);
   }
 
-  #failureOf(image: string): FailureMode | undefined {
+  // The failing-tag mode an image runs in, if any (the pod-log route writes its lines by it too).
+  failureOf(image: string): FailureMode | undefined {
     return this.#failures.find((failure) => failure.pattern.test(image))?.mode;
   }
 

@@ -17,6 +17,7 @@ import {
   type Verb,
 } from './routes.ts';
 import { discoveryAt } from './discovery.ts';
+import { podLog } from './pod-logs.ts';
 import { forbidden, notFound, status } from './status.ts';
 import { ObjectStore, matchesQuery, type KubeObject, type WatchEvent } from './store.ts';
 import { asTable, wantsTable } from './tables.ts';
@@ -54,6 +55,9 @@ export type DeploymentSeed = {
   revisionHistoryLimit?: number;
   progressDeadlineSeconds?: number;
 };
+
+const LOG_PATH = /^\/api\/v1\/namespaces\/([a-z0-9-]+)\/pods\/([a-z0-9.-]+)\/log$/;
+const POD: Resource = { kind: 'Pod', apiVersion: 'v1', group: '' };
 
 // A Kubernetes API server on loopback for the resources ops-bot uses, with a deployment controller
 // behind it. The real @kubernetes/client-node reaches it through an ordinary kubeconfig.
@@ -189,6 +193,8 @@ export class KubeSimulator {
       return reply(401, status(401, 'Unauthorized', 'Unauthorized'));
     const discovery = req.method === 'GET' ? discoveryAt(url.pathname, url.host) : undefined;
     if (discovery) return reply(200, discovery);
+    const logOf = LOG_PATH.exec(url.pathname);
+    if (logOf && req.method === 'GET') return this.#log(logOf[1]!, logOf[2]!, query, res, record);
     const target = targetOf(url.pathname);
     if (!target) return reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const verb = verbOf(req.method, target.name, query);
@@ -208,6 +214,39 @@ export class KubeSimulator {
     }
     const call: ApiCall = { ...target, query, contentType, body, reply };
     this.#answer(verb, call, req.method);
+  }
+
+  // GET …/pods/<name>/log: authorized as `get` on the `pods/log` subresource, answered as text/plain.
+  #log(
+    namespace: string,
+    name: string,
+    query: Record<string, string>,
+    res: ServerResponse,
+    record: (code: number) => void,
+  ): void {
+    const target = { resource: POD, plural: 'pods/log', namespace, name };
+    const refuse = (body: unknown, code: number) => {
+      record(code);
+      send(res, code, body);
+    };
+    if (isDenied(this.#denied, 'get', target)) return refuse(forbidden('get', 'pods/log', '', namespace, name), 403);
+    const refusal = this.authorizer?.refusal('get', target, query);
+    if (refusal) return refuse(refusal, 403);
+    const pod = this.store.get('Pod', namespace, name);
+    if (!pod) return refuse(notFound('pods', '', name), 404);
+    const container = pod.spec?.containers as { image: string }[] | undefined;
+    const mode = this.controller.failureOf(container?.[0]?.image ?? '');
+    const numbers = (key: string) => (query[key] !== undefined ? { [key]: Number(query[key]) } : {});
+    const answer = podLog(
+      pod,
+      mode,
+      { ...numbers('sinceSeconds'), ...numbers('tailLines'), ...numbers('limitBytes'), container: query.container },
+      Date.now(),
+    );
+    if (answer.code !== 200) return refuse(answer.body, answer.code);
+    record(200);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(answer.text);
   }
 
   #answer(verb: Verb, call: ApiCall, method: string | undefined): void {

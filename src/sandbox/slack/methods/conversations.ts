@@ -48,6 +48,13 @@ export const conversationMethods: Record<string, Method> = {
     channel.members.add(workspace.botUserId);
     return { channel: channelJson(channel) };
   },
+  // One user: the bot's direct-message channel with them, made on first use (as Slack does).
+  'conversations.open': (args, workspace) => {
+    const users = userList(required(args, 'users'));
+    if (users.length !== 1) throw new SlackApiError('not_implemented');
+    if (!workspace.users.has(users[0]!)) throw new SlackApiError('user_not_found');
+    return { channel: { id: workspace.resolveChannel(users[0]!)!.id } };
+  },
   'conversations.info': (args, workspace) => ({ channel: channelJson(channelArg(args, workspace)) }),
   'conversations.members': (args, workspace) => ({ members: [...channelArg(args, workspace).members] }),
   'conversations.setTopic': (args, workspace) => {
