@@ -71,8 +71,15 @@ export function view(text: string, blocks: Block[]): View {
   return { text: fit(text, 3000), blocks: blocks.slice(0, 50) };
 }
 
+// Slack does not resolve a mention inside a code span: `by <@U0BOB00002>` would show the raw id. Mentions and
+// channel links are therefore left outside, with the text around them in code.
 export function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return text
+    .replace(/`/g, "'")
+    .split(/(<[@#!][^>]+>)/)
+    .map((part) => (/^<[@#!]/.test(part) ? part : part.trim() ? `\`${part.trim()}\`` : ''))
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function ago(from: Date, now: Date): string {
