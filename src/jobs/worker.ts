@@ -11,6 +11,7 @@ import { UserError } from '../core/user-error.ts';
 import { JOB_DATA, jobEnvelope } from './job-data.ts';
 import { JOB_KINDS, type JobKind } from './kinds.ts';
 import { isLastAttempt, type Processor, type ProcessorDeps } from './processor.ts';
+import { RetryLater } from './retry-later.ts';
 import { approvalExpireProcessor } from './processors/approval-expire.ts';
 import { approvalMessageProcessor } from './processors/approval-message.ts';
 import { backupProcessor } from './processors/backup.ts';
@@ -146,6 +147,10 @@ async function runJob<K extends JobKind>(
         logger.warn({ err: error }, 'job refused');
         await tell(userErrorView(error.message, error.hint));
         throw new UnrecoverableError(error.message);
+      }
+      if (error instanceof RetryLater && !lastAttempt) {
+        logger.info({ reason: error.message }, 'job will run again');
+        throw error;
       }
       const errorId = newErrorId();
       logger.error({ err: error, errorId, lastAttempt }, 'job failed');

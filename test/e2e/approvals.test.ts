@@ -98,6 +98,9 @@ describe('a production deploy', () => {
     await deployedTo('1.3.0');
     await finalText(stack, mixed, 'Approved by');
     expect(realPatches(stack)).toHaveLength(3);
+    // Two decisions at once make their message refreshes meet; the later one runs again, which is no error.
+    const errors = stack.logs.lines().filter((line) => Number(line.level) >= 50 && line.kind === 'approval-message');
+    expect(errors).toEqual([]);
   });
 
   it('never counts the requester, by button or reaction, and refuses people outside the approvers with an audited refusal', async () => {

@@ -3,6 +3,7 @@ import { platformErrorCode } from '../../adapters/slack.ts';
 import type { ApprovalRecord } from '../../adapters/approval-store.ts';
 import { isMutableTag } from '../../core/catalog.ts';
 import type { Processor, ProcessorDeps } from '../processor.ts';
+import { RetryLater } from '../retry-later.ts';
 
 // Keeps the approval message (and its mirror) equal to the stored state. Many decisions in a burst
 // enqueue many refreshes; each renders whatever is stored now, under a short per-request lock, so
@@ -13,7 +14,7 @@ export const approvalMessageProcessor: Processor<'approval-message'> = async ({ 
     userId: 'ops-bot',
     what: 'refresh approval message',
   });
-  if ('busy' in lock) throw new Error('another refresh of this approval message is running; retrying');
+  if ('busy' in lock) throw new RetryLater('another refresh of this approval message is running');
   try {
     const record = await deps.approvals.get(data.approvalId);
     if (!record?.message) return { skipped: true };
