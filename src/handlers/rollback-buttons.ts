@@ -37,7 +37,7 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
       service: target.service,
       env: target.env,
       ...('bound' in target ? { bound: target.bound, to: toOf(target.bound) } : {}),
-      reason: 'from the Rollback button',
+      reason: buttonReason('bound' in target ? target.bound : undefined),
     };
     return requestRollback(deps, rollback, {
       envelope,
@@ -48,6 +48,11 @@ export function rollbackButtons(deps: HandlerDeps): Record<string, ActionHandler
     });
   };
   return { [DEPLOY_ROLLBACK]: pressed, [ROLLBACK_TO]: pressed };
+}
+
+// Which button it was, in the audit row and the request: a history row's, or a deploy message's.
+function buttonReason(bound: BoundRelease | undefined): string {
+  return bound?.kind === 'row' ? 'from /deploy history' : 'from the Rollback button';
 }
 
 // Inside a freeze the press opens the break-glass form, bound to the release this button was for.
@@ -61,7 +66,7 @@ function breakGlassAsk(deps: HandlerDeps, turn: ActionTurn, target: BoundButton)
       service,
       env,
       command: commandOf(turn, target),
-      reason: 'from the Rollback button',
+      reason: buttonReason(bound),
       bound,
     },
     env,

@@ -170,9 +170,11 @@ describe('/deploy history on the release ledger', () => {
     patchByHand('1.4.9-hotfix');
     await eventually(async () => expect((await history()).lines[0]).toContain('`1.4.9-hotfix`'));
 
-    const { lines, buttons } = await history();
+    const { lines, buttons, blocks } = await history();
 
     expect(lines[0]).toMatch(/^:large_green_circle: live `1\.4\.9-hotfix` rev \d+ · created .* · outside ops-bot$/);
+    // The note says why the hand-made release has no button, and how to reach one anyway.
+    expect(JSON.stringify(blocks)).toContain('A release made outside ops-bot has no button');
     expect(lines[1]).toMatch(new RegExp(`^:white_circle: \`1\\.4\\.1\` .*rollback by <@${DAVE}>`));
     // What runs now is not ops-bot's: the good releases it still holds can be gone back to.
     expect(buttons.map((button) => button.bound.version)).toEqual(['1.4.1', '1.4.0']);

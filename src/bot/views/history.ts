@@ -90,9 +90,15 @@ function rollbackButtons(service: string, env: string, entries: HistoryEntry<His
 function notes(input: HistoryViewInput): Block[] {
   const { history, gaps, held, created } = input;
   const shown = history.entries.length;
+  const buttons = history.entries.some((entry) => entry.kind === 'release' && entry.rollbackTo && entry.set);
+  const outside = history.entries.some((entry) => entry.kind !== 'release');
+  const reach = [
+    buttons ? 'Roll back buttons are on older good releases ops-bot recorded.' : '',
+    outside ? 'A release made outside ops-bot has no button: `/rollback --to <revision>` reaches it.' : '',
+  ].filter(Boolean);
   const notes = [
     `The cluster keeps ${held} ReplicaSet${held === 1 ? '' : 's'} (revisionHistoryLimit); a pruned release ` +
-      'can no longer be rolled back to: `/deploy` its version instead. Roll back buttons are on older good releases.',
+      `can no longer be rolled back to: \`/deploy\` its version instead.${reach.length ? ` ${reach.join(' ')}` : ''}`,
   ];
   if (history.total > shown) notes.push(`Newest ${shown} of ${history.total} shown: \`--limit 50\` shows more.`);
   if (history.earlier > 0 && created)
