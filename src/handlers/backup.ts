@@ -35,10 +35,10 @@ export function backupCommand(deps: HandlerDeps): CommandHandler {
 }
 
 async function listBackups(deps: HandlerDeps, database: string, limit: number): Promise<View> {
-  catalogDatabase(deps, database);
+  const entry = catalogDatabase(deps, database);
   const records = await deps.backups.list(database, limit);
   const next = (await nextScheduled(deps)).get(database);
-  const listed = backupListView(database, records, deps.now());
+  const listed = backupListView(database, records, deps.now(), entry.verify.allowed);
   return next ? withNextBackups(listed, new Map([[database, next]])) : listed;
 }
 

@@ -182,7 +182,14 @@ describe('/backup verify of RDS', () => {
 
   it('refuses to verify where the catalog does not allow it, because it costs money', async () => {
     await stack.slack.command('dave', '/backup sessions');
-    const id = idOf((await finished('Backup of sessions', 'backed up')).text);
+    const done = await finished('Backup of sessions', 'backed up');
+    const id = idOf(done.text);
+    // Neither the finished message nor the list offers a Verify that could only be refused.
+    expect(JSON.stringify(done.blocks)).not.toContain('backup_verify');
+    const list = JSON.stringify((await stack.slack.command('dave', '/backup list sessions')).json?.blocks);
+    expect(list).toContain('backup_restore');
+    expect(list).not.toContain('backup_verify');
+    expect(list).toContain('does not allow verifying');
     const restores = stack.rds.calls.filter((call) => call.action.startsWith('Restore')).length;
     const refused = await stack.slack.command('dave', `/backup verify ${id}`);
     expect(refused.json?.text).toContain('Verifying sessions is not allowed by the catalog');

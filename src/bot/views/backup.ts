@@ -19,6 +19,8 @@ export type BackupViewState = {
   sizeBytes?: number | undefined;
   durationMs?: number | undefined;
   failure?: string | undefined;
+  // The catalog's `verify.allowed`: a Verify button that can only be refused is not offered.
+  verifiable?: boolean;
 };
 
 export const BACKUP_VERIFY = 'backup_verify';
@@ -51,13 +53,13 @@ export function backupView(state: BackupViewState): View {
     section(lines.join('\n')),
     context(`by <@${state.requester}>${reason} · job ${code(state.jobId)}`),
   ];
-  if (state.phase === 'available' && state.id) blocks.push(backupButtons(state.id));
+  if (state.phase === 'available' && state.id) blocks.push(backupButtons(state.id, state.verifiable ?? true));
   return view(backupText(state, words), blocks);
 }
 
-function backupButtons(id: string): Block {
+function backupButtons(id: string, verifiable: boolean): Block {
   return actions(`backup:${id}`, [
-    { actionId: BACKUP_VERIFY, text: 'Verify', value: id },
+    ...(verifiable ? [{ actionId: BACKUP_VERIFY, text: 'Verify', value: id }] : []),
     { actionId: BACKUP_RESTORE, text: 'Restore…', value: id },
   ]);
 }
@@ -90,7 +92,7 @@ function backupRecordLine(record: BackupRecord, now: Date): string {
   return `${icon} ${code(record.id)} ${record.status} · ${facts}${reason}`;
 }
 
-export function backupListView(database: string, records: BackupRecord[], now: Date): View {
+export function backupListView(database: string, records: BackupRecord[], now: Date, verifiable = true): View {
   if (records.length === 0)
     return view(`No backups of ${database} yet.`, [
       section(`No backups of *${database}* yet. \`/backup ${database}\` takes one.`),
@@ -101,8 +103,12 @@ export function backupListView(database: string, records: BackupRecord[], now: D
     const line = backupRecordLine(record, now);
     lines.push(line);
     blocks.push(section(line));
-    if (record.status === 'available') blocks.push(backupButtons(record.id));
+    if (record.status === 'available') blocks.push(backupButtons(record.id, verifiable));
   }
+  if (!verifiable && records.some((record) => record.status === 'available'))
+    blocks.push(
+      context(`The catalog does not allow verifying *${database}* (\`verify.allowed\`), so no Verify buttons.`),
+    );
   return view(`Backups of ${database}:\n${lines.join('\n')}`, blocks);
 }
 

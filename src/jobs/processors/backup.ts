@@ -36,6 +36,7 @@ const takeOne = async ({ data, deps, job }: ProcessorInput<'backup'>): Promise<B
     reason: data.reason,
     phase: 'running',
     id: undefined,
+    verifiable: database.verify.allowed,
   };
   const reporter = await openProgress(deps, data.channelId, () => backupView(state));
   await recordProgressMessage(job, data, reporter?.ref, deps.logger);
