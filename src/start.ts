@@ -11,6 +11,7 @@ import { RedisChannelPacer } from './adapters/channel-pacer.ts';
 import { BackupStore } from './adapters/backup-store.ts';
 import { IncidentStore } from './adapters/incident-store.ts';
 import { RdsGateway } from './adapters/rds.ts';
+import { PagerDutyEvents } from './adapters/pagerduty.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
 import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
@@ -57,6 +58,8 @@ export type StartOptions = {
   // Tests hand in an RDS gateway pointed at their simulator; otherwise the SDK's defaults apply.
   rds?: RdsGateway;
   rdsPollMs?: number;
+  // Tests hand in an Events API client whose routing keys come from their own map, not process.env.
+  paging?: PagerDutyEvents;
   // Lines `/ops help <command>` adds (the sandbox lists its failing image tags under deploy).
   helpNotes?: HelpNotes;
 };
@@ -145,6 +148,7 @@ type Runtime = Storage & {
   rds: RdsGateway;
   backups: BackupStore;
   incidents: IncidentStore;
+  paging: PagerDutyEvents;
 };
 
 type Basics = Storage & { logger: Logger; catalog: Catalog; metrics: Metrics };
@@ -183,6 +187,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     rds: options.rds ?? new RdsGateway(),
     backups: new BackupStore(pool),
     incidents,
+    paging: options.paging ?? new PagerDutyEvents(env.PAGERDUTY_EVENTS_URL),
   };
 }
 
@@ -249,6 +254,7 @@ function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
       rds: runtime.rds,
       backups: runtime.backups,
       incidents: runtime.incidents,
+      paging: runtime.paging,
       locks: runtime.locks,
       signals: runtime.signals,
       queues: runtime.queues,

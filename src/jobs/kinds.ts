@@ -23,7 +23,8 @@ export type JobKind =
   | 'incident-card'
   | 'incident-effects'
   | 'incident-clock'
-  | 'incident-pin';
+  | 'incident-pin'
+  | 'incident-page';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
@@ -44,6 +45,9 @@ export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   'incident-effects': { attempts: 6, concurrency: 4, backoffMs: 1_000 },
   'incident-clock': { attempts: 5, concurrency: 4, backoffMs: 2_000 },
   'incident-pin': { attempts: 4, concurrency: 4, backoffMs: 1_000 },
+  // A page answered 429, 5xx or not at all is sent again with backoff (1 s … 32 s, about a minute in
+  // all); a 400 is final at once (decision 0032).
+  'incident-page': { attempts: 7, concurrency: 4, backoffMs: 1_000 },
 };
 
 export function isJobKind(value: string): value is JobKind {

@@ -24,6 +24,7 @@ import { whoamiProcessor } from './processors/whoami.ts';
 import { incidentClockProcessor } from './incident/clock-alarms.ts';
 import { incidentCardProcessor, incidentEffectsProcessor } from './incident/effects.ts';
 import { incidentPinProcessor } from './incident/pin.ts';
+import { incidentPageProcessor } from './incident/paging.ts';
 import { incidentDeclareProcessor } from './incident/setup.ts';
 import { recordInterrupted } from './interrupted.ts';
 import { replyToRequester } from './reply.ts';
@@ -46,6 +47,7 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   'incident-effects': incidentEffectsProcessor,
   'incident-clock': incidentClockProcessor,
   'incident-pin': incidentPinProcessor,
+  'incident-page': incidentPageProcessor,
 };
 
 export type WorkerOptions = {
