@@ -19,6 +19,8 @@ import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } f
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-1234567890-abcdefghijklmnop';
+// The example catalog pages P0/P1 through env:PAGERDUTY_ROUTING_KEY; here it reaches the stack's simulator.
+export const EXAMPLE_ROUTING_KEY = 'examplekey000000000000000000000a';
 export const EXAMPLE_CATALOG = new URL('../../config/catalog.example.yml', import.meta.url).pathname;
 
 export type Stack = {
@@ -99,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         maxAttempts: 1,
       }),
       rdsPollMs: 40,
-      paging: new PagerDutyEvents(paging.url, options.pagingKeys ?? {}),
+      paging: new PagerDutyEvents(paging.url, options.pagingKeys ?? { PAGERDUTY_ROUTING_KEY: EXAMPLE_ROUTING_KEY }),
       ...(options.clock ? { now: options.clock.now } : {}),
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
