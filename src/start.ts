@@ -191,6 +191,19 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
   };
 }
 
+// A routing key is read when a page is sent (and a missing one shown on the card then); saying so at
+// start-up and on reload lets the operator fix it before the first P1.
+function warnAboutMissingRoutingKeys({ catalog, paging, logger }: Runtime): void {
+  for (const [severity, reference] of Object.entries(catalog.incidents.paging)) {
+    const key = reference ? paging.routingKey(reference) : undefined;
+    if (key && 'missing' in key)
+      logger.warn(
+        { severity, variable: key.missing },
+        `incidents.paging.${severity} names ${key.missing}, which is not set; ${severity} incidents will not page`,
+      );
+  }
+}
+
 function warnAboutMissingContexts({ catalog, kube, logger }: Runtime): void {
   const named = new Set(Object.values(catalog.environments).map((environment) => environment.context));
   const missing = [...named].filter((context) => !kube.contexts().includes(context));
@@ -295,6 +308,7 @@ async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalo
     reloads.inc({ outcome: 'applied' });
     logger.info({ file: env.OPS_CATALOG, services: Object.keys(next.services).length }, 'catalog reloaded');
     warnAboutMissingContexts(runtime);
+    warnAboutMissingRoutingKeys(runtime);
     return 'applied' as const;
   } catch (error) {
     reloads.inc({ outcome: 'refused' });
@@ -345,6 +359,7 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const storage = await connectStorage(env, logger);
   const runtime = await assembleRuntime(options, { ...storage, logger, catalog, metrics });
   warnAboutMissingContexts(runtime);
+  warnAboutMissingRoutingKeys(runtime);
   const bolt = env.ROLE !== 'worker' ? startBot(runtime, options.helpNotes ?? {}) : undefined;
   const background = env.ROLE !== 'bot' ? await startBackground(runtime, options) : undefined;
 

@@ -107,6 +107,15 @@ describe('paging the on-call', () => {
     expect(audit.map((entry) => entry.decision)).toEqual(['retrying', 'sent']);
   });
 
+  it('an acknowledgement while the trigger is being retried waits for it, so PagerDuty does not drop it', async () => {
+    stack.paging.fail(429, { times: 2 });
+    const row = await declare('carol', 'P1 "Carts are emptied"');
+    await stack.slack.click('carol', { messageTs: row.card_ts!, actionId: 'incident_ack' });
+    await eventually(() => expect(stack.paging.incident(row.id)?.state).toBe('acknowledged'), { timeoutMs: 20_000 });
+    expect(stack.paging.incident(row.id)?.actions).toEqual(['trigger', 'acknowledge']);
+    expect(stack.paging.calls.map((call) => call.status)).toEqual([429, 429, 202, 202]);
+  });
+
   it('a 400 is not retried and is shown on the card at once', async () => {
     stack.paging.fail(400, { message: 'Event object is invalid', errors: ["'payload.summary' is missing or blank."] });
     const row = await declare('carol', 'P1 "Search is slow"');

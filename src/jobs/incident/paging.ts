@@ -87,16 +87,17 @@ function targetsOf(
       ? [{ severity: data.severity, reference }]
       : { skip: `no routing key for ${data.severity}` };
   }
+  // A trigger still being sent (the first, or one for a raised severity) goes first: PagerDuty drops an
+  // acknowledge or resolve for an alert it does not have yet.
+  const last = pagingStatusOf(record.steps);
+  if (last === undefined || (last.action === 'trigger' && last.state === 'retrying'))
+    return { wait: `the trigger of this incident is not accepted yet; ${data.action} waits for it` };
   const triggered = triggeredSeveritiesOf(record.steps);
   const targets = PAGED_SEVERITIES.flatMap((severity) => {
     const reference = paging[severity];
     return triggered.includes(severity) && reference ? [{ severity, reference }] : [];
   });
-  if (targets.length > 0) return targets;
-  const last = pagingStatusOf(record.steps);
-  if (last === undefined || (last.action === 'trigger' && last.state === 'retrying'))
-    return { wait: `the trigger of this incident is not accepted yet; ${data.action} waits for it` };
-  return { skip: 'no page was accepted for this incident' };
+  return targets.length > 0 ? targets : { skip: 'no page was accepted for this incident' };
 }
 
 async function sendOne(deps: ProcessorDeps, record: IncidentRecord, data: PageData, target: Target): Promise<void> {
