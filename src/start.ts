@@ -308,7 +308,7 @@ async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalo
     reloads.inc({ outcome: 'applied' });
     logger.info({ file: env.OPS_CATALOG, services: Object.keys(next.services).length }, 'catalog reloaded');
     warnAboutMissingContexts(runtime);
-    warnAboutMissingRoutingKeys(runtime);
+    if (env.ROLE !== 'bot') warnAboutMissingRoutingKeys(runtime);
     return 'applied' as const;
   } catch (error) {
     reloads.inc({ outcome: 'refused' });
@@ -359,7 +359,8 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const storage = await connectStorage(env, logger);
   const runtime = await assembleRuntime(options, { ...storage, logger, catalog, metrics });
   warnAboutMissingContexts(runtime);
-  warnAboutMissingRoutingKeys(runtime);
+  // Pages are sent by workers: a bot-only process has no use for the keys.
+  if (env.ROLE !== 'bot') warnAboutMissingRoutingKeys(runtime);
   const bolt = env.ROLE !== 'worker' ? startBot(runtime, options.helpNotes ?? {}) : undefined;
   const background = env.ROLE !== 'bot' ? await startBackground(runtime, options) : undefined;
 
