@@ -47,15 +47,18 @@ export const pagingStatusSchema = z.object({
 export type PagingStatus = z.output<typeof pagingStatusSchema>;
 
 export const PAGING_STATUS_STEP = 'paging.status';
-// The severities whose routing keys have an accepted trigger: acknowledge and resolve go to them.
-export const PAGING_KEYS_STEP = 'paging.triggered';
+// `paging.triggered.P1`: that severity's routing key accepted a trigger, so acknowledge and resolve go
+// there too. One step per severity: two triggers finishing at once each write their own key.
+export function triggeredStep(severity: PagedSeverity): string {
+  return `paging.triggered.${severity}`;
+}
 
 export function pagingStatusOf(steps: Record<string, unknown>): PagingStatus | undefined {
   return pagingStatusSchema.safeParse(steps[PAGING_STATUS_STEP]).data;
 }
 
 export function triggeredSeveritiesOf(steps: Record<string, unknown>): PagedSeverity[] {
-  return z.array(z.enum(PAGED_SEVERITIES)).safeParse(steps[PAGING_KEYS_STEP]).data ?? [];
+  return PAGED_SEVERITIES.filter((severity) => steps[triggeredStep(severity)] === true);
 }
 
 const DONE: Record<PagingAction, string> = {

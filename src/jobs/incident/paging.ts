@@ -4,12 +4,12 @@ import type { IncidentRecord } from '../../core/incident-record.ts';
 import {
   PAGED_SEVERITIES,
   PAGERDUTY_SEVERITY,
-  PAGING_KEYS_STEP,
   PAGING_STATUS_STEP,
   isPaged,
   pagingStatusOf,
   pagingWords,
   triggeredSeveritiesOf,
+  triggeredStep,
   type PagedSeverity,
   type PagingAction,
   type PagingStatus,
@@ -129,10 +129,7 @@ async function sendOne(deps: ProcessorDeps, record: IncidentRecord, data: PageDa
     target: `incident/${record.id}`,
     details: { severity: target.severity, routingKey: target.reference, dedupKey: answer.dedupKey },
   });
-  if (data.action === 'trigger') {
-    const triggered = new Set([...triggeredSeveritiesOf(record.steps), target.severity]);
-    await deps.incidents.markStep(record.id, PAGING_KEYS_STEP, [...triggered]);
-  }
+  if (data.action === 'trigger') await deps.incidents.markStep(record.id, triggeredStep(target.severity), true);
 }
 
 const TIMELINE_WORDS: Record<PagingAction, string> = {
