@@ -11,11 +11,11 @@ let stack: Stack;
 const P0_KEY = 'p0routingkey00000000000000000000';
 const P1_KEY = 'p1routingkey00000000000000000000';
 
+// The worker's environment for env:NAME routing keys (read at each send, as process.env would be).
+const pagingKeys: Record<string, string> = { OPSBOT_TEST_PD_P0: P0_KEY, OPSBOT_TEST_PD_P1: P1_KEY };
+
 beforeAll(async () => {
-  stack = await startStack({
-    catalogYaml: pagingCatalog(),
-    pagingKeys: { OPSBOT_TEST_PD_P0: P0_KEY, OPSBOT_TEST_PD_P1: P1_KEY },
-  });
+  stack = await startStack({ catalogYaml: pagingCatalog(), pagingKeys });
 });
 
 afterAll(async () => {
@@ -140,5 +140,22 @@ describe('paging the on-call', () => {
     await eventually(() => expect(stack.paging.accepted('trigger', row.id)).toHaveLength(1));
     expect(stack.paging.accepted('trigger', row.id)[0]).toMatchObject({ routingKey: P1_KEY, dedupKey: row.id });
     await eventually(() => expect(cardOf(row)).toContain('paged on-call (P1) at'));
+  });
+
+  it('a routing key whose variable is not set fails at once, on the card, without a call', async () => {
+    delete pagingKeys.OPSBOT_TEST_PD_P0;
+    try {
+      const row = await declare('carol', 'P0 "Everything is down"');
+      await eventually(() =>
+        expect(cardOf(row)).toContain(
+          '⚠ paging failed: the routing key for P0 comes from OPSBOT_TEST_PD_P0, which is not set',
+        ),
+      );
+      expect(stack.paging.calls).toHaveLength(0);
+      const audit = await auditRows(stack, "event = 'incident.page' AND target = $1", [`incident/${row.id}`]);
+      expect(audit.map((entry) => [entry.action, entry.decision])).toEqual([['incident.page.trigger', 'failed']]);
+    } finally {
+      pagingKeys.OPSBOT_TEST_PD_P0 = P0_KEY;
+    }
   });
 });

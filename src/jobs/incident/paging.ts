@@ -56,17 +56,26 @@ export const incidentPageProcessor: Processor<'incident-page'> = async ({ data, 
   const record = await deps.incidents.get(data.incidentId);
   if (!record) return { skipped: 'no such incident' };
   const targets = targetsOf(deps, record, data);
-  if ('wait' in targets) throw new Error(targets.wait);
+  // The severity the card names: where this event goes, else the page it follows.
+  const severity =
+    (Array.isArray(targets) ? targets[0]?.severity : undefined) ?? pagingStatusOf(record.steps)?.severity ?? 'P1';
+  if ('wait' in targets) {
+    // The last try of an acknowledge or resolve whose trigger never got through is said, not dropped.
+    if (isLastAttempt(job)) await show(deps, record, data, job, { state: 'failed', severity, reason: targets.wait });
+    throw new Error(targets.wait);
+  }
   if ('skip' in targets) return { skipped: targets.skip };
-  const severity = targets[0]?.severity ?? 'P1';
   try {
     for (const target of targets) await sendOne(deps, record, data, target);
   } catch (error) {
-    const final = !(error instanceof PagingError && error.retryable) || isLastAttempt(job);
+    // Only PagerDuty's own refusals (400) and a missing key are final; anything else (the network, 429,
+    // 5xx, a database hiccup after the send) is tried again.
+    const retryable = error instanceof PagingError ? error.retryable : true;
+    const final = !retryable || isLastAttempt(job);
     const reason = error instanceof Error ? error.message : String(error);
     logger.warn({ err: error, final, action: data.action }, 'paging the on-call failed');
     await show(deps, record, data, job, { state: final ? 'failed' : 'retrying', severity, reason });
-    if (final && !(error instanceof PagingError && error.retryable)) throw new UnrecoverableError(reason);
+    if (!retryable) throw new UnrecoverableError(reason);
     throw error;
   }
   await show(deps, record, data, job, { state: 'sent', severity });
@@ -103,7 +112,9 @@ function targetsOf(
 async function sendOne(deps: ProcessorDeps, record: IncidentRecord, data: PageData, target: Target): Promise<void> {
   const key = deps.paging.routingKey(target.reference);
   if ('missing' in key)
-    throw new Error(`the routing key for ${target.severity} comes from ${key.missing}, which is not set`);
+    throw new PagingError(`the routing key for ${target.severity} comes from ${key.missing}, which is not set`, {
+      retryable: false,
+    });
   const answer = await deps.paging.send({
     routingKey: key.key,
     action: data.action,
