@@ -11,6 +11,7 @@ import { RedisChannelPacer } from './adapters/channel-pacer.ts';
 import { BackupStore } from './adapters/backup-store.ts';
 import { IncidentStore } from './adapters/incident-store.ts';
 import { RdsGateway } from './adapters/rds.ts';
+import { PagerDutyEvents } from './adapters/pagerduty.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
 import { JobSignals } from './adapters/job-signals.ts';
 import { KubeClusters } from './adapters/kube.ts';
@@ -59,6 +60,8 @@ export type StartOptions = {
   // Tests hand in an RDS gateway pointed at their simulator; otherwise the SDK's defaults apply.
   rds?: RdsGateway;
   rdsPollMs?: number;
+  // Tests hand in an Events API client whose routing keys come from their own map, not process.env.
+  paging?: PagerDutyEvents;
   // Lines `/ops help <command>` adds (the sandbox lists its failing image tags under deploy).
   helpNotes?: HelpNotes;
 };
@@ -147,6 +150,7 @@ type Runtime = Storage & {
   rds: RdsGateway;
   backups: BackupStore;
   incidents: IncidentStore;
+  paging: PagerDutyEvents;
 };
 
 type Basics = Storage & { logger: Logger; catalog: Catalog; metrics: Metrics };
@@ -186,7 +190,21 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     rds: options.rds ?? new RdsGateway(),
     backups,
     incidents,
+    paging: options.paging ?? new PagerDutyEvents(env.PAGERDUTY_EVENTS_URL),
   };
+}
+
+// A routing key is read when a page is sent (and a missing one shown on the card then); saying so at
+// start-up and on reload lets the operator fix it before the first P1.
+function warnAboutMissingRoutingKeys({ catalog, paging, logger }: Runtime): void {
+  for (const [severity, reference] of Object.entries(catalog.incidents.paging)) {
+    const key = reference ? paging.routingKey(reference) : undefined;
+    if (key && 'missing' in key)
+      logger.warn(
+        { severity, variable: key.missing },
+        `incidents.paging.${severity} names ${key.missing}, which is not set; ${severity} incidents will not page`,
+      );
+  }
 }
 
 function warnAboutMissingContexts({ catalog, kube, logger }: Runtime): void {
@@ -252,6 +270,7 @@ function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
       rds: runtime.rds,
       backups: runtime.backups,
       incidents: runtime.incidents,
+      paging: runtime.paging,
       locks: runtime.locks,
       signals: runtime.signals,
       queues: runtime.queues,
@@ -295,6 +314,7 @@ async function reloadCatalog(runtime: Runtime, reloads: ReturnType<typeof catalo
     warnAboutMissingContexts(runtime);
     // Workers own the backup schedules: a database that gained, changed or lost one takes effect now.
     if (schedules) await syncOrWarn(runtime.queues, next, runtime.now(), logger);
+    if (env.ROLE !== 'bot') warnAboutMissingRoutingKeys(runtime);
     return 'applied' as const;
   } catch (error) {
     reloads.inc({ outcome: 'refused' });
@@ -346,6 +366,8 @@ export async function startOpsBot(options: StartOptions): Promise<RunningOpsBot>
   const runtime = await assembleRuntime(options, { ...storage, logger, catalog, metrics });
   warnAboutMissingContexts(runtime);
   metrics.backupHealth.read = () => backupHealth(runtime.catalog, runtime.backups, runtime.now());
+  // Pages are sent by workers: a bot-only process has no use for the keys.
+  if (env.ROLE !== 'bot') warnAboutMissingRoutingKeys(runtime);
   const bolt = env.ROLE !== 'worker' ? startBot(runtime, options.helpNotes ?? {}) : undefined;
   const background = env.ROLE !== 'bot' ? await startBackground(runtime, options) : undefined;
 

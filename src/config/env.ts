@@ -68,6 +68,10 @@ const envSchema = z.object({
     .int({ error: 'must be a whole number' })
     .min(0, { error: 'must not be negative' })
     .default(30_000),
+  // PagerDuty's Events API v2 enqueue endpoint; the sandbox and tests point it at the paging simulator.
+  PAGERDUTY_EVENTS_URL: urlWithScheme(['http:', 'https:'], 'http(s)').default(
+    'https://events.pagerduty.com/v2/enqueue',
+  ),
   // For managed Redis services that hide CONFIG: skip the maxmemory-policy check (decision 0024).
   REDIS_SKIP_EVICTION_CHECK: z
     .enum(['true', 'false'], { error: 'must be true or false' })

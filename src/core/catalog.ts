@@ -228,6 +228,19 @@ const DEFAULT_SEVERITIES = {
   P3: { responders: [], ackWithin: 24 * 3_600_000, escalateTo: [] },
 };
 
+// (issue 18) PagerDuty Events API v2 routing keys for the severities that page, by env:NAME only:
+// a routing key lets anyone page the on-call, so it never sits in the catalog file.
+const routingKeyReference = z.string().superRefine((text, context) => {
+  if (/^env:[A-Z_][A-Z0-9_]*$/.test(text)) return;
+  context.addIssue({
+    code: 'custom',
+    message: text.startsWith('env:')
+      ? `"${text}" is not a valid env reference: expected env:NAME with NAME in capitals, digits and _`
+      : 'a routing key must not be written in the catalog: give env:NAME and set NAME where the worker runs',
+  });
+});
+const pagingSchema = z.strictObject({ P0: routingKeyReference.optional(), P1: routingKeyReference.optional() });
+
 const incidentsSchema = z.strictObject({
   broadcastChannel: channel.optional(),
   escalationChannel: channel.optional(),
@@ -238,6 +251,7 @@ const incidentsSchema = z.strictObject({
   oncall: people.default([]),
   archiveAfter: duration.default(7 * 86_400_000),
   checklist: z.array(z.string().min(1)).default(DEFAULT_CHECKLIST),
+  paging: pagingSchema.default({}),
   severities: z
     .strictObject(
       Object.fromEntries(SEVERITIES.map((severity) => [severity, severitySchema.optional()])) as Record<
@@ -301,6 +315,7 @@ export const catalogSchema = z
       oncall: [],
       archiveAfter: 7 * 86_400_000,
       checklist: DEFAULT_CHECKLIST,
+      paging: {},
       severities: DEFAULT_SEVERITIES,
     }),
   })

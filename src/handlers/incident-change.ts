@@ -100,6 +100,7 @@ function effectsJob(event: IncidentEvent, correlationId: string) {
     effects: transition.effects,
     actor: event.actor,
     clocks: transition.clocks,
+    severity: transition.state.severity,
     ...(event.type === 'update' ? { text: event.text } : {}),
   });
 }

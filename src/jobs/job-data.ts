@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { deployPlanSchema, restorePlanSchema, rollbackPlanSchema } from '../core/plan.ts';
 import { boundRelease, shownRollback } from '../core/rollback-button.ts';
+import { PAGING_ACTIONS } from '../core/paging.ts';
+import { SEVERITIES } from '../core/grammar/values.ts';
 import type { JobKind } from './kinds.ts';
 
 // Job data is read back from Redis, which any process with access can write: parse it, never trust it.
@@ -122,6 +124,8 @@ export const JOB_DATA = {
     actor: z.string(),
     clocks: z.enum(['keep', 'restart', 'stop']),
     text: z.string().max(4_000).optional(),
+    // The severity after this change (what a page triggers for); outboxes stored before paging lack it.
+    severity: z.enum(SEVERITIES).optional(),
   }),
   'incident-clock': incidentJob.extend({
     clock: z.enum(['ack', 'update', 'archive-notice', 'archive']),
@@ -129,6 +133,12 @@ export const JOB_DATA = {
     due: z.number(),
   }),
   'incident-pin': incidentJob.extend({ channel: z.string(), ts: z.string(), user: z.string() }),
+  'incident-page': incidentJob.extend({
+    action: z.enum(PAGING_ACTIONS),
+    // The severity a trigger pages for (its routing key); acknowledge and resolve go to every key triggered.
+    severity: z.enum(SEVERITIES),
+    actor: z.string(),
+  }),
   'approval-expire': systemJob,
   'backup-digest': z.object({ correlationId: z.string() }),
   'backup-rpo': z.object({ correlationId: z.string() }),

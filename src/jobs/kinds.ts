@@ -25,7 +25,8 @@ export type JobKind =
   | 'incident-clock'
   | 'incident-pin'
   | 'backup-digest'
-  | 'backup-rpo';
+  | 'backup-rpo'
+  | 'incident-page';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
@@ -49,6 +50,9 @@ export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   // Reports that only read and post: a retry re-reads; a breach is announced once (backup_rpo_breaches).
   'backup-digest': { attempts: 3, concurrency: 1, backoffMs: 60_000 },
   'backup-rpo': { attempts: 3, concurrency: 1, backoffMs: 10_000 },
+  // A page answered 429, 5xx or not at all is sent again with backoff (1 s … 32 s, about a minute in
+  // all); a 400 is final at once (decision 0032).
+  'incident-page': { attempts: 7, concurrency: 4, backoffMs: 1_000 },
 };
 
 export function isJobKind(value: string): value is JobKind {

@@ -6,6 +6,7 @@ import type { AuditStore } from '../adapters/audit-store.ts';
 import type { BackupStore } from '../adapters/backup-store.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { RdsGateway } from '../adapters/rds.ts';
+import type { PagerDutyEvents } from '../adapters/pagerduty.ts';
 import type { JobSignals } from '../adapters/job-signals.ts';
 import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
@@ -27,6 +28,7 @@ export type ProcessorDeps = {
   rds: RdsGateway;
   backups: BackupStore;
   incidents: IncidentStore;
+  paging: PagerDutyEvents;
   locks: TargetLocks;
   signals: JobSignals;
   queues: JobQueues;

@@ -28,6 +28,7 @@ import { whoamiProcessor } from './processors/whoami.ts';
 import { incidentClockProcessor } from './incident/clock-alarms.ts';
 import { incidentCardProcessor, incidentEffectsProcessor } from './incident/effects.ts';
 import { incidentPinProcessor } from './incident/pin.ts';
+import { incidentPageProcessor } from './incident/paging.ts';
 import { incidentDeclareProcessor } from './incident/setup.ts';
 import { recordInterrupted } from './interrupted.ts';
 import { replyToRequester } from './reply.ts';
@@ -52,6 +53,7 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   'incident-pin': incidentPinProcessor,
   'backup-digest': backupDigestProcessor,
   'backup-rpo': backupRpoProcessor,
+  'incident-page': incidentPageProcessor,
 };
 
 export type WorkerOptions = {

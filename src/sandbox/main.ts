@@ -14,6 +14,11 @@ import { KubeSimulator } from './kube/simulator.ts';
 import { SlackSimulator } from './slack/simulator.ts';
 import { ConsoleServer } from './console/server.ts';
 import { playScenes } from './scenes/setup.ts';
+import { PagingSimulator } from './paging/simulator.ts';
+
+// The example catalog pages P0/P1 with env:PAGERDUTY_ROUTING_KEY; the sandbox's simulator takes any
+// 32-character key, so this one stands in unless the caller set their own.
+const SANDBOX_ROUTING_KEY = 'sandboxroutingkey000000000000000';
 
 // `npm run sandbox`: the Slack simulator and the real bot (bot + worker) wired together on
 // loopback, with the example catalog and local Redis/PostgreSQL. No Slack workspace, no cluster.
@@ -93,7 +98,10 @@ async function main(): Promise<void> {
   // The bot reads it as it would in production: KUBECONFIG and client-node's loadFromDefault.
   process.env.KUBECONFIG = kubeconfig;
   const databases = await prepareDatabases();
-  const env = sandboxEnv(sim, databases.catalogPath);
+  const paging = new PagingSimulator();
+  await paging.start(Number(process.env.SANDBOX_PAGING_PORT ?? 0));
+  process.env.PAGERDUTY_ROUTING_KEY ??= SANDBOX_ROUTING_KEY;
+  const env = sandboxEnv(sim, databases.catalogPath, paging.url);
   if (!process.env.REDIS_PREFIX && !process.env.DATABASE_URL) {
     // Unreachable services are reported when the bot starts, just below.
     await wipeSandboxState(env.REDIS_URL, env.REDIS_PREFIX, env.DATABASE_URL).catch(() => undefined);
@@ -110,12 +118,14 @@ async function main(): Promise<void> {
   const page = new ConsoleServer(sim);
   await page.start(Number(process.env.SANDBOX_CONSOLE_PORT ?? 3100));
   await writeFile(STATE_FILE, JSON.stringify({ simulator: sim.url, bot: bot.url }, null, 2));
-  process.stdout.write(banner({ bot: bot.url, sim: sim.url, rds: databases.rds.url, page: page.url }, clock));
+  process.stdout.write(
+    banner({ bot: bot.url, sim: sim.url, rds: databases.rds.url, page: page.url, paging: paging.url }, clock),
+  );
   const stop = async () => {
     await page.stop();
     await bot.close();
     await sim.stop();
-    await Promise.all([...clusters.map((cluster) => cluster.stop()), databases.stop()]);
+    await Promise.all([...clusters.map((cluster) => cluster.stop()), databases.stop(), paging.stop()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
@@ -137,7 +147,7 @@ async function prepareDatabases(): Promise<Databases> {
 }
 
 // The sandbox's defaults, then the caller's environment, then what must point at the simulators.
-function sandboxEnv(sim: SlackSimulator, catalogPath: string): Env {
+function sandboxEnv(sim: SlackSimulator, catalogPath: string, pagingUrl: string): Env {
   try {
     return parseEnv({
       REDIS_URL: 'redis://127.0.0.1:6379',
@@ -151,6 +161,7 @@ function sandboxEnv(sim: SlackSimulator, catalogPath: string): Env {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: sim.apiUrl,
       SLACK_APP_TOKEN: '',
+      PAGERDUTY_EVENTS_URL: pagingUrl,
       ROLE: 'all',
     });
   } catch (error) {
@@ -174,7 +185,10 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function banner(urls: { bot: string; sim: string; rds: string; page: string }, clock: OffsetClock): string {
+function banner(
+  urls: { bot: string; sim: string; rds: string; page: string; paging: string },
+  clock: OffsetClock,
+): string {
   const shifted =
     clock.offsetMs === 0
       ? ''
@@ -186,6 +200,7 @@ ops-bot sandbox is running.
   bot:              ${urls.bot}  (/slack/events, /healthz, /readyz, /metrics)
   Slack simulator:  ${urls.sim}/api/  (people: alice, bob, carol, dave, erin, frank, guest)
   kubectl, aws:     KUBECONFIG=${DIR}/kubeconfig kubectl --context prod -n shop get deploy; RDS at ${urls.rds} (README)
+  PagerDuty:        ${urls.paging}  (Events API v2; P0/P1 incidents page it)
 ${shifted}
 Or, from another terminal:
   npm run slack -- --as alice "/ops help"

@@ -134,6 +134,14 @@ describe('the sandbox', () => {
     const card = /── pinned message (\d+\.\d+) in (#inc-[a-z0-9-]+) ──/.exec(declared);
     expect(card).not.toBeNull();
     const [, cardTs, channel] = card!;
+    // The example catalog pages P1 through the sandbox's PagerDuty simulator; the card says so.
+    await eventually(
+      async () => {
+        const updates = (await slackCalls()).filter((call) => call.method === 'chat.update');
+        expect(updates.some((call) => JSON.stringify(call.args).includes('paged on-call (P1) at'))).toBe(true);
+      },
+      { what: 'the card saying the on-call was paged', timeoutMs: 20_000 },
+    );
     expect(await slack('--as', 'erin', '--wait', '1', '--click', 'incident_ack', '--message', cardTs!)).toContain(
       'You are the commander',
     );

@@ -82,6 +82,14 @@ incidents:
 `;
 }
 
+// Incidents that page: P0 and P1 have routing keys (the stack's `pagingKeys` give their values).
+export function pagingCatalog(): string {
+  return incidentCatalog().replace(
+    '  archiveAfter: 3s\n',
+    '  archiveAfter: 3s\n  paging: { P0: env:OPSBOT_TEST_PD_P0, P1: env:OPSBOT_TEST_PD_P1 }\n',
+  );
+}
+
 // Rollback tests: checkout (rolling, no automatic rollback, so a failed deploy stays to be rolled back)
 // in staging and production, storefront (blue-green) in staging; production rollbacks need one of
 // @sre-leads or @oncall, and production deploys two of @sre-leads unless `deployApproval` is false.

@@ -8,6 +8,8 @@ import { RdsGateway } from '../../src/adapters/rds.ts';
 import type { SlackRetry } from '../../src/adapters/slack.ts';
 import { KubeSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { RdsSimulator } from '../../src/sandbox/rds/simulator.ts';
+import { PagingSimulator } from '../../src/sandbox/paging/simulator.ts';
+import { PagerDutyEvents } from '../../src/adapters/pagerduty.ts';
 import { SlackSimulator } from '../../src/sandbox/slack/simulator.ts';
 import { clustersFor } from './kube.ts';
 import { startOpsBot, type RunningOpsBot } from '../../src/start.ts';
@@ -17,6 +19,8 @@ import { REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } f
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-1234567890-abcdefghijklmnop';
+// The example catalog pages P0/P1 through env:PAGERDUTY_ROUTING_KEY; here it reaches the stack's simulator.
+export const EXAMPLE_ROUTING_KEY = 'examplekey000000000000000000000a';
 export const EXAMPLE_CATALOG = new URL('../../config/catalog.example.yml', import.meta.url).pathname;
 
 export type Stack = {
@@ -25,6 +29,8 @@ export type Stack = {
   // Simulated clusters by kubeconfig context: staging and prod.
   kube: { staging: KubeSimulator; prod: KubeSimulator };
   rds: RdsSimulator;
+  // PagerDuty's Events API v2; routing keys for env:NAME references come from `pagingKeys`.
+  paging: PagingSimulator;
   bot: RunningOpsBot;
   logs: LogCapture;
   database: string;
@@ -44,6 +50,8 @@ export type StackOptions = {
   slackRetry?: SlackRetry;
   // The sandbox's clock: the bot's policy time, moved through the simulator's POST /_sim/clock.
   clock?: OffsetClock;
+  // What env:NAME routing keys in the catalog resolve to (the bot's worker reads no process.env for them here).
+  pagingKeys?: Record<string, string>;
 };
 
 // The whole bot, in process, wired to a fresh Slack simulator, a fresh Redis prefix and a fresh
@@ -56,7 +64,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     prod: new KubeSimulator({ podReadyMs: 10, secondMs: 5 }),
   };
   const rds = new RdsSimulator({ snapshotMs: 400, restoreMs: 300 });
-  await Promise.all([kube.staging.start(), kube.prod.start(), rds.start()]);
+  const paging = new PagingSimulator();
+  await Promise.all([kube.staging.start(), kube.prod.start(), rds.start(), paging.start()]);
   const database = uniqueName('opsbot_test');
   const prefix = uniqueName('opsbot-test');
   const logs = new LogCapture();
@@ -92,11 +101,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         maxAttempts: 1,
       }),
       rdsPollMs: 40,
+      paging: new PagerDutyEvents(paging.url, options.pagingKeys ?? { PAGERDUTY_ROUTING_KEY: EXAMPLE_ROUTING_KEY }),
       ...(options.clock ? { now: options.clock.now } : {}),
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
   } catch (error) {
-    await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop(), rds.stop()]);
+    await Promise.all([sim.stop(), kube.staging.stop(), kube.prod.stop(), rds.stop(), paging.stop()]);
     await dropDatabase(database).catch(() => undefined);
     throw error;
   }
@@ -106,6 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     slack,
     kube,
     rds,
+    paging,
     bot,
     logs,
     database,
@@ -115,7 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await appendBlockLog(sim);
       await bot.close();
       await sim.stop();
-      await Promise.all([kube.staging.stop(), kube.prod.stop(), rds.stop()]);
+      await Promise.all([kube.staging.stop(), kube.prod.stop(), rds.stop(), paging.stop()]);
       await deleteRedisPrefix(prefix);
       await dropDatabase(database);
     },

@@ -72,6 +72,22 @@ describe('the status card', () => {
     expect(resolved).toContain('Resolved by <@U0ERIN0005>');
   });
 
+  it('says whether the on-call was paged, and shows a failed or retried page', () => {
+    const card = (status: Record<string, unknown> | undefined) =>
+      JSON.stringify(incidentCardView(incident({ steps: { 'paging.status': status } }), undefined, []).blocks);
+    const at = '2026-11-30T10:02:00.000Z';
+    expect(card(undefined)).not.toContain('paging');
+    expect(card({ state: 'sent', action: 'trigger', severity: 'P1', at })).toContain(
+      ':pager: paged on-call (P1) at <!date^1796032920^{time}|10:02 UTC>',
+    );
+    expect(
+      card({ state: 'failed', action: 'trigger', severity: 'P0', at, reason: 'PagerDuty HTTP 400: bad' }),
+    ).toContain('⚠ paging failed: PagerDuty HTTP 400: bad');
+    expect(card({ state: 'retrying', action: 'acknowledge', severity: 'P1', at, reason: 'rate limited' })).toContain(
+      '⚠ paging (acknowledge) retrying: rate limited',
+    );
+  });
+
   it('shows the last change recorded at declaration, what became of it, and says when there was none or it could not be read', () => {
     const card = (lastChange: Record<string, unknown>) =>
       JSON.stringify(

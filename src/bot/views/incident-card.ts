@@ -5,6 +5,7 @@ import type { Severity } from '../../core/grammar/values.ts';
 import { actions, context, fields, header, section, view, type Block, type View, slackDate } from './blocks.ts';
 import { rollbackButtonValue } from '../../core/rollback-button.ts';
 import { DEPLOY_ROLLBACK } from './deploy.ts';
+import { pagingStatusOf, pagingWords } from '../../core/paging.ts';
 
 export const INCIDENT_ACK = 'incident_ack';
 export const INCIDENT_SEVERITY = 'incident_severity';
@@ -100,6 +101,18 @@ function cardButtons(record: IncidentRecord): Block {
   ]);
 }
 
+// "paged on-call (P1) at 10:02", or the failure or retry in the open: a page never fails silently.
+function pagingLine(record: IncidentRecord): Block | undefined {
+  const status = pagingStatusOf(record.steps);
+  if (!status) return undefined;
+  const at = slackDate(new Date(status.at), '{time}', status.at.slice(11, 16) + ' UTC');
+  const words = esc(pagingWords(status));
+  return {
+    ...context(status.state === 'sent' ? `:pager: ${words} at ${at}` : words),
+    block_id: markerOf(record.id, 'paging'),
+  };
+}
+
 function cardText(record: IncidentRecord): string {
   const commander = record.commander ? `<@${record.commander}>` : 'nobody yet';
   return `${record.severity} incident: ${esc(record.title)} — ${record.status}, commander ${commander}`;
@@ -118,6 +131,8 @@ export function incidentCardView(record: IncidentRecord, bridge: string | undefi
   if (record.description) blocks.push(section(esc(record.description)));
   if (bridge) blocks.push(section(`:telephone_receiver: *Bridge:* <${bridge}>`));
   for (const target of services.slice(0, 10)) blocks.push(affectedServiceBlock(record, target, resolved));
+  const paging = pagingLine(record);
+  if (paging) blocks.push(paging);
   blocks.push(resolved ? context(resolvedLine(record)) : cardButtons(record));
   return view(cardText(record), blocks);
 }

@@ -8,12 +8,15 @@ import { announceAcknowledged, announceSeverity, announceUpdate, reopen, type Ch
 import { scheduleArchive, scheduleClocks } from './clocks.ts';
 import { resolve } from './resolve.ts';
 import { bridgeOf, step } from './steps.ts';
+import { pagingActionFor, pagingStatusOf } from '../../core/paging.ts';
+import { enqueuePage } from './paging.ts';
 
 // What follows a change of an incident (see core/incident-events.ts), carried out once per version:
 // every post is a recorded step, so a retried job finishes what is missing and repeats nothing.
 export const incidentEffectsProcessor: Processor<'incident-effects'> = async ({ data, deps }) => {
   const record = await deps.incidents.get(data.incidentId);
   if (!record) return { skipped: 'no such incident' };
+  await pageFor(deps, record, data);
   // A change made while the channel is still being created waits for it (retried with backoff).
   if (!record.channelId) throw new Error('the incident has no channel yet; retrying');
   const change: Change = { deps, data, record, channel: record.channelId, v: `v${data.version}` };
@@ -31,6 +34,15 @@ const EFFECTS: Record<JobData<'incident-effects'>['effects'][number], (change: C
   resolve,
   reopen,
 };
+
+// Paging does not wait for the channel: it has its own job, one per change (its id names the version).
+async function pageFor(deps: ProcessorDeps, record: IncidentRecord, data: JobData<'incident-effects'>): Promise<void> {
+  const severity = data.severity ?? record.severity;
+  for (const effect of data.effects) {
+    const action = pagingActionFor(effect, severity);
+    if (action) await enqueuePage(deps, record, { action, severity, actor: data.actor, tag: `v${data.version}` });
+  }
+}
 
 async function scheduleFollowingClocks({ deps, data, record, v }: Change): Promise<void> {
   if (data.clocks !== 'keep')
@@ -74,7 +86,9 @@ export const incidentCardProcessor: Processor<'incident-card'> = async ({ data, 
   try {
     const record = await deps.incidents.get(data.incidentId);
     if (!record?.channelId || !record.cardTs || record.archivedAt) return { skipped: 'no card' };
-    if (record.cardVersion >= record.version) return { skipped: 'current' };
+    const paging = JSON.stringify(pagingStatusOf(record.steps) ?? null);
+    if (record.cardVersion >= record.version && (record.steps['card.paging'] ?? 'null') === paging)
+      return { skipped: 'current' };
     const bridge = bridgeOf(deps, record);
     try {
       await deps.slack.updateMessage(
@@ -95,6 +109,7 @@ export const incidentCardProcessor: Processor<'incident-card'> = async ({ data, 
       await deps.incidents.markStep(record.id, 'topic.text', topic);
     }
     await deps.incidents.markCardRendered(record.id, record.version);
+    await deps.incidents.markStep(record.id, 'card.paging', paging);
     return { rendered: record.version };
   } finally {
     await lock.lease.release();

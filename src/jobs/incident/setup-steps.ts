@@ -2,6 +2,7 @@ import { type IncidentRecord } from '../../core/incident-record.ts';
 import { z } from 'zod';
 import { esc } from '../../core/mrkdwn.ts';
 import { platformErrorCode } from '../../adapters/slack.ts';
+import { pagingStatusOf } from '../../core/paging.ts';
 import { broadcastView, checklistView, incidentCardView, introView, topicOf } from '../../bot/views/incident-card.ts';
 import { isMajor, servicesOf } from '../../core/incident.ts';
 import type { ProcessorDeps } from '../processor.ts';
@@ -87,10 +88,18 @@ async function postCard(setup: Setup): Promise<void> {
   if (card && record.cardTs !== card) {
     await deps.incidents.setCard(record.id, card);
     await deps.incidents.markCardRendered(record.id, record.version);
+    const paging = JSON.stringify(pagingStatusOf(record.steps) ?? null);
+    await deps.incidents.markStep(record.id, 'card.paging', paging);
     // Someone acknowledged (or changed something) while the channel was being set up: the card
-    // just posted shows the state this job started from, so it is refreshed once.
+    // just posted shows the state this job started from, so it is refreshed once. The page, sent
+    // before the set-up began, usually lands here too: its own refresh found no card yet.
     const latest = await deps.incidents.get(record.id);
     if (latest && latest.version > record.version) await enqueueCardRefresh(deps, latest);
+    else if (latest && JSON.stringify(pagingStatusOf(latest.steps) ?? null) !== paging)
+      await deps.queues.enqueue('incident-card', `incident-card-${record.id}setuppaging`, {
+        correlationId: record.correlationId,
+        incidentId: record.id,
+      });
   }
 }
 

@@ -8,6 +8,7 @@ import { replyToRequester } from '../reply.ts';
 import { ensureChannel } from './channel.ts';
 import { SETUP_STEPS } from './setup-steps.ts';
 import { bridgeOf } from './steps.ts';
+import { enqueuePage } from './paging.ts';
 
 // The declaration, as recorded idempotent steps: name → create → invite → topic → bookmark → card
 // → pin → checklist → broadcast → clocks. A retry (Slack error, worker crash) resumes at the first
@@ -16,6 +17,13 @@ export const incidentDeclareProcessor: Processor<'incident-declare'> = async ({ 
   const record = await deps.incidents.get(data.incidentId);
   if (!record) return { skipped: 'no such incident' };
   if (record.setup === 'done') return { done: true };
+  // First, so the on-call is paged while Slack is still being set up (and even if it cannot be).
+  await enqueuePage(deps, record, {
+    action: 'trigger',
+    severity: record.severity,
+    actor: record.declaredBy,
+    tag: 'declare',
+  });
   let current = 'create the channel';
   try {
     const channel = await ensureChannel(deps, record);
