@@ -70,7 +70,7 @@ const policy = iamPolicy(catalog, ACCOUNT)!;
 const USER = serviceAccountUser('ops-bot', 'ops-bot');
 
 // Rules whose loss degrades rather than fails a flow; each has its own test below.
-const DEGRADES = ['shop/apps/deployments/watch'];
+const DEGRADES = ['shop/apps/deployments/watch', 'shop/apps/deployments/delete'];
 
 let stack: Stack;
 let run = 0;
@@ -231,6 +231,22 @@ describe('the generated Role and IAM policy', () => {
     const refusedWatches = requests.filter((request) => request.query.watch === 'true' && request.status === 403);
     expect(refusedWatches.length).toBeGreaterThanOrEqual(1);
     expect(stack.kube.staging.authorizer!.denied.every((denied) => denied.verb === 'watch')).toBe(true);
+    enforceAll();
+  }, 30_000);
+
+  // The canary's stable Deployment already runs the new version when its own Deployment is deleted: without
+  // delete the release still succeeded, and the message says the canary was scaled to 0 and must be deleted.
+  it('need delete only to tidy up: without it the canary succeeds and says its Deployment was left at 0', async () => {
+    enforceAll();
+    const index = roles[0]!.rules.findIndex((rule) => rule.verbs.includes('delete'));
+    enforceKube(without(roles, 'shop', index, 'delete'));
+    run += 1;
+    expect(await KUBE_FLOWS.find((flow) => flow.name === 'canary deploy')!.run(stack, run)).toBe('ok');
+    expect(stack.kube.staging.authorizer!.denied.map((denied) => denied.verb)).toEqual(['delete']);
+    const canary = stack.kube.staging.store.get('Deployment', 'shop', 'search-canary');
+    expect((canary?.spec as { replicas?: number } | undefined)?.replicas).toBe(0);
+    const said = JSON.stringify(stack.sim.workspace.channelMessages('C0DEPLOYS01').slice(-5));
+    expect(said).toContain('could not be deleted');
     enforceAll();
   }, 30_000);
 });

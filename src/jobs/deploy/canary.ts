@@ -32,9 +32,29 @@ export async function canaryDeploy(run: DeployRun<DeployPlan>): Promise<DeployOu
     step: { index: canary.steps.length, count: canary.steps.length, percent: 100, replicas: stable.desired },
   });
   const outcome = await rollingDeploy(run);
-  if (outcome.decision === 'succeeded') await cluster.deleteDeployment(plan.namespace, canary.name);
+  if (outcome.decision === 'succeeded') await removeCanary(run, canary.name);
   else await cluster.scaleDeployment(plan.namespace, canary.name, 0).catch(() => undefined);
   return outcome;
+}
+
+// Stable already runs the new version: the release succeeded whatever happens to the canary's Deployment.
+// If it cannot be deleted (a Role without delete, an API server hiccup), it is scaled to 0 and the message says
+// so, rather than a finished release ending as an error.
+async function removeCanary(run: DeployRun<DeployPlan>, name: string): Promise<void> {
+  const { cluster, plan } = run;
+  const failure = await cluster.deleteDeployment(plan.namespace, name).then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
+  if (failure === undefined) return;
+  const scaled = await cluster.scaleDeployment(plan.namespace, name, 0).then(
+    () => 'it was scaled to 0 instead',
+    () => 'scaling it to 0 failed too',
+  );
+  run.deps.logger.warn({ deployment: name, failure }, 'could not delete the canary Deployment');
+  const left = `The canary Deployment ${name} could not be deleted (${failure}); ${scaled}. Delete it by hand.`;
+  run.set({ note: `:warning: ${left}` });
+  await run.note(`:warning: ${left}`);
 }
 
 type Stable = NonNullable<Awaited<ReturnType<DeployRun['cluster']['readDeployment']>>>;
