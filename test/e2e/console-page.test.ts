@@ -142,6 +142,34 @@ describeIfChromium('the console page', () => {
     await page.locator('.message.ephemeral', { hasText: 'for bob only' }).getByText('Only visible to you').waitFor();
   });
 
+  it('shows each person only their own forms, and refuses another person submitting one', async () => {
+    server.modals.observe({
+      ...{ seq: 0, at: 0, method: 'views.open', ok: true, status: 200 },
+      args: {
+        trigger_id: server.modals.newTrigger('U0DAVE0004'),
+        view: { type: 'modal', callback_id: 'x', title: { type: 'plain_text', text: "Dave's form" }, blocks: [] },
+      },
+      result: { view: { id: 'VDAVEFORM1' } },
+    });
+    await actAs(page, 'dave');
+    await page.locator('.modal-title', { hasText: "Dave's form" }).waitFor();
+    await actAs(page, 'guest');
+    await page.locator('.modal').waitFor({ state: 'detached' });
+    const response = await fetch(`${server.url}api/submit`, {
+      method: 'POST',
+      body: JSON.stringify({ as: 'guest', viewId: 'VDAVEFORM1', values: {} }),
+    });
+    expect(((await response.json()) as { error: string }).error).toBe('that form is not open for guest');
+    await actAs(page, 'dave');
+    await page.locator('.modal-title', { hasText: "Dave's form" }).waitFor();
+    await page.locator('.modal button', { hasText: 'Cancel' }).click();
+    await page.locator('.modal').waitFor({ state: 'detached' });
+  });
+
+  it('answers /favicon.ico without a 404', async () => {
+    expect((await fetch(`${server.url}favicon.ico`)).status).toBe(204);
+  });
+
   it('refuses a malformed action with the reason, and shows a failed one in the page', async () => {
     const response = await fetch(`${server.url}api/say`, { method: 'POST', body: JSON.stringify({ as: 'bob' }) });
     expect(response.status).toBe(400);
