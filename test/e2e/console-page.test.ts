@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import type { ConsoleServer } from '../../src/sandbox/console/server.ts';
 import { testCatalog } from '../support/catalogs.ts';
-import { actAs, chromiumMissing, launchChromium, openConsole, startConsole } from '../support/console-page.ts';
+import { actAs, chromiumMissing, command, launchChromium, openConsole, startConsole } from '../support/console-page.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const missing = chromiumMissing();
@@ -164,6 +164,17 @@ describeIfChromium('the console page', () => {
     await page.locator('.modal-title', { hasText: "Dave's form" }).waitFor();
     await page.locator('.modal button', { hasText: 'Cancel' }).click();
     await page.locator('.modal').waitFor({ state: 'detached' });
+  });
+
+  it('answers a mistyped command as Slack does, at once and without the bot', async () => {
+    const before = stack.sim.lastSeq;
+    await actAs(page, 'alice');
+    await command(page, '/deploi checkout 1.4.2 to staging');
+    const reply = page.locator('.message.ephemeral', { hasText: 'is not a valid command' });
+    await reply.getByText('Did you mean /deploy?').waitFor();
+    await expect(reply.locator('.author').textContent()).resolves.toBe('Slackbot');
+    await expect(page.locator('#error').isVisible()).resolves.toBe(false);
+    expect(stack.sim.callsSince(before)).toEqual([]);
   });
 
   it('answers /favicon.ico without a 404', async () => {

@@ -185,7 +185,7 @@ function renderMessage(message: ConsoleMessage, inThread = false): HTMLElement {
 }
 
 function renderEphemeral(ephemeral: ConsoleEphemeral): HTMLElement {
-  const shell = messageShell(ephemeral.ts, 'ops-bot', true);
+  const shell = messageShell(ephemeral.ts, ephemeral.author ?? 'ops-bot', true);
   shell.classList.add('ephemeral');
   shell.append(el('div', 'only-you', '👁 Only visible to you'), body(ephemeral.text, ephemeral.blocks, ephemeral.ts));
   return shell;
