@@ -35,7 +35,7 @@ export function describe(call: Call, reader: Reader): string | undefined {
     case 'views.open':
       return describeForm(call, reader);
     default:
-      return describeChannelChange(call, where, names);
+      return describeChannelChange(call, where, reader);
   }
 }
 
@@ -47,14 +47,12 @@ function posted(call: Call, where: string, body: string): string {
   return `    ↳ in thread of ${String(call.args.thread_ts)} in ${where} (--message ${ts})\n${indented}`;
 }
 
-function describeChannelChange(call: Call, where: string, names: Map<string, string>): string | undefined {
-  const channelId = (key: string) => `#${names.get(String(call.args[key])) ?? ''}`;
+function describeChannelChange(call: Call, where: string, reader: Reader): string | undefined {
+  const { names } = reader;
+  const channelId = (key: string) => `#${names.get(String(call.args[key])) ?? String(call.args[key])}`;
   switch (call.method) {
-    case 'conversations.create': {
-      const created = call.result?.channel as { id?: string; name?: string } | undefined;
-      if (created?.id && created.name) names.set(created.id, created.name);
+    case 'conversations.create':
       return `── created channel #${String(call.args.name)} ──`;
-    }
     case 'conversations.invite': {
       const people = String(call.args.users)
         .split(',')
@@ -62,13 +60,13 @@ function describeChannelChange(call: Call, where: string, names: Map<string, str
       return `── invited ${people.join(' ')} to ${where} ──`;
     }
     case 'conversations.setTopic':
-      return `── topic of ${where}: ${String(call.args.topic)} ──`;
+      return `── topic of ${where}: ${render([], String(call.args.topic), reader)} ──`;
     case 'bookmarks.add':
       return `── bookmarked ${String(call.args.link)} in ${channelId('channel_id')} ──`;
     case 'pins.add':
       return `── pinned message ${String(call.args.timestamp)} in ${where} ──`;
     case 'files.completeUploadExternal':
-      return `── uploaded ${String(call.args.files)} to ${channelId('channel_id')} ──`;
+      return `── uploaded ${fileTitles(call.args.files)} to ${channelId('channel_id')} ──`;
     case 'conversations.archive':
       return `── archived ${where} ──`;
     case 'conversations.unarchive':
@@ -76,6 +74,13 @@ function describeChannelChange(call: Call, where: string, names: Map<string, str
     default:
       return undefined;
   }
+}
+
+// files.completeUploadExternal's files ([{id, title}], sent as JSON text): their titles, quoted.
+function fileTitles(files: unknown): string {
+  const list = parseBlocks(files) as { id?: string; title?: string }[];
+  const titles = list.map((file) => `"${file.title ?? file.id ?? '?'}"`);
+  return titles.length > 0 ? titles.join(', ') : 'a file';
 }
 
 type FormBlock = { block_id?: string; label?: { text?: string }; element?: { initial_value?: string } };

@@ -1,4 +1,6 @@
 import { describe, type Call, type Reader } from './cli-calls.ts';
+import type { Focus } from './cli-focus.ts';
+import { learnNames, unknownIds } from './cli-reader.ts';
 
 // How long `npm run slack` keeps printing what the bot does after a command or a click:
 // - 'job' (the default): until every job the bot named in what was printed (`job plan-…`, then the
@@ -14,7 +16,8 @@ const POLL_MS = 150;
 const JOB_ID = /\b([a-z][a-z-]*-[0-9a-f]{16})\b/g;
 const FINISHED = new Set(['completed', 'failed', 'unknown']);
 
-export type Watched = { sim: string; reader: Reader };
+// `focus`: what a command's output is about (the rest of the workspace's activity is left out).
+export type Watched = { sim: string; reader: Reader; focus?: Focus };
 
 // `printed`: what was already shown (the reply to the command), so the jobs it names are waited for.
 export async function watch(watched: Watched, after: number, mode: WaitMode, printed = ''): Promise<void> {
@@ -26,10 +29,14 @@ export async function watch(watched: Watched, after: number, mode: WaitMode, pri
     for (const call of await callsAfter(watched.sim, seq)) {
       seq = call.seq;
       lastActivity = Date.now();
+      if (unknownIds(call.args, watched.reader.names)) await learnNames(watched.sim, watched.reader.names);
       const line = describe(call, watched.reader);
       if (!line) continue;
-      process.stdout.write(`${line}\n`);
-      for (const id of jobIdsIn(line)) jobs.add(id);
+      const lines = watched.focus ? watched.focus.take(call, line, jobs) : [line];
+      for (const shown of lines) {
+        process.stdout.write(`${shown}\n`);
+        for (const id of jobIdsIn(shown)) jobs.add(id);
+      }
     }
     const quietMs = Date.now() - lastActivity;
     if (mode.until === 'quiet' && quietMs >= mode.quietMs) return;

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { render, type Reader } from './cli-calls.ts';
+import { reader } from './cli-reader.ts';
+import { Focus } from './cli-focus.ts';
 import { HELP } from './cli-help.ts';
 import { CEILING_MS, lastSeq, watch, type WaitMode, type Watched } from './cli-watch.ts';
 import { listScenes, playScene } from './cli-scene.ts';
@@ -41,8 +43,6 @@ async function simulatorUrl(): Promise<string> {
   }
 }
 
-type State = { users: { id: string; name: string }[]; groups?: { id: string; handle: string }[]; channels: Channel[] };
-type Channel = { id: string; name: string };
 type DriveAnswer = {
   ok: boolean;
   error?: string;
@@ -65,10 +65,18 @@ async function main(): Promise<void> {
   }
   if (values.say) return say(sim, values.say);
   if (!asksForAction() && values.follow) return watch(watched, await lastSeq(sim), { until: 'ever' });
-  const answer = (await drive(sim, driveRequest())) as DriveAnswer;
+  const request = driveRequest();
+  const answer = (await drive(sim, request)) as DriveAnswer;
   if (!answer.ok) throw new Error(answer.error);
   const reply = printAck(answer, watched.reader);
+  if (request.kind === 'command' && !values.follow) watched.focus = commandFocus(watched.reader);
   await watch(watched, answer.before, waitMode(), reply);
+}
+
+// A command's output: its channel (the sandbox's default, #deploys, when none is given) and its person.
+function commandFocus({ names }: Reader): Focus {
+  const idOf = (name: string) => [...names].find(([, known]) => known === name)?.[0];
+  return new Focus(idOf(values.channel?.replace(/^#/, '') ?? 'deploys'), idOf(values.as ?? 'alice'));
 }
 
 function asksForAction(): boolean {
@@ -100,19 +108,6 @@ function printAck(answer: DriveAnswer, reader: Reader): string {
     process.stdout.write(`── the form stays open, refusing ──\n${lines}\n`);
   }
   return reply;
-}
-
-// Who and what the ids in the bot's messages name (people, user groups and channels), and the clock.
-async function reader(sim: string): Promise<Reader> {
-  const state = (await (await fetch(`${sim}/_sim/state`)).json()) as State;
-  const names = new Map<string, string>([
-    ...state.users.map((user) => [user.id, user.name] as const),
-    ...(state.groups ?? []).map((group) => [group.id, group.handle] as const),
-    ...state.channels.map((channel) => [channel.id, channel.name] as const),
-  ]);
-  const clock = (await (await fetch(`${sim}/_sim/clock`)).json().catch(() => ({}))) as ClockAnswer;
-  const offsetMs = clock.ok ? (clock.offsetMs ?? 0) : 0;
-  return { names, nowMs: () => Date.now() + offsetMs };
 }
 
 async function setClock(sim: string, at: string): Promise<void> {
@@ -183,8 +178,9 @@ function usage(problem: string): never {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof Error ? error.message : String(error)}\n(is the sandbox running? npm run sandbox)\n`,
-  );
+  // fetch's own TypeError: nothing answered. Anything else is the sandbox's answer, shown as it is.
+  const unreachable = error instanceof TypeError && error.message === 'fetch failed';
+  const hint = unreachable ? '\n(is the sandbox running? npm run sandbox)' : '';
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}${hint}\n`);
   process.exit(1);
 });

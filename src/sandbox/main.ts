@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CatalogError } from '../config/catalog-load.ts';
+import { CatalogError, loadCatalog } from '../config/catalog-load.ts';
 import { EnvError, parseEnv, type Env } from '../config/env.ts';
 import { ClockTimeError, OffsetClock, parseClockTime } from '../core/clock.ts';
 import { startOpsBot } from '../start.ts';
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   const bot = await startBot(env, databases.gateway, clock);
   sim.connectBot(bot.url, SIGNING_SECRET);
   sim.jobState = jobStateReader(bot.queues);
-  playScenes(sim, { staging: clusters[0]!, prod: clusters[1]! });
+  const production = (await loadCatalog(databases.catalogPath)).environments.production;
+  playScenes(sim, { staging: clusters[0]!, prod: clusters[1]! }, production?.freeze ?? []);
   // After the wipe (and the bot's migrations): dumps taken by earlier sandboxes are listed again.
   const adoption = await adoptSandboxDumps(env.DATABASE_URL, databases.catalogPath, DIR);
   if (adoption.adopted.length > 0)

@@ -12,6 +12,7 @@ import {
   pageError,
   startConsole,
 } from '../support/console-page.ts';
+import { productionFreeze } from '../support/example-freeze.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const missing = chromiumMissing();
@@ -30,7 +31,7 @@ describeIfChromium('the console: the sandbox clock and the scene menu', () => {
   beforeAll(async () => {
     stack = await startStack({ clock });
     seedCheckout(stack, '1.4.1');
-    playScenes(stack.sim, stack.kube);
+    playScenes(stack.sim, stack.kube, await productionFreeze());
     server = await startConsole(stack.sim);
     browser = await launchChromium();
     page = await openConsole(browser, server.url, 'carol', 'deploys');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import type { ConsoleServer } from '../../src/sandbox/console/server.ts';
 import { testCatalog } from '../support/catalogs.ts';
-import { actAs, chromiumMissing, launchChromium, openConsole, startConsole } from '../support/console-page.ts';
+import { actAs, chromiumMissing, command, launchChromium, openConsole, startConsole } from '../support/console-page.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const missing = chromiumMissing();
@@ -140,6 +140,45 @@ describeIfChromium('the console page', () => {
     await expect(page.locator('#messages .message', { hasText: 'for bob only' }).count()).resolves.toBe(0);
     await actAs(page, 'bob');
     await page.locator('.message.ephemeral', { hasText: 'for bob only' }).getByText('Only visible to you').waitFor();
+  });
+
+  it('shows each person only their own forms, and refuses another person submitting one', async () => {
+    server.modals.observe({
+      ...{ seq: 0, at: 0, method: 'views.open', ok: true, status: 200 },
+      args: {
+        trigger_id: server.modals.newTrigger('U0DAVE0004'),
+        view: { type: 'modal', callback_id: 'x', title: { type: 'plain_text', text: "Dave's form" }, blocks: [] },
+      },
+      result: { view: { id: 'VDAVEFORM1' } },
+    });
+    await actAs(page, 'dave');
+    await page.locator('.modal-title', { hasText: "Dave's form" }).waitFor();
+    await actAs(page, 'guest');
+    await page.locator('.modal').waitFor({ state: 'detached' });
+    const response = await fetch(`${server.url}api/submit`, {
+      method: 'POST',
+      body: JSON.stringify({ as: 'guest', viewId: 'VDAVEFORM1', values: {} }),
+    });
+    expect(((await response.json()) as { error: string }).error).toBe('that form is not open for guest');
+    await actAs(page, 'dave');
+    await page.locator('.modal-title', { hasText: "Dave's form" }).waitFor();
+    await page.locator('.modal button', { hasText: 'Cancel' }).click();
+    await page.locator('.modal').waitFor({ state: 'detached' });
+  });
+
+  it('answers a mistyped command as Slack does, at once and without the bot', async () => {
+    const before = stack.sim.lastSeq;
+    await actAs(page, 'alice');
+    await command(page, '/deploi checkout 1.4.2 to staging');
+    const reply = page.locator('.message.ephemeral', { hasText: 'is not a valid command' });
+    await reply.getByText('Did you mean /deploy?').waitFor();
+    await expect(reply.locator('.author').textContent()).resolves.toBe('Slackbot');
+    await expect(page.locator('#error').isVisible()).resolves.toBe(false);
+    expect(stack.sim.callsSince(before)).toEqual([]);
+  });
+
+  it('answers /favicon.ico without a 404', async () => {
+    expect((await fetch(`${server.url}favicon.ico`)).status).toBe(204);
   });
 
   it('refuses a malformed action with the reason, and shows a failed one in the page', async () => {

@@ -66,6 +66,26 @@ describe('npm run slack against the sandbox', () => {
   const slack = async (...args: string[]) =>
     (await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, env })).stdout;
 
+  const refused = async (...args: string[]) =>
+    slack(...args).then(
+      () => '',
+      (error: { stderr: string }) => error.stderr,
+    );
+
+  it('answers a mistyped command as Slack does, without asking the bot', async () => {
+    const text = await slack('--as', 'bob', '/deploi checkout 1.4.2 to staging');
+    expect(text).toContain('`/deploi` is not a valid command.');
+    expect(text).toContain('Did you mean `/deploy`?');
+    expect(text).not.toContain('HTTP');
+  });
+
+  it('asks whether the sandbox runs only when nothing answered', async () => {
+    const unknown = await refused('--as', 'zed', '/ops help');
+    expect(unknown).toContain('no such user in the simulated workspace: zed');
+    expect(unknown).not.toContain('is the sandbox running');
+    expect(await refused('--sim', 'http://127.0.0.1:9', '/ops help')).toContain('(is the sandbox running?');
+  });
+
   it('documents every flag in --help', async () => {
     const help = await slack('--help');
     const source = await readFile(CLI, 'utf8');
@@ -112,6 +132,9 @@ describe('npm run slack against the sandbox', () => {
       '/incident declare P2 "cli test" --service checkout',
     );
     expect(declared).toContain('── created channel #inc-');
+    // Channels by name, mentions rendered: no raw ids.
+    expect(declared).toMatch(/── invited .* to #inc-/);
+    expect(declared).not.toMatch(/<@U|#C[A-Z0-9]{6,}/);
     const ticked = await slack('--as', 'erin', '--click', 'incident_checklist', '--value', 'item-0');
     expect(ticked).toMatch(/\[x\] .*\(item-0\)/);
     expect(ticked).toMatch(/\[ \] .*\(item-1\)/);

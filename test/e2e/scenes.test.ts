@@ -6,6 +6,7 @@ import { failTaggedImages } from '../../src/sandbox/failing-tags.ts';
 import { playScenes } from '../../src/sandbox/scenes/setup.ts';
 import { SceneRunner } from '../../src/sandbox/scenes/runner.ts';
 import type { ScenePlay } from '../../src/sandbox/scenes/types.ts';
+import { productionFreeze } from '../support/example-freeze.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 // Every scene the sandbox offers, played through its control route against the real bot, and the
@@ -51,7 +52,7 @@ function seedExampleServices(stack: Stack): void {
 beforeAll(async () => {
   stack = await startStack({ clock });
   seedExampleServices(stack);
-  runner = playScenes(stack.sim, stack.kube);
+  runner = playScenes(stack.sim, stack.kube, await productionFreeze());
 }, 30_000);
 
 afterAll(async () => {
@@ -145,6 +146,43 @@ describe('scenes', () => {
       true,
     );
   }, 30_000);
+
+  it('a production scene played in a freeze moves the clock to its end only, and puts it back', async () => {
+    const seen: string[] = [];
+    const frozen = new SceneRunner(
+      stack.sim,
+      { image: () => undefined },
+      [
+        {
+          name: 'reads-the-clock',
+          title: 'reads the clock',
+          workingHours: true,
+          steps: [{ say: 'the clock is read', kind: 'compute', run: () => ({ at: clock.now().toISOString() }) }],
+        },
+      ],
+      await productionFreeze(),
+    );
+    const playAt = async (at: string) => {
+      clock.setAt(new Date(at));
+      frozen.start('reads-the-clock');
+      const played = await frozen.played!;
+      seen.push(played.lines[0]!.say);
+      expect(clock.now().getTime() - new Date(at).getTime()).toBeLessThan(60_000);
+      return played;
+    };
+    try {
+      // Saturday evening in Berlin: that night's freeze (sat 16:00 → 08:00) ends on Sunday at 08:00 Berlin.
+      await playAt('2026-12-05T19:00:00Z');
+      expect(seen[0]).toBe(
+        "production is frozen (weekend): the sandbox's clock is set to its end, 2026-12-06 07:00 UTC",
+      );
+      // A Tuesday morning is not frozen: the clock stays where it is.
+      await playAt('2026-12-01T09:00:00Z');
+      expect(seen[1]).toBe('the clock is read');
+    } finally {
+      clock.reset();
+    }
+  });
 
   it('a scene that waits in vain stops and names its step and what it waited for', async () => {
     const stuck = new SceneRunner(stack.sim, { image: () => undefined }, [

@@ -56,9 +56,9 @@ const handlers: Handlers = {
   click: async ({ as, ...target }, context) =>
     answered(await context.driver.click(as, target, { triggerId: trigger(context, as) })),
   submit: (request, context) => submit(request, context),
-  close: async ({ viewId }, { modals }) => {
+  close: async ({ as, viewId }, { driver, modals }) => {
     const modal = modals.find(viewId);
-    if (modal) modals.close(modal);
+    if (modal && modal.user === driver.user(as).id) modals.close(modal);
     return { ok: true };
   },
 };
@@ -73,6 +73,8 @@ export async function runAction(name: ActionName, input: unknown, context: Conte
 async function submit(request: z.infer<typeof schemas.submit>, { driver, modals }: Context): Answer {
   const modal = modals.find(request.viewId);
   if (!modal) throw new ConsoleInputError('that form is no longer open');
+  // Slack ties a modal to the person it was opened for; another person cannot submit it.
+  if (modal.user !== driver.user(request.as).id) throw new ConsoleInputError(`that form is not open for ${request.as}`);
   const callbackId = String(modal.view.callback_id ?? '');
   const privateMetadata = typeof modal.view.private_metadata === 'string' ? modal.view.private_metadata : undefined;
   const answer = await driver.submitView(request.as, {

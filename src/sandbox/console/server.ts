@@ -78,6 +78,7 @@ export class ConsoleServer {
     try {
       if (req.method === 'GET' && path === '/events') return this.#subscribe(req, res);
       if (req.method === 'GET' && path === '/state') return send(res, 200, JSON.parse(this.#state()) as object);
+      if (req.method === 'GET' && path === '/favicon.ico') return void res.writeHead(204).end();
       if (req.method === 'GET' && STATIC[path]) return await serveFile(res, STATIC[path]);
       if (req.method === 'GET' && /^\/web\/[a-z-]+\.ts$/.test(path)) return await serveScript(res, path.slice(5));
       if (path === '/clock' || path.startsWith('/scenes')) return await this.#sandbox(req, path, res);

@@ -42,7 +42,10 @@ export function consoleState(sim: SlackSimulator, modals: ModalTracker): Console
       })),
     ephemerals: workspace.ephemerals
       .filter((message) => !message.replaced)
-      .map(({ ts, channel, user, text, blocks }) => ({ ts, channel, user, text, blocks })),
+      .map(({ ts, channel, user, text, blocks, via }) => ({
+        ...{ ts, channel, user, text, blocks },
+        ...(via === 'slackbot' ? { author: 'Slackbot' } : {}),
+      })),
     modals: modals.visible(),
     ...(sim.clock ? { clock: { offsetMs: sim.clock.offsetMs } } : {}),
     scenes: sim.scenes?.list() ?? [],

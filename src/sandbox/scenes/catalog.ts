@@ -27,6 +27,7 @@ const productionDeploy: Scene = {
       as: 'frank',
       actionId: 'approval_approve',
       on: { text: (vars) => `\`${v(vars)}\` to *production*`, in: 'deploys' },
+      shows: '<@U0FRANK006> (button)',
     },
     {
       say: 'alice approves with a ✅ reaction',
@@ -34,6 +35,7 @@ const productionDeploy: Scene = {
       as: 'alice',
       reaction: 'white_check_mark',
       on: { text: (vars) => `\`${v(vars)}\` to *production*`, in: 'deploys' },
+      shows: '<@U0ALICE001> (:white_check_mark:)',
     },
     {
       say: 'the progress message follows the rollout until it succeeds',
@@ -185,6 +187,7 @@ const restore: Scene = {
       as: 'carol',
       actionId: 'approval_approve',
       on: { text: (vars) => vars.target! },
+      shows: '<@U0CAROL003> (button)',
     },
     {
       say: 'frank approves',
@@ -192,6 +195,7 @@ const restore: Scene = {
       as: 'frank',
       actionId: 'approval_approve',
       on: { text: (vars) => vars.target! },
+      shows: '<@U0FRANK006> (button)',
     },
     {
       say: (vars) => `${vars.target} is created from the snapshot and becomes available`,

@@ -1,5 +1,5 @@
 import type { SimEphemeral, SimMessage, Workspace } from '../slack/workspace.ts';
-import type { Dyn, Match, Vars } from './types.ts';
+import type { Dyn, Match, Pattern, Vars } from './types.ts';
 
 export const resolve = (value: Dyn, vars: Vars): string => (typeof value === 'function' ? value(vars) : value);
 
@@ -72,4 +72,13 @@ export function describeMatch(match: Match, vars: Vars): string {
   const pattern = patternOf(match.text, vars);
   const text = pattern instanceof RegExp ? String(pattern) : `"${pattern}"`;
   return match.in === undefined ? text : `${text} in ${resolve(match.in, vars)}`;
+}
+
+// Whether the message at `ts` (a message or an ephemeral reply) now shows the text.
+export function messageShows(workspace: Workspace, ts: string, text: Pattern, vars: Vars): boolean {
+  const message = workspace.messages.find((each) => each.ts === ts) ?? workspace.ephemerals.find((e) => e.ts === ts);
+  if (!message) return false;
+  const pattern = patternOf(text, vars);
+  const seen = haystack(message);
+  return typeof pattern === 'string' ? seen.includes(pattern) : pattern.test(seen);
 }

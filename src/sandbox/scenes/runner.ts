@@ -1,14 +1,21 @@
-import { parseClockTime } from '../../core/clock.ts';
+import type { FreezeWindow } from '../../core/catalog.ts';
+import { activeFreeze } from '../../core/freeze.ts';
 import type { SlackDriver } from '../slack/driver.ts';
 import { submitLatest } from '../slack/submit-view.ts';
 import type { SimulatorSurface } from '../slack/surface.ts';
 import { SceneBusy, SceneUnknown } from './errors.ts';
-import { describeMatch, findMessage, formOpened, markOf, resolve, type Found, type Mark } from './find.ts';
+import {
+  describeMatch,
+  findMessage,
+  formOpened,
+  markOf,
+  messageShows,
+  resolve,
+  type Found,
+  type Mark,
+} from './find.ts';
 import type { Match, Scene, ScenePlay, SceneSummary, SceneWorld, Step, Vars } from './types.ts';
 
-// A Tuesday morning: the example catalog freezes production at weekends (and at the year's end), so
-// scenes that change production play at this time and put the clock back afterwards.
-export const WORKING_HOUR = '2026-11-24 10:00 Europe/Berlin';
 const WAIT_MS = 60_000;
 // How long a button, message or form a step acts on may take to appear.
 const FIND_MS = 20_000;
@@ -25,14 +32,17 @@ export class SceneRunner {
   readonly #host: Host;
   readonly #world: SceneWorld;
   readonly #scenes: Scene[];
+  // Production's freeze windows: a scene that changes production steps past the one in force, if any.
+  readonly #freeze: FreezeWindow[];
   readonly #listeners = new Set<(play: ScenePlay) => void>();
   #current: ScenePlay | undefined;
   #playing: Promise<ScenePlay> | undefined;
 
-  constructor(host: Host, world: SceneWorld, scenes: Scene[]) {
+  constructor(host: Host, world: SceneWorld, scenes: Scene[], freeze: FreezeWindow[] = []) {
     this.#host = host;
     this.#world = world;
     this.#scenes = scenes;
+    this.#freeze = freeze;
   }
 
   list(): SceneSummary[] {
@@ -78,9 +88,11 @@ export class SceneRunner {
     const mark = markOf(this.#host.workspace);
     let at = 0;
     try {
-      if (scene.workingHours && clock) {
-        clock.setAt(parseClockTime(WORKING_HOUR)!);
-        this.#say(play, 0, `the sandbox's clock is set to ${WORKING_HOUR}, a working hour (no freeze)`);
+      const frozen = scene.workingHours && clock ? activeFreeze(this.#freeze, clock.now()) : undefined;
+      if (frozen && clock) {
+        clock.setAt(frozen.end);
+        const end = frozen.end.toISOString().slice(0, 16).replace('T', ' ');
+        this.#say(play, 0, `production is frozen (${frozen.name}): the sandbox's clock is set to its end, ${end} UTC`);
       }
       for (const [index, step] of scene.steps.entries()) {
         at = index + 1;
@@ -94,7 +106,7 @@ export class SceneRunner {
       play.state = 'stopped';
       play.error = `scene stopped at step ${at}: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
-      if (scene.workingHours && clock) {
+      if (clock && clock.offsetMs !== offsetBefore) {
         clock.setOffset(offsetBefore);
         this.#say(play, 0, "the sandbox's clock is back where it was");
       }
@@ -146,6 +158,11 @@ export class SceneRunner {
         ? await driver.click(step.as, { messageTs: found.ts, actionId: step.actionId, ...(value ? { value } : {}) })
         : await driver.react(step.as, { messageTs: found.ts, reaction: step.reaction });
     refusedIf(answer.status);
+    const shows = step.shows;
+    if (shows === undefined) return;
+    await retry(`message ${found.ts} to show ${describeMatch({ text: shows }, vars)}`, async () => {
+      if (!messageShows(this.#host.workspace, found.ts, shows, vars)) throw new NotYet('not yet');
+    });
   }
 
   #find(mark: Mark, vars: Vars, userId: string, match: Match | undefined, actionId?: string): Found {

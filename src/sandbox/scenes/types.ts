@@ -11,8 +11,10 @@ export type Match = { text: Pattern; in?: Dyn };
 
 export type Step =
   | { say: Dyn; kind: 'command'; as: string; line: Dyn; channel?: Dyn }
-  | { say: Dyn; kind: 'click'; as: string; actionId: string; value?: Dyn; on?: Match }
-  | { say: Dyn; kind: 'react'; as: string; reaction: string; on: Match }
+  // `shows`: the result the step waits for before the next one, on the message it acted on (an approval
+  // named there), so that what the narration says happened in that order.
+  | { say: Dyn; kind: 'click'; as: string; actionId: string; value?: Dyn; on?: Match; shows?: Pattern }
+  | { say: Dyn; kind: 'react'; as: string; reaction: string; on: Match; shows?: Pattern }
   | { say: Dyn; kind: 'submit'; as: string; callbackId: string; fields: Record<string, Dyn> }
   // Waits until a message (or an ephemeral reply) shows the text; `capture` keeps the first group of
   // the match (or the whole match) as a variable, `channel` keeps the message's channel id.
@@ -22,7 +24,8 @@ export type Step =
 export type Scene = {
   name: string;
   title: string;
-  // Production changes: the clock is set to a weekday working hour first and put back at the end.
+  // Production changes: when production is frozen now, the clock is set to the freeze's end first,
+  // and put back at the end.
   workingHours?: boolean;
   steps: Step[];
 };

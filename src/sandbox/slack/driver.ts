@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SimulatorSurface } from './surface.ts';
+import { unknownCommandReply } from './registered-commands.ts';
 import { signSlackRequest } from './signing.ts';
 import type { EnvelopeType } from './socket-mode.ts';
 import type { SimMessage, SimUser, Workspace } from './workspace.ts';
@@ -80,6 +81,8 @@ export class SlackDriver {
     const user = this.user(who);
     const [command = '', ...rest] = line.trim().split(/ (.*)/s);
     const channelId = this.channelId(options.channel);
+    const unknown = unknownCommandReply(command);
+    if (unknown) return this.#slackAnswers(unknown, channelId, user.id);
     const channel = this.#sim.workspace.channels.get(channelId)!;
     const triggerId = options.triggerId ?? newTriggerId();
     const responseUrl = this.newResponseUrl({ channel: channelId, user: user.id, ephemeral: true });
@@ -297,6 +300,13 @@ export class SlackDriver {
       json = undefined;
     }
     return { status: response.status, body: text, json };
+  }
+
+  // Slack's own answer to a command no app registered: shown to the person at once, the bot never asked.
+  #slackAnswers(text: string, channel: string, user: string): CommandResult {
+    const ts = this.#sim.workspace.nextTs();
+    this.#sim.workspace.ephemerals.push({ ts, channel, user, text, blocks: [], via: 'slackbot' });
+    return { status: 200, body: '', json: { text }, triggerId: '', responseUrl: '', ackTs: ts };
   }
 
   #recordAck(answer: BotAnswer, channel: string, user: string): string | undefined {

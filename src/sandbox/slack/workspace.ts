@@ -20,7 +20,8 @@ export type SimEphemeral = {
   user: string;
   text: string;
   blocks: unknown[];
-  via: 'response_url' | 'chat.postEphemeral' | 'ack';
+  // 'slackbot': Slack's own answer (an unregistered command), not the bot's.
+  via: 'response_url' | 'chat.postEphemeral' | 'ack' | 'slackbot';
   replaced?: boolean;
 };
 export type SimChannel = {

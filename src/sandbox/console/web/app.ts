@@ -185,7 +185,7 @@ function renderMessage(message: ConsoleMessage, inThread = false): HTMLElement {
 }
 
 function renderEphemeral(ephemeral: ConsoleEphemeral): HTMLElement {
-  const shell = messageShell(ephemeral.ts, 'ops-bot', true);
+  const shell = messageShell(ephemeral.ts, ephemeral.author ?? 'ops-bot', true);
   shell.classList.add('ephemeral');
   shell.append(el('div', 'only-you', '👁 Only visible to you'), body(ephemeral.text, ephemeral.blocks, ephemeral.ts));
   return shell;
@@ -228,8 +228,10 @@ function renderThread(): void {
 }
 
 function renderModalLayer(): void {
-  const modal = state!.modals.find((candidate) => candidate.user === meId());
-  const key = modal ? JSON.stringify(modal) : '';
+  const me = meId();
+  const modal = state!.modals.find((candidate) => candidate.user === me);
+  // The key names the person too: switching person must clear (or swap) the form even when neither has one.
+  const key = `${me}|${modal ? JSON.stringify(modal) : ''}`;
   if (key === view.modalKey) return;
   view.modalKey = key;
   if (!modal) return void $('modal').replaceChildren();
@@ -256,7 +258,6 @@ function send(input: HTMLInputElement, threadTs?: string): void {
 function wire(): void {
   ($('person') as HTMLSelectElement).addEventListener('change', (event) => {
     view.me = (event.target as HTMLSelectElement).value;
-    view.modalKey = '';
     render();
   });
   $('composer').addEventListener('submit', (event) => {

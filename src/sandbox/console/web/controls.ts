@@ -19,7 +19,11 @@ export function renderControls(state: ConsoleState): void {
       ),
     );
   const scene = state.scene;
-  ($('scene-play') as HTMLButtonElement).disabled = scene?.state === 'playing';
+  const playing = scene?.state === 'playing';
+  // The menu names the scene playing, whoever started it (another page, or `npm run slack -- --scene`).
+  if (playing) select.value = scene.name;
+  select.disabled = playing;
+  ($('scene-play') as HTMLButtonElement).disabled = playing;
   const lines = (scene?.lines ?? []).map((line) =>
     el('li', '', line.step > 0 ? `${line.step}/${line.of} ${line.say}` : line.say),
   );

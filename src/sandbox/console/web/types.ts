@@ -24,7 +24,15 @@ export type ConsoleMessage = {
   reactions: { name: string; users: string[] }[];
   edited: boolean;
 };
-export type ConsoleEphemeral = { ts: string; channel: string; user: string; text: string; blocks: unknown[] };
+export type ConsoleEphemeral = {
+  ts: string;
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  // Who posted it when not the bot ("Slackbot", answering an unregistered command).
+  author?: string;
+};
 export type ConsoleModal = {
   viewId: string;
   user: string;
