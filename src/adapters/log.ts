@@ -51,6 +51,8 @@ export function scrubSecrets(text: string): string {
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
+  // Object.entries of a Date is empty: logged as {} (every audit line's `at`) before this.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
   if (value instanceof Error)
     return scrubDeep({ ...value, type: value.name, message: value.message, stack: value.stack }, depth + 1);
   if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));

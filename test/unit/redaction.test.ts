@@ -28,6 +28,16 @@ describe('log redaction', () => {
     expect(text).toContain('[REDACTED]');
   });
 
+  it('writes dates as times, not as empty objects', () => {
+    const capture = new LogCapture();
+    const logger = createLogger({ level: 'info', destination: capture.stream });
+    logger.info({ at: new Date('2026-11-30T10:00:00Z'), nested: { when: new Date('2026-12-01T00:00:00Z') } }, 'audit');
+    expect(capture.lines()[0]).toMatchObject({
+      at: '2026-11-30T10:00:00.000Z',
+      nested: { when: '2026-12-01T00:00:00.000Z' },
+    });
+  });
+
   it('leaves ordinary text alone', () => {
     expect(scrubSecrets('deploy checkout 1.4.2 to production')).toBe('deploy checkout 1.4.2 to production');
   });
