@@ -211,8 +211,10 @@ describe('blue-green', () => {
       }
     });
     await stack.slack.command('bob', '/deploy storefront 3.2.0 to staging');
-    await finished('storefront', '3.2.0', 'succeeded');
+    const done = await finished('storefront', '3.2.0', 'succeeded');
     expect(switches).toEqual([{ greenReady: 2, greenDesired: 2 }]);
+    // The finished message counts the new colour's pods, not 0 of them.
+    expect(JSON.stringify(done.blocks)).toContain('2/2 ready');
     expect(image(stack.kube.staging.deployment('shop', 'storefront-green'))).toBe(`${STOREFRONT}:3.2.0`);
     expect(image(stack.kube.staging.deployment('shop', 'storefront-blue'))).toBe(`${STOREFRONT}:3.1.0`);
     // After the grace period the old colour is scaled to zero.

@@ -101,7 +101,12 @@ async function rollIdle(run: DeployRun<DeployPlan>): Promise<DeployOutcome | und
     });
   await run.checkpoint('idle-rolled');
   const result = await run.follow(idle);
-  if (result.verdict.state === 'complete') return undefined;
+  // As a rolling deploy does: the idle colour's pods are the release's, and a rollout that completed before its
+  // pods were read would otherwise end "succeeded" beside "0/2 ready".
+  if (result.verdict.state === 'complete') {
+    run.set({ ready: result.state.available, desired: result.state.desired });
+    return undefined;
+  }
   if (result.verdict.state === 'cancelled') return cancelBeforeSwitch(run, colours);
   return giveUp(run, result.verdict.message);
 }
