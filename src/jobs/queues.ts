@@ -22,6 +22,8 @@ const LISTED_STATES: JobState[] = [
 const KEEP_COMPLETED = { age: 7 * 86_400, count: 1_000 };
 const KEEP_FAILED = { age: 30 * 86_400, count: 5_000 };
 
+const HOME_REFRESH_DELAY_MS = 1_000;
+
 export class JobQueues {
   readonly #queues: Map<JobKind, Queue>;
   readonly #metrics: Metrics;
@@ -111,6 +113,20 @@ export class JobQueues {
     });
     this.#metrics.enqueued.inc({ kind });
     return job.id ?? jobId;
+  }
+
+  // Something App Home shows changed: one refresh after a short delay, however many changes come in it
+  // (BullMQ deduplication: adds within the TTL are dropped; the job renders the state as it is when it runs).
+  async refreshHomes(correlationId: string): Promise<void> {
+    const valid = JOB_DATA['home-refresh'].parse({ correlationId });
+    await this.queue('home-refresh').add('home-refresh', valid, {
+      deduplication: { id: 'home-refresh', ttl: HOME_REFRESH_DELAY_MS },
+      delay: HOME_REFRESH_DELAY_MS,
+      attempts: JOB_KINDS['home-refresh'].attempts,
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    });
+    this.#metrics.enqueued.inc({ kind: 'home-refresh' });
   }
 
   // A deploy, rollback or restore, into the queue of its kind.
