@@ -4,13 +4,17 @@ import type { Redis } from 'ioredis';
 // sorted set scored by the last opening, so people who stopped looking drop out after the TTL.
 export const HOME_TTL_MS = 7 * 86_400_000;
 
+export function homeOpenersKey(prefix: string): string {
+  return `${prefix}:home:openers`;
+}
+
 export class HomeOpeners {
   readonly #redis: Redis;
   readonly #key: string;
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
-    this.#key = `${prefix}:home:openers`;
+    this.#key = homeOpenersKey(prefix);
   }
 
   async remember(userId: string, at: Date): Promise<void> {

@@ -104,6 +104,61 @@ describe('App Home', () => {
     await eventually(() => expect(homeButtons(FRANK, 'approval_approve')).toEqual([]));
   });
 
+  it("Reject on Home opens the channel's reason form, and the rejection counts once", async () => {
+    await stack.slack.command('bob', '/deploy checkout 1.2.0 to production --reason "home reject"');
+    const message = await approvalMessage(stack, '1.2.0');
+    await eventually(() => expect(homeButtons(CAROL, 'approval_reject')).toHaveLength(1), {
+      what: "the new request on carol's Home",
+    });
+    const id = homeButtons(CAROL, 'approval_reject')[0]!;
+    await stack.slack.clickHome('carol', { actionId: 'approval_reject', value: id });
+    const form = await eventually(() => {
+      const forms = stack.sim
+        .callsTo('views.open')
+        .map((call) => JSON.parse(String(call.args.view)) as { callback_id: string; private_metadata: string })
+        .filter((modal) => modal.callback_id === 'approval_reject_modal');
+      if (forms.length === 0) throw new Error('no Reject form opened');
+      return forms.at(-1)!;
+    });
+    await stack.slack.submitView('carol', {
+      callbackId: 'approval_reject_modal',
+      privateMetadata: form.private_metadata,
+      values: { reason: { value: { type: 'plain_text_input', value: 'not on a Friday' } } },
+    });
+    await eventually(() => expect(stack.sim.workspace.messageByTs(message.ts)!.text).toContain('not on a Friday'), {
+      what: 'the channel message rejected',
+    });
+    await eventually(() => expect(home(BOB)).toContain('• rejected by <@U0CAROL003>'), { what: "bob's Home" });
+    expect(homeButtons(CAROL, 'approval_reject')).toEqual([]);
+    expect(realPatches(stack)).toHaveLength(1);
+  });
+
+  it('answers a Home press that is refused by a direct message (Home has no response_url)', async () => {
+    const before = stack.sim.callsTo('chat.postMessage').length;
+    const stale = stack.sim.workspace.homes.get(FRANK)!;
+    // Frank's tab as it was before the 1.1.0 request was decided: a client that has not refreshed yet.
+    stack.sim.workspace.homes.set(FRANK, {
+      id: stale.id,
+      view: {
+        type: 'home',
+        blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approval_approve', value: approvalId }] }],
+      },
+    });
+    await stack.slack.clickHome('frank', { actionId: 'approval_approve', value: approvalId });
+    await eventually(() => {
+      const dm = stack.sim.workspace.resolveChannel(FRANK)!.id;
+      const answers = stack.sim
+        .callsTo('chat.postMessage')
+        .slice(before)
+        .filter((call) => call.args.channel === dm);
+      expect(answers.map((call) => String(call.args.text))).toEqual([
+        'This request is already approved and running; nothing was changed.',
+      ]);
+    });
+    stack.sim.workspace.homes.set(FRANK, stale);
+    expect(realPatches(stack)).toHaveLength(1);
+  });
+
   it('coalesces many quick changes into few publishes per person', async () => {
     await eventually(async () => expect(await stack.bot.queues.queue('home-refresh').getDelayedCount()).toBe(0));
     await eventually(async () => expect(await stack.bot.queues.queue('home-refresh').getActiveCount()).toBe(0));
