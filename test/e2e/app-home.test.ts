@@ -159,6 +159,26 @@ describe('App Home', () => {
     expect(realPatches(stack)).toHaveLength(1);
   });
 
+  it('lists an open incident with a link to its channel once declared, and drops it once resolved', async () => {
+    await stack.slack.command('dave', '/incident declare P2 Search is slow', { channel: 'general' });
+    const { rows } = await eventually(
+      async () => {
+        const found = await stack.bot.pool.query<{ channel_id: string | null; setup: string }>(
+          "SELECT channel_id, setup FROM incidents WHERE title = 'Search is slow'",
+        );
+        if (found.rows[0]?.setup !== 'done') throw new Error('set-up not done');
+        return found;
+      },
+      { timeoutMs: 15_000, what: 'the declaration' },
+    );
+    const room = rows[0]!.channel_id!;
+    await eventually(() => expect(home(CAROL)).toContain(`Search is slow (investigating) in <#${room}>`), {
+      what: "the incident on carol's Home",
+    });
+    await stack.slack.command('dave', '/incident resolve fixed the index', { channel: room });
+    await eventually(() => expect(home(CAROL)).not.toContain('Search is slow'), { what: 'the incident gone' });
+  });
+
   it('coalesces many quick changes into few publishes per person', async () => {
     await eventually(async () => expect(await stack.bot.queues.queue('home-refresh').getDelayedCount()).toBe(0));
     await eventually(async () => expect(await stack.bot.queues.queue('home-refresh').getActiveCount()).toBe(0));

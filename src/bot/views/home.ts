@@ -33,7 +33,8 @@ export type HomeState = {
 const LIST_MAX = 10;
 
 function where(item: HomeRequest): string {
-  return item.permalink ? `<${item.permalink}|in <#${item.channel}>>` : `in <#${item.channel}>`;
+  // A link's label cannot hold a channel mention: the permalink is its own link beside it.
+  return item.permalink ? `in <#${item.channel}> (<${item.permalink}|the request>)` : `in <#${item.channel}>`;
 }
 
 function requestLine(item: HomeRequest, lead: string): string {
