@@ -14,6 +14,7 @@ import { RdsGateway } from './adapters/rds.ts';
 import { PagerDutyEvents } from './adapters/pagerduty.ts';
 import { DeliveryLedger } from './adapters/dedupe.ts';
 import { JobSignals } from './adapters/job-signals.ts';
+import { HomeOpeners } from './adapters/home-openers.ts';
 import { KubeClusters } from './adapters/kube.ts';
 import { TargetLocks } from './adapters/locks.ts';
 import { createLogger } from './adapters/log.ts';
@@ -146,6 +147,7 @@ type Runtime = Storage & {
   approvals: ApprovalStore;
   locks: TargetLocks;
   signals: JobSignals;
+  homes: HomeOpeners;
   kube: KubeClusters;
   rds: RdsGateway;
   backups: BackupStore;
@@ -186,6 +188,7 @@ async function assembleRuntime(options: StartOptions, basics: Basics): Promise<R
     approvals: new ApprovalStore(pool, audit),
     locks: new TargetLocks(redis, env.REDIS_PREFIX),
     signals: new JobSignals(redis, env.REDIS_PREFIX),
+    homes: new HomeOpeners(redis, env.REDIS_PREFIX),
     kube: options.kube ?? new KubeClusters(),
     rds: options.rds ?? new RdsGateway(),
     backups,
@@ -245,6 +248,7 @@ function startBot(runtime: Runtime, helpNotes: HelpNotes): BoltSetup {
     incidents: runtime.incidents,
     slack,
     ledger: new DeliveryLedger(runtime.redis, env.REDIS_PREFIX),
+    homes: runtime.homes,
     directory: runtime.directory,
     metrics: runtime.metrics,
     logger,
@@ -274,6 +278,7 @@ function createWorkers(runtime: Runtime, options: StartOptions): JobWorkers {
       locks: runtime.locks,
       signals: runtime.signals,
       queues: runtime.queues,
+      homes: runtime.homes,
       logger: runtime.logger,
       now: runtime.now,
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),

@@ -230,6 +230,26 @@ export class ApprovalStore {
     return rows.map(fromRow);
   }
 
+  // Every request still waiting for a decision and not past its expiry (App Home's lists).
+  async pending(now: Date, limit = 50): Promise<ApprovalRecord[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS} FROM approval_requests WHERE status = 'pending' AND expires_at > $1
+         ORDER BY created_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(fromRow);
+  }
+
+  // Requests decided since `since`, newest first (App Home shows the ones a person took part in).
+  async decidedSince(since: Date, limit = 50): Promise<ApprovalRecord[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT ${COLUMNS} FROM approval_requests WHERE status <> 'pending' AND decided_at > $1
+         ORDER BY decided_at DESC LIMIT $2`,
+      [since, limit],
+    );
+    return rows.map(fromRow);
+  }
+
   // The worker marks the moment it starts; an approved request that never started can be re-enqueued.
   async markStarted(id: string): Promise<boolean> {
     const { rowCount } = await this.#pool.query(

@@ -191,6 +191,11 @@ export class SlackGateway {
     await this.call('chat.update', { channel: ref.channel, ts: ref.ts, ...message });
   }
 
+  // A person's Home tab: the whole view is replaced each time (views.publish).
+  async publishHome(user: string, blocks: Record<string, unknown>[]): Promise<void> {
+    await this.call('views.publish', { user_id: user, view: { type: 'home', blocks } });
+  }
+
   async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
     await this.call('chat.postEphemeral', { channel, user, ...message });
   }

@@ -15,6 +15,8 @@ export const blockActionPayload = z.object({
   channel: z.object({ id: z.string() }).optional(),
   container: z
     .object({
+      // 'message' for a button in a channel, 'view' for one on the Home tab (or in a modal).
+      type: z.string().optional(),
       message_ts: z.string().optional(),
       channel_id: z.string().optional(),
       is_ephemeral: z.boolean().optional(),
@@ -98,5 +100,16 @@ export function blockActions(deps: HandlerDeps, table: Record<string, ActionHand
       await respond({ response_type: 'ephemeral', replace_original: false, ...reply }).catch((error: unknown) =>
         deps.logger.warn({ err: error }, 'could not answer the button'),
       );
+    else if (reply && payload.container?.type === 'view') await answerByDirectMessage(deps, payload.user.id, reply);
   };
+}
+
+// A button on the Home tab comes with no response_url and no channel: its answer (a refusal above all,
+// say the request was decided meanwhile) goes to the person's messages with ops-bot instead.
+async function answerByDirectMessage(deps: HandlerDeps, userId: string, reply: View): Promise<void> {
+  try {
+    await deps.slack.postMessage(await deps.slack.openDirectMessage(userId), reply);
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'could not answer the Home button by direct message');
+  }
 }

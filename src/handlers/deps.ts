@@ -14,6 +14,7 @@ import type { DeliveryLedger } from '../adapters/dedupe.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
 import type { HelpNotes } from '../bot/views/help.ts';
+import type { HomeOpeners } from '../adapters/home-openers.ts';
 import type { Catalog } from '../core/catalog.ts';
 import type { JobQueues } from '../jobs/queues.ts';
 
@@ -32,6 +33,7 @@ export type HandlerDeps = {
   incidents: IncidentStore;
   slack: SlackGateway;
   ledger: DeliveryLedger;
+  homes: HomeOpeners;
   directory: SlackDirectory;
   metrics: Metrics;
   logger: Logger;

@@ -24,6 +24,7 @@ import { ROLLBACK_MODAL } from '../bot/views/rollback-modal.ts';
 import { promoteButtons } from './promote-button.ts';
 import { REJECT_MODAL } from '../bot/views/reject-modal.ts';
 import { rejectSubmitted } from './reject-form.ts';
+import { appHomeOpened } from './home.ts';
 import { breakGlassSubmitted } from './break-glass-submit.ts';
 import { BREAK_GLASS_MODAL } from '../bot/views/break-glass-modal.ts';
 
@@ -74,5 +75,6 @@ export function registerHandlers(app: App, deps: HandlerDeps): string[] {
   app.event('reaction_added', reactionChanged(deps));
   app.event('reaction_added', pinReaction(deps));
   app.event('reaction_removed', reactionChanged(deps));
+  app.event('app_home_opened', appHomeOpened(deps));
   return commands;
 }

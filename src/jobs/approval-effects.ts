@@ -99,5 +99,7 @@ export async function applyApprovalEvent(
     if (effect.type === 'cancel-expiry')
       await deps.queues.remove('approval-expire', `approval-expire-${approvalId.slice(4)}`).catch(() => undefined);
   }
+  // App Homes list who still has to decide: a stale Home is only stale, so its refresh never fails the decision.
+  if (decision.answer.accepted) await deps.queues.refreshHomes(correlationId).catch(() => undefined);
   return result;
 }

@@ -142,6 +142,7 @@ export const JOB_DATA = {
   'approval-expire': systemJob,
   'backup-digest': z.object({ correlationId: z.string() }),
   'backup-rpo': z.object({ correlationId: z.string() }),
+  'home-refresh': z.object({ correlationId: z.string() }),
 } as const satisfies Record<JobKind, z.ZodType>;
 
 export type JobData<K extends JobKind> = z.output<(typeof JOB_DATA)[K]>;

@@ -26,7 +26,8 @@ export type JobKind =
   | 'incident-pin'
   | 'backup-digest'
   | 'backup-rpo'
-  | 'incident-page';
+  | 'incident-page'
+  | 'home-refresh';
 
 export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   whoami: { attempts: 3, concurrency: 8, backoffMs: 1_000 },
@@ -53,6 +54,8 @@ export const JOB_KINDS: Record<JobKind, JobKindSettings> = {
   // A page answered 429, 5xx or not at all is sent again with backoff (1 s … 32 s, about a minute in
   // all); a 400 is final at once (decision 0032).
   'incident-page': { attempts: 7, concurrency: 4, backoffMs: 1_000 },
+  // Re-renders the App Home of everyone who opened it lately; a later change enqueues another anyway.
+  'home-refresh': { attempts: 2, concurrency: 1, backoffMs: 2_000 },
 };
 
 export function isJobKind(value: string): value is JobKind {

@@ -12,6 +12,7 @@ import type { KubeClusters } from '../adapters/kube.ts';
 import type { TargetLocks } from '../adapters/locks.ts';
 import type { SlackDirectory } from '../adapters/slack-directory.ts';
 import type { SlackGateway } from '../adapters/slack.ts';
+import type { HomeOpeners } from '../adapters/home-openers.ts';
 import type { Catalog } from '../core/catalog.ts';
 import type { JobData } from './job-data.ts';
 import type { JobKind } from './kinds.ts';
@@ -32,6 +33,7 @@ export type ProcessorDeps = {
   locks: TargetLocks;
   signals: JobSignals;
   queues: JobQueues;
+  homes: HomeOpeners;
   // How often a progress message may be edited (Slack: about one chat.update per second per message).
   progressIntervalMs?: number;
   // How often an RDS snapshot or restore is polled (it takes minutes; AWS's waiters poll every 30 s).

@@ -3,6 +3,7 @@ import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { kindOfJobId } from '../core/ids.ts';
 import type { Metrics } from '../adapters/metrics.ts';
+import { homeOpenersKey } from '../adapters/home-openers.ts';
 import type { Plan } from '../core/plan.ts';
 import type { JobSummary } from '../core/job-summary.ts';
 import { JOB_DATA, jobSummaryData, type ChangeJobData, type JobData } from './job-data.ts';
@@ -22,14 +23,20 @@ const LISTED_STATES: JobState[] = [
 const KEEP_COMPLETED = { age: 7 * 86_400, count: 1_000 };
 const KEEP_FAILED = { age: 30 * 86_400, count: 5_000 };
 
+const HOME_REFRESH_DELAY_MS = 1_000;
+
 export class JobQueues {
   readonly #queues: Map<JobKind, Queue>;
   readonly #metrics: Metrics;
+  readonly #connection: Redis;
+  readonly #homeOpeners: string;
 
   // BullMQ re-emits the shared connection's errors on every Queue; with no listener it prints each
   // one to stderr as a raw stack trace (one per queue per reconnect while Redis is away).
   constructor(connection: Redis, prefix: string, metrics: Metrics, onError: (error: Error) => void) {
     this.#metrics = metrics;
+    this.#connection = connection;
+    this.#homeOpeners = homeOpenersKey(prefix);
     this.#queues = new Map(
       (Object.keys(JOB_KINDS) as JobKind[]).map((kind) => {
         const queue = new Queue(kind, { connection, prefix, skipWaitingForReady: true });
@@ -111,6 +118,22 @@ export class JobQueues {
     });
     this.#metrics.enqueued.inc({ kind });
     return job.id ?? jobId;
+  }
+
+  // Something App Home shows changed: one refresh after a short delay, however many changes come in it
+  // (BullMQ deduplication: adds within the TTL are dropped; the job renders the state as it is when it runs).
+  // Nobody opened Home lately: nothing to refresh, and no job (most workspaces never open it).
+  async refreshHomes(correlationId: string): Promise<void> {
+    if ((await this.#connection.exists(this.#homeOpeners)) === 0) return;
+    const valid = JOB_DATA['home-refresh'].parse({ correlationId });
+    await this.queue('home-refresh').add('home-refresh', valid, {
+      deduplication: { id: 'home-refresh', ttl: HOME_REFRESH_DELAY_MS },
+      delay: HOME_REFRESH_DELAY_MS,
+      attempts: JOB_KINDS['home-refresh'].attempts,
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    });
+    this.#metrics.enqueued.inc({ kind: 'home-refresh' });
   }
 
   // A deploy, rollback or restore, into the queue of its kind.

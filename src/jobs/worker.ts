@@ -32,6 +32,7 @@ import { incidentPageProcessor } from './incident/paging.ts';
 import { incidentDeclareProcessor } from './incident/setup.ts';
 import { recordInterrupted } from './interrupted.ts';
 import { replyToRequester } from './reply.ts';
+import { homeRefreshProcessor } from './processors/home-refresh.ts';
 
 // The routing table of the worker: one processor per job kind.
 const PROCESSORS: { [K in JobKind]: Processor<K> } = {
@@ -54,7 +55,28 @@ const PROCESSORS: { [K in JobKind]: Processor<K> } = {
   'backup-digest': backupDigestProcessor,
   'backup-rpo': backupRpoProcessor,
   'incident-page': incidentPageProcessor,
+  'home-refresh': homeRefreshProcessor,
 };
+
+// The jobs whose end changes what App Home shows: a change or backup ended, a request was posted (plan),
+// an incident was declared or changed (resolved, reopened).
+const SHOWN_ON_HOME = new Set<JobKind>([
+  'plan',
+  'deploy',
+  'rollback',
+  'restore',
+  'backup',
+  'verify',
+  'incident-declare',
+  'incident-effects',
+]);
+
+function refreshHomesAfter(deps: ProcessorDeps, kind: JobKind, job: Job): void {
+  if (!SHOWN_ON_HOME.has(kind)) return;
+  deps.queues
+    .refreshHomes(`home-after-${job.id ?? kind}`)
+    .catch((error: unknown) => deps.logger.debug({ err: error }, 'could not ask for an App Home refresh'));
+}
 
 export type WorkerOptions = {
   connection: RedisOptions;
@@ -86,9 +108,13 @@ export class JobWorkers {
           maxStalledCount: 1,
         },
       );
-      worker.on('completed', () => options.metrics.jobs.inc({ kind, outcome: 'completed' }));
+      worker.on('completed', (job) => {
+        options.metrics.jobs.inc({ kind, outcome: 'completed' });
+        refreshHomesAfter(deps, kind, job);
+      });
       worker.on('failed', (job, error) => {
         options.metrics.jobs.inc({ kind, outcome: 'failed' });
+        if (job) refreshHomesAfter(deps, kind, job);
         const ending = recordInterrupted(deps, kind, job, error);
         this.#ending.add(ending);
         void ending.finally(() => this.#ending.delete(ending));

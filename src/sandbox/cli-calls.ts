@@ -34,6 +34,12 @@ export function describe(call: Call, reader: Reader): string | undefined {
     }
     case 'views.open':
       return describeForm(call, reader);
+    case 'views.publish': {
+      const view = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+        blocks?: unknown;
+      };
+      return `── @${names.get(String(call.args.user_id)) ?? ''}'s Home tab ──\n${render(view.blocks ?? [], '', reader)}`;
+    }
     default:
       return describeChannelChange(call, where, reader);
   }

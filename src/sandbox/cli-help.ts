@@ -22,6 +22,8 @@ What to do (one of)
     --unreact                 remove it instead
   --submit <callback-id>      submit the form the bot opened last with this callback id
     --field <block>=<value>   a field of that form (repeat); a multi-select takes a comma list
+  --home                      open your Home tab in ops-bot and print it; with --click, press a button there
+                              (--value names the request when several carry the same action)
   --say "text"                write a plain message in --channel (the bot does not read messages)
   --clock "<time>"            set the sandbox's clock: "2026-12-26 10:00 Europe/Berlin", an ISO time, or now;
                               freezes, approval expiry and the times the bot writes follow it
@@ -42,6 +44,7 @@ Where the sandbox is
 Examples
   npm run slack -- --as bob "/deploy checkout 1.4.2 to production --reason 'fix tax rounding'"
   npm run slack -- --as carol --click approval_approve
+  npm run slack -- --as carol --home --click approval_approve --value apr-…
   npm run slack -- --as erin --click incident_checklist --value item-0
   npm run slack -- --clock "2026-12-26 10:00 Europe/Berlin"     (the year-end freeze; --clock now leaves it)
   npm run slack -- --follow

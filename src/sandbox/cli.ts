@@ -15,6 +15,7 @@ const { values, positionals } = parseArgs({
     as: { type: 'string', default: 'alice' },
     channel: { type: 'string' },
     click: { type: 'string' },
+    home: { type: 'boolean', default: false },
     value: { type: 'string' },
     react: { type: 'string' },
     say: { type: 'string' },
@@ -80,11 +81,13 @@ function commandFocus({ names }: Reader): Focus {
 }
 
 function asksForAction(): boolean {
-  return Boolean(values.click ?? values.react ?? values.submit ?? values.say) || positionals.length > 0;
+  return Boolean(values.click ?? values.react ?? values.submit ?? values.say) || values.home || positionals.length > 0;
 }
 
 function waitMode(): WaitMode {
   if (values.follow) return { until: 'job', ceilingMs: Number.POSITIVE_INFINITY };
+  // A Home is published a moment after it is opened, or refreshed a second after a press there.
+  if (values.wait === undefined && values.home) return { until: 'quiet', quietMs: 2_500 };
   if (values.wait === undefined) return { until: 'job', ceilingMs: CEILING_MS };
   const seconds = Number(values.wait);
   if (!Number.isFinite(seconds) || seconds < 0) usage(`--wait takes seconds (a number), not "${values.wait}"`);
@@ -136,9 +139,11 @@ async function say(sim: string, text: string): Promise<void> {
 // What the flags ask the sandbox to do as the person: submit a form, click, react, or run a command.
 function driveRequest(): Record<string, unknown> {
   if (values.submit) return { kind: 'submit', as: values.as, callbackId: values.submit, fields: formFields() };
+  if (values.home && !values.click) return { kind: 'home', as: values.as };
   if (values.click)
     return {
       kind: 'click',
+      ...(values.home ? { home: true } : {}),
       as: values.as,
       actionId: values.click,
       ...(values.message ? { messageTs: values.message } : {}),

@@ -177,6 +177,15 @@ describeIfChromium('the console page', () => {
     expect(stack.sim.callsSince(before)).toEqual([]);
   });
 
+  it("opens the person's Home tab from the sidebar, as the bot publishes it", async () => {
+    await actAs(page, 'carol');
+    await page.locator('#channels li[data-channel="home"]').click();
+    await page.locator('#messages', { hasText: 'Waiting for your approval' }).waitFor();
+    await page.locator('#messages', { hasText: 'Open incidents' }).waitFor();
+    await page.locator('#channels li[data-channel="general"]').click();
+    await page.locator('#messages .message', { hasText: 'the thread starts here' }).waitFor();
+  });
+
   it('answers /favicon.ico without a 404', async () => {
     expect((await fetch(`${server.url}favicon.ico`)).status).toBe(204);
   });

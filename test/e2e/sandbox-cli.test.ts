@@ -79,6 +79,13 @@ describe('npm run slack against the sandbox', () => {
     expect(text).not.toContain('HTTP');
   });
 
+  it("opens a person's Home tab with --home and prints it", async () => {
+    const text = await slack('--as', 'carol', '--home');
+    expect(text).toContain("── @carol's Home tab ──");
+    expect(text).toContain('Waiting for your approval');
+    expect(text).toContain('Open incidents');
+  });
+
   it('asks whether the sandbox runs only when nothing answered', async () => {
     const unknown = await refused('--as', 'zed', '/ops help');
     expect(unknown).toContain('no such user in the simulated workspace: zed');

@@ -24,6 +24,10 @@ export function blockListsSent(sim: SlackSimulator): { surface: 'message' | 'mod
       const blocks = parsed(call.args.blocks);
       if (Array.isArray(blocks) && blocks.length > 0) lists.push({ surface: 'message', blocks });
     }
+    if (call.method === 'views.publish') {
+      const home = parsed(call.args.view) as { blocks?: unknown } | undefined;
+      if (Array.isArray(home?.blocks)) lists.push({ surface: 'message', blocks: home.blocks });
+    }
     if (VIEWS.has(call.method)) {
       const view = parsed(call.args.view) as { blocks?: unknown } | undefined;
       if (Array.isArray(view?.blocks)) lists.push({ surface: 'modal', blocks: view.blocks });

@@ -32,6 +32,8 @@ const schemas = {
     values: z.record(z.string(), z.record(z.string(), inputValue)),
   }),
   close: z.object({ as: person, viewId: z.string().min(1) }),
+  home: z.object({ as: person }),
+  homeClick: z.object({ as: person, actionId: z.string().min(1), value: z.string().optional() }),
 };
 
 export type ActionName = keyof typeof schemas;
@@ -56,6 +58,9 @@ const handlers: Handlers = {
   click: async ({ as, ...target }, context) =>
     answered(await context.driver.click(as, target, { triggerId: trigger(context, as) })),
   submit: (request, context) => submit(request, context),
+  home: async ({ as }, { driver }) => answered(await driver.openHome(as)),
+  homeClick: async ({ as, ...target }, context) =>
+    answered(await context.driver.clickHome(as, target, { triggerId: trigger(context, as) })),
   close: async ({ as, viewId }, { driver, modals }) => {
     const modal = modals.find(viewId);
     if (modal && modal.user === driver.user(as).id) modals.close(modal);

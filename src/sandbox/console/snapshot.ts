@@ -47,6 +47,7 @@ export function consoleState(sim: SlackSimulator, modals: ModalTracker): Console
         ...(via === 'slackbot' ? { author: 'Slackbot' } : {}),
       })),
     modals: modals.visible(),
+    homes: Object.fromEntries([...workspace.homes].map(([user, home]) => [user, home.view.blocks])),
     ...(sim.clock ? { clock: { offsetMs: sim.clock.offsetMs } } : {}),
     scenes: sim.scenes?.list() ?? [],
     ...(sim.scenes?.current ? { scene: sim.scenes.current } : {}),

@@ -143,7 +143,8 @@ function snapshot(sim: SimulatorSurface) {
 
 type DriveRequest =
   | { kind: 'command'; as: string; line: string; channel?: string }
-  | { kind: 'click'; as: string; messageTs?: string; actionId: string; value?: string }
+  | { kind: 'click'; as: string; messageTs?: string; actionId: string; value?: string; home?: boolean }
+  | { kind: 'home'; as: string }
   | { kind: 'react'; as: string; messageTs: string; reaction: string; removed?: boolean }
   | { kind: 'say'; as: string; channel: string; text: string }
   | { kind: 'submit'; as: string; callbackId: string; fields: Record<string, string> };
@@ -168,6 +169,16 @@ async function drive(
         ack: answer.json ?? (answer.body || undefined),
         before,
       });
+    }
+    if (request.kind === 'home' || (request.kind === 'click' && request.home)) {
+      const answer =
+        request.kind === 'home'
+          ? await driver.openHome(request.as)
+          : await driver.clickHome(request.as, {
+              actionId: request.actionId,
+              ...(request.value ? { value: request.value } : {}),
+            });
+      return send(res, 200, { ok: true, status: answer.status, before });
     }
     const answer =
       request.kind === 'command'

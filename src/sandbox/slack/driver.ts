@@ -222,6 +222,58 @@ export class SlackDriver {
     return this.#deliver('events_api', envelope, () => ['json', JSON.stringify(envelope)], options);
   }
 
+  // A person opens the app's Home tab: the Events API's app_home_opened (sent on every opening).
+  async openHome(who: string, options: DeliveryOptions = {}): Promise<BotAnswer> {
+    const user = this.user(who);
+    const workspace = this.#sim.workspace;
+    const home = workspace.homes.get(user.id);
+    this.#eventCounter += 1;
+    const envelope = {
+      token: 'legacy-verification-token',
+      team_id: workspace.teamId,
+      api_app_id: workspace.appId,
+      type: 'event_callback',
+      event: {
+        type: 'app_home_opened',
+        user: user.id,
+        channel: `D${user.id.slice(1)}`,
+        tab: 'home',
+        event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+        ...(home ? { view: { id: home.id, type: 'home', blocks: home.view.blocks } } : {}),
+      },
+      event_id: `Ev${Date.now().toString(36).toUpperCase()}${this.#eventCounter}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: workspace.teamId, user_id: workspace.botUserId, is_bot: true }],
+      is_ext_shared_channel: false,
+    };
+    return this.#deliver('events_api', envelope, () => ['json', JSON.stringify(envelope)], options);
+  }
+
+  // Presses a button on the person's Home tab as last published: a block_actions from a view, which
+  // carries no channel and no response_url (Slack sends neither for Home).
+  async clickHome(who: string, target: { actionId: string; value?: string }, options: DeliveryOptions = {}) {
+    const user = this.user(who);
+    const workspace = this.#sim.workspace;
+    const home = workspace.homes.get(user.id);
+    if (!home) throw new Error(`${who} has no Home tab published`);
+    const found = findButton(home.view.blocks as Block[], target.actionId, target.value);
+    if (!found) throw new Error(`no button ${target.actionId} (${target.value ?? 'any'}) on ${who}'s Home`);
+    const payload = {
+      type: 'block_actions',
+      user: { id: user.id, username: user.name, name: user.name, team_id: workspace.teamId },
+      api_app_id: workspace.appId,
+      token: 'legacy-verification-token',
+      container: { type: 'view', view_id: home.id },
+      trigger_id: options.triggerId ?? newTriggerId(),
+      team: { id: workspace.teamId, domain: workspace.teamDomain },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: { id: home.id, type: 'home', blocks: home.view.blocks, team_id: workspace.teamId },
+      actions: [pressedAction(found, { messageTs: '', actionId: target.actionId })],
+    };
+    return this.#deliver('interactive', payload, () => ['form', formPayload(payload)], options);
+  }
+
   async submitView(
     who: string,
     view: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, unknown>> },
@@ -329,10 +381,13 @@ export class SlackDriver {
 
 type FoundButton = { blockId: string; button: Button };
 
-function findButton(blocks: unknown[], actionId: string): FoundButton | undefined {
+// `value`: the button with that value, where several share an action id (a Home lists many requests).
+function findButton(blocks: unknown[], actionId: string, value?: string): FoundButton | undefined {
   for (const block of blocks as Block[]) {
     const candidates = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])];
-    const button = candidates.find((element) => element.action_id === actionId) as Button | undefined;
+    const button = candidates.find(
+      (element) => element.action_id === actionId && (value === undefined || element.value === value),
+    ) as Button | undefined;
     if (button) return { blockId: block.block_id ?? 'actions', button };
   }
   return undefined;

@@ -70,6 +70,8 @@ export class Workspace {
   readonly messages: SimMessage[] = [];
   readonly ephemerals: SimEphemeral[] = [];
   readonly views: { id: string; user?: string; view: unknown }[] = [];
+  // Each person's Home tab as last published (views.publish replaces it whole).
+  readonly homes = new Map<string, { id: string; view: { type: 'home'; blocks: unknown[] } }>();
   readonly files = new Map<string, SimFile>();
   // Where the simulator listens (upload URLs point there); set when it starts.
   baseUrl = '';

@@ -9,7 +9,14 @@ import type { ConsoleEphemeral, ConsoleMessage, ConsoleState } from './types.ts'
 // server pushes (Server-Sent Events). What the current person does is posted to /api/<action>.
 const QUICK_REACTIONS = ['white_check_mark', 'x', 'eyes', '+1'];
 const params = new URLSearchParams(location.search);
-const view = { me: params.get('as') ?? 'alice', channel: params.get('channel') ?? 'deploys', thread: '', modalKey: '' };
+const view = {
+  me: params.get('as') ?? 'alice',
+  channel: params.get('channel') ?? 'deploys',
+  thread: '',
+  modalKey: '',
+  // The person's Home tab in ops-bot is shown instead of a channel.
+  home: false,
+};
 let state: ConsoleState | undefined;
 
 const $ = (id: string) => document.getElementById(id)!;
@@ -54,6 +61,7 @@ function context(ts: string): RenderContext {
 }
 
 function currentChannel() {
+  if (view.home) return undefined;
   return state?.channels.find((channel) => channel.name === view.channel || channel.id === view.channel);
 }
 
@@ -83,13 +91,17 @@ function renderChannels(): void {
   const visible = state!.channels.filter(
     (channel) => !channel.archived && (!channel.isIm || channel.members.includes(me)),
   );
+  const home = el('li', view.home ? 'channel current' : 'channel', '🏠 Home');
+  home.dataset.channel = 'home';
+  home.addEventListener('click', () => openHome());
   $('channels').replaceChildren(
+    home,
     ...visible.map((channel) => {
       const item = el('li', channel === currentChannel() ? 'channel current' : 'channel');
       item.append(channel.isIm ? '@ ops-bot' : `${channel.isPrivate ? '🔒' : '#'} ${channel.name}`);
       item.dataset.channel = channel.name;
       item.addEventListener('click', () => {
-        Object.assign(view, { channel: channel.id, thread: '' });
+        Object.assign(view, { channel: channel.id, thread: '', home: false });
         render();
       });
       return item;
@@ -97,7 +109,24 @@ function renderChannels(): void {
   );
 }
 
+// Opening the tab is what Slack tells the app (app_home_opened); the bot then publishes it.
+function openHome(): void {
+  Object.assign(view, { home: true, thread: '' });
+  render();
+  void act('home', {});
+}
+
+function renderHome(): void {
+  $('channel-header').replaceChildren(el('h2', '', '🏠 ops-bot — Home'));
+  const blocks = state!.homes[meId()];
+  const shown = blocks
+    ? renderBlocks(blocks, { ...context(''), surface: { kind: 'home' } })
+    : el('p', 'help', 'Opening your Home…');
+  $('messages').replaceChildren(shown);
+}
+
 function renderHeader(): void {
+  if (view.home) return;
   const channel = currentChannel();
   if (!channel) return void $('channel-header').replaceChildren(el('h2', '', `#${view.channel} (no such channel)`));
   const header = [el('h2', '', channel.isIm ? '@ ops-bot' : `#${channel.name}`)];
@@ -127,6 +156,7 @@ function renderHeader(): void {
 type Line = { message?: ConsoleMessage; ephemeral?: ConsoleEphemeral; ts: string };
 
 function renderMessages(): void {
+  if (view.home) return renderHome();
   const channel = currentChannel();
   const list = $('messages');
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
@@ -258,7 +288,8 @@ function send(input: HTMLInputElement, threadTs?: string): void {
 function wire(): void {
   ($('person') as HTMLSelectElement).addEventListener('change', (event) => {
     view.me = (event.target as HTMLSelectElement).value;
-    render();
+    if (view.home) openHome();
+    else render();
   });
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault();

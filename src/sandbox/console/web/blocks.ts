@@ -8,8 +8,8 @@ type Option = { text?: unknown; value?: string; description?: unknown };
 export type Confirm = { title?: unknown; text?: unknown; confirm?: unknown; deny?: unknown; style?: string };
 export type RenderContext = {
   names: Names;
-  surface: { kind: 'message'; ts: string } | { kind: 'modal'; errors: Record<string, string> };
-  act: (action: 'click', body: Record<string, unknown>) => Promise<void>;
+  surface: { kind: 'message'; ts: string } | { kind: 'home' } | { kind: 'modal'; errors: Record<string, string> };
+  act: (action: 'click' | 'homeClick', body: Record<string, unknown>) => Promise<void>;
   confirm: (dialog: Confirm) => Promise<boolean>;
 };
 
@@ -149,8 +149,11 @@ function richInline(item: Raw, names: Names): Node {
 
 // Presses an element: asks first when the element carries a confirm dialog, as Slack does.
 async function press(element: Raw, context: RenderContext, extra: Record<string, unknown>): Promise<void> {
-  if (context.surface.kind !== 'message') return;
+  if (context.surface.kind === 'modal') return;
   if (element.confirm && !(await context.confirm(element.confirm as Confirm))) return;
+  // A Home tab's buttons carry no message: Slack sends them from the view.
+  if (context.surface.kind === 'home')
+    return context.act('homeClick', { actionId: String(element.action_id), ...extra });
   await context.act('click', {
     messageTs: context.surface.ts,
     actionId: String(element.action_id),

@@ -47,6 +47,8 @@ export type ConsoleState = {
   messages: ConsoleMessage[];
   ephemerals: ConsoleEphemeral[];
   modals: ConsoleModal[];
+  // Each person's Home tab as last published, by user id.
+  homes: Record<string, unknown[]>;
   // The sandbox's clock as an offset from real time (the page ticks it), undefined without one.
   clock?: { offsetMs: number };
   // The scenes the sandbox plays, and the one playing (or played last) with its narration.

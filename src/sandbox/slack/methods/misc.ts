@@ -118,6 +118,18 @@ export const miscMethods: Record<string, Method> = {
     workspace.views.push({ id, view });
     return { view: { id, ...(view as object) } };
   },
+  // Slack checks the user exists and the view is a home view; the tab shows the latest publish.
+  'views.publish': (args, workspace) => {
+    const userId = required(args, 'user_id');
+    if (!workspace.users.has(userId)) throw new SlackApiError('user_not_found');
+    const view = jsonArg(args, 'view') as { type?: unknown; blocks?: unknown } | undefined;
+    if (typeof view !== 'object' || view === null || view.type !== 'home' || !Array.isArray(view.blocks))
+      throw new SlackApiError('invalid_arguments');
+    if (view.blocks.length > 100) throw new SlackApiError('invalid_arguments');
+    const id = workspace.homes.get(userId)?.id ?? workspace.nextId('V');
+    workspace.homes.set(userId, { id, view: { type: 'home', blocks: view.blocks } });
+    return { view: { id, type: 'home', blocks: view.blocks } };
+  },
   'views.update': (args, workspace) => {
     const id = required(args, 'view_id');
     const existing = workspace.views.find((entry) => entry.id === id);
