@@ -28,12 +28,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(processes.map((running) => running.kill()));
-  await spawned.stopAll();
-  await sim.stop();
-  await deleteRedisPrefix(prefix);
-  await dropDatabase(database);
-  await rm(dir, { recursive: true, force: true });
+  try {
+    await Promise.all(processes.map((running) => running.kill()));
+    await spawned.stopAll();
+    await sim.stop();
+  } finally {
+    await deleteRedisPrefix(prefix);
+    await dropDatabase(database);
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 function baseEnv(): Record<string, string> {

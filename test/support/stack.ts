@@ -66,7 +66,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const rds = new RdsSimulator({ snapshotMs: 400, restoreMs: 300 });
   const paging = new PagingSimulator();
   await Promise.all([kube.staging.start(), kube.prod.start(), rds.start(), paging.start()]);
-  const database = uniqueName('opsbot_test');
+  // A caller's DATABASE_URL (through a proxy, say) still names a database this stack creates and drops.
+  const database = options.databaseUrl
+    ? decodeURIComponent(new URL(options.databaseUrl).pathname.slice(1))
+    : uniqueName('opsbot_test');
   const prefix = uniqueName('opsbot-test');
   const logs = new LogCapture();
   let catalog = EXAMPLE_CATALOG;
@@ -122,13 +125,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database,
     databaseUrl: databaseUrl(database),
     prefix,
+    // The database and the key prefix go whatever else fails on the way out: a close that threw left them behind.
     close: async () => {
-      await appendBlockLog(sim);
-      await bot.close();
-      await sim.stop();
-      await Promise.all([kube.staging.stop(), kube.prod.stop(), rds.stop(), paging.stop()]);
-      await deleteRedisPrefix(prefix);
-      await dropDatabase(database);
+      try {
+        await appendBlockLog(sim);
+        await bot.close();
+        await sim.stop();
+        await Promise.all([kube.staging.stop(), kube.prod.stop(), rds.stop(), paging.stop()]);
+      } finally {
+        await deleteRedisPrefix(prefix);
+        await dropDatabase(database);
+      }
     },
   };
 }
