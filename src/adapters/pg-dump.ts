@@ -94,6 +94,9 @@ export async function dumpDatabase(
   signal?: AbortSignal,
 ): Promise<DumpResult> {
   const client = new pg.Client({ connectionString: withDefaultUser(url) });
+  // It holds the snapshot open, idle, for the whole dump: a connection lost meanwhile would emit 'error' with no
+  // listener and end the process. The loss still fails the dump, through pg_dump and the COMMIT.
+  client.on('error', () => undefined);
   await client.connect();
   const progress = setInterval(() => {
     stat(file).then(

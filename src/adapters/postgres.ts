@@ -70,9 +70,22 @@ export async function ensureDatabase(url: string, logger: Logger): Promise<void>
   }
 }
 
+// pg-pool takes its own error listener off a client it hands out. A connection lost between two queries of a
+// transaction (while the code awaits Redis or Slack) then emits 'error' with no listener, which ends the process.
+// While checked out, a loss is remembered instead, and the connection is destroyed when it is released.
+function watchCheckedOut(client: pg.PoolClient): { lost: () => Error | undefined; stop: () => void } {
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return { lost: () => lost, stop: () => client.off('error', onError) };
+}
+
 // BEGIN … COMMIT on one pooled connection; ROLLBACK on any error, and the connection goes back.
 export async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const watch = watchCheckedOut(client);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -83,10 +96,12 @@ export async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClien
     // After a read timeout the connection still waits for the lost answer: ROLLBACK would queue
     // behind it, so the connection is destroyed instead (the server rolls back what it had).
     broken = isReadTimeout(error) ? (error as Error) : undefined;
-    if (!broken) await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
+    if (!broken && !watch.lost())
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
     throw error;
   } finally {
-    client.release(broken);
+    watch.stop();
+    client.release(broken ?? watch.lost());
   }
 }
 
@@ -136,6 +151,9 @@ export async function inTransactionWithin<T>(
   const started = performance.now();
   if (ms <= 0) throw new DeadlinePassed('the PostgreSQL transaction', ms);
   const client = await connectWithin(pool, ms);
+  // Taken off only when the connection goes back to the pool: an abandoned one is being destroyed, and a late
+  // 'error' from it must still land somewhere.
+  const watch = watchCheckedOut(client);
   const left = Math.max(1, ms - (performance.now() - started));
   let timer: NodeJS.Timeout | undefined;
   let abandoned = false;
@@ -157,11 +175,14 @@ export async function inTransactionWithin<T>(
   try {
     return await Promise.race([work, deadline]);
   } catch (error) {
-    if (!abandoned) await client.query('ROLLBACK').catch(() => undefined);
+    if (!abandoned && !watch.lost()) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     clearTimeout(timer);
-    if (!abandoned) client.release();
+    if (!abandoned) {
+      watch.stop();
+      client.release(watch.lost());
+    }
   }
 }
 
