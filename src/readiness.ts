@@ -81,6 +81,19 @@ function rdsRegions(catalog: Catalog): string[] {
   return [...new Set(regions)];
 }
 
+// One cached probe per key (a context, a region), made the first time the key is asked for.
+function cachedPer(probe: (key: string) => Promise<string>): (key: string) => Promise<string> {
+  const probes = new Map<string, () => Promise<string>>();
+  return (key) => {
+    let cachedProbe = probes.get(key);
+    if (!cachedProbe) {
+      cachedProbe = cached(() => probe(key));
+      probes.set(key, cachedProbe);
+    }
+    return cachedProbe();
+  };
+}
+
 // `deps` is read at every call: a SIGHUP reload changes the catalog and so the contexts probed.
 export function readinessOf(deps: ReadinessDeps): Readiness {
   const { env } = deps;
@@ -91,24 +104,8 @@ export function readinessOf(deps: ReadinessDeps): Readiness {
       probe.ok ? 'ok' : `unreachable: ${probe.reason}`,
     ),
   );
-  const contexts = new Map<string, () => Promise<string>>();
-  const contextCheck = (context: string) => {
-    if (!contexts.has(context))
-      contexts.set(
-        context,
-        cached(() => probeContext(deps, context)),
-      );
-    return contexts.get(context)!();
-  };
-  const regions = new Map<string, () => Promise<string>>();
-  const regionCheck = (region: string) => {
-    if (!regions.has(region))
-      regions.set(
-        region,
-        cached(() => probeRegion(deps, region)),
-      );
-    return regions.get(region)!();
-  };
+  const contextCheck = cachedPer((context) => probeContext(deps, context));
+  const regionCheck = cachedPer((region) => probeRegion(deps, region));
   return async () => {
     const named = [...new Set(Object.values(deps.catalog.environments).map((environment) => environment.context))];
     const awsRegions = rdsRegions(deps.catalog);
