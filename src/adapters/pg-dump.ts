@@ -59,21 +59,24 @@ async function countTables(client: pg.ClientBase): Promise<TableCount[]> {
   return counts;
 }
 
+// What `<tool> --version` prints, run with the same environment (PATH) as the dump or restore itself.
+async function versionOf(tool: 'pg_dump' | 'pg_restore'): Promise<string> {
+  try {
+    return (await promisify(execFile)(tool, ['--version'], { env: process.env })).stdout;
+  } catch (error) {
+    throw new UserError(`${tool} could not run here: ${(error as Error).message.split('\n')[0]}`, {
+      code: `${tool}_missing`,
+    });
+  }
+}
+
 async function checkDumpClient(client: pg.ClientBase): Promise<void> {
   const {
     rows: [server],
   } = await client.query<{ num: string; text: string }>(
     "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text",
   );
-  let output: string;
-  try {
-    // The same environment (PATH) as the dump itself gets from run().
-    output = (await promisify(execFile)('pg_dump', ['--version'], { env: process.env })).stdout;
-  } catch (error) {
-    throw new UserError(`pg_dump could not run here: ${(error as Error).message.split('\n')[0]}`, {
-      code: 'pg_dump_missing',
-    });
-  }
+  const output = await versionOf('pg_dump');
   const problem = dumpClientProblem(output, { versionNum: Number(server!.num), text: server!.text });
   if (problem) throw new UserError(problem, { code: 'pg_dump_too_old' });
 }
@@ -188,15 +191,7 @@ export async function checkRestoreClient(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
-  let output: string;
-  try {
-    output = (await promisify(execFile)('pg_restore', ['--version'], { env: process.env })).stdout;
-  } catch (error) {
-    throw new UserError(`pg_restore could not run here: ${(error as Error).message.split('\n')[0]}`, {
-      code: 'pg_restore_missing',
-    });
-  }
-  const problem = restoreClientProblem(output, dumpedBy(header));
+  const problem = restoreClientProblem(await versionOf('pg_restore'), dumpedBy(header));
   if (problem) throw new UserError(problem, { code: 'pg_restore_too_old' });
 }
 
