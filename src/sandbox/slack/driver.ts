@@ -190,21 +190,28 @@ export class SlackDriver {
     if (target.removed) users.delete(user.id);
     else users.add(user.id);
     message.reactions.set(target.reaction, users);
-    this.#eventCounter += 1;
-    const eventTs = `${(Date.now() / 1000).toFixed(6)}`;
-    const envelope = {
-      token: 'legacy-verification-token',
-      team_id: workspace.teamId,
-      api_app_id: workspace.appId,
-      type: 'event_callback',
-      event: {
+    return this.#deliverEvent(
+      {
         type: target.removed ? 'reaction_removed' : 'reaction_added',
         user: user.id,
         reaction: target.reaction,
         item_user: message.botId ? workspace.botUserId : message.user,
         item: { type: 'message', channel: message.channel, ts: message.ts },
-        event_ts: eventTs,
       },
+      options,
+    );
+  }
+
+  // An Events API event_callback around one event, as Slack wraps every event it sends.
+  #deliverEvent(event: Record<string, unknown>, options: DeliveryOptions & { eventId?: string }): Promise<BotAnswer> {
+    const workspace = this.#sim.workspace;
+    this.#eventCounter += 1;
+    const envelope = {
+      token: 'legacy-verification-token',
+      team_id: workspace.teamId,
+      api_app_id: workspace.appId,
+      type: 'event_callback',
+      event: { ...event, event_ts: `${(Date.now() / 1000).toFixed(6)}` },
       event_id: options.eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${this.#eventCounter}`,
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [
@@ -227,26 +234,16 @@ export class SlackDriver {
     const user = this.user(who);
     const workspace = this.#sim.workspace;
     const home = workspace.homes.get(user.id);
-    this.#eventCounter += 1;
-    const envelope = {
-      token: 'legacy-verification-token',
-      team_id: workspace.teamId,
-      api_app_id: workspace.appId,
-      type: 'event_callback',
-      event: {
+    return this.#deliverEvent(
+      {
         type: 'app_home_opened',
         user: user.id,
         channel: `D${user.id.slice(1)}`,
         tab: 'home',
-        event_ts: `${(Date.now() / 1000).toFixed(6)}`,
         ...(home ? { view: { id: home.id, type: 'home', blocks: home.view.blocks } } : {}),
       },
-      event_id: `Ev${Date.now().toString(36).toUpperCase()}${this.#eventCounter}`,
-      event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: workspace.teamId, user_id: workspace.botUserId, is_bot: true }],
-      is_ext_shared_channel: false,
-    };
-    return this.#deliver('events_api', envelope, () => ['json', JSON.stringify(envelope)], options);
+      options,
+    );
   }
 
   // Presses a button on the person's Home tab as last published: a block_actions from a view, which
