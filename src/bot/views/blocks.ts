@@ -104,3 +104,24 @@ export function slackDate(
 export function shortReason(reason: string): string {
   return reason.length > 80 ? `${reason.slice(0, 79)}…` : reason;
 }
+
+// A modal view: Slack's envelope around a form's blocks. `metadata` travels back in view_submission as
+// private_metadata (an object is sent as JSON).
+export function modalView(spec: {
+  callbackId: string;
+  metadata: string | Record<string, unknown>;
+  title: string;
+  submit: string;
+  close: string;
+  blocks: unknown[];
+}): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: spec.callbackId,
+    private_metadata: typeof spec.metadata === 'string' ? spec.metadata : JSON.stringify(spec.metadata),
+    title: { type: 'plain_text', text: spec.title },
+    submit: { type: 'plain_text', text: spec.submit },
+    close: { type: 'plain_text', text: spec.close },
+    blocks: spec.blocks,
+  };
+}

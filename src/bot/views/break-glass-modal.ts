@@ -1,7 +1,7 @@
 import type { FreezePeriod } from '../../core/freeze.ts';
 import { esc } from '../../core/mrkdwn.ts';
 import { utcDateTime } from '../../core/policy.ts';
-import { slackDate } from './blocks.ts';
+import { slackDate, modalView } from './blocks.ts';
 
 export const BREAK_GLASS_MODAL = 'break_glass_modal';
 export const BREAK_GLASS_REASON = 'break_glass_reason';
@@ -32,13 +32,12 @@ export function breakGlassModal(form: BreakGlassForm): Record<string, unknown> {
   const after =
     `Submitting asks for the usual approvals plus the break-glass approvers (${form.approvers}); ` +
     'the change is marked BREAK-GLASS in the request and the audit log. Nothing runs before then.';
-  return {
-    type: 'modal',
-    callback_id: BREAK_GLASS_MODAL,
-    private_metadata: form.metadata,
-    title: { type: 'plain_text', text: 'Break the freeze?' },
-    submit: { type: 'plain_text', text: 'Request break-glass' },
-    close: { type: 'plain_text', text: 'Cancel' },
+  return modalView({
+    callbackId: BREAK_GLASS_MODAL,
+    metadata: form.metadata,
+    title: 'Break the freeze?',
+    submit: 'Request break-glass',
+    close: 'Cancel',
     blocks: [
       { type: 'section', block_id: 'freeze', text: { type: 'mrkdwn', text: frozen } },
       { type: 'section', block_id: 'change', text: { type: 'mrkdwn', text: form.what } },
@@ -46,7 +45,7 @@ export function breakGlassModal(form: BreakGlassForm): Record<string, unknown> {
       reasonInput(form.incident),
       { type: 'context', elements: [{ type: 'mrkdwn', text: after }] },
     ],
-  };
+  });
 }
 
 function reasonInput(incident: string | undefined): Record<string, unknown> {

@@ -2,6 +2,7 @@ import { type IncidentRecord } from '../../core/incident-record.ts';
 import { TITLE_MAX } from '../../core/grammar/commands.ts';
 import { SEVERITIES } from '../../core/grammar/values.ts';
 import { INCIDENT_STATUSES } from '../../core/incident.ts';
+import { modalView } from './blocks.ts';
 
 export const DECLARE_MODAL = 'incident_declare_modal';
 export const SEVERITY_MODAL = 'incident_severity_modal';
@@ -27,15 +28,7 @@ function modal(
   metadata: Record<string, unknown>,
   blocks: unknown[],
 ): Record<string, unknown> {
-  return {
-    type: 'modal',
-    callback_id: callbackId,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: title },
-    submit: { type: 'plain_text', text: submit },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks,
-  };
+  return modalView({ callbackId, metadata, title, submit, close: 'Cancel', blocks });
 }
 
 function input(blockId: string, label: string, element: Record<string, unknown>, optional = false) {

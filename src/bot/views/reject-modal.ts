@@ -1,5 +1,5 @@
 import { planSummary, type Plan } from '../../core/plan.ts';
-import { code } from './blocks.ts';
+import { code, modalView } from './blocks.ts';
 
 export const REJECT_MODAL = 'approval_reject_modal';
 export const REJECT_REASON_BLOCK = 'reason';
@@ -12,13 +12,12 @@ export type RejectFormMeta = { approvalId: string; channel: string };
 // The Reject button's form: it replaces Slack's static confirm dialog (the form is the confirmation)
 // and asks for an optional reason. Slack limits a modal's title and buttons to 24 characters.
 export function rejectModal(meta: RejectFormMeta, plan: Plan): Record<string, unknown> {
-  return {
-    type: 'modal',
-    callback_id: REJECT_MODAL,
-    private_metadata: JSON.stringify(meta),
-    title: { type: 'plain_text', text: 'Reject this change' },
-    submit: { type: 'plain_text', text: 'Reject' },
-    close: { type: 'plain_text', text: 'Back' },
+  return modalView({
+    callbackId: REJECT_MODAL,
+    metadata: meta,
+    title: 'Reject this change',
+    submit: 'Reject',
+    close: 'Back',
     blocks: [
       {
         type: 'section',
@@ -36,5 +35,5 @@ export function rejectModal(meta: RejectFormMeta, plan: Plan): Record<string, un
         element: { type: 'plain_text_input', action_id: 'value', max_length: REJECT_REASON_MAX },
       },
     ],
-  };
+  });
 }

@@ -1,14 +1,15 @@
+import { modalView } from './blocks.ts';
+
 export const RESTORE_MODAL = 'restore_modal';
 
 // The form behind a Restore… button: the new target's name (never an existing one) and a reason.
 export function restoreModal(backupId: string, database: string, channel: string): Record<string, unknown> {
-  return {
-    type: 'modal',
-    callback_id: RESTORE_MODAL,
-    private_metadata: JSON.stringify({ backupId, channel }),
-    title: { type: 'plain_text', text: 'Restore a backup' },
-    submit: { type: 'plain_text', text: 'Plan restore' },
-    close: { type: 'plain_text', text: 'Cancel' },
+  return modalView({
+    callbackId: RESTORE_MODAL,
+    metadata: { backupId, channel },
+    title: 'Restore a backup',
+    submit: 'Plan restore',
+    close: 'Cancel',
     blocks: [
       {
         type: 'section',
@@ -26,7 +27,7 @@ export function restoreModal(backupId: string, database: string, channel: string
         element: { type: 'plain_text_input', action_id: 'value' },
       },
     ],
-  };
+  });
 }
 
 // The new target's name: also asked by the break-glass form a Restore… press opens during a freeze.

@@ -1,4 +1,5 @@
 import type { ShownRollback } from '../../core/rollback-button.ts';
+import { modalView } from './blocks.ts';
 
 export const ROLLBACK_MODAL = 'incident_rollback_modal';
 
@@ -13,13 +14,12 @@ export function rollbackModal(meta: RollbackFormMeta): Record<string, unknown> {
   const after =
     `*Plan rollback* asks for the approvals ${env} needs and names both ends again before anything runs. ` +
     'If what runs or the last good release changes before you submit, ops-bot refuses and changes nothing.';
-  return {
-    type: 'modal',
-    callback_id: ROLLBACK_MODAL,
-    private_metadata: JSON.stringify(meta),
-    title: { type: 'plain_text', text: 'Plan a rollback' },
-    submit: { type: 'plain_text', text: 'Plan rollback' },
-    close: { type: 'plain_text', text: 'Back' },
+  return modalView({
+    callbackId: ROLLBACK_MODAL,
+    metadata: meta,
+    title: 'Plan a rollback',
+    submit: 'Plan rollback',
+    close: 'Back',
     blocks: [
       {
         type: 'section',
@@ -28,5 +28,5 @@ export function rollbackModal(meta: RollbackFormMeta): Record<string, unknown> {
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: after }] },
     ],
-  };
+  });
 }
